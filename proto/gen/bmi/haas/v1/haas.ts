@@ -167,9 +167,21 @@ export interface QemuPower {
   qmpSocket: string;
 }
 
+/** HIL's external OBM daemon (obmd) for one node: HIL redirects power calls there. */
+export interface ObmdPower {
+  /** The node's URL on the OBM daemon, e.g. http://obmd:8080/node/n1. */
+  uri: string;
+  /** Write only: never returned. */
+  adminToken: string;
+}
+
 export interface PowerSpec {
   ipmi?: IpmiPower | undefined;
-  qemu?: QemuPower | undefined;
+  qemu?:
+    | QemuPower
+    | undefined;
+  /** For the hil driver: registering a node with HIL needs its OBM daemon details. */
+  obmd?: ObmdPower | undefined;
 }
 
 export interface Node {
@@ -321,7 +333,10 @@ export interface UpdateNodeRequest {
   /** Replaces the NIC list when non-empty. */
   nics: Nic[];
   /** Replaces the power spec when set. */
-  power: PowerSpec | undefined;
+  power:
+    | PowerSpec
+    | undefined;
+  /** Merged into the node's metadata; an empty value removes the key. */
   metadata: { [key: string]: string };
 }
 
@@ -731,8 +746,97 @@ export const QemuPower: MessageFns<QemuPower> = {
   },
 };
 
+function createBaseObmdPower(): ObmdPower {
+  return { uri: "", adminToken: "" };
+}
+
+export const ObmdPower: MessageFns<ObmdPower> = {
+  encode(message: ObmdPower, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uri !== "") {
+      writer.uint32(10).string(message.uri);
+    }
+    if (message.adminToken !== "") {
+      writer.uint32(18).string(message.adminToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObmdPower {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObmdPower();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.uri = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.adminToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObmdPower {
+    return {
+      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
+      adminToken: isSet(object.adminToken)
+        ? globalThis.String(object.adminToken)
+        : isSet(object.admin_token)
+        ? globalThis.String(object.admin_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ObmdPower): unknown {
+    const obj: any = {};
+    if (message.uri !== "") {
+      obj.uri = message.uri;
+    }
+    if (message.adminToken !== "") {
+      obj.adminToken = message.adminToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ObmdPower>, I>>(base?: I): ObmdPower {
+    return ObmdPower.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ObmdPower>, I>>(object: I): ObmdPower {
+    const message = createBaseObmdPower();
+    message.uri = object.uri ?? "";
+    message.adminToken = object.adminToken ?? "";
+    return message;
+  },
+};
+
 function createBasePowerSpec(): PowerSpec {
-  return { ipmi: undefined, qemu: undefined };
+  return { ipmi: undefined, qemu: undefined, obmd: undefined };
 }
 
 export const PowerSpec: MessageFns<PowerSpec> = {
@@ -742,6 +846,9 @@ export const PowerSpec: MessageFns<PowerSpec> = {
     }
     if (message.qemu !== undefined) {
       QemuPower.encode(message.qemu, writer.uint32(18).fork()).join();
+    }
+    if (message.obmd !== undefined) {
+      ObmdPower.encode(message.obmd, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -775,6 +882,14 @@ export const PowerSpec: MessageFns<PowerSpec> = {
             message.qemu = QemuPower.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.obmd = ObmdPower.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -791,6 +906,7 @@ export const PowerSpec: MessageFns<PowerSpec> = {
     return {
       ipmi: isSet(object.ipmi) ? IpmiPower.fromJSON(object.ipmi) : undefined,
       qemu: isSet(object.qemu) ? QemuPower.fromJSON(object.qemu) : undefined,
+      obmd: isSet(object.obmd) ? ObmdPower.fromJSON(object.obmd) : undefined,
     };
   },
 
@@ -802,6 +918,9 @@ export const PowerSpec: MessageFns<PowerSpec> = {
     if (message.qemu !== undefined) {
       obj.qemu = QemuPower.toJSON(message.qemu);
     }
+    if (message.obmd !== undefined) {
+      obj.obmd = ObmdPower.toJSON(message.obmd);
+    }
     return obj;
   },
 
@@ -812,6 +931,7 @@ export const PowerSpec: MessageFns<PowerSpec> = {
     const message = createBasePowerSpec();
     message.ipmi = (object.ipmi !== undefined && object.ipmi !== null) ? IpmiPower.fromPartial(object.ipmi) : undefined;
     message.qemu = (object.qemu !== undefined && object.qemu !== null) ? QemuPower.fromPartial(object.qemu) : undefined;
+    message.obmd = (object.obmd !== undefined && object.obmd !== null) ? ObmdPower.fromPartial(object.obmd) : undefined;
     return message;
   },
 };
