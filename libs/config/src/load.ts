@@ -1,0 +1,41 @@
+import type { Field } from "./fields";
+
+export type Spec = Record<string, Field<unknown>>;
+export type ConfigOf<S extends Spec> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+/** Thrown by `loadConfig` with every problem found, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses every field of `spec` from `env`; throws a ConfigError listing all problems, not just the first. */
+export function loadConfig<S extends Spec>(spec: S, env: NodeJS.ProcessEnv): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, f] of Object.entries(spec)) {
+    try {
+      out[key] = f.parse(env[f.env]);
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as ConfigOf<S>;
+}
+
+/**
+ * Start-up entry point: parses the process environment once; on bad config prints every problem and exits 2.
+ * This is the only place in BMI that reads process.env.
+ */
+export function loadConfigOrExit<S extends Spec>(service: string, spec: S): ConfigOf<S> {
+  try {
+    return loadConfig(spec, process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${service}: ${err.message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,119 @@
+import { connect, type JetStreamClient, type NatsConnection, RetentionPolicy, StorageType } from "nats";
+import type { Redis } from "ioredis";
+import type { Logger } from "@bmi/log";
+import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
+
+export interface EventBusOptions {
+  servers: string[];
+  stream?: string;
+  redis: Redis;
+  /** Redis key of the outbox list; one per service keeps flushing single-writer. */
+  outboxKey: string;
+  log: Logger;
+  /** Flush period while events wait in the outbox. */
+  flushMs?: number;
+}
+
+interface Pending { subject: string; data: string; msgId: string }
+
+/**
+ * Publishes events to JetStream after the state they report is durable. When NATS is down (or events are already
+ * waiting) an event goes to a Redis list instead and a flusher delivers it later, in order; the JetStream
+ * message id makes a re-sent event a no-op, so nothing is lost and nothing is seen twice.
+ */
+export class EventBus {
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = false;
+  private closed = false;
+
+  constructor(private readonly opts: EventBusOptions) {}
+
+  /** Connects in the background: start-up never waits for NATS. */
+  start(): void {
+    void this.connectLoop();
+    this.timer = setInterval(() => void this.flush(), this.opts.flushMs ?? 500);
+  }
+
+  get connection(): NatsConnection | undefined {
+    return this.nc && !this.nc.isClosed() ? this.nc : undefined;
+  }
+
+  /** Resolves once NATS is connected and the stream exists (tests, readiness). */
+  async ready(timeoutMs = 10_000): Promise<NatsConnection> {
+    const until = Date.now() + timeoutMs;
+    while (!this.js || !this.nc) {
+      if (Date.now() > until) throw new Error("NATS not connected");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.nc;
+  }
+
+  async publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
+    const { redis, outboxKey } = this.opts;
+    if (this.js && (await redis.llen(outboxKey)) === 0) {
+      try {
+        await this.js.publish(subject, data, { msgID: msgId, timeout: 2000 });
+        return;
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message, subject }, "event publish failed, kept in outbox");
+      }
+    }
+    const entry: Pending = { subject, data: Buffer.from(data).toString("base64"), msgId };
+    await redis.lpush(outboxKey, JSON.stringify(entry));
+  }
+
+  /** Delivers what waits in the outbox, oldest first; stops at the first failure. */
+  async flush(): Promise<number> {
+    if (this.flushing || !this.js) return 0;
+    this.flushing = true;
+    let sent = 0;
+    try {
+      const { redis, outboxKey } = this.opts;
+      for (;;) {
+        const raw = await redis.lindex(outboxKey, -1);
+        if (raw === null) break;
+        const e = JSON.parse(raw) as Pending;
+        await this.js.publish(e.subject, Buffer.from(e.data, "base64"), { msgID: e.msgId, timeout: 2000 });
+        await redis.rpop(outboxKey);
+        sent++;
+      }
+    } catch (err) {
+      this.opts.log.debug({ err: (err as Error).message }, "outbox flush paused");
+    } finally {
+      this.flushing = false;
+    }
+    return sent;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const { log } = this.opts;
+    while (!this.closed && !this.nc) {
+      try {
+        const nc = await connect({ servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
+        const jsm = await nc.jetstreamManager();
+        const name = this.opts.stream ?? DEFAULT_STREAM;
+        try {
+          await jsm.streams.info(name);
+        } catch {
+          await jsm.streams.add({ name, subjects: STREAM_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: 7 * 24 * 3600 * 1e9, duplicate_window: 120 * 1e9 });
+        }
+        this.nc = nc;
+        this.js = nc.jetstream();
+        log.info({ servers: this.opts.servers, stream: name }, "nats connected");
+        void this.flush();
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, "nats not reachable, retrying; events wait in the outbox");
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+}

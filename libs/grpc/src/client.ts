@@ -1,0 +1,104 @@
+import * as grpc from "@grpc/grpc-js";
+import { randomUUID } from "node:crypto";
+import type { CallContext } from "./context";
+import { fromServiceError, isServiceError } from "./status";
+
+type UnaryFn<Req, Res> = (
+  request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: Res) => void,
+) => grpc.ClientUnaryCall;
+
+export interface CallOpts {
+  /** Forward the incoming call's authorization and request id, and never outlive its deadline. */
+  ctx?: Pick<CallContext, "authorization" | "requestId" | "deadline" | "signal">;
+  /** Overrides the client's default deadline. */
+  deadlineMs?: number;
+  /** Explicit authorization header (the CLI). */
+  authorization?: string;
+  signal?: AbortSignal;
+}
+
+/** Promise versions of every unary method of a ts-proto grpc-js client; `raw` for the streaming ones. */
+export type PromiseClient<C> = {
+  [K in keyof C]: C[K] extends UnaryFn<infer Req, infer Res> ? (request: Req, opts?: CallOpts) => Promise<Res> : never;
+} & { raw: C; close(): void; metadata(opts?: CallOpts): grpc.Metadata; callOptions(opts?: CallOpts): Partial<grpc.CallOptions> };
+
+export interface ClientOptions {
+  /** Default deadline of each call. */
+  deadlineMs?: number;
+  /** Methods that are safe to retry (idempotent): retried on UNAVAILABLE through the service config. */
+  retryMethods?: string[];
+  /** Service name used in error messages, e.g. "image-service". */
+  name?: string;
+}
+
+type ClientCtor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
+
+/**
+ * A typed client with deadlines on every call and retries for idempotent methods. Retries go through gRPC's
+ * service config, so they respect the deadline and back off; non-idempotent calls are never retried
+ * automatically, since a lost answer does not mean the call did nothing.
+ */
+export function createClient<C extends grpc.Client>(
+  Ctor: ClientCtor<C> & { service: grpc.ServiceDefinition }, address: string, options: ClientOptions = {},
+): PromiseClient<C> {
+  const defs = Object.values(Ctor.service) as Array<{ path: string }>;
+  const serviceName = defs[0]?.path.split("/")[1] ?? "";
+  const retry = new Set(options.retryMethods ?? defs.map((d) => d.path.split("/")[2] ?? "").filter(isReadOnly));
+  const serviceConfig = {
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig: retry.size === 0 ? [] : [{
+      name: [...retry].map((method) => ({ service: serviceName, method })),
+      retryPolicy: {
+        maxAttempts: 4, initialBackoff: "0.05s", maxBackoff: "1s", backoffMultiplier: 2,
+        retryableStatusCodes: ["UNAVAILABLE"],
+      },
+    }],
+  };
+  const raw = new Ctor(address, grpc.credentials.createInsecure(), {
+    "grpc.service_config": JSON.stringify(serviceConfig),
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.max_receive_message_length": 16 * 1024 * 1024,
+  });
+  const name = options.name ?? serviceName;
+  const metadata = (o?: CallOpts) => {
+    const md = new grpc.Metadata();
+    const auth = o?.authorization ?? o?.ctx?.authorization;
+    if (auth) md.set("authorization", auth);
+    md.set("x-request-id", o?.ctx?.requestId ?? randomUUID());
+    return md;
+  };
+  const callOptions = (o?: CallOpts): Partial<grpc.CallOptions> => {
+    let deadline = Date.now() + (o?.deadlineMs ?? options.deadlineMs ?? 30_000);
+    if (o?.ctx) deadline = Math.min(deadline, o.ctx.deadline);
+    return { deadline };
+  };
+  const cache = new Map<string, unknown>();
+  return new Proxy({} as PromiseClient<C>, {
+    get(_t, prop: string) {
+      if (prop === "raw") return raw;
+      if (prop === "close") return () => raw.close();
+      if (prop === "metadata") return metadata;
+      if (prop === "callOptions") return callOptions;
+      if (prop === "then") return undefined;
+      let fn = cache.get(prop);
+      if (!fn) {
+        const method = (raw as unknown as Record<string, UnaryFn<unknown, unknown>>)[prop];
+        if (typeof method !== "function") return undefined;
+        fn = (request: unknown, o?: CallOpts) =>
+          new Promise((resolve, reject) => {
+            const call = method.call(raw, request, metadata(o), callOptions(o), (err, res) =>
+              err ? reject(isServiceError(err) ? fromServiceError(err, name) : err) : resolve(res));
+            const signal = o?.signal ?? o?.ctx?.signal;
+            signal?.addEventListener("abort", () => call.cancel(), { once: true });
+          });
+        cache.set(prop, fn);
+      }
+      return fn;
+    },
+  });
+}
+
+function isReadOnly(method: string): boolean {
+  return /^(Get|List|Render|Watch)/.test(method);
+}

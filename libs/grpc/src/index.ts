@@ -1,0 +1,6 @@
+export * from "./status";
+export * from "./auth";
+export * from "./context";
+export * from "./server";
+export * from "./client";
+export * from "./reflection";

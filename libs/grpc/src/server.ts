@@ -1,0 +1,128 @@
+import * as grpc from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import type { Logger } from "@bmi/log";
+import type { Authenticator } from "./auth";
+import type { Handlers, MethodDefinitionLike } from "./handlers";
+import { wrapMethod, type CallRunner } from "./wrap";
+import { addReflection } from "./reflection";
+
+export interface ServerOptions {
+  /** The service's name in logs. */
+  name: string;
+  log: Logger;
+  auth: Authenticator;
+  /** How long in-flight calls may run after SIGTERM before they are cut off. */
+  shutdownGraceMs?: number;
+  /** Deadline applied to calls that come without one. */
+  defaultDeadlineMs?: number;
+}
+
+type Hook = () => Promise<void> | void;
+
+/** A gRPC server with health, reflection, logging/auth/deadline interceptors and graceful shutdown. */
+export class BmiServer {
+  readonly grpc = new grpc.Server({ "grpc.max_receive_message_length": 16 * 1024 * 1024 });
+  private readonly health = new HealthImplementation({ "": "NOT_SERVING" });
+  private readonly services: string[] = [];
+  private readonly hooks: Hook[] = [];
+  private readonly runner: CallRunner;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: ServerOptions) {
+    this.health.addToServer(this.grpc);
+    addReflection(this.grpc);
+    this.runner = { log: opts.log, auth: opts.auth, defaultDeadlineMs: opts.defaultDeadlineMs ?? 120_000 };
+  }
+
+  /** Registers a ts-proto service definition with plain async handlers. */
+  add<D extends Record<string, MethodDefinitionLike>>(definition: D, handlers: Handlers<D>): void {
+    const impl: grpc.UntypedServiceImplementation = {};
+    let service = "";
+    for (const [key, def] of Object.entries(definition)) {
+      const handler = (handlers as Record<string, unknown>)[key];
+      if (typeof handler !== "function") throw new Error(`${def.path}: no handler`);
+      impl[key] = wrapMethod(def, handler as (...a: never[]) => unknown, this.runner);
+      service = def.path.split("/")[1] ?? "";
+    }
+    this.grpc.addService(definition as unknown as grpc.ServiceDefinition, impl);
+    this.services.push(service);
+    this.health.setStatus(service, "NOT_SERVING");
+  }
+
+  /** Binds and starts serving; answers the bound port (use port 0 in tests). */
+  async listen(address: string): Promise<number> {
+    const port = await new Promise<number>((resolve, reject) =>
+      this.grpc.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    this.setServing(true);
+    this.opts.log.info({ address, port, services: this.services }, "serving");
+    return port;
+  }
+
+  /** Health of the whole server and each service; false while a dependency is down or while stopping. */
+  setServing(serving: boolean): void {
+    const s = serving && !this.stopping ? "SERVING" : "NOT_SERVING";
+    this.health.setStatus("", s);
+    for (const name of this.services) this.health.setStatus(name, s);
+  }
+
+  /** Runs after in-flight calls have drained (or the grace period ran out), in reverse order of registration. */
+  onShutdown(hook: Hook): void {
+    this.hooks.unshift(hook);
+  }
+
+  /** NOT_SERVING, stop accepting calls, let in-flight calls finish within the grace period, close everything. */
+  shutdown(): Promise<void> {
+    if (!this.stopping) {
+      this.setServing(false);
+      this.stopping = this.drain();
+      this.setServing(false);
+    }
+    return this.stopping;
+  }
+
+  private async drain(): Promise<void> {
+    const grace = this.opts.shutdownGraceMs ?? 10_000;
+    const log = this.opts.log;
+    log.info({ graceMs: grace }, "shutting down: draining in-flight calls");
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        log.warn("grace period over: cancelling the calls still running");
+        this.grpc.forceShutdown();
+        resolve();
+      }, grace);
+      this.grpc.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    for (const hook of this.hooks) {
+      try {
+        await hook();
+      } catch (err) {
+        log.error({ err }, "shutdown hook failed");
+      }
+    }
+    log.info("stopped");
+  }
+}
+
+export function createServer(opts: ServerOptions): BmiServer {
+  return new BmiServer(opts);
+}
+
+/** SIGTERM/SIGINT: graceful shutdown, then exit 0 (1 if shutting down failed). For main.ts. */
+export function exitOnSignals(server: BmiServer, log: Logger): void {
+  const stop = (signal: string) => {
+    log.info({ signal }, "signal received");
+    server.shutdown().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+}

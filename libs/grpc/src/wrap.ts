@@ -1,0 +1,107 @@
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import * as grpc from "@grpc/grpc-js";
+import { CancelledError, DeadlineExceededError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import { header, type Authenticator } from "./auth";
+import type { CallContext } from "./context";
+import type { MethodDefinitionLike } from "./handlers";
+import { toStatus } from "./status";
+
+export interface CallRunner {
+  log: Logger;
+  auth: Authenticator;
+  defaultDeadlineMs: number;
+}
+
+type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> |
+  grpc.ServerWritableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
+type AnyHandler = (...args: never[]) => unknown;
+
+/**
+ * The interceptor chain every BMI method runs through: request id, caller identity (auth), deadline and
+ * cancellation, one log line per call with method/status/duration, and error mapping at the edge.
+ */
+export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, runner: CallRunner): grpc.UntypedHandleCall {
+  const h = handler as unknown as (input: unknown, ctx: CallContext) => unknown;
+  if (!def.requestStream && !def.responseStream) {
+    return ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      void run(def.path, call, runner, async (ctx) => {
+        const res = await h(call.request, ctx);
+        cb(null, res, trailers(ctx));
+      }).then((err) => err && cb(err));
+    }) as grpc.handleUnaryCall<unknown, unknown>;
+  }
+  if (def.requestStream && !def.responseStream) {
+    return ((call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      void run(def.path, call, runner, async (ctx) => {
+        const res = await h(call, ctx);
+        cb(null, res, trailers(ctx));
+      }).then((err) => err && cb(err));
+    }) as grpc.handleClientStreamingCall<unknown, unknown>;
+  }
+  return ((call: grpc.ServerWritableStream<unknown, unknown>) => {
+    void run(def.path, call, runner, async (ctx) => {
+      const input = def.requestStream ? call : call.request;
+      for await (const msg of h(input, ctx) as AsyncIterable<unknown>) {
+        if (ctx.signal.aborted) break;
+        if (!call.write(msg)) await new Promise((r) => call.once("drain", r));
+      }
+      call.end(trailers(ctx));
+    }).then((err) => err && call.emit("error", err));
+  }) as grpc.handleServerStreamingCall<unknown, unknown>;
+}
+
+function trailers(ctx: CallContext): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set("x-request-id", ctx.requestId);
+  return md;
+}
+
+/** Runs one call; answers the error to send (already mapped and logged), or undefined on success. */
+async function run(
+  method: string, call: AnyCall, runner: CallRunner, body: (ctx: CallContext) => Promise<void>,
+): Promise<Partial<grpc.StatusObject> | undefined> {
+  const start = performance.now();
+  const md = call.metadata;
+  const requestId = (md.get("x-request-id")[0] as string | undefined) ?? randomUUID();
+  const log = runner.log.child({ requestId, method });
+  const abort = new AbortController();
+  const callDeadline = call.getDeadline();
+  const deadline = callDeadline === Infinity
+    ? Date.now() + runner.defaultDeadlineMs
+    : typeof callDeadline === "number" ? callDeadline : callDeadline.getTime();
+  const timer = setTimeout(() => abort.abort(new DeadlineExceededError(`${method}: deadline exceeded`)),
+    Math.max(0, deadline - Date.now()));
+  (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => abort.abort(new CancelledError(`${method}: cancelled by the client`)));
+  let user = "";
+  let outcome: Partial<grpc.StatusObject> | undefined;
+  try {
+    const caller = await runner.auth(md);
+    user = caller.user;
+    const authorization = header(md);
+    const ctx: CallContext = {
+      method, requestId, caller, metadata: md, signal: abort.signal, deadline, log,
+      ...(authorization !== undefined ? { authorization } : {}),
+    };
+    await Promise.race([body(ctx), rejectOnAbort(abort.signal)]);
+  } catch (err) {
+    const s = toStatus(err);
+    if (s.unexpected) log.error({ err }, "unexpected error");
+    outcome = { code: s.code, details: s.details, metadata: new grpc.Metadata() };
+  } finally {
+    clearTimeout(timer);
+  }
+  const code = outcome?.code ?? grpc.status.OK;
+  const entry = { status: grpc.status[code], code, durationMs: Math.round((performance.now() - start) * 10) / 10, user, peer: call.getPeer() };
+  if (code === grpc.status.OK) log.info(entry, "call");
+  else log.warn({ ...entry, error: outcome?.details }, "call");
+  return outcome;
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}

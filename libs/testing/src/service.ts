@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import path from "node:path";
+import { waitServing } from "./health";
+
+/** Root of the repository (libs/testing/dist/ -> ../../..). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+
+export interface RunningService {
+  name: string;
+  address: string;
+  pid: number;
+  process: ChildProcess;
+  logFile: string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL at once (crash tests). */
+  kill(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Directory under services/, e.g. "image-service". */
+  service: string;
+  /** host:port the service listens on (also passed as its *_LISTEN variable by the caller through env). */
+  address: string;
+  env?: Record<string, string>;
+  logDir?: string;
+  timeoutMs?: number;
+}
+
+/** Starts a BMI service as its own process (dist/main.js) and waits until it answers SERVING. */
+export async function startService(opts: StartOptions): Promise<RunningService> {
+  const main = path.join(REPO_ROOT, "services", opts.service, "dist", "main.js");
+  const logDir = opts.logDir ?? path.join(REPO_ROOT, ".run", "test-logs");
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `${opts.service}-${process.pid}-${Date.now()}.log`);
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, [main], {
+    env: { ...process.env, BMI_LOG_LEVEL: "info", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => { exited = true; resolve(code); }));
+  const stop = async (graceMs = 15_000) => {
+    if (!exited) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exit;
+      clearTimeout(t);
+      return code;
+    }
+    return exit;
+  };
+  try {
+    await waitServing(opts.address, opts.timeoutMs ?? 30_000, () => !exited);
+  } catch (err) {
+    await stop(2000);
+    throw new Error(`${opts.service}: ${(err as Error).message}; log: ${logFile}`);
+  }
+  return {
+    name: opts.service, address: opts.address, pid: child.pid ?? -1, process: child, logFile, stop,
+    kill: async () => { if (!exited) { child.kill("SIGKILL"); await exit; } },
+  };
+}
