@@ -20,7 +20,7 @@ export interface CallOpts {
 
 /** Promise versions of every unary method of a ts-proto grpc-js client; `raw` for the streaming ones. */
 export type PromiseClient<C> = {
-  [K in keyof C]: C[K] extends UnaryFn<infer Req, infer Res> ? (request: Req, opts?: CallOpts) => Promise<Res> : never;
+  [K in Exclude<keyof C, keyof grpc.Client>]: C[K] extends UnaryFn<infer Req, infer Res> ? (request: Req, opts?: CallOpts) => Promise<Res> : never;
 } & { raw: C; close(): void; metadata(opts?: CallOpts): grpc.Metadata; callOptions(opts?: CallOpts): Partial<grpc.CallOptions> };
 
 export interface ClientOptions {

@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { ChapCredentials, Firmware, firmwareFromJSON, firmwareToJSON, IscsiTarget } from "../../common/v1/common";
 
@@ -1230,6 +1241,110 @@ export interface BootServiceServer extends UntypedServiceImplementation {
   /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
   renderScript: handleUnaryCall<RenderScriptRequest, RenderScriptResponse>;
 }
+
+export interface BootServiceClient extends Client {
+  setBootConfig(
+    request: SetBootConfigRequest,
+    callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  setBootConfig(
+    request: SetBootConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  setBootConfig(
+    request: SetBootConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  clearBootConfig(
+    request: ClearBootConfigRequest,
+    callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  clearBootConfig(
+    request: ClearBootConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  clearBootConfig(
+    request: ClearBootConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  getBootConfig(
+    request: GetBootConfigRequest,
+    callback: (error: ServiceError | null, response: GetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  getBootConfig(
+    request: GetBootConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  getBootConfig(
+    request: GetBootConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  listBootConfigs(
+    request: ListBootConfigsRequest,
+    callback: (error: ServiceError | null, response: ListBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listBootConfigs(
+    request: ListBootConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  listBootConfigs(
+    request: ListBootConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  /** What a site's DHCP server needs for every provisioned MAC. */
+  renderDhcpHints(
+    request: RenderDhcpHintsRequest,
+    callback: (error: ServiceError | null, response: RenderDhcpHintsResponse) => void,
+  ): ClientUnaryCall;
+  renderDhcpHints(
+    request: RenderDhcpHintsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenderDhcpHintsResponse) => void,
+  ): ClientUnaryCall;
+  renderDhcpHints(
+    request: RenderDhcpHintsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenderDhcpHintsResponse) => void,
+  ): ClientUnaryCall;
+  /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
+  renderScript(
+    request: RenderScriptRequest,
+    callback: (error: ServiceError | null, response: RenderScriptResponse) => void,
+  ): ClientUnaryCall;
+  renderScript(
+    request: RenderScriptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenderScriptResponse) => void,
+  ): ClientUnaryCall;
+  renderScript(
+    request: RenderScriptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenderScriptResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const BootServiceClient = makeGenericClientConstructor(
+  BootServiceService,
+  "bmi.boot.v1.BootService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): BootServiceClient;
+  service: typeof BootServiceService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

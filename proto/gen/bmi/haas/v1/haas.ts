@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 
 export const protobufPackage = "bmi.haas.v1";
@@ -3855,6 +3866,231 @@ export interface HaasGatewayServer extends UntypedServiceImplementation {
   updateNode: handleUnaryCall<UpdateNodeRequest, UpdateNodeResponse>;
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
 }
+
+export interface HaasGatewayClient extends Client {
+  listNodes(
+    request: ListNodesRequest,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  allocateNode(
+    request: AllocateNodeRequest,
+    callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
+  ): ClientUnaryCall;
+  allocateNode(
+    request: AllocateNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
+  ): ClientUnaryCall;
+  allocateNode(
+    request: AllocateNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Powers off / disables OBM and detaches every network first, as HIL requires. */
+  releaseNode(
+    request: ReleaseNodeRequest,
+    callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
+  ): ClientUnaryCall;
+  releaseNode(
+    request: ReleaseNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
+  ): ClientUnaryCall;
+  releaseNode(
+    request: ReleaseNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Waits until the switch change is applied (HIL is asynchronous), within the call's deadline. */
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectNetwork(
+    request: ConnectNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
+  ): ClientUnaryCall;
+  detachNetwork(
+    request: DetachNetworkRequest,
+    callback: (error: ServiceError | null, response: DetachNetworkResponse) => void,
+  ): ClientUnaryCall;
+  detachNetwork(
+    request: DetachNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DetachNetworkResponse) => void,
+  ): ClientUnaryCall;
+  detachNetwork(
+    request: DetachNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DetachNetworkResponse) => void,
+  ): ClientUnaryCall;
+  powerCycle(
+    request: PowerCycleRequest,
+    callback: (error: ServiceError | null, response: PowerCycleResponse) => void,
+  ): ClientUnaryCall;
+  powerCycle(
+    request: PowerCycleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PowerCycleResponse) => void,
+  ): ClientUnaryCall;
+  powerCycle(
+    request: PowerCycleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PowerCycleResponse) => void,
+  ): ClientUnaryCall;
+  powerOn(
+    request: PowerOnRequest,
+    callback: (error: ServiceError | null, response: PowerOnResponse) => void,
+  ): ClientUnaryCall;
+  powerOn(
+    request: PowerOnRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PowerOnResponse) => void,
+  ): ClientUnaryCall;
+  powerOn(
+    request: PowerOnRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PowerOnResponse) => void,
+  ): ClientUnaryCall;
+  powerOff(
+    request: PowerOffRequest,
+    callback: (error: ServiceError | null, response: PowerOffResponse) => void,
+  ): ClientUnaryCall;
+  powerOff(
+    request: PowerOffRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PowerOffResponse) => void,
+  ): ClientUnaryCall;
+  powerOff(
+    request: PowerOffRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PowerOffResponse) => void,
+  ): ClientUnaryCall;
+  getPowerStatus(
+    request: GetPowerStatusRequest,
+    callback: (error: ServiceError | null, response: GetPowerStatusResponse) => void,
+  ): ClientUnaryCall;
+  getPowerStatus(
+    request: GetPowerStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPowerStatusResponse) => void,
+  ): ClientUnaryCall;
+  getPowerStatus(
+    request: GetPowerStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPowerStatusResponse) => void,
+  ): ClientUnaryCall;
+  setBootDevice(
+    request: SetBootDeviceRequest,
+    callback: (error: ServiceError | null, response: SetBootDeviceResponse) => void,
+  ): ClientUnaryCall;
+  setBootDevice(
+    request: SetBootDeviceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetBootDeviceResponse) => void,
+  ): ClientUnaryCall;
+  setBootDevice(
+    request: SetBootDeviceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetBootDeviceResponse) => void,
+  ): ClientUnaryCall;
+  /** Admin only: add, change or remove a physical node. */
+  registerNode(
+    request: RegisterNodeRequest,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  registerNode(
+    request: RegisterNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  registerNode(
+    request: RegisterNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const HaasGatewayClient = makeGenericClientConstructor(
+  HaasGatewayService,
+  "bmi.haas.v1.HaasGateway",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): HaasGatewayClient;
+  service: typeof HaasGatewayService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

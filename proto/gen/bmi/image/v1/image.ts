@@ -6,11 +6,21 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type {
-  handleClientStreamingCall,
-  handleServerStreamingCall,
-  handleUnaryCall,
-  UntypedServiceImplementation,
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Backing } from "../../common/v1/common";
@@ -3683,6 +3693,245 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
   createSnapshot: handleUnaryCall<CreateSnapshotRequest, CreateSnapshotResponse>;
   listSnapshots: handleUnaryCall<ListSnapshotsRequest, ListSnapshotsResponse>;
 }
+
+export interface ImageServiceClient extends Client {
+  listImages(
+    request: ListImagesRequest,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  listImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  listImages(
+    request: ListImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListImagesResponse) => void,
+  ): ClientUnaryCall;
+  getImage(
+    request: GetImageRequest,
+    callback: (error: ServiceError | null, response: GetImageResponse) => void,
+  ): ClientUnaryCall;
+  getImage(
+    request: GetImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetImageResponse) => void,
+  ): ClientUnaryCall;
+  getImage(
+    request: GetImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetImageResponse) => void,
+  ): ClientUnaryCall;
+  /** Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (local driver). */
+  importImage(
+    request: ImportImageRequest,
+    callback: (error: ServiceError | null, response: ImportImageResponse) => void,
+  ): ClientUnaryCall;
+  importImage(
+    request: ImportImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportImageResponse) => void,
+  ): ClientUnaryCall;
+  importImage(
+    request: ImportImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportImageResponse) => void,
+  ): ClientUnaryCall;
+  /** Client streaming: first message a header, then chunks. The checksum is verified before the image appears. */
+  uploadImage(
+    callback: (error: ServiceError | null, response: UploadImageResponse) => void,
+  ): ClientWritableStream<UploadImageRequest>;
+  uploadImage(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UploadImageResponse) => void,
+  ): ClientWritableStream<UploadImageRequest>;
+  uploadImage(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadImageResponse) => void,
+  ): ClientWritableStream<UploadImageRequest>;
+  uploadImage(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadImageResponse) => void,
+  ): ClientWritableStream<UploadImageRequest>;
+  /** Server streaming: first message a header with size and checksum, then raw chunks. */
+  downloadImage(
+    request: DownloadImageRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<DownloadImageResponse>;
+  downloadImage(
+    request: DownloadImageRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<DownloadImageResponse>;
+  /** Deep copy, independent of the source. */
+  copyImage(
+    request: CopyImageRequest,
+    callback: (error: ServiceError | null, response: CopyImageResponse) => void,
+  ): ClientUnaryCall;
+  copyImage(
+    request: CopyImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CopyImageResponse) => void,
+  ): ClientUnaryCall;
+  copyImage(
+    request: CopyImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CopyImageResponse) => void,
+  ): ClientUnaryCall;
+  renameImage(
+    request: RenameImageRequest,
+    callback: (error: ServiceError | null, response: RenameImageResponse) => void,
+  ): ClientUnaryCall;
+  renameImage(
+    request: RenameImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenameImageResponse) => void,
+  ): ClientUnaryCall;
+  renameImage(
+    request: RenameImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenameImageResponse) => void,
+  ): ClientUnaryCall;
+  /** FAILED_PRECONDITION while disks or snapshots depend on the image. */
+  deleteImage(
+    request: DeleteImageRequest,
+    callback: (error: ServiceError | null, response: DeleteImageResponse) => void,
+  ): ClientUnaryCall;
+  deleteImage(
+    request: DeleteImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteImageResponse) => void,
+  ): ClientUnaryCall;
+  deleteImage(
+    request: DeleteImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteImageResponse) => void,
+  ): ClientUnaryCall;
+  setImageVisibility(
+    request: SetImageVisibilityRequest,
+    callback: (error: ServiceError | null, response: SetImageVisibilityResponse) => void,
+  ): ClientUnaryCall;
+  setImageVisibility(
+    request: SetImageVisibilityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetImageVisibilityResponse) => void,
+  ): ClientUnaryCall;
+  setImageVisibility(
+    request: SetImageVisibilityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetImageVisibilityResponse) => void,
+  ): ClientUnaryCall;
+  /** Idempotent: the same request twice answers the same disk. */
+  createDisk(
+    request: CreateDiskRequest,
+    callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
+  ): ClientUnaryCall;
+  createDisk(
+    request: CreateDiskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
+  ): ClientUnaryCall;
+  createDisk(
+    request: CreateDiskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
+  ): ClientUnaryCall;
+  getDisk(
+    request: GetDiskRequest,
+    callback: (error: ServiceError | null, response: GetDiskResponse) => void,
+  ): ClientUnaryCall;
+  getDisk(
+    request: GetDiskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDiskResponse) => void,
+  ): ClientUnaryCall;
+  getDisk(
+    request: GetDiskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDiskResponse) => void,
+  ): ClientUnaryCall;
+  listDisks(
+    request: ListDisksRequest,
+    callback: (error: ServiceError | null, response: ListDisksResponse) => void,
+  ): ClientUnaryCall;
+  listDisks(
+    request: ListDisksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDisksResponse) => void,
+  ): ClientUnaryCall;
+  listDisks(
+    request: ListDisksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDisksResponse) => void,
+  ): ClientUnaryCall;
+  deleteDisk(
+    request: DeleteDiskRequest,
+    callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
+  ): ClientUnaryCall;
+  deleteDisk(
+    request: DeleteDiskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
+  ): ClientUnaryCall;
+  deleteDisk(
+    request: DeleteDiskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
+  ): ClientUnaryCall;
+  /** Flattens a disk into a new image of the project, independent of the disk. */
+  createSnapshot(
+    request: CreateSnapshotRequest,
+    callback: (error: ServiceError | null, response: CreateSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  createSnapshot(
+    request: CreateSnapshotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  createSnapshot(
+    request: CreateSnapshotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  listSnapshots(
+    request: ListSnapshotsRequest,
+    callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+  listSnapshots(
+    request: ListSnapshotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+  listSnapshots(
+    request: ListSnapshotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const ImageServiceClient = makeGenericClientConstructor(
+  ImageServiceService,
+  "bmi.image.v1.ImageService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ImageServiceClient;
+  service: typeof ImageServiceService;
+  serviceName: string;
+};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

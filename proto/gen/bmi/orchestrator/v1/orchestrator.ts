@@ -6,7 +6,20 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleServerStreamingCall, handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { JobEvent } from "../../events/v1/events";
 import { Nic, Node, NodeFilter, nodeFilterFromJSON, nodeFilterToJSON, PowerSpec } from "../../haas/v1/haas";
@@ -4812,6 +4825,241 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
   /** Refused while the node is provisioned or allocated to a project. */
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
 }
+
+export interface OrchestratorClient extends Client {
+  /** Every mutating call answers a job at once; watch it for progress. */
+  provisionNode(
+    request: ProvisionNodeRequest,
+    callback: (error: ServiceError | null, response: ProvisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  provisionNode(
+    request: ProvisionNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ProvisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  provisionNode(
+    request: ProvisionNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ProvisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  deprovisionNode(
+    request: DeprovisionNodeRequest,
+    callback: (error: ServiceError | null, response: DeprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  deprovisionNode(
+    request: DeprovisionNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  deprovisionNode(
+    request: DeprovisionNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  snapshotNode(
+    request: SnapshotNodeRequest,
+    callback: (error: ServiceError | null, response: SnapshotNodeResponse) => void,
+  ): ClientUnaryCall;
+  snapshotNode(
+    request: SnapshotNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SnapshotNodeResponse) => void,
+  ): ClientUnaryCall;
+  snapshotNode(
+    request: SnapshotNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SnapshotNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Points a node back at one of its earlier disks: no clone. */
+  reprovisionNode(
+    request: ReprovisionNodeRequest,
+    callback: (error: ServiceError | null, response: ReprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  reprovisionNode(
+    request: ReprovisionNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  reprovisionNode(
+    request: ReprovisionNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReprovisionNodeResponse) => void,
+  ): ClientUnaryCall;
+  bulkProvision(
+    request: BulkProvisionRequest,
+    callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
+  ): ClientUnaryCall;
+  bulkProvision(
+    request: BulkProvisionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
+  ): ClientUnaryCall;
+  bulkProvision(
+    request: BulkProvisionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
+  ): ClientUnaryCall;
+  getJob(
+    request: GetJobRequest,
+    callback: (error: ServiceError | null, response: GetJobResponse) => void,
+  ): ClientUnaryCall;
+  getJob(
+    request: GetJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetJobResponse) => void,
+  ): ClientUnaryCall;
+  getJob(
+    request: GetJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetJobResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  listJobs(
+    request: ListJobsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListJobsResponse) => void,
+  ): ClientUnaryCall;
+  /** Every event of the job, from the start (replayed) or live only, until the job ends. */
+  watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchJobResponse>;
+  watchJob(
+    request: WatchJobRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchJobResponse>;
+  /** Stops what has not started and undoes what is half-done. */
+  cancelJob(
+    request: CancelJobRequest,
+    callback: (error: ServiceError | null, response: CancelJobResponse) => void,
+  ): ClientUnaryCall;
+  cancelJob(
+    request: CancelJobRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelJobResponse) => void,
+  ): ClientUnaryCall;
+  cancelJob(
+    request: CancelJobRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelJobResponse) => void,
+  ): ClientUnaryCall;
+  listProvisioned(
+    request: ListProvisionedRequest,
+    callback: (error: ServiceError | null, response: ListProvisionedResponse) => void,
+  ): ClientUnaryCall;
+  listProvisioned(
+    request: ListProvisionedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProvisionedResponse) => void,
+  ): ClientUnaryCall;
+  listProvisioned(
+    request: ListProvisionedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProvisionedResponse) => void,
+  ): ClientUnaryCall;
+  /** Node inventory for operators, through haas-gateway. */
+  listNodes(
+    request: ListNodesRequest,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  listNodes(
+    request: ListNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListNodesResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  getNode(
+    request: GetNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Admin only (the gateway's driver decides who is an admin). */
+  registerNode(
+    request: RegisterNodeRequest,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  registerNode(
+    request: RegisterNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  registerNode(
+    request: RegisterNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Refused while the node is provisioned or allocated to a project. */
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  unregisterNode(
+    request: UnregisterNodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const OrchestratorClient = makeGenericClientConstructor(
+  OrchestratorService,
+  "bmi.orchestrator.v1.Orchestrator",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): OrchestratorClient;
+  service: typeof OrchestratorService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

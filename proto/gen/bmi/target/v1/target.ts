@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Backing, ChapCredentials, IscsiTarget } from "../../common/v1/common";
 
@@ -1018,6 +1029,80 @@ export interface TargetServiceServer extends UntypedServiceImplementation {
   /** A target with a live session is removed with force; the answer says so. */
   deleteTarget: handleUnaryCall<DeleteTargetRequest, DeleteTargetResponse>;
 }
+
+export interface TargetServiceClient extends Client {
+  /** Idempotent: the same project/disk/initiator answers the same target and credentials. */
+  createTarget(
+    request: CreateTargetRequest,
+    callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
+  ): ClientUnaryCall;
+  createTarget(
+    request: CreateTargetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
+  ): ClientUnaryCall;
+  createTarget(
+    request: CreateTargetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
+  ): ClientUnaryCall;
+  getTarget(
+    request: GetTargetRequest,
+    callback: (error: ServiceError | null, response: GetTargetResponse) => void,
+  ): ClientUnaryCall;
+  getTarget(
+    request: GetTargetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTargetResponse) => void,
+  ): ClientUnaryCall;
+  getTarget(
+    request: GetTargetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTargetResponse) => void,
+  ): ClientUnaryCall;
+  listTargets(
+    request: ListTargetsRequest,
+    callback: (error: ServiceError | null, response: ListTargetsResponse) => void,
+  ): ClientUnaryCall;
+  listTargets(
+    request: ListTargetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTargetsResponse) => void,
+  ): ClientUnaryCall;
+  listTargets(
+    request: ListTargetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTargetsResponse) => void,
+  ): ClientUnaryCall;
+  /** A target with a live session is removed with force; the answer says so. */
+  deleteTarget(
+    request: DeleteTargetRequest,
+    callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
+  ): ClientUnaryCall;
+  deleteTarget(
+    request: DeleteTargetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
+  ): ClientUnaryCall;
+  deleteTarget(
+    request: DeleteTargetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const TargetServiceClient = makeGenericClientConstructor(
+  TargetServiceService,
+  "bmi.target.v1.TargetService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): TargetServiceClient;
+  service: typeof TargetServiceService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

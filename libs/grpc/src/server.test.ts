@@ -1,0 +1,109 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
+import { silentLogger } from "@bmi/log";
+import {
+  GetImageResponse, ImageServiceClient, ImageServiceService, ListImagesResponse,
+} from "@bmi/proto/bmi/image/v1/image";
+import { checkHealth } from "@bmi/testing/dist/health";
+import { createClient, createServer, staticAuth, type BmiServer, type Handlers } from "./index";
+
+// A server of the real ImageService contract whose handlers exercise the chassis, not image logic.
+function handlers(release: Promise<void>) {
+  const impl = {
+    getImage: async (req: { name: string }) => {
+      if (req.name === "missing") throw new NotFoundError("image missing not found");
+      if (req.name === "busy") throw new FailedPreconditionError("image busy has 2 disks");
+      if (req.name === "boom") throw new Error("secret internals");
+      if (req.name === "slow") await release;
+      return GetImageResponse.fromPartial({ image: { name: req.name, project: "p" } });
+    },
+    listImages: async (_req: unknown, ctx: { caller: { user: string } }) =>
+      ListImagesResponse.fromPartial({ images: [{ name: ctx.caller.user }] }),
+  };
+  const other = async () => { throw new Error("not part of this test"); };
+  return new Proxy(impl, { get: (t, k) => (t as Record<string | symbol, unknown>)[k] ?? other }) as unknown as
+    Handlers<typeof ImageServiceService>;
+}
+
+describe("gRPC chassis", () => {
+  let server: BmiServer;
+  let address: string;
+  let releaseSlow!: () => void;
+  const dir = mkdtempSync(path.join(tmpdir(), "bmi-auth-"));
+  const usersFile = path.join(dir, "users.yaml");
+  writeFileSync(usersFile, "users:\n  - {name: alice, password: wonder, projects: [p1]}\n  - {name: svc, token: t0k3n, admin: true}\n");
+
+  before(async () => {
+    const release = new Promise<void>((r) => (releaseSlow = r));
+    server = createServer({ name: "test", log: silentLogger(), auth: staticAuth(usersFile), shutdownGraceMs: 5000 });
+    server.add(ImageServiceService, handlers(release));
+    address = `127.0.0.1:${await server.listen("127.0.0.1:0")}`;
+  });
+  after(() => server.shutdown());
+
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
+
+  it("answers health SERVING for the server and the service", async () => {
+    assert.equal(await checkHealth(address), "SERVING");
+    assert.equal(await checkHealth(address, "bmi.image.v1.ImageService"), "SERVING");
+  });
+
+  it("rejects calls without credentials as UNAUTHENTICATED", async () => {
+    const c = createClient(ImageServiceClient, address);
+    await assert.rejects(c.getImage({ project: "p", name: "x" }), { code: "UNAUTHENTICATED" });
+    await assert.rejects(c.getImage({ project: "p", name: "x" }, { authorization: basic("alice", "nope") }),
+      { code: "UNAUTHENTICATED", message: "invalid credentials" });
+    c.close();
+  });
+
+  it("identifies the caller from Basic and Bearer credentials", async () => {
+    const c = createClient(ImageServiceClient, address);
+    const a = await c.listImages({ project: "p", includePublic: false, pageSize: 0, pageToken: "" }, { authorization: basic("alice", "wonder") });
+    assert.equal(a.images[0]?.name, "alice");
+    const b = await c.listImages({ project: "p", includePublic: false, pageSize: 0, pageToken: "" }, { authorization: "Bearer t0k3n" });
+    assert.equal(b.images[0]?.name, "svc");
+    c.close();
+  });
+
+  it("maps domain errors to status codes and hides unexpected ones", async () => {
+    const raw = new ImageServiceClient(address, grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set("authorization", "Bearer t0k3n");
+    const call = (name: string) => new Promise<grpc.ServiceError>((resolve) =>
+      raw.getImage({ project: "p", name }, md, (err) => resolve(err as grpc.ServiceError)));
+    const nf = await call("missing");
+    assert.equal(nf.code, grpc.status.NOT_FOUND);
+    assert.equal(nf.details, "image missing not found");
+    assert.equal((await call("busy")).code, grpc.status.FAILED_PRECONDITION);
+    const internal = await call("boom");
+    assert.equal(internal.code, grpc.status.INTERNAL);
+    assert.equal(internal.details, "internal error");
+    raw.close();
+  });
+
+  it("turns downstream status codes back into domain errors in the typed client", async () => {
+    const c = createClient(ImageServiceClient, address);
+    await assert.rejects(c.getImage({ project: "p", name: "missing" }, { authorization: "Bearer t0k3n" }),
+      (err: unknown) => err instanceof NotFoundError && err.message === "image missing not found");
+    c.close();
+  });
+
+  it("shutdown drains an in-flight call, then stops accepting", async () => {
+    const c = createClient(ImageServiceClient, address);
+    const slow = c.getImage({ project: "p", name: "slow" }, { authorization: "Bearer t0k3n", deadlineMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = server.shutdown();
+    await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(checkHealth(address, "", 500)); // no new calls once draining
+    releaseSlow();
+    const res = await slow;
+    assert.equal(res.image?.name, "slow");
+    await stopped;
+    c.close();
+  });
+});
