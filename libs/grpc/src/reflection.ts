@@ -8,10 +8,10 @@ import { descriptorSetPath } from "@bmi/proto";
  * imports intact. Feeding it proto-loader's output instead drops each file's imports, and strict clients
  * (grpcurl describe) then fail to resolve google.protobuf.Timestamp.
  */
-export function addReflection(server: grpc.Server, path = descriptorSetPath): void {
+export function addReflection(server: grpc.Server, services: string[], path = descriptorSetPath): void {
   const files = splitFileDescriptorSet(readFileSync(path));
   const root = { bmi: { fileDescriptorProtos: files } };
-  new ReflectionService(root as never).addToServer(server);
+  new ReflectionService(root as never, { services }).addToServer(server);
 }
 
 /** FileDescriptorSet is `repeated FileDescriptorProto file = 1`: each entry's raw bytes, undecoded. */

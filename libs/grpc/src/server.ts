@@ -30,7 +30,6 @@ export class BmiServer {
 
   constructor(private readonly opts: ServerOptions) {
     this.health.addToServer(this.grpc);
-    addReflection(this.grpc);
     this.runner = { log: opts.log, auth: opts.auth, defaultDeadlineMs: opts.defaultDeadlineMs ?? 120_000 };
   }
 
@@ -51,6 +50,8 @@ export class BmiServer {
 
   /** Binds and starts serving; answers the bound port (use port 0 in tests). */
   async listen(address: string): Promise<number> {
+    // Reflection lists only what this server serves, though the descriptor set describes every BMI service.
+    addReflection(this.grpc, this.services);
     const port = await new Promise<number>((resolve, reject) =>
       this.grpc.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure Redis and NATS (JetStream) answer on their configured ports; starts them (under RUN_DIR) only where
+# nothing answers, and records what it started so `stack:down` stops only that.
+# Usage: ensure-infra.sh [RUN_DIR]
+set -euo pipefail
+RUN_DIR=${1:-${BMI_RUN_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.run}}
+REDIS_PORT=${BMI_REDIS_PORT:-6379}
+NATS_PORT=${BMI_NATS_PORT:-4222}
+mkdir -p "$RUN_DIR/infra"
+open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 100); do open "$1" && return 0; sleep 0.1; done; echo "$2 did not come up on port $1" >&2; return 1; }
+
+if ! open "$REDIS_PORT"; then
+  command -v redis-server >/dev/null || bash "$(dirname "$0")/install-deps.sh"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/infra" \
+    --appendonly yes --pidfile "$RUN_DIR/infra/redis.pid" --logfile "$RUN_DIR/infra/redis.log"
+  wait_port "$REDIS_PORT" redis
+  echo "started redis on 127.0.0.1:$REDIS_PORT (pid $(cat "$RUN_DIR/infra/redis.pid"))"
+fi
+if ! open "$NATS_PORT"; then
+  command -v nats-server >/dev/null || bash "$(dirname "$0")/install-deps.sh"
+  mkdir -p "$RUN_DIR/infra/nats"
+  nohup nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$RUN_DIR/infra/nats" -l "$RUN_DIR/infra/nats.log" \
+    >/dev/null 2>&1 &
+  echo $! > "$RUN_DIR/infra/nats.pid"
+  wait_port "$NATS_PORT" nats
+  echo "started nats (JetStream) on 127.0.0.1:$NATS_PORT (pid $(cat "$RUN_DIR/infra/nats.pid"))"
+fi

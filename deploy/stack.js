@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// `npm run stack:up|down|status`: the whole BMI stack on this machine as separate processes.
+// up: installs missing Debian packages, builds when needed, starts Redis/NATS only where none answers, starts the
+// five services (logs and PIDs under .run/stack), waits until each is SERVING. Running it twice is harmless.
+// down: stops only what up started (services, then the daemons they own, then Redis/NATS if up started them).
+"use strict";
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const RUN = process.env.BMI_RUN_DIR || path.join(ROOT, ".run", "stack");
+const DATA = path.join(RUN, "data");
+
+/** The five services in start order, with their default ports and the environment the stack gives them. */
+const SERVICES = [
+  { name: "image-service", port: 50051, env: { BMI_IMAGE_LISTEN: "0.0.0.0:50051", BMI_IMAGE_DATA_DIR: path.join(DATA, "images") } },
+  { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: "0.0.0.0:50052", BMI_TARGET_RUN_DIR: path.join(DATA, "tgt") } },
+  { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: "0.0.0.0:50053", BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080" } },
+  { name: "haas-gateway", port: 50054, env: { BMI_HAAS_LISTEN: "0.0.0.0:50054" } },
+  { name: "orchestrator", port: 50050, env: { BMI_ORCH_LISTEN: "0.0.0.0:50050" } },
+];
+
+const pidFile = (name) => path.join(RUN, `${name}.pid`);
+const logFile = (name) => path.join(RUN, "logs", `${name}.log`);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const readPid = (file) => { try { return Number(fs.readFileSync(file, "utf8").trim()) || 0; } catch { return 0; } };
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status})`);
+}
+
+function health() {
+  return require(path.join(ROOT, "libs", "testing", "dist", "health.js"));
+}
+
+async function status(quiet) {
+  const { checkHealth } = health();
+  const rows = [];
+  for (const s of SERVICES) {
+    const pid = readPid(pidFile(s.name));
+    let state;
+    try { state = await checkHealth(`127.0.0.1:${s.port}`, "", 1000); } catch { state = "DOWN"; }
+    rows.push({ service: s.name, address: `127.0.0.1:${s.port}`, pid: pid && alive(pid) ? pid : "-", health: state });
+  }
+  if (!quiet) {
+    console.log("SERVICE          ADDRESS           PID      HEALTH");
+    for (const r of rows) console.log(`${r.service.padEnd(16)} ${r.address.padEnd(17)} ${String(r.pid).padEnd(8)} ${r.health}`);
+  }
+  return rows;
+}
+
+async function up() {
+  fs.mkdirSync(path.join(RUN, "logs"), { recursive: true });
+  fs.mkdirSync(DATA, { recursive: true });
+  run("bash", ["deploy/install-deps.sh"]);
+  if (!fs.existsSync(path.join(ROOT, "node_modules", "@grpc", "grpc-js"))) run("npm", ["ci", "--no-audit", "--no-fund"]);
+  if (SERVICES.some((s) => !fs.existsSync(path.join(ROOT, "services", s.name, "dist", "main.js")))) run("npx", ["tsc", "-b"]);
+  run("bash", ["deploy/ensure-infra.sh", RUN]);
+  const { waitServing, checkHealth } = health();
+  for (const s of SERVICES) {
+    const pid = readPid(pidFile(s.name));
+    if (pid && alive(pid)) continue;
+    try {
+      if ((await checkHealth(`127.0.0.1:${s.port}`, "", 500)) === "SERVING") {
+        console.log(`${s.name}: something already serves 127.0.0.1:${s.port}; leaving it alone`);
+        continue;
+      }
+    } catch { /* nothing there: start it */ }
+    const out = fs.openSync(logFile(s.name), "a");
+    const child = spawn(process.execPath, [path.join(ROOT, "services", s.name, "dist", "main.js")], {
+      cwd: ROOT, detached: true, stdio: ["ignore", out, out],
+      env: { ...process.env, BMI_RUN_DIR: RUN, ...s.env },
+    });
+    fs.writeFileSync(pidFile(s.name), String(child.pid));
+    child.unref();
+    console.log(`started ${s.name} (pid ${child.pid}), log ${path.relative(ROOT, logFile(s.name))}`);
+  }
+  for (const s of SERVICES) {
+    const pid = readPid(pidFile(s.name));
+    try {
+      await waitServing(`127.0.0.1:${s.port}`, 60_000, () => !pid || alive(pid));
+    } catch (err) {
+      console.error(`${s.name} did not become SERVING: ${err.message}\n--- last lines of its log:`);
+      console.error(tail(logFile(s.name), 20));
+      process.exitCode = 1;
+    }
+  }
+  await status(false);
+}
+
+function tail(file, n) {
+  try { return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).join("\n"); } catch { return "(no log)"; }
+}
+
+async function stopPid(file, label, graceMs = 15_000) {
+  const pid = readPid(file);
+  if (pid && alive(pid)) {
+    process.kill(pid, "SIGTERM");
+    const until = Date.now() + graceMs;
+    while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, "SIGKILL");
+    console.log(`stopped ${label} (pid ${pid})`);
+  }
+  fs.rmSync(file, { force: true });
+}
+
+async function down() {
+  for (const s of [...SERVICES].reverse()) await stopPid(pidFile(s.name), s.name);
+  // Daemons the services started and left running on purpose (tgtd keeps targets across a service restart).
+  const daemons = path.join(RUN, "daemons");
+  if (fs.existsSync(daemons)) {
+    for (const f of fs.readdirSync(daemons).filter((f) => f.endsWith(".pid"))) await stopPid(path.join(daemons, f), f.replace(/\.pid$/, ""), 5000);
+  }
+  const redisPid = path.join(RUN, "infra", "redis.pid");
+  if (fs.existsSync(redisPid)) await stopPid(redisPid, "redis");
+  const natsPid = path.join(RUN, "infra", "nats.pid");
+  if (fs.existsSync(natsPid)) await stopPid(natsPid, "nats");
+}
+
+const cmd = process.argv[2];
+const actions = { up, down, status: async () => { const rows = await status(false); if (rows.some((r) => r.health !== "SERVING")) process.exitCode = 3; } };
+if (!actions[cmd]) {
+  console.error("usage: stack.js up|down|status");
+  process.exit(2);
+}
+actions[cmd]().catch((err) => { console.error(err.message); process.exit(1); });
