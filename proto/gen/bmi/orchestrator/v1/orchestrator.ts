@@ -219,6 +219,8 @@ export enum NodeState {
   NODE_STATE_BOOTED = 4,
   NODE_STATE_DEPROVISIONING = 5,
   NODE_STATE_FAILED = 6,
+  /** NODE_STATE_DEPROVISIONED - No longer provisioned (NodeEvent only: a deprovisioned node has no Provisioned record). */
+  NODE_STATE_DEPROVISIONED = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -245,6 +247,9 @@ export function nodeStateFromJSON(object: any): NodeState {
     case 6:
     case "NODE_STATE_FAILED":
       return NodeState.NODE_STATE_FAILED;
+    case 7:
+    case "NODE_STATE_DEPROVISIONED":
+      return NodeState.NODE_STATE_DEPROVISIONED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -268,6 +273,8 @@ export function nodeStateToJSON(object: NodeState): string {
       return "NODE_STATE_DEPROVISIONING";
     case NodeState.NODE_STATE_FAILED:
       return "NODE_STATE_FAILED";
+    case NodeState.NODE_STATE_DEPROVISIONED:
+      return "NODE_STATE_DEPROVISIONED";
     case NodeState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -324,6 +331,8 @@ export interface Job {
   succeeded: number;
   failed: number;
   idempotencyKey: string;
+  /** Bulk jobs: children cancelled or rolled back. */
+  cancelled: number;
 }
 
 export interface ProvisionOptions {
@@ -396,7 +405,11 @@ export interface BulkProvisionRequest {
     | undefined;
   /** 0: the orchestrator's default. */
   maxParallel: number;
-  /** The job fails when fewer nodes succeed; 0: all must succeed. */
+  /**
+   * The job fails when fewer nodes succeed; 0: all must succeed. As soon as fewer than min_success nodes can
+   * still succeed, the job stops: nodes not started are cancelled, nodes in flight or done are rolled back (every
+   * completed step undone), and the job ends FAILED. The nodes of a SUCCEEDED bulk job stay provisioned.
+   */
   minSuccess: number;
   options:
     | ProvisionOptions
@@ -966,6 +979,7 @@ function createBaseJob(): Job {
     succeeded: 0,
     failed: 0,
     idempotencyKey: "",
+    cancelled: 0,
   };
 }
 
@@ -1018,6 +1032,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(130).string(message.idempotencyKey);
+    }
+    if (message.cancelled !== 0) {
+      writer.uint32(136).uint32(message.cancelled);
     }
     return writer;
   },
@@ -1163,6 +1180,14 @@ export const Job: MessageFns<Job> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.cancelled = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1205,6 +1230,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      cancelled: isSet(object.cancelled) ? globalThis.Number(object.cancelled) : 0,
     };
   },
 
@@ -1258,6 +1284,9 @@ export const Job: MessageFns<Job> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.cancelled !== 0) {
+      obj.cancelled = Math.round(message.cancelled);
+    }
     return obj;
   },
 
@@ -1282,6 +1311,7 @@ export const Job: MessageFns<Job> = {
     message.succeeded = object.succeeded ?? 0;
     message.failed = object.failed ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.cancelled = object.cancelled ?? 0;
     return message;
   },
 };
@@ -4727,7 +4757,10 @@ export const OrchestratorService = {
     responseSerialize: (value: WatchJobResponse): Buffer => Buffer.from(WatchJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchJobResponse => WatchJobResponse.decode(value),
   },
-  /** Stops what has not started and undoes what is half-done. */
+  /**
+   * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
+   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   */
   cancelJob: {
     path: "/bmi.orchestrator.v1.Orchestrator/CancelJob" as const,
     requestStream: false as const,
@@ -4813,7 +4846,10 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   /** Every event of the job, from the start (replayed) or live only, until the job ends. */
   watchJob: handleServerStreamingCall<WatchJobRequest, WatchJobResponse>;
-  /** Stops what has not started and undoes what is half-done. */
+  /**
+   * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
+   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   */
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
   listProvisioned: handleUnaryCall<ListProvisionedRequest, ListProvisionedResponse>;
   /** Node inventory for operators, through haas-gateway. */
@@ -4941,7 +4977,10 @@ export interface OrchestratorClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchJobResponse>;
-  /** Stops what has not started and undoes what is half-done. */
+  /**
+   * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
+   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   */
   cancelJob(
     request: CancelJobRequest,
     callback: (error: ServiceError | null, response: CancelJobResponse) => void,
