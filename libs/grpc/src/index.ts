@@ -5,3 +5,4 @@ export * from "./handlers";
 export * from "./server";
 export * from "./client";
 export * from "./reflection";
+export * from "./main";
