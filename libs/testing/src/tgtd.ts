@@ -1,0 +1,126 @@
+import { execFile, spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./ports";
+
+const run = promisify(execFile);
+
+export interface TestTgtd {
+  /** tgtd's management channel (`tgtadm -C`); its socket is /var/run/tgtd/socket.N. */
+  controlPort: number;
+  /** host:port of the iSCSI portal. */
+  portal: string;
+  pid: number;
+  logFile: string;
+  /** Runs `tgtadm -C <controlPort> --lld iscsi <args>` and answers stdout. */
+  tgtadm(args: string[]): Promise<string>;
+  /** Exports `file` as LUN 1 of a new target that only `initiator` may open, with CHAP `user`/`password`. */
+  exportFile(t: { tid: number; iqn: string; file: string; initiator: string; user: string; password: string }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A control port no tgtd on this machine uses (tgtd takes an int and makes a Unix socket of it). */
+export function freeControlPort(): number {
+  for (;;) {
+    const n = 1000 + Math.floor(Math.random() * 31_000); // tgtadm accepts 0..32767
+    if (!existsSync(`/var/run/tgtd/socket.${n}`)) return n;
+  }
+}
+
+/**
+ * Starts a private tgtd for a test: its own control port and portal, so tests run side by side and never touch
+ * a tgtd they did not start. Call `stop()` in an after hook.
+ */
+export async function startTgtd(opts: { dir: string; portal?: string; controlPort?: number }): Promise<TestTgtd> {
+  const controlPort = opts.controlPort ?? freeControlPort();
+  const portal = opts.portal ?? `127.0.0.1:${await freePort()}`;
+  const logFile = path.join(opts.dir, `tgtd-${controlPort}.log`);
+  const fd = openSync(logFile, "a");
+  // Two I/O threads per LUN instead of 16: tests share two cores with everybody else's.
+  const child = spawn("tgtd", ["-f", "-C", String(controlPort), "-t", "2", "--iscsi", `portal=${portal}`], {
+    stdio: ["ignore", fd, fd],
+  });
+  closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("tgtd did not start");
+  const tgtadm = async (args: string[]) => (await run("tgtadm", ["-C", String(controlPort), "--lld", "iscsi", ...args])).stdout;
+  const handle: TestTgtd = {
+    controlPort, portal, pid, logFile, tgtadm,
+    exportFile: (t) => exportFile(tgtadm, t),
+    stop: () => stopTgtd(controlPort, pid),
+  };
+  try {
+    await waitTgtd(controlPort, 5000, () => child.exitCode === null);
+  } catch (err) {
+    await handle.stop();
+    throw err;
+  }
+  return handle;
+}
+
+/** Resolves once tgtd answers on `controlPort`. */
+export async function waitTgtd(controlPort: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await run("tgtadm", ["-C", String(controlPort), "--lld", "iscsi", "--mode", "target", "--op", "show"]);
+      return;
+    } catch (err) {
+      if (!alive() || Date.now() > until) throw new Error(`tgtd on control port ${controlPort} not answering: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+}
+
+/**
+ * Stops the tgtd with this PID the way tgtd allows (it ignores SIGTERM): delete every target with force, then
+ * `--mode system --op delete`; SIGKILL if it is still there after 3 s. Safe to call twice.
+ */
+export async function stopTgtd(controlPort: number, pid: number): Promise<void> {
+  if (!isAlive(pid)) return cleanSocket(controlPort);
+  const adm = (args: string[]) => run("tgtadm", ["-C", String(controlPort), "--lld", "iscsi", ...args]).catch(() => ({ stdout: "" }));
+  const shown = (await adm(["--mode", "target", "--op", "show"])).stdout;
+  for (const m of shown.matchAll(/^Target (\d+):/gm)) {
+    await adm(["--mode", "target", "--op", "delete", "--force", "--tid", m[1] ?? "0"]);
+  }
+  await adm(["--mode", "system", "--op", "delete"]);
+  const until = Date.now() + 3000;
+  while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  cleanSocket(controlPort);
+}
+
+async function exportFile(
+  tgtadm: (args: string[]) => Promise<string>,
+  t: { tid: number; iqn: string; file: string; initiator: string; user: string; password: string },
+): Promise<void> {
+  const tid = String(t.tid);
+  await tgtadm(["--mode", "target", "--op", "new", "--tid", tid, "--targetname", t.iqn]);
+  await tgtadm(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", "--backing-store", t.file]);
+  await tgtadm(["--mode", "target", "--op", "bind", "--tid", tid, "--initiator-name", t.initiator]);
+  await tgtadm(["--mode", "account", "--op", "new", "--user", t.user, "--password", t.password]);
+  await tgtadm(["--mode", "account", "--op", "bind", "--tid", tid, "--user", t.user]);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by its parent) still answers signal 0.
+    return !/^\S+ \(.*\) Z/.test(readStat(pid));
+  } catch {
+    return false;
+  }
+}
+
+function readStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function cleanSocket(controlPort: number): void {
+  for (const f of [`socket.${controlPort}`, `socket.${controlPort}.lock`]) rmSync(path.join("/var/run/tgtd", f), { force: true });
+}
