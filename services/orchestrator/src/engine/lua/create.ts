@@ -1,0 +1,87 @@
+import { COMMON } from "./common";
+
+/**
+ * Creates a job (or a bulk job and its children) at once: idempotency key, node locks with fencing tokens,
+ * provisioned records, indexes, the first events, and the claimable queue. All or nothing: a busy node refuses the
+ * whole request before anything is written.
+ *
+ * ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
+ * Answers {'CREATED', id} or {'EXISTING', id}; refusals are error replies "CODE message".
+ */
+export const CREATE = COMMON + String.raw`
+local doc = cjson.decode(ARGV[5])
+local first = doc.jobs[1].id
+
+if doc.idem then
+  local cur = redis.call('GET', P .. 'idem:' .. doc.project .. ':' .. doc.idem.key)
+  if cur then
+    local sep = string.find(cur, '|', 1, true)
+    local jid = string.sub(cur, 1, sep - 1)
+    if string.sub(cur, sep + 1) ~= doc.idem.hash then
+      return redis.error_reply('ALREADY_EXISTS idempotency key ' .. doc.idem.key .. ' was used for a different request (job ' .. jid .. ')')
+    end
+    return {'EXISTING', jid}
+  end
+end
+
+local seen = {}
+for _, j in ipairs(doc.jobs) do
+  if j.node ~= '' then
+    if seen[j.node] then return redis.error_reply('INVALID_ARGUMENT node ' .. j.node .. ' appears twice') end
+    seen[j.node] = true
+    local holder = redis.call('GET', P .. 'lock:' .. j.node)
+    if holder then return redis.error_reply('FAILED_PRECONDITION node ' .. j.node .. ' is busy with job ' .. holder) end
+    local pk = P .. 'prov:' .. j.node
+    if j.provmode == 'new' and redis.call('EXISTS', pk) == 1 then
+      return redis.error_reply('FAILED_PRECONDITION node ' .. j.node .. ' is already provisioned (project ' ..
+        hget(pk, 'project') .. ', job ' .. hget(pk, 'job') .. '): deprovision it first')
+    end
+    if j.provmode == 'existing' and hget(pk, 'job') ~= j.provexpect then
+      return redis.error_reply('ABORTED node ' .. j.node .. ' changed while the request was prepared; retry')
+    end
+  end
+end
+
+for _, j in ipairs(doc.jobs) do
+  local k = jk(j.id)
+  local provprev = ''
+  local nfence = 0
+  if j.node ~= '' then
+    redis.call('SET', P .. 'lock:' .. j.node, j.id)
+    nfence = redis.call('INCR', P .. 'lockfence:' .. j.node)
+    local cur = redis.call('HGETALL', P .. 'prov:' .. j.node)
+    if #cur > 0 then
+      local t = {}
+      for i = 1, #cur, 2 do t[cur[i]] = cur[i + 1] end
+      provprev = cjson.encode(t)
+    end
+  end
+  redis.call('HSET', k, 'id', j.id, 'kind', j.kind, 'project', j.project, 'node', j.node, 'parent', j.parent,
+    'state', 'PENDING', 'error', '', 'created', NOW_ISO, 'updated', NOW_ISO, 'finished', '', 'spec', j.spec,
+    'plan', table.concat(j.plan, ','), 'auth', j.auth, 'fence', 0, 'seq', 0, 'nfence', nfence, 'provprev', provprev,
+    'idem', j.idem, 'total', j.total, 'succeeded', 0, 'failed', 0, 'cancelled', 0, 'running', 0,
+    'maxpar', j.maxpar, 'minsucc', j.minsucc)
+  for i, name in ipairs(j.plan) do redis.call('HSET', k .. ':steps', name, j.steps[i]) end
+  if j.prov then
+    j.prov.job = j.id
+    setProv(j.node, j.prov, j.id)
+  end
+  redis.call('ZADD', P .. 'jobs:' .. j.project, NOW_MS, j.id)
+  emit(j.id, cjson.encode({time = NOW_ISO, created = {kind = 'JOB_KIND_' .. j.kind, project = j.project, node = j.node, parentId = j.parent}}))
+  if j.parent ~= '' then
+    redis.call('HSET', jk(j.parent) .. ':children', j.id, 'QUEUED')
+    redis.call('RPUSH', jk(j.parent) .. ':queue', j.id)
+  elseif j.kind ~= 'BULK' then
+    redis.call('ZADD', P .. 'runnable', pendScore(), j.id)
+  end
+end
+
+if doc.jobs[1].kind == 'BULK' then
+  redis.call('HSET', jk(first), 'state', 'RUNNING')
+  settle(first)
+end
+if doc.idem then
+  redis.call('SET', P .. 'idem:' .. doc.project .. ':' .. doc.idem.key, first .. '|' .. doc.idem.hash, 'PX', doc.idem.ttlMs)
+end
+return {'CREATED', first}
+`;

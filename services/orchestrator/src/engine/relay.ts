@@ -1,0 +1,96 @@
+import type { Logger } from "@bmi/log";
+import { jobSubject, nodeStateSubject } from "@bmi/events";
+import { JobEvent, NodeEvent } from "@bmi/proto/bmi/events/v1/events";
+import type { JobStore } from "./store";
+import { sleep } from "./retry";
+
+/** Where events go; @bmi/events' EventBus is one (it keeps them in its own outbox while NATS is down). */
+export interface Publisher {
+  publish(subject: string, data: Uint8Array, msgId: string): Promise<void>;
+}
+
+export interface RelayOptions {
+  instance: string;
+  batch: number;
+  /** Heartbeat of this instance; a dead instance's in-flight batch is re-sent after it expires. */
+  heartbeatMs: number;
+  idlePollMs: number;
+}
+
+/**
+ * Carries the events the Lua scripts queued with each state change to NATS. The queue is written in the same
+ * script as the state, so an event cannot be lost between Redis and NATS; a batch is re-sent after a crash, and
+ * the message id (job:seq) lets JetStream drop the copy.
+ */
+export class EventRelay {
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private poked = false;
+  private lastReap = 0;
+
+  constructor(private readonly store: JobStore, private readonly publisher: Publisher,
+    private readonly opts: RelayOptions, private readonly log: Logger) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  poke(): void {
+    this.poked = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poke();
+    await this.loop;
+    // Drain what is queued so a clean shutdown leaves nothing for a heartbeat to expire.
+    await this.drain().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (Date.now() - this.lastReap > this.opts.heartbeatMs / 3) {
+          this.lastReap = Date.now();
+          const moved = await this.store.relayReap(this.opts.instance, this.opts.heartbeatMs);
+          if (moved > 0) this.log.info({ moved }, "re-sending events a dead instance had in flight");
+        }
+        await this.drain();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, "event relay paused");
+        await sleep(500);
+      }
+      if (!this.poked) await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, this.opts.idlePollMs);
+        this.wake = () => { clearTimeout(t); resolve(); };
+      });
+      this.wake = undefined;
+      this.poked = false;
+    }
+  }
+
+  /** Publishes until the queue is empty. */
+  async drain(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const batch = await this.store.relayTake(this.opts.instance, this.opts.batch);
+      if (batch.length === 0) return sent;
+      await Promise.all(batch.map((entry) => this.publish(entry)));
+      await this.store.relayDone(this.opts.instance);
+      sent += batch.length;
+    }
+  }
+
+  private publish(entry: string): Promise<void> {
+    const [kind, key, seq, ...rest] = entry.split("\n");
+    const body = JSON.parse(rest.join("\n")) as Record<string, unknown>;
+    if (kind === "job" && key && seq) {
+      const ev = JobEvent.fromJSON({ ...body, jobId: key, seq: Number(seq) });
+      return this.publisher.publish(jobSubject(key), JobEvent.encode(ev).finish(), `${key}:${seq}`);
+    }
+    const ev = NodeEvent.fromJSON(body);
+    return this.publisher.publish(nodeStateSubject(key ?? ev.node), NodeEvent.encode(ev).finish(), `node:${key}:${seq}`);
+  }
+}

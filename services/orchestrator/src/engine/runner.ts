@@ -1,0 +1,185 @@
+import type { Logger } from "@bmi/log";
+import type { StepExecutor, StepContext } from "./executor";
+import type { Limiter } from "./limiter";
+import { bottleneckOf, isUndoable } from "./plan";
+import { backoffMs, shouldRetry, sleep, type RetryPolicy } from "./retry";
+import { failureEffects, successEffects } from "./outcome";
+import { stepFailed, stepStarted, stepSucceeded, stepUndone } from "./events";
+import type { EventBody, FinishOp, JobStore, Lease, TransitionOp } from "./store";
+import type { JobQueries } from "./queries";
+import { TERMINAL, type JobRecord, type JobState, type StepRecord } from "./types";
+
+export interface RunnerDeps {
+  store: JobStore;
+  queries: JobQueries;
+  executor: StepExecutor;
+  limiter: Limiter;
+  retry: RetryPolicy;
+  log: Logger;
+}
+
+/** Thrown inside a run when this instance no longer owns the job: stop at once, touch nothing. */
+class LostJob extends Error {}
+
+const ACTIVE: JobState[] = ["PENDING", "RUNNING"];
+const UNWINDING: JobState[] = ["RUNNING", "CANCELLING"];
+
+/**
+ * Runs one claimed job to its end: each step's start is recorded before it is attempted and its result before the
+ * next one starts (a resumed job skips what succeeded and re-runs what was in flight); transient errors are
+ * retried with backoff; a permanent failure or a cancel undoes the completed and half-done steps in reverse.
+ * Writes are coalesced: a step's result travels with the next step's start, which is the moment it must be durable.
+ */
+export class JobRunner {
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(lease: Lease, signal: AbortSignal): Promise<void> {
+    const job = await this.deps.queries.job(lease.id);
+    if (!job || TERMINAL.has(job.state)) return;
+    const run = new Run(this.deps, job, lease, signal);
+    try {
+      await run.execute();
+    } catch (err) {
+      if (err instanceof LostJob || signal.aborted) {
+        this.deps.log.info({ job: job.id }, "job left to another owner");
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
+class Run {
+  private readonly steps: Map<string, StepRecord>;
+  private pending: { steps: StepRecord[]; events: EventBody[] } = { steps: [], events: [] };
+
+  constructor(private readonly d: RunnerDeps, private readonly job: JobRecord, private readonly lease: Lease,
+    private readonly signal: AbortSignal) {
+    this.steps = new Map(job.steps.map((s) => [s.name, s]));
+  }
+
+  async execute(): Promise<void> {
+    if (this.job.state === "CANCELLING") return this.unwind("CANCELLED", this.job.cancelReason || "cancelled");
+    for (const rec of this.job.steps) {
+      if (rec.state === "SUCCEEDED" || rec.state === "SKIPPED") continue;
+      const outcome = await this.attempt(rec.name);
+      if (outcome === "cancel") {
+        const reason = (await this.d.queries.job(this.job.id))?.cancelReason || "cancelled";
+        return this.unwind("CANCELLED", reason);
+      }
+      if (outcome !== "ok") return this.unwind("FAILED", outcome.error);
+    }
+    const effects = successEffects(this.job, this.steps);
+    await this.write("finish", { expect: ACTIVE, state: "SUCCEEDED", error: "", ...effects });
+  }
+
+  /** Runs a step until it succeeds, fails for good, or the job is cancelled. */
+  private async attempt(name: string): Promise<"ok" | "cancel" | { error: string }> {
+    for (;;) {
+      const prev = this.steps.get(name)!;
+      const attempt = prev.attempts + 1;
+      const started: StepRecord = { ...prev, state: "RUNNING", attempts: attempt, started: new Date().toISOString() };
+      const w = await this.write("transition", { expect: ACTIVE, state: "RUNNING", steps: [started], events: [stepStarted(name, attempt)] });
+      if (w === "CANCELLING") return "cancel";
+      const t0 = performance.now();
+      try {
+        const result = await this.d.limiter.run(bottleneckOf(this.job.kind, name), () => this.d.executor.run(this.context(name, attempt)));
+        this.stage({ ...started, state: "SUCCEEDED", error: "", finished: new Date().toISOString(),
+          outputs: result.outputs ?? {}, secrets: result.secrets ?? {} },
+        stepSucceeded(name, result.outputs ?? {}, performance.now() - t0));
+        return "ok";
+      } catch (err) {
+        if (this.signal.aborted) throw new LostJob();
+        const message = errorMessage(err);
+        if (shouldRetry(this.d.retry, err, attempt)) {
+          this.stage({ ...started, error: message }, stepFailed(name, message, false));
+          this.d.log.warn({ job: this.job.id, step: name, attempt, err: message }, "step failed, retrying");
+          await sleep(backoffMs(this.d.retry, attempt), this.signal);
+          continue;
+        }
+        this.stage({ ...started, state: "FAILED", error: message, finished: new Date().toISOString() }, stepFailed(name, message, true));
+        this.d.log.warn({ job: this.job.id, step: name, attempt, err: message }, "step failed");
+        return { error: `${name}: ${message}` };
+      }
+    }
+  }
+
+  /** Undoes completed and half-done steps in reverse order, then ends the job. */
+  private async unwind(final: "FAILED" | "CANCELLED", reason: string): Promise<void> {
+    const undoErrors: string[] = [];
+    if (isUndoable(this.job.kind)) {
+      for (const rec of [...this.job.steps].reverse()) {
+        const cur = this.steps.get(rec.name)!;
+        if (cur.state !== "SUCCEEDED" && cur.state !== "RUNNING" && cur.state !== "FAILED") continue;
+        const err = await this.undoStep(cur);
+        if (err) undoErrors.push(`undo ${cur.name}: ${err}`);
+        await this.write("transition", { expect: UNWINDING });
+      }
+    }
+    const error = [reason, ...undoErrors].join("; ");
+    const effects = failureEffects(this.job, undoErrors.length > 0);
+    await this.write("finish", { expect: UNWINDING, state: undoErrors.length > 0 ? "FAILED" : final, error, ...effects });
+  }
+
+  private async undoStep(rec: StepRecord): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.d.limiter.run(bottleneckOf(this.job.kind, rec.name), () => this.d.executor.undo(this.context(rec.name, attempt)));
+        this.stage({ ...rec, state: "UNDONE", finished: new Date().toISOString() }, stepUndone(rec.name));
+        return undefined;
+      } catch (err) {
+        if (this.signal.aborted) throw new LostJob();
+        const message = errorMessage(err);
+        if (shouldRetry(this.d.retry, err, attempt)) {
+          await sleep(backoffMs(this.d.retry, attempt), this.signal);
+          continue;
+        }
+        this.d.log.error({ job: this.job.id, step: rec.name, err: message }, "undo failed: something may be left behind");
+        this.stage({ ...rec, state: "FAILED", error: `undo failed: ${message}` }, stepFailed(rec.name, `undo failed: ${message}`, true));
+        return message;
+      }
+    }
+  }
+
+  private context(step: string, attempt: number): StepContext {
+    const { id, kind, project, node, spec, created, authorization } = this.job;
+    return {
+      job: { id, kind, project, node, spec, created, authorization }, step, attempt, steps: this.steps, signal: this.signal,
+      cancelled: async () => (await this.d.queries.state(id)) === "CANCELLING",
+    };
+  }
+
+  /** Keeps a step record (and its event) to be written with the next transition. */
+  private stage(rec: StepRecord, event: EventBody): void {
+    this.steps.set(rec.name, rec);
+    this.pending.steps = this.pending.steps.filter((s) => s.name !== rec.name).concat(rec);
+    this.pending.events.push(event);
+  }
+
+  private async write(kind: "transition", op: TransitionOp): Promise<string>;
+  private async write(kind: "finish", op: FinishOp): Promise<string>;
+  private async write(kind: "transition" | "finish", op: TransitionOp): Promise<string> {
+    const own = op.steps ?? [];
+    const merged = { ...op, steps: [...this.pending.steps.filter((p) => !own.some((s) => s.name === p.name)), ...own],
+      events: [...this.pending.events, ...(op.events ?? [])] };
+    if (this.signal.aborted) throw new LostJob();
+    let res: string;
+    try {
+      res = kind === "finish" ? await this.d.store.finish(this.lease, merged as FinishOp) : await this.d.store.transition(this.lease, merged);
+    } catch (err) {
+      // Redis is unreachable: leave the job; its lease runs out and an owner resumes it from the last record.
+      this.d.log.warn({ job: this.job.id, err: errorMessage(err) }, "cannot record progress, leaving the job");
+      throw new LostJob();
+    }
+    // Not written while CANCELLING: the staged records go with the first write of the undo.
+    if (res === "CANCELLING") return res;
+    if (res !== "OK") throw new LostJob();
+    for (const s of own) this.steps.set(s.name, s);
+    this.pending = { steps: [], events: [] };
+    return res;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

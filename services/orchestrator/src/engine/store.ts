@@ -1,0 +1,164 @@
+import type { Redis } from "@bmi/redis";
+import { Keys } from "./keys";
+import { CREATE } from "./lua/create";
+import { CLAIM, RELEASE, RENEW } from "./lua/leases";
+import { CANCEL, FINISH, TRANSITION } from "./lua/transition";
+import { BOOT_SEEN } from "./lua/boot";
+import { RELAY_REAP, RELAY_TAKE } from "./lua/relay";
+import { Script } from "./lua/script";
+import type { JobKind, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
+
+/** A JobEvent in proto3 JSON form without jobId and seq (the script numbers it); must carry `time`. */
+export type EventBody = Record<string, unknown> & { time: string };
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  project: string;
+  node: string;
+  parent: string;
+  spec: JobSpec;
+  steps: StepRecord[];
+  authorization: string;
+  idempotencyKey: string;
+  total: number;
+  maxParallel: number;
+  minSuccess: number;
+  /** new: the node must not be provisioned; existing: its record must still name provExpect's job; none. */
+  provMode: "new" | "existing" | "none";
+  provExpect: string;
+  /** Written to the node's provisioned record at creation (PROVISIONING, DEPROVISIONING). */
+  prov?: Partial<ProvisionedRecord>;
+}
+
+export interface CreateRequest {
+  project: string;
+  idempotency?: { key: string; hash: string; ttlMs: number };
+  jobs: NewJob[];
+}
+
+export interface TransitionOp {
+  expect: JobState[];
+  state?: JobState;
+  steps?: StepRecord[];
+  events?: EventBody[];
+}
+
+export interface FinishOp extends TransitionOp {
+  state: JobState;
+  error: string;
+  prov: "restore" | "del" | "keep" | { set: Partial<ProvisionedRecord> };
+  disks?: { add?: { disk: string; image: string }; rem?: string };
+}
+
+/** 'OK', or why the write was refused: FENCED (lease lost), GONE, or the job's unexpected state. */
+export type WriteResult = "OK" | "FENCED" | "GONE" | JobState;
+
+export interface Lease { id: string; fence: number }
+
+const S = {
+  create: new Script(CREATE), claim: new Script(CLAIM), renew: new Script(RENEW), release: new Script(RELEASE),
+  transition: new Script(TRANSITION), finish: new Script(FINISH), cancel: new Script(CANCEL),
+  boot: new Script(BOOT_SEEN), relayTake: new Script(RELAY_TAKE), relayReap: new Script(RELAY_REAP),
+};
+
+/** Every write of the engine, each one atomic (a Lua script). Reads are in JobQueries. */
+export class JobStore {
+  readonly keys: Keys;
+  private readonly listeners: Array<(ended: boolean) => void> = [];
+
+  constructor(readonly redis: Redis, readonly prefix: string, private readonly retentionMs: number) {
+    this.keys = new Keys(prefix);
+  }
+
+  private run(script: Script, args: Array<string | number>): Promise<unknown> {
+    const now = new Date();
+    return script.run(this.redis, [this.prefix, now.toISOString(), now.getTime(), this.retentionMs, ...args]);
+  }
+
+  async create(req: CreateRequest): Promise<{ id: string; existing: boolean }> {
+    const doc = {
+      project: req.project,
+      ...(req.idempotency ? { idem: req.idempotency } : {}),
+      jobs: req.jobs.map((j) => ({
+        id: j.id, kind: j.kind, project: j.project, node: j.node, parent: j.parent, spec: JSON.stringify(j.spec),
+        plan: j.steps.map((s) => s.name), steps: j.steps.map((s) => JSON.stringify(s)), auth: j.authorization,
+        idem: j.idempotencyKey, total: j.total, maxpar: j.maxParallel, minsucc: j.minSuccess,
+        provmode: j.provMode, provexpect: j.provExpect, ...(j.prov ? { prov: j.prov } : {}),
+      })),
+    };
+    const [what, id] = (await this.run(S.create, [JSON.stringify(doc)])) as [string, string];
+    this.notify(true);
+    return { id, existing: what === "EXISTING" };
+  }
+
+  async claim(instance: string, leaseMs: number, max: number): Promise<Lease[]> {
+    const flat = (await this.run(S.claim, [instance, leaseMs, max])) as Array<string | number>;
+    const out: Lease[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: String(flat[i]), fence: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Extends the leases; answers the ids whose lease was lost. */
+  async renew(leaseMs: number, leases: Lease[]): Promise<string[]> {
+    if (leases.length === 0) return [];
+    return (await this.run(S.renew, [leaseMs, ...leases.flatMap((l) => [l.id, l.fence])])) as string[];
+  }
+
+  async release(leases: Lease[]): Promise<void> {
+    if (leases.length > 0) await this.run(S.release, leases.flatMap((l) => [l.id, l.fence]));
+  }
+
+  /** Called after every write that queued events; `ended` when a job ended (a bulk job may release more). */
+  onWrite(listener: (ended: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async transition(lease: Lease, op: TransitionOp): Promise<WriteResult> {
+    const res = (await this.run(S.transition, [lease.id, lease.fence, encodeOp(op)])) as WriteResult;
+    this.notify(false);
+    return res;
+  }
+
+  async finish(lease: Lease, op: FinishOp): Promise<WriteResult> {
+    const res = (await this.run(S.finish, [lease.id, lease.fence, encodeOp(op)])) as WriteResult;
+    this.notify(true);
+    return res;
+  }
+
+  private notify(ended: boolean): void {
+    for (const l of this.listeners) l(ended);
+  }
+
+  /** Answers the job's state after the request (CANCELLING while its owner undoes what was done). */
+  async cancel(id: string, reason: string): Promise<JobState> {
+    const state = (await this.run(S.cancel, [id, reason])) as JobState;
+    this.notify(true);
+    return state;
+  }
+
+  /** Answers the id of the job the event was joined to, "" if none, "DUP" for a redelivery. */
+  async bootSeen(node: string, project: string, phase: string, eventJson: string, dedupe: string): Promise<string> {
+    return (await this.run(S.boot, [node, project, phase, eventJson, dedupe])) as string;
+  }
+
+  async relayTake(instance: string, max: number): Promise<string[]> {
+    return (await this.run(S.relayTake, [instance, max])) as string[];
+  }
+
+  async relayDone(instance: string): Promise<void> {
+    await this.redis.del(this.keys.inflight(instance));
+  }
+
+  /** Heartbeat of this instance; hands dead instances' in-flight events back. Answers how many moved. */
+  async relayReap(instance: string, heartbeatMs: number): Promise<number> {
+    return Number(await this.run(S.relayReap, [instance, heartbeatMs]));
+  }
+}
+
+function encodeOp(op: TransitionOp & Partial<FinishOp>): string {
+  const steps: Record<string, string> = {};
+  for (const s of op.steps ?? []) steps[s.name] = JSON.stringify(s);
+  // cjson turns an empty array into an object and back: harmless for ipairs/pairs.
+  return JSON.stringify({ ...op, steps, events: (op.events ?? []).map((e) => JSON.stringify(e)) });
+}

@@ -1,0 +1,90 @@
+// The engine's own vocabulary: jobs, steps and provisioned nodes as they live in Redis. The gRPC edge maps these
+// to and from bmi.orchestrator.v1 messages; nothing here knows about protobuf.
+
+export type JobKind = "PROVISION" | "DEPROVISION" | "SNAPSHOT" | "REPROVISION" | "BULK";
+export type JobState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
+export type StepState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "UNDONE" | "SKIPPED";
+export type NodeState = "PROVISIONING" | "READY" | "BOOTING" | "BOOTED" | "DEPROVISIONING" | "FAILED";
+
+export const TERMINAL: ReadonlySet<JobState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
+/** What a job was asked to do; fixed at creation so a resumed job does exactly the same thing. */
+export interface JobSpec {
+  node?: string;
+  image?: string;
+  /** Disk the job clones into (a fresh name) or, with reuseDisk, the existing disk it boots. */
+  disk?: string;
+  reuseDisk?: boolean;
+  nic?: string;
+  network?: string;
+  powerCycle?: boolean;
+  waitForBoot?: boolean;
+  bootTimeoutSeconds?: number;
+  deleteDisk?: boolean;
+  releaseNode?: boolean;
+  /** Snapshot: name of the new image. */
+  snapshot?: string;
+  /** The node's provisioned record when the job was created (deprovision, snapshot, reprovision). */
+  previous?: ProvisionedRecord;
+  initiatorIqn?: string;
+}
+
+export interface StepRecord {
+  name: string;
+  state: StepState;
+  attempts: number;
+  error: string;
+  started?: string;
+  finished?: string;
+  /** Shown to callers (disk name, target IQN, ...). */
+  outputs: Record<string, string>;
+  /** Kept for later steps and undo, never shown (CHAP secret). */
+  secrets: Record<string, string>;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  project: string;
+  state: JobState;
+  node: string;
+  error: string;
+  created: string;
+  updated: string;
+  finished: string;
+  parent: string;
+  idempotencyKey: string;
+  spec: JobSpec;
+  /** In plan order. */
+  steps: StepRecord[];
+  childIds: string[];
+  total: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  /** Set while the job is claimed; the owner's writes must carry it. */
+  fence: number;
+  owner: string;
+  /** The caller's authorization header, forwarded to the services while the job runs; dropped when it ends. */
+  authorization: string;
+  /** Fencing token of the node lock this job holds. */
+  nodeFence: number;
+  /** Why the job is being cancelled (set with CANCELLING). */
+  cancelReason: string;
+}
+
+export interface ProvisionedRecord {
+  project: string;
+  node: string;
+  disk: string;
+  image: string;
+  iqn: string;
+  nic: string;
+  network: string;
+  state: NodeState;
+  job: string;
+  updated: string;
+}
+
+/** A job as the runner needs it to execute its steps. */
+export type JobView = Pick<JobRecord, "id" | "kind" | "project" | "node" | "spec" | "created" | "authorization">;

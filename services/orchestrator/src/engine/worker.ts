@@ -1,0 +1,132 @@
+import type { Logger } from "@bmi/log";
+import type { JobRunner } from "./runner";
+import type { JobStore, Lease } from "./store";
+import { sleep } from "./retry";
+
+export interface WorkerOptions {
+  /** Unique per process: leases and in-flight events are recorded under it. */
+  instance: string;
+  leaseMs: number;
+  /** Jobs this instance runs at once (bulk children included). */
+  capacity: number;
+  /** How often an idle instance looks for work created elsewhere or left by a dead instance. */
+  idlePollMs: number;
+}
+
+interface Active { fence: number; abort: AbortController; done: Promise<void> }
+
+/**
+ * Claims jobs from Redis up to its capacity, runs them, and renews their leases. When renewing fails for longer
+ * than a lease, it stops its own jobs: another instance may already own them (self-fencing).
+ */
+export class Worker {
+  private readonly active = new Map<string, Active>();
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private lastRenew = Date.now();
+  private poked = false;
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly store: JobStore, private readonly runner: JobRunner,
+    private readonly opts: WorkerOptions, private readonly log: Logger) {}
+
+  start(): void {
+    this.loops = [this.claimLoop(), this.renewLoop()];
+  }
+
+  /** Look for work now (a job was created or finished here). */
+  poke(): void {
+    this.poked = true;
+    this.wake?.();
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  /** Stops claiming, stops the running jobs where they are and hands their leases back for another instance. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopping.abort();
+    this.poke();
+    const leases: Lease[] = [...this.active].map(([id, a]) => ({ id, fence: a.fence }));
+    for (const a of this.active.values()) a.abort.abort();
+    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    await this.store.release(leases).catch((err: Error) => this.log.warn({ err: err.message }, "could not hand leases back"));
+    await Promise.allSettled(this.loops);
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopped) {
+      const free = this.opts.capacity - this.active.size;
+      let claimed = 0;
+      if (free > 0) {
+        try {
+          const leases = await this.store.claim(this.opts.instance, this.opts.leaseMs, Math.min(free, 64));
+          for (const lease of leases) this.launch(lease);
+          claimed = leases.length;
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, "claiming jobs failed");
+        }
+      }
+      if (claimed === 0 || free - claimed <= 0) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(done, this.opts.idlePollMs);
+      const self = this;
+      function done() {
+        clearTimeout(t);
+        self.wake = undefined;
+        self.poked = false;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private launch(lease: Lease): void {
+    this.active.get(lease.id)?.abort.abort();
+    const abort = new AbortController();
+    const done = this.runner.run(lease, abort.signal)
+      .catch((err: unknown) => this.log.error({ err, job: lease.id }, "job run crashed; it resumes when its lease runs out"))
+      .finally(() => {
+        if (this.active.get(lease.id)?.abort === abort) this.active.delete(lease.id);
+        this.poke();
+      });
+    this.active.set(lease.id, { fence: lease.fence, abort, done });
+  }
+
+  private async renewLoop(): Promise<void> {
+    const every = Math.max(50, Math.floor(this.opts.leaseMs / 3));
+    while (!this.stopped) {
+      await sleep(every, this.stopping.signal);
+      if (this.stopped) break;
+      const leases = [...this.active].map(([id, a]) => ({ id, fence: a.fence }));
+      try {
+        const lost = await this.store.renew(this.opts.leaseMs, leases);
+        this.lastRenew = Date.now();
+        for (const id of lost) this.drop(id, "lease lost");
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, "renewing leases failed");
+        if (Date.now() - this.lastRenew > this.opts.leaseMs) for (const id of [...this.active.keys()]) this.drop(id, "leases expired");
+      }
+    }
+  }
+
+  private drop(id: string, why: string): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    this.log.warn({ job: id, why }, "stopping a job this instance no longer owns");
+    a.abort.abort();
+    this.active.delete(id);
+  }
+}

@@ -1,0 +1,34 @@
+import { InvalidArgumentError } from "@bmi/errors";
+import type { NewJob } from "../engine/store";
+import type { NodeInput, ProvisionOptions } from "./inputs";
+import { newJobId } from "./job-factory";
+
+export interface BulkInput {
+  /** Either a list of nodes... */
+  specs?: NodeInput[];
+  /** ...or N free nodes picked by the orchestrator. */
+  free?: { count: number; image: string; network?: string };
+  /** 0: the orchestrator's default. */
+  maxParallel: number;
+  /** 0: every node must succeed. */
+  minSuccess: number;
+  options: ProvisionOptions;
+}
+
+export const MAX_BULK = 10_000;
+
+/** The bulk job over its children: they become runnable `maxParallel` at a time, in order. */
+export function planBulk(project: string, authorization: string, children: NewJob[], input: BulkInput,
+  defaultMaxParallel: number): NewJob {
+  const total = children.length;
+  if (total === 0) throw new InvalidArgumentError("a bulk job needs at least one node");
+  if (total > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes`);
+  if (input.minSuccess > total) throw new InvalidArgumentError(`min_success ${input.minSuccess} is more than the ${total} nodes`);
+  const id = newJobId();
+  for (const c of children) c.parent = id;
+  return {
+    id, kind: "BULK", project, node: "", parent: "", spec: {}, steps: [], authorization, idempotencyKey: "",
+    total, maxParallel: Math.min(total, input.maxParallel || defaultMaxParallel), minSuccess: input.minSuccess,
+    provMode: "none", provExpect: "",
+  };
+}

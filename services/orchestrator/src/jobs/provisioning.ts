@@ -1,0 +1,138 @@
+import { createHash } from "node:crypto";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
+import { validateIqn, validateName } from "@bmi/validate";
+import type { CreateRequest, JobStore, NewJob } from "../engine/store";
+import type { JobQueries } from "../engine/queries";
+import type { JobRecord, JobSpec } from "../engine/types";
+import { assertMember, type Requester } from "./caller";
+import { diskName, nodeJob } from "./job-factory";
+import { validateImageRef, validateOptions, type NodeInput, type ProvisionOptions } from "./inputs";
+import { planBulk, type BulkInput } from "./bulk";
+
+export interface NodeDirectory {
+  /** Nodes free to allocate, as the caller may see them (haas-gateway, with the caller's credentials). */
+  freeNodes(authorization: string): Promise<string[]>;
+}
+
+export interface ProvisioningOptions {
+  /** Initiator IQNs are "<prefix>:<project>.<node>". */
+  initiatorPrefix: string;
+  defaultMaxParallel: number;
+  idempotencyTtlMs: number;
+}
+
+/** Turns requests into jobs: validation, node state preconditions, idempotency. Jobs then run in the Worker. */
+export class Provisioning {
+  constructor(private readonly store: JobStore, private readonly queries: JobQueries,
+    private readonly nodes: NodeDirectory, private readonly opts: ProvisioningOptions,
+    private readonly onCreated: () => void = () => undefined) {}
+
+  async provision(who: Requester, project: string, input: NodeInput, options: ProvisionOptions, key = ""): Promise<JobRecord> {
+    assertMember(who, validateName("project", project), `project ${project}`);
+    const job = await this.provisionJob(who, project, input, options);
+    return this.create(who, project, key, { kind: "provision", project, input, options }, [job]);
+  }
+
+  async deprovision(who: Requester, project: string, node: string, deleteDisk: boolean, releaseNode: boolean, key = ""): Promise<JobRecord> {
+    const prev = await this.provisionedIn(who, project, node);
+    const spec: JobSpec = { node, deleteDisk, releaseNode, previous: prev };
+    const job = nodeJob("DEPROVISION", project, node, spec, who.authorization,
+      { provMode: "existing", provExpect: prev.job, prov: { state: "DEPROVISIONING" } });
+    return this.create(who, project, key, { kind: "deprovision", project, node, deleteDisk, releaseNode }, [job]);
+  }
+
+  async snapshot(who: Requester, project: string, node: string, image: string, key = ""): Promise<JobRecord> {
+    const prev = await this.provisionedIn(who, project, node);
+    const spec: JobSpec = { node, disk: prev.disk, snapshot: validateName("image", image), previous: prev };
+    const job = nodeJob("SNAPSHOT", project, node, spec, who.authorization, { provMode: "existing", provExpect: prev.job });
+    return this.create(who, project, key, { kind: "snapshot", project, node, image }, [job]);
+  }
+
+  async reprovision(who: Requester, project: string, node: string, disk: string, options: ProvisionOptions, key = ""): Promise<JobRecord> {
+    assertMember(who, validateName("project", project), `project ${project}`);
+    validateName("node", node);
+    validateName("disk", disk);
+    validateOptions(options);
+    const prev = await this.queries.provisioned(node);
+    if (prev && prev.project !== project) throw new FailedPreconditionError(`node ${node} is provisioned in another project`);
+    if (prev?.disk === disk) throw new FailedPreconditionError(`node ${node} already boots disk ${disk}`);
+    const spec: JobSpec = { node, disk, reuseDisk: true, nic: prev?.nic ?? "", network: prev?.network ?? "",
+      ...options, initiatorIqn: this.iqn(project, node), ...(prev ? { previous: prev } : {}) };
+    const job = nodeJob("REPROVISION", project, node, spec, who.authorization,
+      { provMode: "existing", provExpect: prev?.job ?? "", prov: { project, node, state: "PROVISIONING" } });
+    return this.create(who, project, key, { kind: "reprovision", project, node, disk, options }, [job]);
+  }
+
+  async bulk(who: Requester, project: string, input: BulkInput, key = ""): Promise<JobRecord> {
+    assertMember(who, validateName("project", project), `project ${project}`);
+    validateOptions(input.options);
+    // Free nodes are picked now; another request may take some in between, so a refused pick is tried again.
+    for (let round = 1; ; round++) {
+      const specs = input.specs ?? await this.pickFree(who, input.free?.count ?? 0, input.free?.image ?? "", input.free?.network ?? "");
+      const children = await Promise.all(specs.map((s) => this.provisionJob(who, project, s, input.options)));
+      const parent = planBulk(project, who.authorization, children, input, this.opts.defaultMaxParallel);
+      try {
+        return await this.create(who, project, key, { kind: "bulk", project, input }, [parent, ...children]);
+      } catch (err) {
+        if (input.specs || round >= 3 || !(err instanceof FailedPreconditionError)) throw err;
+      }
+    }
+  }
+
+  private async provisionJob(who: Requester, project: string, input: NodeInput, options: ProvisionOptions): Promise<NewJob> {
+    const node = validateName("node", input.node);
+    validateOptions(options);
+    if (input.nic) validateName("nic", input.nic);
+    if (input.network) validateName("network", input.network);
+    const reuse = !!input.disk;
+    if (reuse) validateName("disk", input.disk ?? "");
+    else if (!input.image) throw new InvalidArgumentError(`node ${node}: an image or an existing disk is required`);
+    else validateImageRef(input.image);
+    const disk = reuse ? input.disk ?? "" : diskName(node, await this.store.redis.incr(this.store.keys.diskSeq(node)));
+    const spec: JobSpec = { node, disk, reuseDisk: reuse, nic: input.nic ?? "", network: input.network ?? "",
+      ...(input.image ? { image: input.image } : {}), ...options, initiatorIqn: this.iqn(project, node) };
+    return nodeJob("PROVISION", project, node, spec, who.authorization, {
+      provMode: "new", provExpect: "",
+      prov: { project, node, state: "PROVISIONING", disk, image: input.image ?? "", nic: input.nic ?? "", network: input.network ?? "" },
+    });
+  }
+
+  private async pickFree(who: Requester, count: number, image: string, network: string): Promise<NodeInput[]> {
+    if (count < 1) throw new InvalidArgumentError("free_nodes.count must be at least 1");
+    validateImageRef(image);
+    const free = await this.nodes.freeNodes(who.authorization);
+    const taken = free.length === 0 ? [] : await this.store.redis.pipeline(
+      free.flatMap((n) => [["exists", this.store.keys.lock(n)], ["exists", this.store.keys.prov(n)]])).exec();
+    const usable = free.filter((_, i) => !taken?.[2 * i]?.[1] && !taken?.[2 * i + 1]?.[1]);
+    if (usable.length < count) throw new FailedPreconditionError(`only ${usable.length} free nodes, ${count} requested`);
+    return usable.slice(0, count).map((node) => ({ node, image, ...(network ? { network } : {}) }));
+  }
+
+  private async provisionedIn(who: Requester, project: string, node: string) {
+    assertMember(who, validateName("project", project), `project ${project}`);
+    const prev = await this.queries.provisioned(validateName("node", node));
+    if (!prev || prev.project !== project) throw new NotFoundError(`node ${node} is not provisioned in project ${project}`);
+    return prev;
+  }
+
+  private iqn(project: string, node: string): string {
+    return validateIqn("initiator IQN", `${this.opts.initiatorPrefix}:${project}.${node}`);
+  }
+
+  private async create(who: Requester, project: string, key: string, request: unknown, jobs: NewJob[]): Promise<JobRecord> {
+    const req: CreateRequest = { project, jobs };
+    if (key) {
+      if (key.length > 128) throw new InvalidArgumentError("idempotency key is longer than 128 characters");
+      const hash = createHash("sha256").update(JSON.stringify(request)).digest("hex").slice(0, 32);
+      req.idempotency = { key, hash, ttlMs: this.opts.idempotencyTtlMs };
+      for (const j of jobs) if (j.parent === "") j.idempotencyKey = key;
+    }
+    const { id } = await this.store.create(req);
+    this.onCreated();
+    const job = await this.queries.job(id);
+    if (!job) throw new NotFoundError(`job ${id} not found`);
+    assertMember(who, job.project, `job ${id}`);
+    return job;
+  }
+}
+

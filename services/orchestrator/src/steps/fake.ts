@@ -1,0 +1,132 @@
+import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
+import type { StepContext, StepExecutor, StepResult } from "../engine/executor";
+import { sleep } from "../engine/retry";
+
+/** What the fake services hold; tests assert it is exactly what the jobs should have left. */
+export class FakeWorld {
+  readonly disks = new Map<string, string>();
+  readonly targets = new Set<string>();
+  readonly bootConfigs = new Map<string, string>();
+  readonly networks = new Set<string>();
+  readonly powered = new Set<string>();
+  readonly allocated = new Map<string, string>();
+  readonly images = new Set<string>();
+  /** Creations that really created something, by "kind:name": more than 1 means something was done twice. */
+  readonly created = new Map<string, number>();
+
+  count(what: string): void {
+    this.created.set(what, (this.created.get(what) ?? 0) + 1);
+  }
+
+  get empty(): boolean {
+    return this.disks.size + this.targets.size + this.bootConfigs.size + this.networks.size + this.powered.size === 0;
+  }
+}
+
+interface Fault { step: string; node?: string; times: number; transient: boolean; undo: boolean }
+
+type Handler = (ctx: StepContext, w: FakeWorld) => StepResult | void;
+
+const key = (ctx: StepContext, disk = ctx.job.spec.disk ?? "") => `${ctx.job.project}/${disk}`;
+
+const RUN: Record<string, Handler> = {
+  check_node: (c, w) => ({ outputs: { nic: "eth0", free: String(!w.allocated.has(c.job.node)) }, secrets: {} }),
+  allocate: (c, w) => {
+    if (c.steps.get("check_node")?.outputs.free !== "true") return { outputs: { allocated: "false" } };
+    w.allocated.set(c.job.node, c.job.project);
+    return { outputs: { allocated: "true" } };
+  },
+  disk: (c, w) => {
+    if (c.job.spec.reuseDisk) {
+      if (!w.disks.has(key(c))) throw new FailedPreconditionError(`disk ${c.job.spec.disk} not found`);
+    } else if (!w.disks.has(key(c))) {
+      w.disks.set(key(c), c.job.spec.image ?? "");
+      w.count(`disk:${key(c)}`);
+    }
+    return { outputs: { disk: c.job.spec.disk ?? "", image: w.disks.get(key(c)) ?? "" } };
+  },
+  target: (c, w) => {
+    if (!w.targets.has(key(c))) w.count(`target:${key(c)}`);
+    w.targets.add(key(c));
+    return { outputs: { iqn: `iqn.2026-01.test:${c.job.spec.disk}` }, secrets: { chap: "s3cret" } };
+  },
+  boot_config: (c, w) => { w.bootConfigs.set(c.job.node, c.job.spec.disk ?? ""); },
+  network: (c, w) => { w.networks.add(`${c.job.node}/${c.job.spec.network}`); },
+  power: (c, w) => { w.powered.add(c.job.node); },
+  boot_seen: () => undefined,
+  retire_previous: (c, w) => { w.targets.delete(key(c, c.job.spec.previous?.disk)); },
+  snapshot: (c, w) => { w.images.add(`${c.job.project}/${c.job.spec.snapshot}`); },
+};
+
+const UNDO: Record<string, Handler> = {
+  allocate: (c, w) => { if (c.steps.get("allocate")?.outputs.allocated !== "false") w.allocated.delete(c.job.node); },
+  disk: (c, w) => { if (!c.job.spec.reuseDisk) w.disks.delete(key(c)); },
+  target: (c, w) => { w.targets.delete(key(c)); },
+  boot_config: (c, w) => {
+    const prev = c.job.spec.previous?.disk;
+    if (prev) w.bootConfigs.set(c.job.node, prev);
+    else w.bootConfigs.delete(c.job.node);
+  },
+  network: (c, w) => { w.networks.delete(`${c.job.node}/${c.job.spec.network}`); },
+  power: (c, w) => { w.powered.delete(c.job.node); },
+  snapshot: (c, w) => { w.images.delete(`${c.job.project}/${c.job.spec.snapshot}`); },
+};
+
+const DEPROVISION: Record<string, Handler> = {
+  power_off: (c, w) => { w.powered.delete(c.job.node); },
+  boot_config: (c, w) => { w.bootConfigs.delete(c.job.node); },
+  network: (c, w) => { w.networks.delete(`${c.job.node}/${c.job.spec.previous?.network}`); },
+  target: (c, w) => { w.targets.delete(key(c, c.job.spec.previous?.disk)); },
+  disk: (c, w) => { w.disks.delete(key(c, c.job.spec.previous?.disk)); },
+  release: (c, w) => { w.allocated.delete(c.job.node); },
+};
+
+/**
+ * The services as in-memory sets, for the engine's tests only (cross-service tests use the real services). Steps
+ * are idempotent like the real ones; faults, delays and blocks are injected per step.
+ */
+export class FakeExecutor implements StepExecutor {
+  readonly world = new FakeWorld();
+  readonly calls: string[] = [];
+  private readonly faults: Fault[] = [];
+  private readonly delays = new Map<string, number>();
+  private inFlight = 0;
+  maxInFlight = 0;
+
+  fail(step: string, opts: { node?: string; times?: number; transient?: boolean; undo?: boolean } = {}): void {
+    this.faults.push({ step, times: opts.times ?? Infinity, transient: opts.transient ?? false, undo: opts.undo ?? false,
+      ...(opts.node ? { node: opts.node } : {}) });
+  }
+
+  delay(step: string, ms: number): void {
+    this.delays.set(step, ms);
+  }
+
+  async run(ctx: StepContext): Promise<StepResult> {
+    return this.call(ctx, false);
+  }
+
+  async undo(ctx: StepContext): Promise<void> {
+    await this.call(ctx, true);
+  }
+
+  private async call(ctx: StepContext, undo: boolean): Promise<StepResult> {
+    this.calls.push(`${undo ? "undo " : ""}${ctx.job.kind.toLowerCase()} ${ctx.step} ${ctx.job.node}`);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      const ms = this.delays.get(ctx.step) ?? 0;
+      if (ms > 0 && !undo) await sleep(ms, ctx.signal);
+      if (ctx.signal.aborted) throw new UnavailableError("aborted");
+      const fault = this.faults.find((f) => f.step === ctx.step && f.undo === undo && f.times > 0 && (!f.node || f.node === ctx.job.node));
+      if (fault) {
+        fault.times--;
+        throw fault.transient ? new UnavailableError(`${ctx.step} unavailable (injected)`) : new FailedPreconditionError(`${ctx.step} broke (injected)`);
+      }
+      const table = ctx.job.kind === "DEPROVISION" ? (undo ? {} : DEPROVISION) : undo ? UNDO : RUN;
+      return table[ctx.step]?.(ctx, this.world) ?? {};
+    } finally {
+      this.inFlight--;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { connectRedis, type Redis } from "@bmi/redis";
+import { silentLogger } from "@bmi/log";
+import { uniquePrefix } from "@bmi/testing";
+import { Engine, type EngineOptions } from "../engine/engine";
+import { TERMINAL, type JobRecord } from "../engine/types";
+import { FakeExecutor } from "../steps/fake";
+import { Provisioning } from "../jobs/provisioning";
+import { JobAccess } from "../jobs/job-access";
+import type { Requester } from "../jobs/caller";
+
+export const ADMIN: Requester = { user: "tester", projects: ["p1"], admin: true, authorization: "" };
+
+export interface Harness {
+  redis: Redis;
+  prefix: string;
+  executor: FakeExecutor;
+  engines: Engine[];
+  provisioning: Provisioning;
+  access: JobAccess;
+  /** Free nodes the fake gateway answers for "N free nodes". */
+  freeNodes: string[];
+  addEngine(overrides?: Partial<EngineOptions>): Engine;
+  waitJob(id: string, timeoutMs?: number): Promise<JobRecord>;
+  close(): Promise<void>;
+}
+
+/** Engines on real Redis with the fake executor, each test under its own key prefix. */
+export async function harness(tag: string, overrides: Partial<EngineOptions> = {}): Promise<Harness> {
+  const log = silentLogger();
+  const redis = await connectRedis("redis://127.0.0.1:6379", log);
+  const prefix = uniquePrefix(`orch-${tag}`);
+  const executor = new FakeExecutor();
+  const engines: Engine[] = [];
+  let n = 0;
+  const addEngine = (o: Partial<EngineOptions> = {}) => {
+    const e = new Engine({ redis, prefix, instance: `${tag}-${n++}`, executor, log, leaseMs: 1000, idlePollMs: 50,
+      retry: { maxAttempts: 4, baseMs: 10, maxMs: 50 }, ...overrides, ...o });
+    e.start();
+    engines.push(e);
+    return e;
+  };
+  const first = addEngine();
+  const h: Harness = {
+    redis, prefix, executor, engines, addEngine, freeNodes: [],
+    provisioning: new Provisioning(first.store, first.queries, { freeNodes: async () => h.freeNodes },
+      { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000 }, () => first.poke()),
+    access: new JobAccess(first.store, first.queries, 10),
+    async waitJob(id, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const job = await first.queries.job(id);
+        if (job && TERMINAL.has(job.state)) return job;
+        if (Date.now() > until) throw new Error(`job ${id} still ${job?.state} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      await Promise.all(engines.map((e) => e.stop()));
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== "0");
+      redis.disconnect();
+    },
+  };
+  return h;
+}
