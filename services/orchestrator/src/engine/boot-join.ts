@@ -1,4 +1,5 @@
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type NatsConnection } from "nats";
+// Types only: the nats client itself comes with @bmi/events (see the report: re-export wanted).
+import type { AckPolicy, ConsumerMessages, DeliverPolicy, NatsConnection } from "nats";
 import type { Logger } from "@bmi/log";
 import { ALL_BOOT_PHASES } from "@bmi/events";
 import { BootPhase, BootPhaseEvent } from "@bmi/proto/bmi/events/v1/events";
@@ -42,10 +43,10 @@ export class BootJoin {
         const nc = await this.opts.connection();
         const jsm = await nc.jetstreamManager();
         await jsm.consumers.add(this.opts.stream, {
-          durable_name: this.opts.consumer, filter_subject: ALL_BOOT_PHASES, ack_policy: AckPolicy.Explicit,
-          deliver_policy: DeliverPolicy.New, ack_wait: nanos(30_000),
+          durable_name: this.opts.consumer, filter_subject: ALL_BOOT_PHASES, ack_policy: "explicit" as AckPolicy,
+          deliver_policy: "new" as DeliverPolicy, ack_wait: 30_000 * 1e6,
           // Test stacks each make their own consumer; NATS forgets one nobody has used for a day.
-          inactive_threshold: nanos(24 * 3600_000),
+          inactive_threshold: 24 * 3600_000 * 1e6,
         }).catch(async (err: Error) => {
           if (!/already (exists|in use)/i.test(err.message)) throw err;
         });

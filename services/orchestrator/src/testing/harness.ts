@@ -1,6 +1,5 @@
 import { connectRedis, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
-import { uniquePrefix } from "@bmi/testing";
 import { Engine, type EngineOptions } from "../engine/engine";
 import { TERMINAL, type JobRecord } from "../engine/types";
 import { FakeExecutor } from "../steps/fake";
@@ -28,7 +27,7 @@ export interface Harness {
 export async function harness(tag: string, overrides: Partial<EngineOptions> = {}): Promise<Harness> {
   const log = silentLogger();
   const redis = await connectRedis("redis://127.0.0.1:6379", log);
-  const prefix = uniquePrefix(`orch-${tag}`);
+  const prefix = `bmitest:orch-${tag}:${process.pid}:${Date.now().toString(36)}:`;
   const executor = new FakeExecutor();
   const engines: Engine[] = [];
   let n = 0;
