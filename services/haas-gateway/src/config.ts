@@ -1,0 +1,39 @@
+import { ConfigError, int, loadConfig, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+
+/** BMI_HAAS_*: with nothing set, the gateway runs the standalone driver on the local Redis with an empty inventory. */
+export const haasSpec = {
+  ...serverSpec("BMI_HAAS", "0.0.0.0:50054"),
+  ...redisSpec,
+  driver: oneOf("BMI_HAAS_DRIVER", ["standalone", "hil"], { default: "standalone", help: "where nodes live" }),
+  hilUrl: url("BMI_HAAS_HIL_URL", ["http", "https"], { default: "", help: "HIL's base URL, for BMI_HAAS_DRIVER=hil" }),
+  hilRequestTimeoutMs: int("BMI_HAAS_HIL_TIMEOUT_MS", { default: 10_000, min: 100, help: "per HTTP request to HIL" }),
+  hilActionTimeoutMs: int("BMI_HAAS_HIL_ACTION_TIMEOUT_MS", { default: 120_000, min: 100, help: "wait for a switch change" }),
+  hilBlockedRetryMs: int("BMI_HAAS_HIL_BLOCKED_RETRY_MS", { default: 60_000, min: 0, help: "retry a busy NIC this long" }),
+  inventoryFile: str("BMI_HAAS_INVENTORY", { default: "", help: "YAML/JSON nodes imported at start (standalone)" }),
+  ipmitool: str("BMI_HAAS_IPMITOOL", { default: "ipmitool", help: "ipmitool binary for IPMI nodes (standalone)" }),
+};
+
+export type HaasConfig = ConfigOf<typeof haasSpec>;
+
+/** Parses and cross-checks the settings; throws a ConfigError listing every problem. */
+export function parseHaasConfig(env: NodeJS.ProcessEnv): HaasConfig {
+  const config = loadConfig(haasSpec, env);
+  const problems: string[] = [];
+  if (config.driver === "hil" && config.hilUrl === "") problems.push("BMI_HAAS_HIL_URL is required with BMI_HAAS_DRIVER=hil");
+  if (config.driver === "hil" && config.inventoryFile !== "") {
+    problems.push("BMI_HAAS_INVENTORY is for the standalone driver; register nodes with HIL instead");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Start-up: the process environment, read once; on bad settings prints every problem and exits 2. */
+export function loadHaasConfig(): HaasConfig {
+  try {
+    return parseHaasConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`haas-gateway: ${err.message}\n`);
+    process.exit(2);
+  }
+}
