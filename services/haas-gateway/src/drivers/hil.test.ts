@@ -68,6 +68,7 @@ describe("hil driver against the HIL simulator", () => {
     await assert.rejects(gw.power(alice, "proj-a", "n2", "off"), { code: "PERMISSION_DENIED" });
     await assert.rejects(gw.release(alice, "proj-a", "n2"), { code: "PERMISSION_DENIED" });
     await assert.rejects(gw.allocate(alice, "proj-a", "n2"), { code: "FAILED_PRECONDITION", message: /not free/ });
+    await assert.rejects(gw.getNode(alice, "n2"), { code: "PERMISSION_DENIED", message: /not in/ });
     await assert.rejects(gw.connectNetwork(alice, { ...change, project: "proj-b" }), { code: "PERMISSION_DENIED", message: /not in project proj-b/ });
     assert.equal(sim.state.node("n2").project, "proj-b");
   });

@@ -37,8 +37,15 @@ export class HilDriver implements NodeDriver {
     return nodes.filter((n): n is NodeInfo => n !== undefined);
   }
 
-  getNode(scope: CallScope, node: string): Promise<NodeInfo> {
-    return showNode(this.hil, scope, node);
+  /** HIL's 401 for another project's node is told apart from bad credentials by a call any user may make. */
+  async getNode(scope: CallScope, node: string): Promise<NodeInfo> {
+    try {
+      return await showNode(this.hil, scope, node);
+    } catch (err) {
+      if (!(err instanceof UnauthenticatedError)) throw err;
+      await this.hil.call(scope, "GET", "/v0/nodes/free");
+      throw new PermissionDeniedError(`node ${node} belongs to a project the caller is not in (${err.message})`);
+    }
   }
 
   /**
