@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, UnavailableError } from "@bmi/errors";
+import { isName } from "@bmi/validate";
+import type { Ref } from "../storage";
+import { ERRNO, RbdError } from "./rbd";
+
+/**
+ * How BMI names things in its pool. '~' never occurs in a BMI name, so "img~project~name" decodes without
+ * ambiguity and `rbd ls` stays readable. Images in the pool that match none of these are not BMI's and are left
+ * alone.
+ *   img~P~N   an image; its snapshot "base" is what disks are cloned from (clone format 2: no protection)
+ *   disk~P~N  a node's disk, a clone of img~...@base
+ *   tmp~HEX   an image or snapshot being built or removed; removed at start-up if a crash left it
+ */
+export const BASE_SNAPSHOT = "base";
+export const META_KEY = "bmi.image";
+const TMP = "tmp~";
+
+export function imageName(ref: Ref): string {
+  return `img~${ref.project}~${ref.name}`;
+}
+
+export function diskName(ref: Ref): string {
+  return `disk~${ref.project}~${ref.name}`;
+}
+
+export function tmpName(): string {
+  return `${TMP}${randomBytes(8).toString("hex")}`;
+}
+
+export function isTmp(name: string): boolean {
+  return name.startsWith(TMP);
+}
+
+/** The kind and ref an RBD name stands for, or undefined for names that are not BMI's. */
+export function parseName(rbdName: string): { kind: "image" | "disk"; ref: Ref } | undefined {
+  const [kind, project, name, ...rest] = rbdName.split("~");
+  if (rest.length > 0 || !project || !name || !isName(project) || !isName(name)) return undefined;
+  if (kind === "img") return { kind: "image", ref: { project, name } };
+  if (kind === "disk") return { kind: "disk", ref: { project, name } };
+  return undefined;
+}
+
+/** What image metadata (key bmi.image) holds; the name is the RBD name and the size the image's own. */
+export interface CephImageMeta {
+  checksum: string;
+  created: string;
+  public: boolean;
+  parent: string;
+  sourceDisk: string;
+}
+
+/** Turns librbd's errno into the domain error a caller can act on; anything else is rethrown as is. */
+export function domainError(err: unknown, what: string): unknown {
+  if (!(err instanceof RbdError)) return err;
+  switch (err.errno) {
+    case ERRNO.ENOENT: return new NotFoundError(`${what} not found`, { cause: err });
+    case ERRNO.EEXIST: return new AlreadyExistsError(`${what} already exists`, { cause: err });
+    case ERRNO.EBUSY: return new FailedPreconditionError(`${what} is in use`, { cause: err });
+    case ERRNO.ENOTEMPTY: return new FailedPreconditionError(`${what} has dependents`, { cause: err });
+    case ERRNO.ETIMEDOUT: case ERRNO.ENOTCONN: case ERRNO.ECONNREFUSED:
+      return new UnavailableError(`Ceph did not answer (${err.message})`, { cause: err });
+    default: return err;
+  }
+}
+
+/** Runs `fn`, translating librbd errors about `what` into domain errors. */
+export async function mapped<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw domainError(err, what);
+  }
+}

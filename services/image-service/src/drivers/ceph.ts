@@ -1,0 +1,231 @@
+import { mkdir, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import {
+  refKey, type Backing, type DiskRecord, type ImageData, type ImageRecord, type ImportSource, type NewImage, type Ref,
+  type StorageDriver, type StoredState,
+} from "../storage";
+import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
+import { discard, scanPool } from "./ceph-scan";
+import { run } from "./exec";
+import { newId, readChunks, writeSparse } from "./files";
+import { Rados, type RbdImage, type RbdPool } from "./rbd";
+import { fillImage, hashImage, readImage } from "./rbd-io";
+
+export interface CephDriverOptions {
+  /** ceph.conf as image-service reads it; also what disks report to target-service. */
+  conf: string;
+  pool: string;
+  /** Client id without "client.". */
+  user: string;
+  /** For converting qcow2 uploads and imports to raw before they go into the pool. */
+  dataDir: string;
+  log: Logger;
+}
+
+/**
+ * Images and disks in one RBD pool, through librbd on one long-lived connection. An image is written under a
+ * tmp~ name, gets its metadata and its "base" snapshot, and only then its real name (rbd rename is atomic);
+ * a disk is a format-2 clone of base; a snapshot is a copy of a tmp~ snapshot of the disk.
+ */
+export class CephDriver implements StorageDriver {
+  readonly kind = "ceph";
+  private rados: Rados | undefined;
+  private readonly tmpDir: string;
+
+  constructor(private readonly opts: CephDriverOptions) {
+    this.tmpDir = path.join(path.resolve(opts.dataDir), "ceph-tmp");
+  }
+
+  private get pool(): RbdPool {
+    return this.poolNamed(this.opts.pool);
+  }
+
+  private poolNamed(name: string): RbdPool {
+    if (!this.rados) throw new Error("ceph driver is not open");
+    return this.rados.pool(name);
+  }
+
+  async open(): Promise<StoredState> {
+    await rm(this.tmpDir, { recursive: true, force: true });
+    await mkdir(this.tmpDir, { recursive: true });
+    this.rados = await mapped(`Ceph cluster (${this.opts.conf})`, () => Rados.connect(this.opts));
+    return mapped(`pool ${this.opts.pool}`, () => scanPool(this.pool, (rbd) => this.backing(rbd), this.opts.log));
+  }
+
+  async close(): Promise<void> {
+    await this.rados?.shutdown();
+    this.rados = undefined;
+  }
+
+  async writeImage(image: NewImage, data: ImageData): Promise<ImageRecord> {
+    if (data.format === "raw") return this.build(image, data.sizeBytes, data.chunks);
+    const qcow2 = path.join(this.tmpDir, `${newId()}.qcow2`);
+    try {
+      await writeSparse(qcow2, data.chunks);
+      return await this.importFile(image, qcow2, "qcow2");
+    } finally {
+      await rm(qcow2, { force: true });
+    }
+  }
+
+  async importImage(image: NewImage, source: ImportSource): Promise<ImageRecord> {
+    if (source.kind === "file") return this.importFile(image, source.path, source.format);
+    const what = `Ceph image ${source.pool}/${source.image}${source.snapshot ? `@${source.snapshot}` : ""}`;
+    const from = await mapped(what, () => this.poolNamed(source.pool).open(source.image, {
+      readOnly: true, ...(source.snapshot ? { snapshot: source.snapshot } : {}),
+    }));
+    try {
+      return await this.finish(image, async (tmp) => {
+        if (source.snapshot) await this.cloneFlat(this.poolNamed(source.pool), source.image, source.snapshot, tmp);
+        else await this.pool.copyFrom(from, tmp);
+        return hashImage(this.pool, tmp);
+      });
+    } finally {
+      await from.close();
+    }
+  }
+
+  readImage(ref: Ref): AsyncIterable<Buffer> {
+    return readImage(this.pool, imageName(ref), BASE_SNAPSHOT);
+  }
+
+  async copyImage(source: Ref, image: NewImage): Promise<ImageRecord> {
+    const what = `image ${refKey(source)}`;
+    return this.finish(image, (tmp) => mapped(what, () => this.pool.with(imageName(source), { snapshot: BASE_SNAPSHOT, readOnly: true },
+      async (src) => {
+        await this.pool.copyFrom(src, tmp);
+        return (await this.meta(src)).checksum;
+      })));
+  }
+
+  async renameImage(ref: Ref, newName: string): Promise<void> {
+    const to = { project: ref.project, name: newName };
+    await mapped(`image ${refKey(to)}`, async () => {
+      await mapped(`image ${refKey(ref)}`, () => this.pool.open(imageName(ref), { readOnly: true }).then((i) => i.close()));
+      await this.pool.rename(imageName(ref), imageName(to));
+    });
+  }
+
+  async setPublic(ref: Ref, isPublic: boolean): Promise<void> {
+    await mapped(`image ${refKey(ref)}`, () => this.pool.with(imageName(ref), {}, async (img) => {
+      await img.metadataSet(META_KEY, JSON.stringify({ ...(await this.meta(img)), public: isPublic }));
+    }));
+  }
+
+  async deleteImage(ref: Ref): Promise<void> {
+    const name = imageName(ref);
+    const children = await mapped(`image ${refKey(ref)}`, () =>
+      this.pool.with(name, { snapshot: BASE_SNAPSHOT, readOnly: true }, (img) => img.childCount()));
+    if (children > 0) throw new FailedPreconditionError(`image ${refKey(ref)} has ${children} disk(s)`);
+    await this.removeVia(name, `image ${refKey(ref)}`);
+  }
+
+  async createDisk(ref: Ref, image: Ref): Promise<DiskRecord> {
+    const tmp = tmpName();
+    const size = await mapped(`image ${refKey(image)}`, async () => {
+      await this.pool.clone(imageName(image), BASE_SNAPSHOT, tmp);
+      return this.pool.with(tmp, { readOnly: true }, (img) => img.size());
+    });
+    try {
+      await mapped(`disk ${refKey(ref)}`, () => this.pool.rename(tmp, diskName(ref)));
+    } catch (err) {
+      await discard(this.pool, tmp);
+      throw err;
+    }
+    return { ...ref, image: refKey(image), created: new Date(), sizeBytes: size, backing: this.backing(diskName(ref)) };
+  }
+
+  async deleteDisk(ref: Ref): Promise<void> {
+    await this.removeVia(diskName(ref), `disk ${refKey(ref)}`);
+  }
+
+  async snapshotDisk(disk: Ref, image: NewImage): Promise<ImageRecord> {
+    const name = diskName(disk);
+    const snap = tmpName();
+    await mapped(`disk ${refKey(disk)}`, () => this.pool.with(name, {}, (img) => img.snapCreate(snap)));
+    try {
+      return await this.finish(image, async (tmp) => {
+        await this.cloneFlat(this.pool, name, snap, tmp);
+        return hashImage(this.pool, tmp);
+      });
+    } finally {
+      // Left behind only if Ceph fails right here; the next start removes tmp~ snapshots.
+      await this.pool.with(name, {}, (img) => img.snapRemove(snap))
+        .catch((err: unknown) => this.opts.log.error({ err, disk: name, snap }, "tmp snapshot not removed"));
+    }
+  }
+
+  /** `tmp` becomes an independent copy of `image@snapshot` (in `from`): a clone, flattened. */
+  private async cloneFlat(from: RbdPool, image: string, snapshot: string, tmp: string): Promise<void> {
+    await from.clone(image, snapshot, tmp, this.pool);
+    await this.pool.with(tmp, {}, (img) => img.flatten());
+  }
+
+  /** A raw or qcow2 file, converted to raw on local disk when needed, then written into the pool. */
+  private async importFile(image: NewImage, file: string, format: string | undefined): Promise<ImageRecord> {
+    const raw = path.join(this.tmpDir, `${newId()}.raw`);
+    try {
+      await run("qemu-img", ["convert", ...(format ? ["-f", format] : []), "-O", "raw", file, raw]);
+      return await this.build(image, (await stat(raw)).size, readChunks(raw));
+    } finally {
+      await rm(raw, { force: true });
+    }
+  }
+
+  /** A new image of `sizeBytes` filled from `chunks`. */
+  private build(image: NewImage, sizeBytes: number, chunks: AsyncIterable<Buffer>): Promise<ImageRecord> {
+    return this.finish(image, async (tmp) => {
+      await this.pool.create(tmp, sizeBytes);
+      return this.pool.with(tmp, {}, async (img) => (await fillImage(img, chunks)).checksum);
+    });
+  }
+
+  /**
+   * Runs `fill` on a fresh tmp~ name (it creates the image there and answers its checksum), then adds the metadata
+   * and the base snapshot and renames it into place. On any failure the tmp~ image is removed.
+   */
+  private async finish(image: NewImage, fill: (tmp: string) => Promise<string>): Promise<ImageRecord> {
+    const tmp = tmpName();
+    try {
+      const checksum = await fill(tmp);
+      const meta: CephImageMeta = {
+        checksum, created: image.created.toISOString(), public: image.public, parent: image.parent, sourceDisk: image.sourceDisk,
+      };
+      const sizeBytes = await this.pool.with(tmp, {}, async (img) => {
+        await img.metadataSet(META_KEY, JSON.stringify(meta));
+        await img.snapCreate(BASE_SNAPSHOT);
+        return img.size();
+      });
+      await mapped(`image ${refKey(image)}`, () => this.pool.rename(tmp, imageName(image)));
+      return { project: image.project, name: image.name, sizeBytes, checksum, parent: image.parent, created: image.created,
+        public: image.public, sourceDisk: image.sourceDisk };
+    } catch (err) {
+      await discard(this.pool, tmp).catch((e: unknown) => this.opts.log.error({ err: e, image: tmp }, "tmp image not removed"));
+      throw err;
+    }
+  }
+
+  /** Renames to tmp~ first, so a removal cut short by a crash is finished at the next start, never half-visible. */
+  private async removeVia(name: string, what: string): Promise<void> {
+    const tmp = tmpName();
+    await mapped(what, () => this.pool.rename(name, tmp));
+    try {
+      await mapped(what, () => discard(this.pool, tmp));
+    } catch (err) {
+      await this.pool.rename(tmp, name).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async meta(img: RbdImage): Promise<CephImageMeta> {
+    const raw = await img.metadataGet(META_KEY);
+    if (!raw) throw new NotFoundError(`image ${img.name} has no BMI metadata`);
+    return JSON.parse(raw) as CephImageMeta;
+  }
+
+  private backing(rbdImage: string): Backing {
+    return { kind: "rbd", pool: this.opts.pool, image: rbdImage, cephConf: this.opts.conf, user: this.opts.user };
+  }
+}

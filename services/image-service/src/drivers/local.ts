@@ -1,0 +1,235 @@
+import { readdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import {
+  refKey, type DiskRecord, type ImageData, type ImageRecord, type ImportSource, type NewImage, type Ref,
+  type StorageDriver, type StoredState,
+} from "../storage";
+import { run } from "./exec";
+import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "./files";
+import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./local-store";
+import { StorageDaemon } from "./qsd";
+
+export interface LocalDriverOptions {
+  dataDir: string;
+  log: Logger;
+  /** Leave qemu-storage-daemon serving the disks when the service stops, so a restart does not cut off nodes. */
+  keepExports?: boolean;
+}
+
+/**
+ * Images are sparse raw files, disks qcow2 overlays on them, served as raw files through one
+ * qemu-storage-daemon (FUSE exports) for tgtd. Metadata is a JSON sidecar beside each file.
+ */
+export class LocalDriver implements StorageDriver {
+  readonly kind = "local";
+  readonly layout: LocalLayout;
+  private daemon: StorageDaemon | undefined;
+  /** Images by id, and their ids by "project/name". */
+  private readonly images = new Map<string, ImageSidecar>();
+  private readonly imageIds = new Map<string, string>();
+  private readonly disks = new Map<string, DiskSidecar>();
+
+  constructor(private readonly opts: LocalDriverOptions) {
+    this.layout = new LocalLayout(path.resolve(opts.dataDir));
+  }
+
+  async open(): Promise<StoredState> {
+    await this.layout.prepare();
+    const found = await scanLocal(this.layout, this.opts.log);
+    for (const i of found.images) this.remember(i);
+    for (const d of found.disks) this.disks.set(refKey(d), d);
+    this.daemon = await StorageDaemon.open(this.layout.qsd, this.layout.exports, this.opts.log);
+    await this.reconcileExports(this.daemon);
+    return { images: found.images.map(toImage), disks: found.disks.map((d) => this.toDisk(d)) };
+  }
+
+  async close(): Promise<void> {
+    if (this.opts.keepExports) this.daemon?.detach();
+    else await this.daemon?.stop();
+    this.daemon = undefined;
+  }
+
+  async writeImage(image: NewImage, data: ImageData): Promise<ImageRecord> {
+    const upload = this.layout.tmp(data.format);
+    const raw = data.format === "raw" ? upload : this.layout.tmp("raw");
+    try {
+      await writeSparse(upload, data.chunks);
+      if (data.format === "qcow2") await run("qemu-img", ["convert", "-f", "qcow2", "-O", "raw", upload, raw]);
+      return await this.commit(image, raw, data.format === "raw" ? data.checksum : undefined);
+    } finally {
+      await Promise.all([rm(upload, { force: true }), rm(raw, { force: true })]);
+    }
+  }
+
+  async importImage(image: NewImage, source: ImportSource): Promise<ImageRecord> {
+    if (source.kind !== "file") throw new InvalidArgumentError("the local driver imports files only, not Ceph images");
+    if (!path.isAbsolute(source.path)) throw new InvalidArgumentError(`import path ${source.path} is not absolute`);
+    await stat(source.path).catch(() => { throw new NotFoundError(`file ${source.path} not found`); });
+    const raw = this.layout.tmp("raw");
+    try {
+      const format = source.format ? ["-f", source.format] : [];
+      await run("qemu-img", ["convert", ...format, "-O", "raw", source.path, raw]);
+      return await this.commit(image, raw, undefined);
+    } finally {
+      await rm(raw, { force: true });
+    }
+  }
+
+  readImage(ref: Ref): AsyncIterable<Buffer> {
+    return readChunks(this.layout.imageFile(this.image(ref).id));
+  }
+
+  async copyImage(source: Ref, image: NewImage): Promise<ImageRecord> {
+    const src = this.image(source);
+    const raw = this.layout.tmp("raw");
+    try {
+      await run("qemu-img", ["convert", "-f", "raw", "-O", "raw", this.layout.imageFile(src.id), raw]);
+      return await this.commit(image, raw, src.checksum);
+    } finally {
+      await rm(raw, { force: true });
+    }
+  }
+
+  async renameImage(ref: Ref, newName: string): Promise<void> {
+    const to = { project: ref.project, name: newName };
+    if (this.imageIds.has(refKey(to))) throw new AlreadyExistsError(`image ${refKey(to)} already exists`);
+    const next = { ...this.image(ref), name: newName };
+    await writeJsonAtomic(this.layout.imageMeta(next.id), next);
+    this.imageIds.delete(refKey(ref));
+    this.remember(next);
+  }
+
+  async setPublic(ref: Ref, isPublic: boolean): Promise<void> {
+    const next = { ...this.image(ref), public: isPublic };
+    await writeJsonAtomic(this.layout.imageMeta(next.id), next);
+    this.remember(next);
+  }
+
+  async deleteImage(ref: Ref): Promise<void> {
+    const img = this.image(ref);
+    const users = [...this.disks.values()].filter((d) => d.imageId === img.id).length;
+    if (users > 0) throw new FailedPreconditionError(`image ${refKey(ref)} has ${users} disk(s)`);
+    // The sidecar goes first: from then on the image does not exist, and a crash leaves only a file to sweep.
+    await rm(this.layout.imageMeta(img.id));
+    this.images.delete(img.id);
+    this.imageIds.delete(refKey(ref));
+    await rm(this.layout.imageFile(img.id), { force: true });
+  }
+
+  async createDisk(ref: Ref, image: Ref): Promise<DiskRecord> {
+    if (this.disks.has(refKey(ref))) throw new AlreadyExistsError(`disk ${refKey(ref)} already exists`);
+    const img = this.image(image);
+    const disk: DiskSidecar = {
+      id: newId(), project: ref.project, name: ref.name, imageId: img.id,
+      created: new Date().toISOString(), sizeBytes: img.sizeBytes,
+    };
+    const tmp = path.join(this.layout.tmpDir, `${disk.id}.qcow2`);
+    try {
+      await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", this.layout.backingPath(img.id), "-F", "raw", tmp]);
+      await rename(tmp, this.layout.diskFile(disk.id));
+      await writeJsonAtomic(this.layout.diskMeta(disk.id), disk);
+      await this.exportDisk(disk);
+    } catch (err) {
+      await this.removeDiskFiles(disk).catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    this.disks.set(refKey(ref), disk);
+    return this.toDisk(disk);
+  }
+
+  async deleteDisk(ref: Ref): Promise<void> {
+    const disk = this.disks.get(refKey(ref));
+    if (!disk) throw new NotFoundError(`disk ${refKey(ref)} not found`);
+    await this.removeDiskFiles(disk);
+    this.disks.delete(refKey(ref));
+  }
+
+  async snapshotDisk(diskRef: Ref, image: NewImage): Promise<ImageRecord> {
+    const disk = this.disks.get(refKey(diskRef));
+    if (!disk) throw new NotFoundError(`disk ${refKey(diskRef)} not found`);
+    const raw = this.layout.tmp("raw");
+    try {
+      // Read through the daemon's raw view: the overlay's own file may lag behind what the daemon has cached.
+      await run("qemu-img", ["convert", "-U", "-f", "raw", "-O", "raw", this.layout.exportFile(disk.id), raw]);
+      return await this.commit(image, raw, undefined);
+    } finally {
+      await rm(raw, { force: true });
+    }
+  }
+
+  /** Moves a finished raw file into the library under a new id; its sidecar, written last, makes it exist. */
+  private async commit(image: NewImage, raw: string, checksum: string | undefined): Promise<ImageRecord> {
+    if (this.imageIds.has(refKey(image))) throw new AlreadyExistsError(`image ${refKey(image)} already exists`);
+    const sidecar: ImageSidecar = {
+      id: path.basename(raw, ".raw"), project: image.project, name: image.name,
+      sizeBytes: (await stat(raw)).size, checksum: checksum ?? (await sha256File(raw)),
+      parent: image.parent, created: image.created.toISOString(), public: image.public, sourceDisk: image.sourceDisk,
+    };
+    await rename(raw, this.layout.imageFile(sidecar.id));
+    try {
+      await writeJsonAtomic(this.layout.imageMeta(sidecar.id), sidecar);
+    } catch (err) {
+      await rm(this.layout.imageFile(sidecar.id), { force: true });
+      throw err;
+    }
+    this.remember(sidecar);
+    return toImage(sidecar);
+  }
+
+  private async removeDiskFiles(disk: DiskSidecar): Promise<void> {
+    await rm(this.layout.diskMeta(disk.id), { force: true });
+    await this.daemon?.remove(exportId(disk.id));
+    await rm(this.layout.diskFile(disk.id), { force: true });
+    await rm(this.layout.exportFile(disk.id), { force: true });
+  }
+
+  private exportDisk(disk: DiskSidecar): Promise<void> {
+    if (!this.daemon) throw new Error("local driver is not open");
+    return this.daemon.add(exportId(disk.id), this.layout.diskFile(disk.id), this.layout.exportFile(disk.id));
+  }
+
+  /** Every disk exported, nothing else: the daemon may be a fresh one, or an adopted one from before a crash. */
+  private async reconcileExports(daemon: StorageDaemon): Promise<void> {
+    const served = await daemon.exports();
+    const wanted = new Map([...this.disks.values()].map((d) => [exportId(d.id), d]));
+    for (const id of served) if (!wanted.has(id)) await daemon.remove(id);
+    for (const [id, disk] of wanted) if (!served.has(id)) await this.exportDisk(disk);
+    for (const f of await readdir(this.layout.exports)) {
+      if (!wanted.has(exportId(path.basename(f, ".raw")))) await rm(path.join(this.layout.exports, f), { force: true });
+    }
+  }
+
+  private remember(img: ImageSidecar): void {
+    this.images.set(img.id, img);
+    this.imageIds.set(refKey(img), img.id);
+  }
+
+  private image(ref: Ref): ImageSidecar {
+    const img = this.images.get(this.imageIds.get(refKey(ref)) ?? "");
+    if (!img) throw new NotFoundError(`image ${refKey(ref)} not found`);
+    return img;
+  }
+
+  private toDisk(d: DiskSidecar): DiskRecord {
+    const img = this.images.get(d.imageId);
+    return {
+      project: d.project, name: d.name, image: img ? refKey(img) : "", created: new Date(d.created),
+      sizeBytes: d.sizeBytes, backing: { kind: "file", path: this.layout.exportFile(d.id) },
+    };
+  }
+}
+
+// QEMU node names and export ids must start with a letter.
+function exportId(diskId: string): string {
+  return `d${diskId}`;
+}
+
+function toImage(s: ImageSidecar): ImageRecord {
+  return {
+    project: s.project, name: s.name, sizeBytes: s.sizeBytes, checksum: s.checksum, parent: s.parent,
+    created: new Date(s.created), public: s.public, sourceDisk: s.sourceDisk,
+  };
+}

@@ -1,0 +1,241 @@
+import { constants } from "node:os";
+import { rbdLib, type Ptr, type RbdLib } from "./rbd-lib";
+
+/** Thrown by the librbd wrappers with the negative return code turned into a positive errno. */
+export class RbdError extends Error {
+  constructor(readonly op: string, readonly errno: number) {
+    super(`${op}: ${errnoName(errno)} (${errno})`);
+    this.name = "RbdError";
+  }
+}
+
+export const ERRNO = constants.errno;
+
+function errnoName(errno: number): string {
+  return Object.entries(ERRNO).find(([, n]) => n === errno)?.[0] ?? "error";
+}
+
+function check(op: string, rc: number): number {
+  if (rc < 0) throw new RbdError(op, -rc);
+  return rc;
+}
+
+// layering | exclusive-lock | object-map | fast-diff | deep-flatten: object-map and fast-diff make removing and
+// copying sparse images fast; exclusive-lock is what object-map needs.
+const FEATURES = 1n | 4n | 8n | 16n | 32n;
+const OPT_FEATURES = 1;
+const OPT_CLONE_FORMAT = 12;
+
+/** One long-lived cluster connection; image operations go through `pool()`. */
+export class Rados {
+  private readonly pools = new Map<string, RbdPool>();
+  private constructor(private readonly lib: RbdLib, private readonly cluster: Ptr) {}
+
+  static async connect(opts: { conf: string; user: string }): Promise<Rados> {
+    const lib = rbdLib();
+    const out: [Ptr | null] = [null];
+    check("rados_create", lib.radosCreate(out, opts.user));
+    const cluster = out[0] as Ptr;
+    check(`read ${opts.conf}`, lib.confReadFile(cluster, opts.conf));
+    // Fail instead of hanging forever when the cluster is down: the caller gets UNAVAILABLE and may retry.
+    for (const [k, v] of [["client_mount_timeout", "15"], ["rados_mon_op_timeout", "30"], ["rados_osd_op_timeout", "120"]]) {
+      check(`set ${k}`, lib.confSet(cluster, k as string, v as string));
+    }
+    try {
+      check("rados_connect", await lib.connect(cluster));
+    } catch (err) {
+      await lib.shutdown(cluster);
+      throw err;
+    }
+    return new Rados(lib, cluster);
+  }
+
+  pool(name: string): RbdPool {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      const out: [Ptr | null] = [null];
+      check(`open pool ${name}`, this.lib.ioctxCreate(this.cluster, name, out));
+      pool = new RbdPool(this.lib, out[0] as Ptr);
+      this.pools.set(name, pool);
+    }
+    return pool;
+  }
+
+  async shutdown(): Promise<void> {
+    for (const pool of this.pools.values()) this.lib.ioctxDestroy(pool.io);
+    this.pools.clear();
+    await this.lib.shutdown(this.cluster);
+  }
+}
+
+/** The image calls of one pool (a rados io context). */
+export class RbdPool {
+  constructor(private readonly lib: RbdLib, readonly io: Ptr) {}
+
+  async list(): Promise<string[]> {
+    for (let size = 64 * 1024; ;) {
+      const buf = Buffer.alloc(size);
+      const len: [number] = [size];
+      const rc = await this.lib.list(this.io, buf, len);
+      if (rc === -ERRNO.ERANGE) { size = Math.max(len[0], size * 2); continue; }
+      check("rbd_list", rc);
+      return buf.subarray(0, rc).toString("utf8").split("\0").filter((n) => n !== "");
+    }
+  }
+
+  async create(name: string, sizeBytes: number): Promise<void> {
+    await this.withOptions(false, async (opts) => check(`create ${name}`, await this.lib.create4(this.io, name, BigInt(sizeBytes), opts)));
+  }
+
+  /** Clone format 2: the parent snapshot needs no protection. */
+  async clone(parent: string, snapshot: string, child: string, into: RbdPool = this): Promise<void> {
+    await this.withOptions(true, async (opts) =>
+      check(`clone ${parent}@${snapshot} to ${child}`, await this.lib.clone3(this.io, parent, snapshot, into.io, child, opts)));
+  }
+
+  async remove(name: string): Promise<void> {
+    check(`remove ${name}`, await this.lib.remove(this.io, name));
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    check(`rename ${from} to ${to}`, await this.lib.rename(this.io, from, to));
+  }
+
+  async open(name: string, opts: { snapshot?: string; readOnly?: boolean } = {}): Promise<RbdImage> {
+    const out: [Ptr | null] = [null];
+    const fn = opts.readOnly ? this.lib.openReadOnly : this.lib.open;
+    check(`open ${name}${opts.snapshot ? `@${opts.snapshot}` : ""}`, await fn(this.io, name, out, opts.snapshot ?? null));
+    return new RbdImage(this.lib, name, out[0] as Ptr);
+  }
+
+  /** Opens, runs `fn`, always closes. */
+  async with<T>(name: string, opts: { snapshot?: string; readOnly?: boolean }, fn: (image: RbdImage) => Promise<T>): Promise<T> {
+    const image = await this.open(name, opts);
+    try {
+      return await fn(image);
+    } finally {
+      await image.close();
+    }
+  }
+
+  /**
+   * Copies the content `source` shows into a new image. Not for a snapshot of a clone: librbd 16 copies only the
+   * clone's own objects then (the parent's data is lost); clone + flatten that snapshot instead.
+   */
+  async copyFrom(source: RbdImage, name: string): Promise<void> {
+    // The sparse size makes librbd skip all-zero 64 KiB runs, so copies of sparse images stay sparse.
+    await this.withOptions(false, async (opts) =>
+      check(`copy ${source.name} to ${name}`, await this.lib.copy4(source.handle, this.io, name, opts, 64 * 1024)));
+  }
+
+  // Options are made per call: librbd writes defaults into them, so sharing one across threads would race.
+  private async withOptions<T>(clone: boolean, fn: (opts: Ptr) => Promise<T>): Promise<T> {
+    const out: [Ptr | null] = [null];
+    this.lib.optsCreate(out);
+    const opts = out[0] as Ptr;
+    try {
+      check("features option", this.lib.optsSetU64(opts, OPT_FEATURES, FEATURES));
+      if (clone) check("clone format option", this.lib.optsSetU64(opts, OPT_CLONE_FORMAT, 2n));
+      return await fn(opts);
+    } finally {
+      this.lib.optsDestroy(opts);
+    }
+  }
+}
+
+
+/** An open image; close it (RbdPool.with does). */
+export class RbdImage {
+  constructor(private readonly lib: RbdLib, readonly name: string, readonly handle: Ptr) {}
+
+  async close(): Promise<void> {
+    check(`close ${this.name}`, await this.lib.close(this.handle));
+  }
+
+  async size(): Promise<number> {
+    const out: [bigint | number] = [0];
+    check(`size of ${this.name}`, await this.lib.getSize(this.handle, out));
+    return Number(out[0]);
+  }
+
+  async createdAt(): Promise<Date> {
+    const ts = Buffer.alloc(16);
+    check(`create timestamp of ${this.name}`, await this.lib.createTimestamp(this.handle, ts));
+    return new Date(Number(ts.readBigInt64LE(0)) * 1000 + Math.floor(Number(ts.readBigInt64LE(8)) / 1e6));
+  }
+
+  /** The parent image's name and snapshot, or undefined for an image that is not a clone. */
+  async parent(): Promise<{ pool: string; image: string; snapshot: string } | undefined> {
+    const [pool, image, id, snap] = [256, 256, 64, 256].map((n) => Buffer.alloc(n)) as [Buffer, Buffer, Buffer, Buffer];
+    const rc = await this.lib.parentInfo2(this.handle, pool, 256, image, 256, id, 64, snap, 256);
+    if (rc === -ERRNO.ENOENT) return undefined;
+    check(`parent of ${this.name}`, rc);
+    return { pool: cstr(pool), image: cstr(image), snapshot: cstr(snap) };
+  }
+
+  async metadataGet(key: string): Promise<string | undefined> {
+    for (let size = 4096; ;) {
+      const buf = Buffer.alloc(size);
+      const len: [number] = [size];
+      const rc = await this.lib.metadataGet(this.handle, key, buf, len);
+      if (rc === -ERRNO.ENOENT) return undefined;
+      if (rc === -ERRNO.ERANGE) { size = Math.max(len[0], size * 2); continue; }
+      check(`metadata ${key} of ${this.name}`, rc);
+      return cstr(buf);
+    }
+  }
+
+  async metadataSet(key: string, value: string): Promise<void> {
+    check(`set metadata ${key} of ${this.name}`, await this.lib.metadataSet(this.handle, key, value));
+  }
+
+  async snapCreate(snap: string): Promise<void> {
+    check(`snapshot ${this.name}@${snap}`, await this.lib.snapCreate(this.handle, snap));
+  }
+
+  async snapRemove(snap: string): Promise<void> {
+    check(`remove snapshot ${this.name}@${snap}`, await this.lib.snapRemove(this.handle, snap));
+  }
+
+  async snapList(): Promise<string[]> {
+    for (let max = 16; ;) {
+      const buf = Buffer.alloc(max * this.lib.snapInfoSize);
+      const n: [number] = [max];
+      const rc = await this.lib.snapList(this.handle, buf, n);
+      if (rc === -ERRNO.ERANGE) { max = Math.max(n[0], max * 2); continue; }
+      check(`snapshots of ${this.name}`, rc);
+      const names: string[] = [];
+      for (let i = 0; i < rc; i++) names.push(this.lib.decodeSnapInfo(buf, i * this.lib.snapInfoSize).name);
+      this.lib.snapListEnd(buf);
+      return names;
+    }
+  }
+
+  /** How many clones hang off the snapshot this image was opened at. */
+  async childCount(): Promise<number> {
+    const pools = Buffer.alloc(1);
+    const images = Buffer.alloc(1);
+    const rc = await this.lib.listChildren(this.handle, pools, [1], images, [1]);
+    if (rc === -ERRNO.ERANGE) return 1; // at least one: the names did not fit
+    return check(`children of ${this.name}`, rc);
+  }
+
+  /** Copies everything the parent provides into this clone and detaches it from the parent. */
+  async flatten(): Promise<void> {
+    check(`flatten ${this.name}`, await this.lib.flatten(this.handle));
+  }
+
+  async read(offset: number, buf: Buffer): Promise<number> {
+    return check(`read ${this.name}`, await this.lib.read(this.handle, BigInt(offset), buf.length, buf));
+  }
+
+  async write(offset: number, buf: Buffer): Promise<void> {
+    const n = check(`write ${this.name}`, await this.lib.write(this.handle, BigInt(offset), buf.length, buf));
+    if (n !== buf.length) throw new RbdError(`short write to ${this.name}`, ERRNO.EIO);
+  }
+}
+
+function cstr(buf: Buffer): string {
+  const end = buf.indexOf(0);
+  return buf.toString("utf8", 0, end < 0 ? buf.length : end);
+}
