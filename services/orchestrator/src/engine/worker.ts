@@ -45,8 +45,11 @@ export class Worker {
     return this.active.size;
   }
 
-  /** Stops claiming, stops the running jobs where they are and hands their leases back for another instance. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, stops the running jobs where they are and hands their leases back for another instance.
+   * Without handing back, the jobs wait for their leases to run out, as after a crash.
+   */
+  async stop(opts: { handBack?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.stopping.abort();
@@ -54,7 +57,9 @@ export class Worker {
     const leases: Lease[] = [...this.active].map(([id, a]) => ({ id, fence: a.fence }));
     for (const a of this.active.values()) a.abort.abort();
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
-    await this.store.release(leases).catch((err: Error) => this.log.warn({ err: err.message }, "could not hand leases back"));
+    if (opts.handBack !== false) {
+      await this.store.release(leases).catch((err: Error) => this.log.warn({ err: err.message }, "could not hand leases back"));
+    }
     await Promise.allSettled(this.loops);
   }
 
