@@ -63,11 +63,11 @@ class Run {
     for (const rec of this.job.steps) {
       if (rec.state === "SUCCEEDED" || rec.state === "SKIPPED") continue;
       const outcome = await this.attempt(rec.name);
-      if (outcome === "cancel") {
-        const reason = (await this.d.queries.job(this.job.id))?.cancelReason || "cancelled";
-        return this.unwind("CANCELLED", reason);
-      }
-      if (outcome !== "ok") return this.unwind("FAILED", outcome.error);
+      if (outcome === "ok") continue;
+      // A step that gave up because the job is being cancelled (a boot wait) ends it CANCELLED, not FAILED.
+      const now = await this.d.queries.job(this.job.id);
+      if (outcome === "cancel" || now?.state === "CANCELLING") return this.unwind("CANCELLED", now?.cancelReason || "cancelled");
+      return this.unwind("FAILED", outcome.error);
     }
     const effects = successEffects(this.job, this.steps);
     await this.write("finish", { expect: ACTIVE, state: "SUCCEEDED", error: "", ...effects });

@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { BmiServer } from "@bmi/grpc";
+import type { Logger } from "@bmi/log";
+import { connectRedis } from "@bmi/redis";
+import { EventBus } from "@bmi/events";
+import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
+import type { OrchConfig } from "./config";
+import { Engine } from "./engine/engine";
+import { connectServices } from "./steps/clients";
+import { ServiceExecutor } from "./steps/executor";
+import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
+import { JobAccess } from "./jobs/job-access";
+import { addOrchestrator } from "./server";
+
+/** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
+export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
+  const redis = await connectRedis(config.redisUrl, log);
+  const prefix = `${config.redisPrefix}orch:`;
+  const bus = new EventBus({ servers: config.natsServers, stream: config.natsStream, redis, outboxKey: `${prefix}outbox`, log });
+  bus.start();
+  const clients = connectServices(
+    { image: config.imageAddr, target: config.targetAddr, boot: config.bootAddr, haas: config.haasAddr }, config.callDeadlineMs);
+  const instance = config.instance || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const consumer = config.bootConsumer || `orchestrator_${createHash("sha1").update(prefix).digest("hex").slice(0, 12)}`;
+  // The engine and its executor need each other's reads (boot_seen polls what the engine recorded).
+  let engine: Engine | undefined;
+  const executor = new ServiceExecutor(clients, { lastBoot: (node) => engine!.queries.lastBoot(node) }, config.callDeadlineMs);
+  engine = new Engine({
+    redis, prefix, instance, executor, log, leaseMs: config.leaseMs, capacity: config.maxJobs, limits: config.limits,
+    retentionMs: config.retentionHours * 3600_000, publisher: bus,
+    retry: { maxAttempts: config.retryAttempts, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+    boot: { stream: config.natsStream, consumer, connection: () => bus.ready(60_000) },
+  });
+  const e = engine;
+  const nodes: NodeDirectory = {
+    freeNodes: async (authorization) => (await clients.haas.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" },
+      authorization ? { authorization } : {})).nodes.map((n) => n.name),
+  };
+  const provisioning = new Provisioning(e.store, e.queries, nodes, {
+    initiatorPrefix: config.initiatorPrefix, defaultMaxParallel: config.bulkParallel, idempotencyTtlMs: config.idempotencyHours * 3600_000,
+  }, () => e.poke());
+  const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke());
+  addOrchestrator(server, provisioning, access, clients.haas, e.queries);
+  e.start();
+  log.info({ instance, prefix, consumer }, "job engine started");
+  server.onShutdown(async () => {
+    await e.stop();
+    await bus.close();
+    clients.close();
+    redis.disconnect();
+  });
+}
+

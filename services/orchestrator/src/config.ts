@@ -1,0 +1,51 @@
+import { address, int, natsSpec, redisSpec, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field } from "@bmi/config";
+import type { Bottleneck } from "./engine/plan";
+
+const BOTTLENECKS: Bottleneck[] = ["image", "target", "hil", "boot"];
+
+/** BMI_ORCH_*: every setting has a default that works on one host, so the orchestrator starts with none. */
+export const orchSpec = {
+  ...serverSpec("BMI_ORCH", "0.0.0.0:50050"),
+  ...redisSpec,
+  ...natsSpec,
+  imageAddr: address("BMI_ORCH_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service" }),
+  targetAddr: address("BMI_ORCH_TARGET_ADDR", { default: "127.0.0.1:50052", help: "target-service" }),
+  bootAddr: address("BMI_ORCH_BOOT_ADDR", { default: "127.0.0.1:50053", help: "boot-service" }),
+  haasAddr: address("BMI_ORCH_HAAS_ADDR", { default: "127.0.0.1:50054", help: "haas-gateway" }),
+  instance: str("BMI_ORCH_INSTANCE", { default: "", help: "this instance's name; default host-pid-random" }),
+  leaseMs: int("BMI_ORCH_LEASE_MS", { default: 15_000, min: 200, help: "a dead instance's jobs resume after this" }),
+  maxJobs: int("BMI_ORCH_MAX_JOBS", { default: 256, min: 1, help: "jobs this instance runs at once" }),
+  bulkParallel: int("BMI_ORCH_BULK_PARALLEL", { default: 64, min: 1, help: "default max_parallel of a bulk job" }),
+  limits: limits("BMI_ORCH_LIMITS", "image=16,target=8,hil=16,boot=32"),
+  retryAttempts: int("BMI_ORCH_RETRY_ATTEMPTS", { default: 6, min: 1, help: "tries of a step on transient errors" }),
+  retryBaseMs: int("BMI_ORCH_RETRY_BASE_MS", { default: 200, min: 1 }),
+  retryMaxMs: int("BMI_ORCH_RETRY_MAX_MS", { default: 10_000, min: 1 }),
+  callDeadlineMs: int("BMI_ORCH_CALL_DEADLINE_MS", { default: 60_000, min: 100, help: "per call to a service" }),
+  retentionHours: int("BMI_ORCH_JOB_RETENTION_HOURS", { default: 168, min: 1, help: "finished jobs are kept this long" }),
+  idempotencyHours: int("BMI_ORCH_IDEMPOTENCY_HOURS", { default: 24, min: 1 }),
+  initiatorPrefix: str("BMI_ORCH_INITIATOR_PREFIX", { default: "iqn.2026-01.org.example.bmi.node", help: "initiator IQN = <prefix>:<project>.<node>" }),
+  bootConsumer: str("BMI_ORCH_BOOT_CONSUMER", { default: "", help: "JetStream consumer of boot phases; default from BMI_REDIS_PREFIX" }),
+  maxWatchers: int("BMI_ORCH_MAX_WATCHERS", { default: 200, min: 1, help: "concurrent WatchJob streams" }),
+};
+
+export type OrchConfig = ConfigOf<typeof orchSpec>;
+
+export function loadOrchConfig(): OrchConfig {
+  return loadConfigOrExit("orchestrator", orchSpec);
+}
+
+/** "image=16,target=8": one concurrency limit per bottleneck; a missing one keeps its default. */
+function limits(env: string, def: string): Field<Partial<Record<Bottleneck, number>>> {
+  const parse = (raw: string) => {
+    const out: Partial<Record<Bottleneck, number>> = {};
+    for (const item of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const [k, v] = item.split("=");
+      if (!BOTTLENECKS.includes(k as Bottleneck) || !/^\d+$/.test(v ?? "") || Number(v) < 1) {
+        throw new Error(`${env}: "${item}" is not <${BOTTLENECKS.join("|")}>=<positive number>`);
+      }
+      out[k as Bottleneck] = Number(v);
+    }
+    return out;
+  };
+  return { env, help: `per-bottleneck concurrency, default ${def}`, parse: (raw) => ({ ...parse(def), ...(raw ? parse(raw) : {}) }) };
+}
