@@ -1,0 +1,157 @@
+import { Disk, Image } from "@bmi/proto/bmi/image/v1/image";
+import { arg, type Command, type Ctx } from "../context";
+import { UsageError } from "../exit-codes";
+import { bytes, when } from "../output";
+import { downloadFile, formatOf, uploadFile } from "../transfer";
+import { WAIT_OPTIONS, finish } from "./provision";
+
+const IMAGE_COLUMNS = ["name", "project", "size", "public", "disks", "snapshots", "parent", "created"];
+const imageRow = (i: Image) => ({ name: i.name, project: i.project, size: bytes(i.sizeBytes), public: i.public,
+  disks: i.diskCount, snapshots: i.snapshotCount, parent: i.parent || i.sourceDisk, created: when(i.created) });
+
+function showImages(ctx: Ctx, images: Image[]): void {
+  if (ctx.out.json) ctx.out.data(images.map((i) => Image.toJSON(i)));
+  else ctx.out.table(images.map(imageRow), IMAGE_COLUMNS);
+}
+
+function showImage(ctx: Ctx, i: Image | undefined, verb: string): void {
+  if (!i) return;
+  if (ctx.out.json) ctx.out.data(Image.toJSON(i));
+  else ctx.out.line(`${verb} image ${i.project}/${i.name} (${bytes(i.sizeBytes)}, sha256 ${i.checksum || "-"})`);
+}
+
+export const imageCommands: Command[] = [
+  {
+    name: "image ls", args: "[--public]", summary: "the project's images (--public: and every project's public ones)",
+    options: { public: { type: "boolean" } },
+    async run(ctx, _p, v) {
+      const images: Image[] = [];
+      let pageToken = "";
+      do {
+        const res = await ctx.image.listImages({ project: ctx.project(), includePublic: v.public === true, pageSize: 500, pageToken }, ctx.call);
+        images.push(...res.images);
+        pageToken = res.nextPageToken;
+      } while (pageToken);
+      showImages(ctx, images);
+    },
+  },
+  {
+    name: "image show", args: "NAME", summary: "one image",
+    async run(ctx, p) {
+      const { image } = await ctx.image.getImage({ project: ctx.project(), name: arg(p, 0, "NAME") }, ctx.call);
+      if (ctx.out.json || !image) return showImage(ctx, image, "");
+      for (const [k, val] of Object.entries({ ...imageRow(image), checksum: image.checksum })) ctx.out.line(`${k.padEnd(10)} ${String(val) || "-"}`);
+    },
+  },
+  {
+    name: "image import", args: "NAME (--file PATH | --ceph POOL/IMAGE[@SNAP]) [--format raw|qcow2] [--public]",
+    summary: "import a file on the image server or an existing Ceph image",
+    options: { file: { type: "string" }, ceph: { type: "string" }, format: { type: "string" }, public: { type: "boolean" } },
+    async run(ctx, p, v) {
+      const name = arg(p, 0, "NAME");
+      let source;
+      if (typeof v.file === "string") source = { filePath: v.file };
+      else if (typeof v.ceph === "string") {
+        const m = /^([^/@]+)\/([^/@]+)(?:@(.+))?$/.exec(v.ceph);
+        if (!m) throw new UsageError(`--ceph ${v.ceph}: use POOL/IMAGE or POOL/IMAGE@SNAP`);
+        source = { ceph: { pool: m[1]!, image: m[2]!, snapshot: m[3] ?? "" } };
+      } else throw new UsageError("--file PATH or --ceph POOL/IMAGE");
+      const { image } = await ctx.image.importImage({ project: ctx.project(), name, ...source,
+        format: formatOf(v.format as string | undefined, String(v.file ?? "")), public: v.public === true }, ctx.call);
+      showImage(ctx, image, "imported");
+    },
+  },
+  {
+    name: "image upload", args: "NAME FILE [--format raw|qcow2] [--public]", summary: "upload a local file as an image",
+    options: { format: { type: "string" }, public: { type: "boolean" } },
+    async run(ctx, p, v) {
+      const file = arg(p, 1, "FILE");
+      showImage(ctx, await uploadFile(ctx, ctx.project(), arg(p, 0, "NAME"), file, formatOf(v.format as string | undefined, file), v.public === true), "uploaded");
+    },
+  },
+  {
+    name: "image download", args: "NAME FILE", summary: "download an image (raw) into a local file, checksum verified",
+    async run(ctx, p) {
+      const file = arg(p, 1, "FILE");
+      const r = await downloadFile(ctx, ctx.project(), arg(p, 0, "NAME"), file);
+      if (ctx.out.json) ctx.out.data({ file, sizeBytes: r.size, checksum: r.checksum });
+      else ctx.out.line(`downloaded ${file} (${bytes(r.size)}, sha256 ${r.checksum})`);
+    },
+  },
+  {
+    name: "image cp", args: "NAME NEW_NAME [--to-project P]", summary: "deep copy an image",
+    options: { "to-project": { type: "string" } },
+    async run(ctx, p, v) {
+      const { image } = await ctx.image.copyImage({ project: ctx.project(), name: arg(p, 0, "NAME"), newName: arg(p, 1, "NEW_NAME"),
+        newProject: (v["to-project"] as string) ?? "" }, ctx.call);
+      showImage(ctx, image, "copied to");
+    },
+  },
+  {
+    name: "image mv", args: "NAME NEW_NAME", summary: "rename an image",
+    async run(ctx, p) {
+      const { image } = await ctx.image.renameImage({ project: ctx.project(), name: arg(p, 0, "NAME"), newName: arg(p, 1, "NEW_NAME") }, ctx.call);
+      showImage(ctx, image, "renamed to");
+    },
+  },
+  {
+    name: "image rm", args: "NAME", summary: "delete an image (refused while disks or snapshots depend on it)",
+    async run(ctx, p) {
+      const name = arg(p, 0, "NAME");
+      await ctx.image.deleteImage({ project: ctx.project(), name }, ctx.call);
+      if (!ctx.out.json) ctx.out.line(`deleted image ${name}`);
+    },
+  },
+  {
+    name: "image public", args: "NAME [--off]", summary: "make an image visible to every project (--off: private again)",
+    options: { off: { type: "boolean" } },
+    async run(ctx, p, v) {
+      const { image } = await ctx.image.setImageVisibility({ project: ctx.project(), name: arg(p, 0, "NAME"), public: v.off !== true }, ctx.call);
+      showImage(ctx, image, v.off ? "private:" : "public:");
+    },
+  },
+  {
+    name: "disk create", args: "NAME IMAGE", summary: "clone IMAGE into a disk (no target, no boot config)",
+    async run(ctx, p) {
+      const { disk, created } = await ctx.image.createDisk({ project: ctx.project(), name: arg(p, 0, "NAME"), image: arg(p, 1, "IMAGE") }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(disk ? Disk.toJSON(disk) : {});
+      ctx.out.line(`${created ? "created" : "exists:"} disk ${disk?.name} from ${disk?.image}`);
+    },
+  },
+  {
+    name: "disk ls", args: "", summary: "the project's disks",
+    async run(ctx) {
+      const { disks } = await ctx.image.listDisks({ project: ctx.project() }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(disks.map((d) => Disk.toJSON(d)));
+      ctx.out.table(disks.map((d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), created: when(d.created) })),
+        ["name", "image", "size", "created"]);
+    },
+  },
+  {
+    name: "disk rm", args: "NAME", summary: "delete a disk",
+    async run(ctx, p) {
+      const name = arg(p, 0, "NAME");
+      await ctx.image.deleteDisk({ project: ctx.project(), name }, ctx.call);
+      if (!ctx.out.json) ctx.out.line(`deleted disk ${name}`);
+    },
+  },
+  {
+    name: "snap create", args: "NODE NAME | --disk DISK NAME", summary: "snapshot a node's disk (or any disk) into a new image",
+    options: { disk: { type: "string" }, ...WAIT_OPTIONS },
+    async run(ctx, p, v) {
+      if (typeof v.disk === "string") {
+        const { image } = await ctx.image.createSnapshot({ project: ctx.project(), disk: v.disk, name: arg(p, 0, "NAME") }, ctx.call);
+        return showImage(ctx, image, "snapshot");
+      }
+      const node = arg(p, 0, "NODE");
+      const { job } = await ctx.orch.snapshotNode({ project: ctx.project(), node, image: arg(p, 1, "NAME"), idempotencyKey: (v.key as string) ?? "" }, ctx.call);
+      await finish(ctx, job, v, `snapshot of ${node}`);
+    },
+  },
+  {
+    name: "snap ls", args: "", summary: "the project's snapshots",
+    async run(ctx) {
+      showImages(ctx, (await ctx.image.listSnapshots({ project: ctx.project() }, ctx.call)).snapshots);
+    },
+  },
+];

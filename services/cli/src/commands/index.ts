@@ -1,0 +1,17 @@
+import type { Command } from "../context";
+import { imageCommands } from "./images";
+import { jobCommands } from "./jobs";
+import { nodeCommands } from "./nodes";
+import { provisionCommands } from "./provision";
+
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...nodeCommands];
+
+/** The command named by the first one or two words, and the words after it. */
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(" ");
+    const command = COMMANDS.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}

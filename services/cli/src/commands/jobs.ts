@@ -1,0 +1,93 @@
+import { JobEvent } from "@bmi/proto/bmi/events/v1/events";
+import { Job, JobState, StepState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { arg, num, type Command } from "../context";
+import { UsageError } from "../exit-codes";
+import { describeEvent, follow, jobRow, reportJob, stateName } from "../jobs-view";
+import { when } from "../output";
+import { readList, field } from "../spec-file";
+import { BOOT_OPTIONS, WAIT_OPTIONS, bootOptions, finish } from "./provision";
+
+function parseState(s: string | undefined): JobState {
+  if (!s) return JobState.JOB_STATE_UNSPECIFIED;
+  const v = JobState[`JOB_STATE_${s.toUpperCase()}` as keyof typeof JobState];
+  if (v === undefined || v === JobState.UNRECOGNIZED) throw new UsageError(`--state ${s}: one of pending, running, succeeded, failed, cancelling, cancelled`);
+  return v;
+}
+
+export const jobCommands: Command[] = [
+  {
+    name: "bulk", args: "FILE | --count N --image IMAGE [--network NET] [--max-parallel P] [--min-success M]",
+    summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
+    options: { count: { type: "string" }, image: { type: "string" }, network: { type: "string" },
+      "max-parallel": { type: "string" }, "min-success": { type: "string" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    async run(ctx, p, v) {
+      const common = { project: ctx.project(), maxParallel: num(v, "max-parallel"), minSuccess: num(v, "min-success"),
+        options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
+      let req;
+      if (p[0]) {
+        const specs = (await readList(p[0], "nodes")).map((e) => ({ node: field(e, "node"), image: field(e, "image"),
+          disk: field(e, "disk"), nic: field(e, "nic"), network: field(e, "network") }));
+        req = { ...common, specs: { specs } };
+      } else {
+        if (!v.count || !v.image) throw new UsageError("give a spec FILE, or --count N and --image IMAGE");
+        req = { ...common, freeNodes: { count: num(v, "count"), image: v.image as string, network: (v.network as string) ?? "" } };
+      }
+      const { job } = await ctx.orch.bulkProvision(req, ctx.call);
+      await finish(ctx, job, v, "bulk");
+    },
+  },
+  {
+    name: "job ls", args: "[--state S] [--all] [--limit N]", summary: "list the project's jobs, most recent first",
+    options: { state: { type: "string" }, all: { type: "boolean" }, limit: { type: "string" } },
+    async run(ctx, _p, v) {
+      const { jobs } = await ctx.orch.listJobs({ project: ctx.project(), state: parseState(v.state as string | undefined),
+        limit: num(v, "limit", 50), includeChildren: v.all === true }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(jobs.map((j) => Job.toJSON(j)));
+      ctx.out.table(jobs.map(jobRow), ["id", "kind", "state", "node", "progress", "created", "error"]);
+    },
+  },
+  {
+    name: "job show", args: "ID", summary: "a job and its steps",
+    async run(ctx, p) {
+      const { job } = await ctx.orch.getJob({ id: arg(p, 0, "ID") }, ctx.call);
+      if (!job) return 3;
+      if (ctx.out.json) return ctx.out.data(Job.toJSON(job));
+      const row = jobRow(job);
+      for (const k of ["id", "kind", "state", "node", "progress", "created", "error"]) ctx.out.line(`${k.padEnd(9)} ${row[k] || "-"}`);
+      if (job.finished) ctx.out.line(`finished  ${when(job.finished)}`);
+      if (job.childIds.length > 0) ctx.out.line(`children  ${job.childIds.length} (bmi job ls --all)`);
+      if (job.steps.length === 0) return;
+      ctx.out.line("");
+      ctx.out.table(job.steps.map((s) => ({
+        step: s.name, state: (StepState[s.state] ?? "").replace(/^STEP_STATE_/, ""), attempts: s.attempts,
+        ms: s.started && s.finished ? s.finished.getTime() - s.started.getTime() : "",
+        outputs: Object.entries(s.outputs).map(([k, o]) => `${k}=${o}`).join(" "), error: s.error,
+      })), ["step", "state", "attempts", "ms", "outputs", "error"]);
+    },
+  },
+  {
+    name: "job watch", args: "ID [--from-start]", summary: "follow a job's events until it ends (--json: one JSON line each)",
+    options: { "from-start": { type: "boolean" } },
+    async run(ctx, p, v) {
+      await follow(ctx, arg(p, 0, "ID"), v["from-start"] === true, (e) => {
+        if (ctx.out.json) ctx.out.data(JobEvent.toJSON(e), true);
+        else ctx.out.line(describeEvent(e));
+      });
+    },
+  },
+  {
+    name: "job cancel", args: "ID [--no-wait]", summary: "cancel a job: stop what has not started, undo what is half done",
+    options: { "no-wait": { type: "boolean" } },
+    async run(ctx, p, v) {
+      const { job } = await ctx.orch.cancelJob({ id: arg(p, 0, "ID") }, ctx.call);
+      if (!job) return 3;
+      if (v["no-wait"]) return ctx.out.line(`${job.id} ${stateName(job.state)}`);
+      await follow(ctx, job.id, false, () => undefined);
+      const { job: ended } = await ctx.orch.getJob({ id: job.id }, ctx.call);
+      if (ended?.state === JobState.JOB_STATE_CANCELLED) {
+        return ctx.out.json ? ctx.out.data(Job.toJSON(ended)) : ctx.out.line(`job ${job.id}: CANCELLED`);
+      }
+      reportJob(ctx, ended ?? job, `job ${job.id}`);
+    },
+  },
+];

@@ -1,0 +1,111 @@
+import { validateMac } from "@bmi/validate";
+import { Node, NodeFilter, PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
+import { Provisioned } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { arg, type Command, type Ctx } from "../context";
+import { OperationFailed, UsageError, exitCodeOf } from "../exit-codes";
+import { parsePower } from "../power-url";
+import { field, readList } from "../spec-file";
+
+interface Registration { name: string; nics: { label: string; mac: string; networks: Record<string, string> }[]; power?: PowerSpec; metadata: Record<string, string> }
+
+function nic(text: string): { label: string; mac: string; networks: Record<string, string> } {
+  const i = text.indexOf("=");
+  if (i < 1) throw new UsageError(`--nic ${text}: use LABEL=MAC`);
+  return { label: text.slice(0, i), mac: validateMac(text.slice(i + 1)), networks: {} };
+}
+
+function pairs(list: string[], flag: string): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => {
+    const i = kv.indexOf("=");
+    if (i < 1) throw new UsageError(`--${flag} ${kv}: use KEY=VALUE`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }));
+}
+
+/** One inventory entry: {name, nics: [{label, mac}] or {label: mac}, power: URL or {ipmi|qemu|obmd}, metadata}. */
+function fromEntry(e: Record<string, unknown>): Registration {
+  const name = field(e, "name");
+  if (!name) throw new UsageError("an inventory entry has no name");
+  const raw = e.nics ?? [];
+  const list = Array.isArray(raw) ? raw.map((n: Record<string, unknown>) => `${field(n, "label")}=${field(n, "mac")}`)
+    : Object.entries(raw as Record<string, unknown>).map(([l, m]) => `${l}=${String(m)}`);
+  const power = typeof e.power === "string" ? parsePower(e.power) : e.power ? PowerSpec.fromJSON(e.power) : undefined;
+  const metadata = Object.fromEntries(Object.entries((e.metadata ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  return { name, nics: list.map(nic), metadata, ...(power ? { power } : {}) };
+}
+
+async function register(ctx: Ctx, r: Registration): Promise<void> {
+  const { node } = await ctx.orch.registerNode({ name: r.name, nics: r.nics, power: r.power, metadata: r.metadata }, ctx.call);
+  if (ctx.out.json) ctx.out.data(node ? Node.toJSON(node) : {}, true);
+  else ctx.out.line(`registered node ${r.name} (${r.nics.map((n) => `${n.label}=${n.mac}`).join(", ")})`);
+}
+
+export const nodeCommands: Command[] = [
+  {
+    name: "node ls", args: "[--free | --all]", summary: "list nodes (the project's by default) through the gateway",
+    options: { free: { type: "boolean" }, all: { type: "boolean" } },
+    async run(ctx, _p, v) {
+      const filter = v.free ? NodeFilter.NODE_FILTER_FREE : v.all ? NodeFilter.NODE_FILTER_ALL : NodeFilter.NODE_FILTER_PROJECT;
+      const { nodes, notice } = await ctx.orch.listNodes({ filter, project: filter === NodeFilter.NODE_FILTER_PROJECT ? ctx.project() : "" }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(nodes.map((n) => Node.toJSON(n)));
+      ctx.out.table(nodes.map((n) => ({ name: n.name, project: n.project || "(free)", nics: n.nics.map((c) => `${c.label}=${c.mac}`).join(" "),
+        power: n.powerDriver })), ["name", "project", "nics", "power"]);
+      if (notice) process.stderr.write(`note: ${notice}\n`);
+    },
+  },
+  {
+    name: "node show", args: "NAME", summary: "a node, its NICs and networks, and what BMI provisioned on it",
+    async run(ctx, p) {
+      const res = await ctx.orch.getNode({ node: arg(p, 0, "NAME") }, ctx.call);
+      if (ctx.out.json) return ctx.out.data({ node: res.node ? Node.toJSON(res.node) : null, provisioned: res.provisioned ? Provisioned.toJSON(res.provisioned) : null });
+      const n = res.node!;
+      ctx.out.line(`name         ${n.name}\nproject      ${n.project || "(free)"}\npower        ${n.powerDriver || "-"}\nisolated     ${n.isolated ? "yes" : "no"}`);
+      for (const c of n.nics) ctx.out.line(`nic          ${c.label} ${c.mac} ${Object.entries(c.networks).map(([ch, net]) => `${net}(${ch})`).join(" ")}`);
+      for (const [k, val] of Object.entries(n.metadata)) ctx.out.line(`metadata     ${k}=${val}`);
+      const pr = res.provisioned;
+      if (pr) ctx.out.line(`provisioned  disk ${pr.disk} image ${pr.image || "-"} target ${pr.targetIqn || "-"} (job ${pr.jobId})`);
+    },
+  },
+  {
+    name: "node register", args: "NAME --nic LABEL=MAC... [--power ipmi://user:pass@host | qemu:///path/qmp.sock] [--meta K=V...]",
+    summary: "add a physical node (admins only)",
+    options: { nic: { type: "string", multiple: true }, power: { type: "string" }, meta: { type: "string", multiple: true } },
+    async run(ctx, p, v) {
+      const nics = ((v.nic as string[] | undefined) ?? []).map(nic);
+      if (nics.length === 0) throw new UsageError("at least one --nic LABEL=MAC");
+      const power = typeof v.power === "string" ? parsePower(v.power) : undefined;
+      await register(ctx, { name: arg(p, 0, "NAME"), nics, metadata: pairs((v.meta as string[] | undefined) ?? [], "meta"), ...(power ? { power } : {}) });
+    },
+  },
+  {
+    name: "node unregister", args: "NAME", summary: "remove a node (refused while it is provisioned or allocated)",
+    async run(ctx, p) {
+      const name = arg(p, 0, "NAME");
+      await ctx.orch.unregisterNode({ name }, ctx.call);
+      if (!ctx.out.json) ctx.out.line(`unregistered node ${name}`);
+    },
+  },
+  {
+    name: "node import", args: "FILE", summary: "register every node of a YAML/JSON inventory ({nodes: [...]} or a list)",
+    async run(ctx, p) {
+      const entries = (await readList(arg(p, 0, "FILE"), "nodes")).map(fromEntry);
+      let worst = 0;
+      let failed = 0;
+      for (const r of entries) {
+        try {
+          await register(ctx, r);
+        } catch (err) {
+          failed++;
+          worst = Math.max(worst, exitCodeOf(err));
+          process.stderr.write(`bmi: node ${r.name}: ${(err as Error).message}\n`);
+        }
+      }
+      if (failed > 0) {
+        process.stderr.write(`bmi: ${failed} of ${entries.length} nodes not registered\n`);
+        if (worst === 0) throw new OperationFailed("import failed");
+        return worst;
+      }
+      return 0;
+    },
+  },
+];

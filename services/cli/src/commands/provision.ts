@@ -1,0 +1,91 @@
+import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { arg, num, type Command, type Ctx, type Values } from "../context";
+import { UsageError } from "../exit-codes";
+import { reportJob, waitJob } from "../jobs-view";
+import { when } from "../output";
+
+export const WAIT_OPTIONS = {
+  "no-wait": { type: "boolean" as const },
+  key: { type: "string" as const },
+};
+export const BOOT_OPTIONS = {
+  "power-cycle": { type: "boolean" as const },
+  "wait-boot": { type: "boolean" as const },
+  "boot-timeout": { type: "string" as const },
+};
+
+export function bootOptions(v: Values): ProvisionOptions {
+  return ProvisionOptions.fromPartial({
+    powerCycle: v["power-cycle"] === true || v["wait-boot"] === true, waitForBoot: v["wait-boot"] === true,
+    bootTimeoutSeconds: num(v, "boot-timeout"),
+  });
+}
+
+/** Prints the job id at once with --no-wait, else waits and reports how it ended. */
+export async function finish(ctx: Ctx, job: Job | undefined, v: Values, what: string): Promise<void> {
+  if (!job) throw new Error("the orchestrator answered no job");
+  if (v["no-wait"]) {
+    if (ctx.out.json) ctx.out.data({ id: job.id });
+    else ctx.out.line(job.id);
+    return;
+  }
+  reportJob(ctx, await waitJob(ctx, job), what);
+}
+
+export const provisionCommands: Command[] = [
+  {
+    name: "pro", args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot]",
+    summary: "provision a node: clone IMAGE (or boot an existing --disk), export it, point the node's network boot at it",
+    options: { disk: { type: "string" }, nic: { type: "string" }, network: { type: "string" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    async run(ctx, p, v) {
+      const node = arg(p, 0, "NODE");
+      const disk = typeof v.disk === "string" ? v.disk : "";
+      const image = p[1] ?? "";
+      if (!image && !disk) throw new UsageError("missing IMAGE (or --disk DISK)");
+      const { job } = await ctx.orch.provisionNode({
+        project: ctx.project(), spec: { node, image, disk, nic: (v.nic as string) ?? "", network: (v.network as string) ?? "" },
+        options: bootOptions(v), idempotencyKey: (v.key as string) ?? "",
+      }, ctx.call);
+      await finish(ctx, job, v, `node ${node}`);
+    },
+  },
+  {
+    name: "dpro", args: "NODE... [--delete-disk] [--release]",
+    summary: "deprovision nodes: boot config, network, target (and disk with --delete-disk) removed",
+    options: { "delete-disk": { type: "boolean" }, release: { type: "boolean" }, ...WAIT_OPTIONS },
+    async run(ctx, p, v) {
+      arg(p, 0, "NODE");
+      const jobs = [];
+      for (const node of p) {
+        const { job } = await ctx.orch.deprovisionNode({ project: ctx.project(), node, deleteDisk: v["delete-disk"] === true,
+          releaseNode: v.release === true, idempotencyKey: v.key ? `${v.key as string}-${node}` : "" }, ctx.call);
+        jobs.push([node, job] as const);
+      }
+      let failed: unknown;
+      for (const [node, job] of jobs) await finish(ctx, job, v, `node ${node}`).catch((err: unknown) => { failed ??= err; });
+      if (failed) throw failed;
+    },
+  },
+  {
+    name: "repro", args: "NODE DISK [--power-cycle] [--wait-boot]",
+    summary: "re-provision a node to one of its earlier disks (no clone)",
+    options: { ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    async run(ctx, p, v) {
+      const node = arg(p, 0, "NODE");
+      const { job } = await ctx.orch.reprovisionNode({ project: ctx.project(), node, disk: arg(p, 1, "DISK"),
+        options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" }, ctx.call);
+      await finish(ctx, job, v, `node ${node}`);
+    },
+  },
+  {
+    name: "ls", args: "", summary: "list the project's provisioned nodes",
+    async run(ctx) {
+      const { nodes } = await ctx.orch.listProvisioned({ project: ctx.project() }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(nodes.map((n) => Provisioned.toJSON(n)));
+      ctx.out.table(nodes.map((n) => ({
+        node: n.node, state: (NodeState[n.state] ?? "").replace(/^NODE_STATE_/, ""), disk: n.disk, image: n.image,
+        target: n.targetIqn, disks: n.disks.join(","), job: n.jobId, updated: when(n.updated),
+      })), ["node", "state", "disk", "image", "target", "disks", "job", "updated"]);
+    },
+  },
+];
