@@ -9,6 +9,7 @@ import type { OrchConfig } from "./config";
 import { Engine } from "./engine/engine";
 import { connectServices } from "./steps/clients";
 import { ServiceExecutor } from "./steps/executor";
+import { FaultyExecutor, parseFaults } from "./steps/faults";
 import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
 import { JobAccess } from "./jobs/job-access";
 import { addOrchestrator } from "./server";
@@ -25,7 +26,9 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const consumer = config.bootConsumer || `orchestrator_${createHash("sha1").update(prefix).digest("hex").slice(0, 12)}`;
   // The engine and its executor need each other's reads (boot_seen polls what the engine recorded).
   let engine: Engine | undefined;
-  const executor = new ServiceExecutor(clients, { lastBoot: (node) => engine!.queries.lastBoot(node) }, config.callDeadlineMs);
+  const real = new ServiceExecutor(clients, { lastBoot: (node) => engine!.queries.lastBoot(node) }, config.callDeadlineMs);
+  const executor = config.faults ? new FaultyExecutor(real, parseFaults(config.faults)) : real;
+  if (config.faults) log.warn({ faults: config.faults }, "fault injection is on");
   engine = new Engine({
     redis, prefix, instance, executor, log, leaseMs: config.leaseMs, capacity: config.maxJobs, limits: config.limits,
     retentionMs: config.retentionHours * 3600_000, publisher: bus,

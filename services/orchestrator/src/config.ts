@@ -1,5 +1,6 @@
 import { address, int, natsSpec, redisSpec, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field } from "@bmi/config";
 import type { Bottleneck } from "./engine/plan";
+import { parseFaults } from "./steps/faults";
 
 const BOTTLENECKS: Bottleneck[] = ["image", "target", "hil", "boot"];
 
@@ -26,12 +27,21 @@ export const orchSpec = {
   initiatorPrefix: str("BMI_ORCH_INITIATOR_PREFIX", { default: "iqn.2026-01.org.example.bmi.node", help: "initiator IQN = <prefix>:<project>.<node>" }),
   bootConsumer: str("BMI_ORCH_BOOT_CONSUMER", { default: "", help: "JetStream consumer of boot phases; default from BMI_REDIS_PREFIX" }),
   maxWatchers: int("BMI_ORCH_MAX_WATCHERS", { default: 200, min: 1, help: "concurrent WatchJob streams" }),
+  faults: faults("BMI_ORCH_FAULTS"),
 };
 
 export type OrchConfig = ConfigOf<typeof orchSpec>;
 
 export function loadOrchConfig(): OrchConfig {
   return loadConfigOrExit("orchestrator", orchSpec);
+}
+
+/** Test and drill only: steps that fail on purpose (steps/faults.ts). */
+function faults(env: string): Field<string> {
+  return { env, help: "fault injection, e.g. disk@n1,target@n2:before", parse: (raw) => {
+    if (raw) parseFaults(raw);
+    return raw ?? "";
+  } };
 }
 
 /** "image=16,target=8": one concurrency limit per bottleneck; a missing one keeps its default. */

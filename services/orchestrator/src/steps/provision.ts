@@ -17,7 +17,8 @@ async function checkNode(ctx: StepContext, env: StepEnv): Promise<StepResult> {
   const label = job.spec.nic || node.nics[0]?.label;
   const nic = node.nics.find((n) => n.label === label);
   if (!nic?.mac) throw new FailedPreconditionError(`node ${job.node} has no NIC ${label ?? ""} with a MAC address`);
-  return { outputs: { nic: nic.label, mac: nic.mac, free: String(node.project === ""), firmware: node.metadata.firmware ?? "" } };
+  return { outputs: { nic: nic.label, mac: nic.mac, free: String(node.project === ""), firmware: node.metadata.firmware ?? "",
+    power: node.powerDriver } };
 }
 
 async function createDisk(ctx: StepContext, env: StepEnv): Promise<StepResult> {
@@ -124,8 +125,14 @@ export const PROVISION_STEPS: StepTable = {
     },
   },
   power: {
-    run: async (ctx, env) => { await env.clients.haas.powerCycle({ project: ctx.job.project, node: ctx.job.node, force: true }, env.call(ctx)); },
-    undo: async (ctx, env) => { await env.clients.haas.powerOff({ project: ctx.job.project, node: ctx.job.node }, env.call(ctx)); },
+    run: async (ctx, env) => {
+      if (!out(ctx, "check_node").power) throw new FailedPreconditionError(`node ${ctx.job.node} has no power control to power-cycle it`);
+      await env.clients.haas.powerCycle({ project: ctx.job.project, node: ctx.job.node, force: true }, env.call(ctx));
+    },
+    undo: async (ctx, env) => {
+      if (!out(ctx, "check_node").power) return;
+      await env.clients.haas.powerOff({ project: ctx.job.project, node: ctx.job.node }, env.call(ctx));
+    },
   },
   boot_seen: { run: (ctx, env) => env.waitForBoot(ctx) },
   retire_previous: {

@@ -75,6 +75,8 @@ local function finishJob(id, state, err)
   local k = jk(id)
   if TERMINAL[hget(k, 'state')] then return end
   redis.call('HSET', k, 'state', state, 'error', err, 'finished', NOW_ISO, 'updated', NOW_ISO)
+  -- Who ran it last stays on record (operators, and tests of two instances sharing work).
+  if hget(k, 'owner') ~= '' then redis.call('HSET', k, 'ranby', hget(k, 'owner')) end
   redis.call('HDEL', k, 'owner')
   redis.call('ZREM', P .. 'runnable', id)
   local node = hget(k, 'node')
