@@ -5,3 +5,4 @@ export * from "./tgtd";
 export * from "./qemu";
 export * from "./netns";
 export * from "./boot-sector";
+export * from "./ceph";

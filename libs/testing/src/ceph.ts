@@ -1,0 +1,82 @@
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after } from "node:test";
+import { promisify } from "node:util";
+import { REPO_ROOT } from "./service";
+
+const run = promisify(execFile);
+const UP = path.join(REPO_ROOT, "deploy", "ceph-up.sh");
+const DOWN = path.join(REPO_ROOT, "deploy", "ceph-down.sh");
+
+export interface TestCeph {
+  /** Everything of this cluster lives here; removed by stop(). */
+  dir: string;
+  /** ceph.conf (the admin keyring sits beside it and is named in it). */
+  conf: string;
+  pool: string;
+  /** Client id without "client.". */
+  user: string;
+  /** Stops the daemons by their recorded PIDs and deletes `dir`. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private single-node Ceph (deploy/ceph-up.sh: one mon, one memstore OSD, pool "rbd") on ports no other
+ * test or cluster uses. The daemons are also stopped when this process exits without calling stop().
+ */
+export async function startCeph(opts: { memstoreBytes?: number } = {}): Promise<TestCeph> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const dir = mkdtempSync(path.join(tmpdir(), "bmi-ceph-"));
+    const base = await freePortBlock();
+    const onExit = () => { spawnSync(DOWN, [dir], { env: { ...process.env, WIPE: "1" } }); };
+    process.once("exit", onExit);
+    try {
+      await run(UP, [dir], {
+        env: { ...process.env, CEPH_PORT_BASE: String(base), CEPH_MEMSTORE_BYTES: String(opts.memstoreBytes ?? 2 ** 31) },
+        timeout: 120_000,
+      });
+      let stopped = false;
+      const stop = async () => {
+        if (stopped) return;
+        stopped = true;
+        process.removeListener("exit", onExit);
+        await run(DOWN, [dir], { env: { ...process.env, WIPE: "1" } });
+      };
+      return { dir, conf: path.join(dir, "ceph.conf"), pool: "rbd", user: "admin", stop };
+    } catch (err) {
+      // ceph-up.sh stops whatever it started when it fails; a port taken meanwhile is the usual cause: retry.
+      lastError = err;
+      process.removeListener("exit", onExit);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw new Error(`single-node Ceph did not start: ${String(lastError)}`);
+}
+
+/** startCeph() for a node:test file: stopped in an after() hook of the current suite, whatever happens. */
+export async function startCephForTest(opts: { memstoreBytes?: number } = {}): Promise<TestCeph> {
+  const ceph = await startCeph(opts);
+  after(() => ceph.stop());
+  return ceph;
+}
+
+/** The first port of 100 consecutive free ones (mon v2, mon v1, then the daemons' range at +10..+99). */
+async function freePortBlock(): Promise<number> {
+  for (;;) {
+    // Below the ephemeral range (32768+), where outgoing connections would take ports at random.
+    const base = 20_000 + 100 * Math.floor(Math.random() * 127);
+    if ((await canBind(base)) && (await canBind(base + 1)) && (await canBind(base + 10))) return base;
+  }
+}
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}

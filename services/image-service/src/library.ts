@@ -1,0 +1,180 @@
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import { validateName } from "@bmi/validate";
+import { assertMember, canSee, isMember, type Viewer } from "./access";
+import { verified } from "./bytes";
+import { Catalog, type ImageInfo, type Page } from "./catalog";
+import { KeyedLocks } from "./keyed-locks";
+import { refKey, type ImageFormat, type ImageRecord, type ImportSource, type NewImage, type Ref, type StorageDriver } from "./storage";
+
+export interface UploadHeader extends Ref {
+  format: ImageFormat;
+  sizeBytes: number;
+  checksum: string;
+  public: boolean;
+}
+
+/**
+ * The image library of every project: golden images, their copy-on-write disks (see DiskLibrary) and snapshots.
+ * Validates every name before storage sees it, enforces visibility (another project's private image does not
+ * exist for the caller), serializes conflicting operations per name, and keeps the catalog in step with storage.
+ */
+export class ImageLibrary {
+  readonly locks = new KeyedLocks();
+
+  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger) {}
+
+  /** Opens the driver (which reconciles leftovers of crashed operations) and indexes what it holds. */
+  static async open(driver: StorageDriver, log: Logger): Promise<ImageLibrary> {
+    const state = await driver.open();
+    log.info({ driver: driver.kind, images: state.images.length, disks: state.disks.length }, "storage opened");
+    return new ImageLibrary(driver, new Catalog(state), log);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  listImages(viewer: Viewer, q: { project: string; includePublic: boolean; pageSize: number; pageToken: string }): Page<ImageInfo> {
+    if (q.project) {
+      validateName("project", q.project);
+      assertMember(viewer, q.project);
+    }
+    const own = (i: ImageRecord) => (q.project ? i.project === q.project : isMember(viewer, i.project));
+    return this.catalog.listImages((i) => own(i) || (q.includePublic && i.public), q.pageSize, q.pageToken);
+  }
+
+  getImage(viewer: Viewer, ref: Ref): ImageInfo {
+    return this.catalog.info(this.visible(viewer, ref));
+  }
+
+  listSnapshots(viewer: Viewer, project: string): ImageInfo[] {
+    validateName("project", project);
+    assertMember(viewer, project);
+    return this.catalog.listImages((i) => i.project === project && i.sourceDisk !== "", Number.MAX_SAFE_INTEGER, "").items;
+  }
+
+  async uploadImage(viewer: Viewer, header: UploadHeader, chunks: AsyncIterable<Buffer>): Promise<ImageInfo> {
+    if (!/^[0-9a-f]{64}$/i.test(header.checksum)) throw new InvalidArgumentError("checksum must be a sha256 in hex");
+    if (!Number.isSafeInteger(header.sizeBytes) || header.sizeBytes <= 0) throw new InvalidArgumentError("size_bytes must be positive");
+    const image = this.newImage(viewer, header, { public: header.public });
+    return this.create(image, () => this.driver.writeImage(image, {
+      format: header.format, sizeBytes: header.sizeBytes, checksum: header.checksum.toLowerCase(),
+      chunks: verified(chunks, header.sizeBytes, header.checksum),
+    }));
+  }
+
+  /** Server-side sources (files on this host, any Ceph pool) could expose other tenants' data: admins only. */
+  async importImage(viewer: Viewer, ref: Ref, source: ImportSource, isPublic: boolean): Promise<ImageInfo> {
+    if (!viewer.admin) throw new PermissionDeniedError("importing server-side files or Ceph images needs an admin");
+    const image = this.newImage(viewer, ref, { public: isPublic });
+    return this.create(image, () => this.driver.importImage(image, source));
+  }
+
+  /** The raw content with its size and checksum; the image cannot be deleted while it is being read. */
+  downloadImage(viewer: Viewer, ref: Ref): { image: ImageInfo; chunks: AsyncIterable<Buffer> } {
+    const image = this.getImage(viewer, ref);
+    const self = this;
+    async function* chunks(): AsyncGenerator<Buffer> {
+      const release = await self.locks.hold(imageLock(ref), "read");
+      try {
+        if (!self.catalog.image(ref)) throw new NotFoundError(`image ${refKey(ref)} not found`);
+        yield* self.driver.readImage(ref);
+      } finally {
+        release();
+      }
+    }
+    return { image, chunks: chunks() };
+  }
+
+  async copyImage(viewer: Viewer, source: Ref, target: Ref): Promise<ImageInfo> {
+    this.visible(viewer, source);
+    const image = this.newImage(viewer, target, { parent: refKey(source) });
+    return this.create(image, () => this.driver.copyImage(source, image), [[imageLock(source), "read"]]);
+  }
+
+  async renameImage(viewer: Viewer, ref: Ref, newName: string): Promise<ImageInfo> {
+    const to = this.checkNew(viewer, { project: ref.project, name: newName });
+    this.owned(viewer, ref);
+    return this.locks.with([[imageLock(ref), "write"], [imageLock(to), "write"]], async () => {
+      this.owned(viewer, ref);
+      if (this.catalog.image(to)) throw new AlreadyExistsError(`image ${refKey(to)} already exists`);
+      await this.driver.renameImage(ref, newName);
+      this.catalog.renameImage(ref, newName);
+      return this.getImage(viewer, to);
+    });
+  }
+
+  async setVisibility(viewer: Viewer, ref: Ref, isPublic: boolean): Promise<ImageInfo> {
+    this.owned(viewer, ref);
+    return this.locks.with([[imageLock(ref), "write"]], async () => {
+      const image = this.owned(viewer, ref);
+      await this.driver.setPublic(ref, isPublic);
+      this.catalog.putImage({ ...image, public: isPublic });
+      return this.getImage(viewer, ref);
+    });
+  }
+
+  /** Refused while disks are cloned from the image; snapshots are flattened copies and do not hold it. */
+  async deleteImage(viewer: Viewer, ref: Ref): Promise<void> {
+    this.owned(viewer, ref);
+    await this.locks.with([[imageLock(ref), "write"]], async () => {
+      this.owned(viewer, ref);
+      const disks = this.catalog.diskCount(ref);
+      if (disks > 0) throw new FailedPreconditionError(`image ${refKey(ref)} has ${disks} disk(s); delete them first`);
+      await this.driver.deleteImage(ref);
+      this.catalog.removeImage(ref);
+    });
+  }
+
+  /** Validates and authorizes a new image of the caller's; it must not exist yet. */
+  newImage(viewer: Viewer, ref: Ref, extra: Partial<NewImage>): NewImage {
+    this.checkNew(viewer, ref);
+    return { project: ref.project, name: ref.name, created: new Date(), public: false, parent: "", sourceDisk: "", ...extra };
+  }
+
+  /** Runs `write` under the new image's lock (and `more` locks), then adds what it made to the catalog. */
+  async create(image: NewImage, write: () => Promise<ImageRecord>, more: Array<[string, "read" | "write"]> = []): Promise<ImageInfo> {
+    return this.locks.with([[imageLock(image), "write"], ...more], async () => {
+      if (this.catalog.image(image)) throw new AlreadyExistsError(`image ${refKey(image)} already exists`);
+      const record = await write();
+      this.catalog.putImage(record);
+      return this.catalog.info(record);
+    });
+  }
+
+  private checkNew(viewer: Viewer, ref: Ref): Ref {
+    validateName("project", ref.project);
+    validateName("image", ref.name);
+    assertMember(viewer, ref.project);
+    if (this.catalog.image(ref)) throw new AlreadyExistsError(`image ${refKey(ref)} already exists`);
+    return ref;
+  }
+
+  /** The image if the viewer may see it; NOT_FOUND otherwise, exactly as if it did not exist. */
+  visible(viewer: Viewer, ref: Ref): ImageRecord {
+    validateName("project", ref.project);
+    validateName("image", ref.name);
+    const image = this.catalog.image(ref);
+    if (!image || !canSee(viewer, image)) throw new NotFoundError(`image ${refKey(ref)} not found`);
+    return image;
+  }
+
+  /** The image if the viewer may change it (a member of its project). */
+  private owned(viewer: Viewer, ref: Ref): ImageRecord {
+    validateName("project", ref.project);
+    validateName("image", ref.name);
+    assertMember(viewer, ref.project);
+    const image = this.catalog.image(ref);
+    if (!image) throw new NotFoundError(`image ${refKey(ref)} not found`);
+    return image;
+  }
+}
+
+export function imageLock(ref: Ref): string {
+  return `image:${refKey(ref)}`;
+}
+
+export function diskLock(ref: Ref): string {
+  return `disk:${refKey(ref)}`;
+}

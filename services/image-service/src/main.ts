@@ -1,0 +1,24 @@
+import { authFromConfig, exitOnSignals } from "@bmi/grpc";
+import { createLogger } from "@bmi/log";
+import { loadImageConfig } from "./config";
+import { CephDriver } from "./drivers/ceph";
+import { LocalDriver } from "./drivers/local";
+import { createImageServer } from "./server";
+
+async function main(): Promise<void> {
+  const cfg = loadImageConfig();
+  const log = createLogger({ name: "image-service", level: cfg.logLevel });
+  const driver = cfg.driver === "ceph"
+    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log })
+    : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports });
+  const { server } = await createImageServer({
+    driver, log, auth: authFromConfig(cfg), shutdownGraceMs: cfg.shutdownGraceMs, defaultDeadlineMs: cfg.defaultDeadlineMs,
+  });
+  exitOnSignals(server, log);
+  await server.listen(cfg.listen);
+}
+
+main().catch((err: unknown) => {
+  createLogger({ name: "image-service" }).fatal({ err }, "image-service failed to start");
+  process.exit(1);
+});
