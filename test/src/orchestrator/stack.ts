@@ -1,0 +1,170 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createClient, type PromiseClient } from "@bmi/grpc";
+import { connectRedis, type Redis } from "@bmi/redis";
+import { silentLogger } from "@bmi/log";
+import { freePort, startService, startTgtd, uniquePrefix, type RunningService, type TestTgtd } from "@bmi/testing";
+import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
+import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
+import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
+import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
+import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+
+export interface Stack {
+  dir: string;
+  /** Redis prefix shared by the five services of this stack. */
+  prefix: string;
+  redis: Redis;
+  tgtd: TestTgtd;
+  orch: PromiseClient<OrchestratorClient>;
+  orchAddr: string;
+  image: PromiseClient<ImageServiceClient>;
+  imageAddr: string;
+  target: PromiseClient<TargetServiceClient>;
+  boot: PromiseClient<BootServiceClient>;
+  haas: PromiseClient<HaasGatewayClient>;
+  orchestrators: RunningService[];
+  /** Starts one more orchestrator on the same Redis/NATS (its own port); the first one backs `orch`. */
+  addOrchestrator(env?: Record<string, string>): Promise<RunningService>;
+  /** Registers nodes with one NIC each (eth0, 52:54:00:00:00:01 for the first), through the orchestrator. */
+  registerNodes(names: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  tag: string;
+  /** Extra environment of every orchestrator (BMI_ORCH_FAULTS, lease, retries). */
+  orchEnv?: Record<string, string>;
+  /** Use a boot-service that is already running instead of starting one. */
+  bootAddr?: string;
+}
+
+const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
+
+/**
+ * The five real services as child processes on free ports, sharing one Redis prefix, with a private tgtd and the
+ * local image driver in a temporary directory. `stop()` stops every process and removes every key and file; call
+ * it from an after() hook.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const dir = await mkdtemp(path.join(tmpdir(), `bmi-${opts.tag}-`));
+  const prefix = uniquePrefix(opts.tag);
+  const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+  const running: RunningService[] = [];
+  const orchestrators: RunningService[] = [];
+  let tgtd: TestTgtd | undefined;
+  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, BMI_AUTH: "none" };
+  const start = async (service: string, listenVar: string, env: Record<string, string>) => {
+    const address = `127.0.0.1:${await freePort()}`;
+    const s = await startService({ service, address, env: { ...base, [listenVar]: address, ...env } });
+    running.push(s);
+    return s;
+  };
+  const stop = async () => {
+    await Promise.allSettled(orchestrators.map((s) => s.stop(5000)));
+    await Promise.allSettled(running.filter((s) => !orchestrators.includes(s)).map((s) => s.stop(10_000)));
+    await tgtd?.stop();
+    await killDaemons(dir);
+    await deleteKeys(redis, prefix);
+    redis.disconnect();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    tgtd = await startTgtd({ dir });
+    const image = await start("image-service", "BMI_IMAGE_LISTEN", { BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images") });
+    const target = await start("target-service", "BMI_TARGET_LISTEN", {
+      BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
+    });
+    const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
+      BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
+      BMI_BOOT_DATA_DIR: path.join(dir, "boot"),
+    });
+    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
+    const orchEnv = {
+      BMI_ORCH_IMAGE_ADDR: image.address, BMI_ORCH_TARGET_ADDR: target.address, BMI_ORCH_BOOT_ADDR: boot.address,
+      BMI_ORCH_HAAS_ADDR: haas.address, BMI_ORCH_LEASE_MS: "2000", BMI_ORCH_RETRY_BASE_MS: "50", BMI_ORCH_RETRY_MAX_MS: "500",
+      ...opts.orchEnv,
+    };
+    const addOrchestrator = async (env: Record<string, string> = {}) => {
+      const s = await start("orchestrator", "BMI_ORCH_LISTEN", { ...orchEnv, ...env });
+      orchestrators.push(s);
+      return s;
+    };
+    const first = await addOrchestrator();
+    const client = <C>(Ctor: Parameters<typeof createClient>[0], address: string) =>
+      createClient(Ctor, address, { deadlineMs: 60_000 }) as unknown as PromiseClient<C>;
+    const orch = client<OrchestratorClient>(OrchestratorClient, first.address);
+    const stack: Stack = {
+      dir, prefix, redis, tgtd, orch, orchAddr: first.address, imageAddr: image.address,
+      image: client<ImageServiceClient>(ImageServiceClient, image.address),
+      target: client<TargetServiceClient>(TargetServiceClient, target.address),
+      boot: client<BootServiceClient>(BootServiceClient, boot.address),
+      haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
+      orchestrators, addOrchestrator,
+      async registerNodes(names) {
+        for (const [i, name] of names.entries()) {
+          const n = i + 1;
+          const mac = `52:54:00:${hex(n >> 16)}:${hex(n >> 8)}:${hex(n)}`;
+          await orch.registerNode({ name, nics: [{ label: "eth0", mac, networks: {} }], power: undefined, metadata: {} });
+        }
+      },
+      async stop() {
+        for (const c of [stack.orch, stack.image, stack.target, stack.boot, stack.haas]) c.close();
+        await stop();
+      },
+    };
+    return stack;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+const hex = (n: number) => (n & 0xff).toString(16).padStart(2, "0");
+
+/** A small raw image file (a recognisable first sector), for ImportImage with the local driver. */
+export async function goldenImage(dir: string, sizeMiB = 4): Promise<string> {
+  const file = path.join(dir, "golden.raw");
+  const buf = Buffer.alloc(sizeMiB * 1024 * 1024);
+  buf.write("BMI-GOLDEN-IMAGE", 0);
+  await writeFile(file, buf);
+  return file;
+}
+
+/** qemu-storage-daemons the local image driver left (it is stopped with SIGTERM, but a test may have failed first). */
+async function killDaemons(dir: string): Promise<void> {
+  const walk = async (d: string): Promise<string[]> => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])));
+    return nested.flat();
+  };
+  for (const f of (await walk(dir)).filter((f) => f.endsWith(".pid"))) {
+    const pid = Number((await readFile(f, "utf8").catch(() => "")).trim());
+    // Only a process of this test (its command line names the test's directory): PIDs get reused.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (pid > 0 && cmdline.includes(dir)) {
+      try { process.kill(pid, "SIGTERM"); } catch { /* already gone */ }
+    }
+  }
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}
+
+/** Polls `fn` until it answers something truthy. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
