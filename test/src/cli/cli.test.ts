@@ -1,0 +1,107 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { REPO_ROOT } from "@bmi/testing";
+import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+
+const BMI = path.join(REPO_ROOT, "services", "cli", "dist", "main.js");
+let s: Stack;
+
+interface Run { code: number; stdout: string; stderr: string }
+
+/** Runs the real `bmi` binary against this file's stack. */
+function bmi(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BMI, ...args], {
+      env: { PATH: process.env.PATH, BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_PROJECT: "p1" },
+    }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await bmi(...args);
+  assert.equal(r.code, 0, `bmi ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function fails(code: number, pattern: RegExp, ...args: string[]): Promise<void> {
+  const r = await bmi(...args);
+  assert.equal(r.code, code, `bmi ${args.join(" ")}: exit ${r.code}, stderr ${r.stderr}`);
+  assert.match(r.stderr, pattern);
+  assert.equal(r.stderr.trim().split("\n").length, 1, "one line for an error");
+}
+
+before(async () => {
+  s = await startStack({ tag: "cli" });
+});
+after(() => s?.stop());
+
+test("bmi image: upload with checksum, list, show, download the same bytes, copy, rename, publish, remove", async () => {
+  const file = await goldenImage(s.dir, 2);
+  const sum = createHash("sha256").update(await readFile(file)).digest("hex");
+  assert.match(await ok("image", "upload", "golden", file), /uploaded image p1\/golden/);
+  const list = JSON.parse(await ok("image", "ls", "--json")) as Array<{ name: string; checksum: string }>;
+  assert.deepEqual(list.map((i) => [i.name, i.checksum]), [["golden", sum]]);
+  assert.match(await ok("image", "show", "golden"), /golden/);
+  const out = path.join(s.dir, "back.raw");
+  await ok("image", "download", "golden", out);
+  assert.equal(createHash("sha256").update(await readFile(out)).digest("hex"), sum);
+  await ok("image", "cp", "golden", "g2");
+  await ok("image", "mv", "g2", "g3");
+  await ok("image", "public", "g3");
+  await ok("image", "rm", "g3");
+  await fails(3, /not found/, "image", "show", "g3");
+  const table = await ok("image", "ls");
+  assert.match(table.split("\n")[0] ?? "", /^NAME\s+PROJECT\s+SIZE/);
+});
+
+test("bmi node: register, import an inventory, refusals with exit codes", async () => {
+  assert.match(await ok("node", "register", "cn1", "--nic", "eth0=52:54:00:aa:00:01", "--meta", "rack=r1"), /registered node cn1/);
+  const inv = path.join(s.dir, "inventory.yaml");
+  await writeFile(inv, "nodes:\n" + [2, 3, 4, 5].map((i) => `  - name: cn${i}\n    nics: {eth0: "52:54:00:aa:00:0${i}"}\n`).join(""));
+  await ok("node", "import", inv);
+  const nodes = JSON.parse(await ok("node", "ls", "--all", "--json")) as Array<{ name: string }>;
+  assert.deepEqual(nodes.map((n) => n.name).filter((n) => n.startsWith("cn")).sort(), ["cn1", "cn2", "cn3", "cn4", "cn5"]);
+  await fails(4, /cn1/, "node", "register", "cn1", "--nic", "eth0=52:54:00:aa:00:09");
+  await fails(2, /MAC address "zz" is invalid/, "node", "register", "bad", "--nic", "eth0=zz");
+  await fails(2, /at least one --nic/, "node", "register", "bad");
+});
+
+test("bmi pro, ls, job, node show, snap, dpro; unregister refused while provisioned", async () => {
+  assert.match(await ok("pro", "cn1", "golden", "--network", "net1"), /node cn1: SUCCEEDED .* disk cn1-1/);
+  const prov = JSON.parse(await ok("ls", "--json")) as Array<{ node: string; state: string; disk: string }>;
+  assert.deepEqual(prov.map((p) => [p.node, p.state, p.disk]), [["cn1", "NODE_STATE_READY", "cn1-1"]]);
+  const jobs = JSON.parse(await ok("job", "ls", "--json")) as Array<{ id: string; kind: string; state: string }>;
+  assert.equal(jobs[0]?.state, "JOB_STATE_SUCCEEDED");
+  const shown = await ok("job", "show", jobs[0]!.id);
+  assert.match(shown, /boot_config\s+SUCCEEDED/);
+  assert.match(await ok("node", "show", "cn1"), /provisioned\s+disk cn1-1/);
+  await fails(4, /provisioned/, "node", "unregister", "cn1");
+  assert.match(await ok("snap", "create", "cn1", "cn1-snap"), /SUCCEEDED/);
+  assert.match(await ok("snap", "ls"), /cn1-snap/);
+  await ok("dpro", "cn1", "--delete-disk", "--release");
+  assert.equal((JSON.parse(await ok("ls", "--json")) as unknown[]).length, 0);
+  await ok("node", "unregister", "cn1");
+});
+
+test("bmi bulk --count with --json, and job watch replays every event", async () => {
+  const job = JSON.parse(await ok("bulk", "--count", "3", "--image", "golden", "--json")) as { id: string; state: string; succeeded: number };
+  assert.equal(job.state, "JOB_STATE_SUCCEEDED");
+  assert.equal(job.succeeded, 3);
+  const lines = (await ok("job", "watch", job.id, "--from-start", "--json")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.ok("created" in lines[0]!);
+  assert.equal(lines.filter((l) => "childFinished" in l).length, 3);
+  assert.ok("finished" in lines.at(-1)!);
+  assert.match(await ok("job", "ls", "--all"), /provision/);
+});
+
+test("exit codes: failed job 1, usage 2, not found 3, unreachable 6", async () => {
+  await fails(1, /check_node/, "pro", "nosuchnode", "golden");
+  await fails(2, /missing NODE/, "pro");
+  await fails(2, /unknown command/, "frobnicate");
+  await fails(3, /not found/, "job", "show", "jnosuchjob");
+  await fails(6, /unreachable/, "job", "ls", "--addr", "127.0.0.1:1", "--timeout", "2");
+});
