@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./ports";
@@ -78,8 +78,11 @@ export async function waitTgtd(controlPort: number, timeoutMs: number, alive: ()
  * `--mode system --op delete`; SIGKILL if it is still there after 3 s. Safe to call twice.
  */
 export async function stopTgtd(controlPort: number, pid: number): Promise<void> {
+  if (!(pid > 0)) throw new Error(`stopTgtd: no PID for the tgtd on control port ${controlPort}`);
   if (!isAlive(pid)) return cleanSocket(controlPort);
-  const adm = (args: string[]) => run("tgtadm", ["-C", String(controlPort), "--lld", "iscsi", ...args]).catch(() => ({ stdout: "" }));
+  // tgtadm can block on a tgtd that is busy tearing down sessions: bound every call, SIGKILL is the fallback.
+  const adm = (args: string[]) =>
+    run("tgtadm", ["-C", String(controlPort), "--lld", "iscsi", ...args], { timeout: 3000 }).catch(() => ({ stdout: "" }));
   const shown = (await adm(["--mode", "target", "--op", "show"])).stdout;
   for (const m of shown.matchAll(/^Target (\d+):/gm)) {
     await adm(["--mode", "target", "--op", "delete", "--force", "--tid", m[1] ?? "0"]);
@@ -89,6 +92,27 @@ export async function stopTgtd(controlPort: number, pid: number): Promise<void> 
   while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   if (isAlive(pid)) process.kill(pid, "SIGKILL");
   cleanSocket(controlPort);
+}
+
+/**
+ * PID of the tgtd serving `controlPort` that was started as `tgtd -f -C <port>` (as target-service does), for
+ * tests that started target-service and must stop the tgtd it started.
+ */
+export function findTgtd(controlPort: number): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    const c = argv.indexOf("-C");
+    if (path.basename(argv[0] ?? "") === "tgtd" && c > 0 && argv[c + 1] === String(controlPort) && isAlive(Number(entry))) {
+      return Number(entry);
+    }
+  }
+  return undefined;
 }
 
 async function exportFile(
@@ -123,4 +147,53 @@ function readStat(pid: number): string {
 
 function cleanSocket(controlPort: number): void {
   for (const f of [`socket.${controlPort}`, `socket.${controlPort}.lock`]) rmSync(path.join("/var/run/tgtd", f), { force: true });
+}
+
+/** Where and as whom a test initiator logs in. */
+export interface IscsiLogin {
+  portal: string;
+  iqn: string;
+  initiator: string;
+  chap?: { user: string; secret: string };
+}
+
+/**
+ * Logs in with libiscsi's userspace initiator and runs INQUIRY on LUN 1. Answers `{ ok, output }`: a refused
+ * login is an answer (ok false), not an exception ("Authentication failure" for CHAP, "Target not found" for
+ * an ACL miss).
+ */
+export async function iscsiInquiry(l: IscsiLogin): Promise<{ ok: boolean; output: string }> {
+  const cred = l.chap ? `${l.chap.user}%${l.chap.secret}@` : "";
+  try {
+    const r = await run("iscsi-inq", ["-i", l.initiator, `iscsi://${cred}${l.portal}/${l.iqn}/1`], { timeout: 20_000 });
+    return { ok: true, output: r.stdout + r.stderr };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` || e.message };
+  }
+}
+
+/** Copies LUN 1 to `out` with qemu-img (libiscsi) and answers its first `bytes` bytes. */
+export async function iscsiReadHead(l: IscsiLogin, out: string, bytes = 512): Promise<Buffer> {
+  await run("qemu-img", ["convert", "-O", "raw", "--image-opts", imageOpts(l), out], { timeout: 60_000 });
+  return readFileSync(out).subarray(0, bytes);
+}
+
+/** Keeps one logged-in session open (qemu-io sleeping) until `close()`, for tests of deletes under load. */
+export async function holdIscsiSession(l: IscsiLogin): Promise<{ close(): Promise<void> }> {
+  const child = spawn("qemu-io", ["--image-opts", imageOpts(l), "-c", "sleep 600000"], { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+function imageOpts(l: IscsiLogin): string {
+  const [host, port] = l.portal.split(":");
+  return ["driver=raw", "file.driver=iscsi", "file.transport=tcp", `file.portal=${host}:${port}`,
+    `file.target=${l.iqn}`, "file.lun=1", `file.initiator-name=${l.initiator}`,
+    ...(l.chap ? [`file.user=${l.chap.user}`, `file.password=${l.chap.secret}`] : [])].join(",");
 }

@@ -1,0 +1,96 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { silentLogger } from "@bmi/log";
+import {
+  buildBootDisk, freeControlPort, freePort, holdIscsiSession, iscsiInquiry, iscsiReadHead, stopTgtd, type IscsiLogin,
+} from "@bmi/testing";
+import type { TargetSpec } from "../target";
+import { TgtDriver } from "./tgt";
+
+describe("tgt driver against a real tgtd", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bmi-tgt-"));
+  const controlPort = freeControlPort();
+  let portals: string[];
+  let driver: TgtDriver;
+  let disk: string;
+  const spec = (tid: number, over: Partial<TargetSpec> = {}): TargetSpec => ({
+    project: "p1", disk: `d${tid}`, iqn: `iqn.2026-01.org.example.test:p1.d${tid}`, tid,
+    initiatorIqn: "iqn.2026-01.org.example.test:node1", chapUser: `bmi-${String(tid).padStart(20, "0")}`,
+    chapSecret: "s3cret-s3cret-s3cret-ok", backing: { kind: "file", path: disk }, created: new Date().toISOString(), ...over,
+  });
+  const login = (s: TargetSpec, portal: string, over: Partial<IscsiLogin> = {}): IscsiLogin => ({
+    portal, iqn: s.iqn, initiator: s.initiatorIqn, chap: { user: s.chapUser, secret: s.chapSecret }, ...over,
+  });
+
+  before(async () => {
+    portals = [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`];
+    driver = new TgtDriver({ controlPort, portals, ioThreads: 2, log: silentLogger(), logFile: path.join(dir, "tgtd.log") });
+    disk = await buildBootDisk({ dir, marker: "TGT-DRIVER" });
+  });
+  after(async () => {
+    if (driver.daemon.pid) await stopTgtd(controlPort, driver.daemon.pid);
+  });
+
+  it("starts its own tgtd on its control port and listens on every portal", async () => {
+    await driver.ensureRunning();
+    assert.ok(driver.daemon.pid, "a tgtd was started");
+    const shown = await driver.adm.run(["--mode", "portal", "--op", "show"]);
+    for (const p of portals) assert.match(shown, new RegExp(`Portal: ${p},1`));
+    await driver.ensureRunning(); // idempotent: no second tgtd
+  });
+
+  it("exports LUN 1 to the right initiator with the right CHAP secret, through both portals", async () => {
+    const s = spec(1);
+    await driver.apply(s);
+    const head = readFileSync(disk).subarray(0, 512);
+    for (const [i, p] of portals.entries()) {
+      assert.deepEqual(await iscsiReadHead(login(s, p), path.join(dir, `read-${i}.raw`)), head);
+    }
+    const [t] = await driver.list();
+    assert.deepEqual(t?.lun1, { type: "rdwr", path: disk });
+    assert.deepEqual(t?.initiators, [s.initiatorIqn]);
+    assert.deepEqual(t?.accounts, [s.chapUser]);
+  });
+
+  it("refuses a wrong CHAP secret, no CHAP at all and another initiator", async () => {
+    const s = spec(1);
+    const p = portals[0] ?? "";
+    const wrong = await iscsiInquiry(login(s, p, { chap: { user: s.chapUser, secret: "not-the-secret-at-all" } }));
+    assert.equal(wrong.ok, false);
+    assert.match(wrong.output, /Authentication failure/);
+    const none = await iscsiInquiry({ portal: p, iqn: s.iqn, initiator: s.initiatorIqn });
+    assert.equal(none.ok, false);
+    assert.match(none.output, /Authentication failure/);
+    const other = await iscsiInquiry(login(s, p, { initiator: "iqn.2026-01.org.example.test:intruder" }));
+    assert.equal(other.ok, false);
+    assert.match(other.output, /Target not found/);
+    assert.equal((await iscsiInquiry(login(s, p))).ok, true);
+  });
+
+  it("refuses a missing backing file before creating anything", async () => {
+    await assert.rejects(driver.apply(spec(2, { backing: { kind: "file", path: path.join(dir, "nope.raw") } })),
+      { code: "FAILED_PRECONDITION" });
+    assert.equal((await driver.list()).some((t) => t.tid === 2), false);
+  });
+
+  it("removes a target with a live session by force and counts the session", async () => {
+    const s = spec(1);
+    const held = await holdIscsiSession(login(s, portals[1] ?? ""));
+    try {
+      const until = Date.now() + 10_000;
+      while ((await driver.list()).find((t) => t.tid === 1)?.sessions !== 1) {
+        assert.ok(Date.now() < until, "session never showed up");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await driver.remove(1), 1);
+      assert.deepEqual(await driver.list(), []);
+      await driver.deleteAccount(s.chapUser);
+      assert.deepEqual(await driver.accounts(), []);
+    } finally {
+      await held.close();
+    }
+  });
+});

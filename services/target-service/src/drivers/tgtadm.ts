@@ -1,0 +1,32 @@
+import { execFile } from "node:child_process";
+import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
+
+/**
+ * Runs tgtadm against one tgtd (by control port) with an argument array. Error messages name the mode and op,
+ * never the arguments: an account's arguments hold its CHAP secret.
+ */
+export class Tgtadm {
+  constructor(readonly controlPort: number, private readonly timeoutMs = 10_000) {}
+
+  run(args: string[], lld = true): Promise<string> {
+    const argv = ["-C", String(this.controlPort), ...(lld ? ["--lld", "iscsi"] : []), ...args];
+    const what = `tgtadm --mode ${flag(args, "--mode")} --op ${flag(args, "--op")}`;
+    return new Promise((resolve, reject) => {
+      execFile("tgtadm", argv, { timeout: this.timeoutMs }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const msg = (stderr || err.message).trim().split("\n")[0] ?? "";
+        // No socket, or nobody behind it: tgtd is down (or was killed), which the caller may retry.
+        if (/not connected|can't connect|connection refused|no such file/i.test(msg) || err.killed) {
+          reject(new UnavailableError(`tgtd (control port ${this.controlPort}) is not answering: ${msg}`));
+        } else {
+          reject(new FailedPreconditionError(`${what} failed: ${msg}`));
+        }
+      });
+    });
+  }
+}
+
+function flag(args: string[], name: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 ? (args[i + 1] ?? "") : "";
+}

@@ -1,0 +1,53 @@
+import { InvalidArgumentError } from "@bmi/errors";
+import { assertProject, type Handlers } from "@bmi/grpc";
+import type { Backing as PbBacking } from "@bmi/proto/bmi/common/v1/common";
+import {
+  CreateTargetResponse, DeleteTargetResponse, GetTargetResponse, ListTargetsResponse, Target, TargetServiceService,
+} from "@bmi/proto/bmi/target/v1/target";
+import type { Backing } from "./target";
+import type { TargetManager, TargetView } from "./targets";
+
+/** bmi.target.v1.TargetService: protobuf in, domain call, protobuf out. */
+export function targetHandlers(targets: TargetManager, portals: string[]): Handlers<typeof TargetServiceService> {
+  const toPb = (v: TargetView, withSecret: boolean) => Target.fromPartial({
+    project: v.spec.project, disk: v.spec.disk,
+    target: { iqn: v.spec.iqn, portals, lun: 1 },
+    initiatorIqn: v.spec.initiatorIqn,
+    chap: { user: v.spec.chapUser, secret: withSecret ? v.spec.chapSecret : "" },
+    backing: backingToPb(v.spec.backing), created: new Date(v.spec.created), active: v.active, sessions: v.sessions,
+  });
+  return {
+    createTarget: async (req, ctx) => {
+      assertProject(ctx.caller, req.project);
+      const { view, created } = await targets.create({
+        project: req.project, disk: req.disk, backing: backingFromPb(req.backing), initiatorIqn: req.initiatorIqn,
+      });
+      return CreateTargetResponse.fromPartial({ target: toPb(view, true), created });
+    },
+    getTarget: async (req, ctx) => {
+      assertProject(ctx.caller, req.project);
+      return GetTargetResponse.fromPartial({ target: toPb(await targets.get(req.project, req.disk), true) });
+    },
+    listTargets: async (req, ctx) => {
+      if (req.project) assertProject(ctx.caller, req.project);
+      const projects = req.project ? [req.project] : ctx.caller.admin ? undefined : ctx.caller.projects;
+      return ListTargetsResponse.fromPartial({ targets: (await targets.list(projects)).map((v) => toPb(v, false)) });
+    },
+    deleteTarget: async (req, ctx) => {
+      assertProject(ctx.caller, req.project);
+      return DeleteTargetResponse.fromPartial(await targets.delete(req.project, req.disk));
+    },
+  };
+}
+
+function backingFromPb(b: PbBacking | undefined): Backing {
+  if (b?.file) return { kind: "file", path: b.file.path };
+  if (b?.rbd) return { kind: "rbd", pool: b.rbd.pool, image: b.rbd.image, cephConf: b.rbd.cephConf || "/etc/ceph/ceph.conf", user: b.rbd.user || "admin" };
+  throw new InvalidArgumentError("backing is required: a file path or an rbd image");
+}
+
+function backingToPb(b: Backing): PbBacking {
+  return b.kind === "file"
+    ? { file: { path: b.path } }
+    : { rbd: { pool: b.pool, image: b.image, cephConf: b.cephConf, user: b.user } };
+}

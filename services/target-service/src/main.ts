@@ -1,0 +1,9 @@
+import { loadConfigOrExit } from "@bmi/config";
+import { runService } from "@bmi/grpc";
+import { targetSpec } from "./config";
+import { wireTargetService } from "./server";
+
+const cfg = loadConfigOrExit("target-service", targetSpec);
+void runService("target-service", cfg, async (server, log) => {
+  await wireTargetService(server, cfg, log);
+});

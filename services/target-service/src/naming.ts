@@ -1,0 +1,58 @@
+import { createHash, randomBytes } from "node:crypto";
+import { InvalidArgumentError } from "@bmi/errors";
+import { validateIqn, validateName } from "@bmi/validate";
+import type { Backing } from "./target";
+
+/** The naming authority part of every IQN this service makes: iqn.<date>.<domain>. */
+export interface IqnAuthority {
+  /** yyyy-mm: a month in which the organisation owned `domain`. */
+  date: string;
+  /** Reversed domain name, e.g. org.example.bmi. */
+  domain: string;
+}
+
+/** iqn.<yyyy-mm>.<domain>:<project>.<disk>, validated. */
+export function targetIqn(auth: IqnAuthority, project: string, disk: string): string {
+  return validateIqn("target IQN", `iqn.${auth.date}.${auth.domain}:${project}.${disk}`);
+}
+
+/** Matches every IQN this authority hands out, whatever the date: tgtd targets outside it are not ours. */
+export function ownsIqn(auth: IqnAuthority, iqn: string): boolean {
+  return iqn.startsWith("iqn.") && iqn.slice(12).startsWith(`${auth.domain}:`);
+}
+
+/** Per-target CHAP user: stable for a project/disk, and it does not reveal either name on the wire. */
+export function chapUser(project: string, disk: string): string {
+  return `bmi-${createHash("sha256").update(`${project}/${disk}`).digest("hex").slice(0, 20)}`;
+}
+
+/** Our CHAP accounts in tgtd, so the reconciler can drop stale ones and leave others alone. */
+export function isChapUser(user: string): boolean {
+  return /^bmi-[0-9a-f]{20}$/.test(user);
+}
+
+/**
+ * 144 random bits as 24 base64url characters: longer than the 12 bytes RFC 3720 asks for, and free of the
+ * characters that tgtadm (',', '='), iPXE scripts (spaces, '$') and iscsi:// URLs ('%', '@') treat specially.
+ */
+export function chapSecret(): string {
+  return randomBytes(18).toString("base64url");
+}
+
+// tgtadm hands parameters to tgtd as "key=value,key=value": a ',' or '=' in a path would split it.
+const PATH = /^\/[A-Za-z0-9._+/-]*$/;
+
+/** Throws INVALID_ARGUMENT unless every field that reaches tgtadm is safe; answers the backing. */
+export function validateBacking(b: Backing): Backing {
+  if (b.kind === "file") {
+    if (!PATH.test(b.path) || b.path.split("/").includes("..")) {
+      throw new InvalidArgumentError(`backing path ${JSON.stringify(b.path)} must be absolute, without '..', of [A-Za-z0-9._+/-]`);
+    }
+    return b;
+  }
+  validateName("rbd pool", b.pool);
+  validateName("rbd image", b.image);
+  validateName("ceph user", b.user);
+  if (!PATH.test(b.cephConf)) throw new InvalidArgumentError(`ceph_conf ${JSON.stringify(b.cephConf)} must be an absolute path`);
+  return b;
+}

@@ -1,0 +1,49 @@
+import type { BmiServer } from "@bmi/grpc";
+import type { Logger } from "@bmi/log";
+import { TargetServiceService } from "@bmi/proto/bmi/target/v1/target";
+import { connectRedis } from "@bmi/redis";
+import { advertisedPortals, type TargetConfig } from "./config";
+import { RedisTargetStore } from "./drivers/redis-store";
+import { TgtDriver } from "./drivers/tgt";
+import { targetHandlers } from "./handlers";
+import { Reconciler } from "./reconciler";
+import { Serial } from "./serial";
+import { TargetManager } from "./targets";
+
+export interface TargetService {
+  targets: TargetManager;
+  reconciler: Reconciler;
+  driver: TgtDriver;
+}
+
+/**
+ * Wires target-service onto `server`: Redis store, tgt driver, the manager and the reconciler, whose first pass
+ * (start tgtd, re-apply every stored target) completes before the server starts listening.
+ */
+export async function wireTargetService(server: BmiServer, cfg: TargetConfig, log: Logger): Promise<TargetService> {
+  const wildcard = cfg.portals.filter((p) => p.startsWith("0.0.0.0:"));
+  if (wildcard.length > 0 && cfg.advertise.length === 0) {
+    throw new Error(`BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use`);
+  }
+  const redis = await connectRedis(cfg.redisUrl, log);
+  const store = new RedisTargetStore(redis, cfg.redisPrefix);
+  const authority = { date: cfg.iqnDate, domain: cfg.iqnDomain };
+  const serial = new Serial();
+  let reconciler: Reconciler | undefined;
+  const driver = new TgtDriver({
+    controlPort: cfg.tgtdControlPort, portals: cfg.portals, logFile: cfg.tgtdLogFile, ioThreads: cfg.tgtdIoThreads, log,
+    onDaemonExit: () => void reconciler?.kick(),
+  });
+  reconciler = new Reconciler(store, driver, authority, serial, log, cfg.reconcileMs, (ok) => server.setServing(ok));
+  const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), serial, log);
+  server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg)));
+  await reconciler.kick();
+  reconciler.start();
+  server.onShutdown(async () => {
+    // tgtd keeps running on purpose: nodes booted from its targets keep their disks while the service restarts.
+    reconciler?.stop();
+    driver.close();
+    redis.disconnect();
+  });
+  return { targets, reconciler, driver };
+}

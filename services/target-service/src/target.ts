@@ -1,0 +1,78 @@
+/**
+ * The domain's view of an iSCSI export: what is wanted (TargetSpec, persisted) and what tgtd has (LiveTarget),
+ * and the two interfaces the domain needs from the outside, implemented in drivers/.
+ */
+
+/** Where a disk's bytes are: a file or block device on this host, or an RBD image tgt opens with librbd. */
+export type Backing =
+  | { kind: "file"; path: string }
+  | { kind: "rbd"; pool: string; image: string; cephConf: string; user: string };
+
+/** A target somebody asked for. Survives tgtd and service restarts (the store); tgtd is brought in line with it. */
+export interface TargetSpec {
+  project: string;
+  disk: string;
+  iqn: string;
+  /** tgtd's target id, fixed at creation so a re-applied target keeps it. */
+  tid: number;
+  /** The only initiator allowed to log in. */
+  initiatorIqn: string;
+  chapUser: string;
+  /** Never logged: log `describe(spec)` instead of the spec. */
+  chapSecret: string;
+  backing: Backing;
+  /** ISO timestamp. */
+  created: string;
+}
+
+/** A target as tgtd reports it. */
+export interface LiveTarget {
+  tid: number;
+  iqn: string;
+  /** LUN 1's backing store: type ("rdwr", "rbd") and path. */
+  lun1?: { type: string; path: string };
+  initiators: string[];
+  accounts: string[];
+  /** Live I_T nexuses (one per logged-in initiator session). */
+  sessions: number;
+}
+
+/** Persistence of the wanted targets. */
+export interface TargetStore {
+  get(project: string, disk: string): Promise<TargetSpec | undefined>;
+  list(): Promise<TargetSpec[]>;
+  /** Adds `spec` unless its project/disk is taken; false when it was. */
+  insert(spec: TargetSpec): Promise<boolean>;
+  delete(project: string, disk: string): Promise<void>;
+  /** A target id never handed out before. */
+  nextTid(): Promise<number>;
+}
+
+/** The iSCSI target daemon. Implemented by drivers/tgt.ts. */
+export interface TargetBackend {
+  /** Makes sure the daemon runs and listens on every configured portal (starts it when it does not). */
+  ensureRunning(): Promise<void>;
+  list(): Promise<LiveTarget[]>;
+  /** Creates the target with LUN 1, ACL and CHAP account; the tid must be free. */
+  apply(spec: TargetSpec): Promise<void>;
+  /** Removes a target (with force when it has sessions) and answers how many sessions it had. */
+  remove(tid: number): Promise<number>;
+  /** CHAP accounts the daemon holds. */
+  accounts(): Promise<string[]>;
+  deleteAccount(user: string): Promise<void>;
+}
+
+/** A one-line description of a spec for logs and messages: everything but the CHAP secret. */
+export function describe(spec: TargetSpec): Record<string, unknown> {
+  return { project: spec.project, disk: spec.disk, iqn: spec.iqn, tid: spec.tid, initiator: spec.initiatorIqn, chapUser: spec.chapUser };
+}
+
+/** True when tgtd's target is exactly what `spec` asks for. */
+export function matches(spec: TargetSpec, live: LiveTarget): boolean {
+  const want = spec.backing.kind === "file"
+    ? { type: "rdwr", path: spec.backing.path }
+    : { type: "rbd", path: `${spec.backing.pool}/${spec.backing.image}` };
+  return live.iqn === spec.iqn && live.lun1?.type === want.type && live.lun1.path === want.path &&
+    live.initiators.length === 1 && live.initiators[0] === spec.initiatorIqn &&
+    live.accounts.length === 1 && live.accounts[0] === spec.chapUser;
+}

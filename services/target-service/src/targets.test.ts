@@ -1,0 +1,149 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createLogger, silentLogger } from "@bmi/log";
+import { connectRedis, type Redis } from "@bmi/redis";
+import {
+  buildBootDisk, freeControlPort, freePort, holdIscsiSession, iscsiInquiry, stopTgtd, uniquePrefix,
+} from "@bmi/testing";
+import { RedisTargetStore } from "./drivers/redis-store";
+import { TgtDriver } from "./drivers/tgt";
+import { Reconciler } from "./reconciler";
+import { Serial } from "./serial";
+import { TargetManager, type TargetView } from "./targets";
+
+const authority = { date: "2026-01", domain: "org.example.test" };
+const node1 = "iqn.2026-01.org.example.test:node1";
+
+/** One "service instance": its own driver, manager and reconciler over the shared Redis prefix and tgtd port. */
+function instance(redis: Redis, prefix: string, controlPort: number, portal: string) {
+  const log = process.env["BMI_TEST_DEBUG"] ? createLogger({ name: "t", level: "debug" }) : silentLogger();
+  const store = new RedisTargetStore(redis, prefix);
+  const serial = new Serial();
+  let reconciler: Reconciler | undefined;
+  const driver = new TgtDriver({ controlPort, portals: [portal], ioThreads: 2, log, onDaemonExit: () => void reconciler?.kick() });
+  reconciler = new Reconciler(store, driver, authority, serial, log, 200);
+  const targets = new TargetManager(store, driver, authority, [portal], serial, log);
+  return { driver, reconciler, targets };
+}
+
+describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "bmi-targets-"));
+  const controlPort = freeControlPort();
+  const prefix = uniquePrefix("target");
+  let redis: Redis;
+  let portal: string;
+  let disk: string;
+  let svc: ReturnType<typeof instance>;
+  const pids = new Set<number>();
+
+  before(async () => {
+    redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+    portal = `127.0.0.1:${await freePort()}`;
+    disk = await buildBootDisk({ dir, marker: "TARGETS" });
+    svc = instance(redis, prefix, controlPort, portal);
+    await svc.reconciler.kick();
+    if (svc.driver.daemon.pid) pids.add(svc.driver.daemon.pid);
+  });
+  after(async () => {
+    svc.reconciler.stop();
+    svc.driver.close();
+    for (const pid of pids) await stopTgtd(controlPort, pid);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const create = (diskName: string, initiatorIqn = node1) =>
+    svc.targets.create({ project: "proj1", disk: diskName, backing: { kind: "file", path: disk }, initiatorIqn });
+  const canLogin = async (v: TargetView) =>
+    (await iscsiInquiry({ portal, iqn: v.spec.iqn, initiator: v.spec.initiatorIqn, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } })).ok;
+
+  it("creates a target with a real IQN, LUN 1 and its own CHAP secret; create is idempotent", async () => {
+    const a = await create("disk1");
+    assert.equal(a.created, true);
+    assert.equal(a.view.spec.iqn, "iqn.2026-01.org.example.test:proj1.disk1");
+    assert.match(a.view.spec.chapSecret, /^[A-Za-z0-9_-]{24}$/);
+    assert.equal(a.view.active, true);
+    const b = await create("disk1");
+    assert.equal(b.created, false);
+    assert.deepEqual(b.view.spec, a.view.spec);
+    assert.notEqual((await create("disk2")).view.spec.chapSecret, a.view.spec.chapSecret);
+    assert.equal(await canLogin(a.view), true);
+  });
+
+  it("refuses a second create with another initiator, bad names and a missing backing", async () => {
+    await assert.rejects(create("disk1", "iqn.2026-01.org.example.test:node2"), { code: "ALREADY_EXISTS" });
+    await assert.rejects(create("Disk!"), { code: "INVALID_ARGUMENT" });
+    await assert.rejects(create("disk3", "not-an-iqn"), { code: "INVALID_ARGUMENT" });
+    await assert.rejects(svc.targets.create({ project: "proj1", disk: "disk4", backing: { kind: "file", path: "/nonexistent/x.raw" }, initiatorIqn: node1 }),
+      { code: "FAILED_PRECONDITION" });
+    await assert.rejects(svc.targets.get("proj1", "disk4"), { code: "NOT_FOUND" });
+  });
+
+  it("brings every target back within seconds after tgtd is killed", async () => {
+    const before = await svc.targets.list();
+    const pid = svc.driver.daemon.pid ?? 0;
+    process.kill(pid, "SIGKILL");
+    const killed = Date.now();
+    await waitFor(async () => (await svc.targets.list()).every((v) => v.active) && svc.driver.daemon.pid !== pid, 10_000);
+    const ms = Date.now() - killed;
+    if (svc.driver.daemon.pid) pids.add(svc.driver.daemon.pid);
+    assert.ok(ms < 5000, `took ${ms} ms`);
+    for (const v of before) assert.equal(await canLogin(v), true, `${v.spec.iqn} takes its old secret`);
+    console.log(`# tgtd killed: ${before.length} targets back in ${ms} ms`);
+  });
+
+  it("removes targets of our IQN authority nobody wants and stale CHAP accounts, and leaves foreign ones", async () => {
+    const adm = (args: string[]) => svc.driver.adm.run(args);
+    await adm(["--mode", "target", "--op", "new", "--tid", "900", "--targetname", "iqn.2026-01.org.example.test:ghost.x"]);
+    await adm(["--mode", "target", "--op", "new", "--tid", "901", "--targetname", "iqn.2020-01.com.other:keep"]);
+    await adm(["--mode", "account", "--op", "new", "--user", "bmi-00000000000000000000", "--password", "stale-stale-stale"]);
+    const r = await svc.reconciler.kick();
+    assert.equal(r.removed, 1);
+    const live = (await svc.driver.list()).map((t) => t.iqn);
+    assert.ok(!live.includes("iqn.2026-01.org.example.test:ghost.x"));
+    assert.ok(live.includes("iqn.2020-01.com.other:keep"));
+    assert.ok(!(await svc.driver.accounts()).includes("bmi-00000000000000000000"));
+    await adm(["--mode", "target", "--op", "delete", "--tid", "901"]);
+  });
+
+  it("a restarted service re-applies the same targets to a fresh tgtd", async () => {
+    const wanted = await svc.targets.list();
+    svc.reconciler.stop();
+    svc.driver.close();
+    await stopTgtd(controlPort, svc.driver.daemon.pid ?? 0);
+    svc = instance(redis, prefix, controlPort, portal);
+    await svc.reconciler.kick();
+    if (svc.driver.daemon.pid) pids.add(svc.driver.daemon.pid);
+    const again = await svc.targets.list();
+    assert.deepEqual(again.map((v) => v.spec), wanted.map((v) => v.spec));
+    assert.ok(again.every((v) => v.active));
+    for (const v of again) assert.equal(await canLogin(v), true);
+  });
+
+  it("deletes a target with a live session by force and says so", async () => {
+    const v = await svc.targets.get("proj1", "disk1");
+    const held = await holdIscsiSession({ portal, iqn: v.spec.iqn, initiator: node1, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } });
+    try {
+      await waitFor(async () => (await svc.targets.get("proj1", "disk1")).sessions === 1, 10_000);
+      assert.deepEqual(await svc.targets.delete("proj1", "disk1"), { forced: true, sessionsClosed: 1 });
+    } finally {
+      await held.close();
+    }
+    assert.deepEqual(await svc.targets.delete("proj1", "disk2"), { forced: false, sessionsClosed: 0 });
+    await assert.rejects(svc.targets.get("proj1", "disk1"), { code: "NOT_FOUND" });
+    assert.deepEqual(await svc.driver.list(), []);
+    assert.deepEqual(await svc.driver.accounts(), []);
+  });
+});
+
+async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

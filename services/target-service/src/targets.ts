@@ -1,0 +1,120 @@
+import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import { validateIqn, validateName } from "@bmi/validate";
+import { chapSecret, chapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
+import { Serial } from "./serial";
+import { describe, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+
+/** A target with what tgtd says about it right now. */
+export interface TargetView {
+  spec: TargetSpec;
+  active: boolean;
+  sessions: number;
+}
+
+/**
+ * Creates, reads and deletes targets: the store holds what is wanted, the backend (tgtd) is changed to match.
+ * Every change to tgtd goes through `serial`, which the reconciler shares, so the two never interleave tgtadm
+ * calls for the same target.
+ */
+export class TargetManager {
+  constructor(
+    private readonly store: TargetStore,
+    private readonly backend: TargetBackend,
+    private readonly authority: IqnAuthority,
+    readonly portals: string[],
+    private readonly serial: Serial,
+    private readonly log: Logger,
+  ) {}
+
+  /** Idempotent: the same project, disk, backing and initiator answer the same target and secret. */
+  async create(req: { project: string; disk: string; backing: Backing; initiatorIqn: string }): Promise<{ view: TargetView; created: boolean }> {
+    validateName("project", req.project);
+    validateName("disk", req.disk);
+    validateIqn("initiator IQN", req.initiatorIqn);
+    validateBacking(req.backing);
+    const iqn = targetIqn(this.authority, req.project, req.disk);
+    return this.serial.run(async () => {
+      let spec = await this.store.get(req.project, req.disk);
+      let created = false;
+      if (!spec) {
+        const clash = (await this.store.list()).find((s) => s.iqn === iqn);
+        if (clash) throw new AlreadyExistsError(`IQN ${iqn} is already used by ${clash.project}/${clash.disk}`);
+        const fresh: TargetSpec = {
+          project: req.project, disk: req.disk, iqn, tid: await this.store.nextTid(), initiatorIqn: req.initiatorIqn,
+          chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), backing: req.backing, created: new Date().toISOString(),
+        };
+        created = await this.store.insert(fresh);
+        spec = created ? fresh : await this.store.get(req.project, req.disk);
+        if (!spec) throw new FailedPreconditionError(`target ${req.project}/${req.disk} was deleted while being created`);
+      }
+      if (spec.initiatorIqn !== req.initiatorIqn || JSON.stringify(spec.backing) !== JSON.stringify(req.backing)) {
+        throw new AlreadyExistsError(`target ${req.project}/${req.disk} exists with another initiator or backing; delete it first`);
+      }
+      const found = spec;
+      let live = (await this.backend.list()).find((t) => t.tid === found.tid);
+      if (!live) {
+        await this.applyNew(spec, created);
+        live = (await this.backend.list()).find((t) => t.tid === found.tid);
+      }
+      return { view: view(spec, live), created };
+    });
+  }
+
+  async get(project: string, disk: string): Promise<TargetView> {
+    const spec = await this.store.get(validateName("project", project), validateName("disk", disk));
+    if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
+    const live = await this.liveOrNone();
+    return view(spec, live.find((t) => t.tid === spec.tid));
+  }
+
+  /** Every target, or those of `projects` when given. */
+  async list(projects?: string[]): Promise<TargetView[]> {
+    const specs = (await this.store.list()).filter((s) => !projects || projects.includes(s.project));
+    const live = await this.liveOrNone();
+    return specs.map((s) => view(s, live.find((t) => t.tid === s.tid)));
+  }
+
+  /** Removes the target from tgtd (dropping live sessions) and forgets it. */
+  async delete(project: string, disk: string): Promise<{ forced: boolean; sessionsClosed: number }> {
+    validateName("project", project);
+    validateName("disk", disk);
+    return this.serial.run(async () => {
+      const spec = await this.store.get(project, disk);
+      if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
+      const live = (await this.backend.list()).find((t) => t.tid === spec.tid && t.iqn === spec.iqn);
+      const sessions = live ? await this.backend.remove(spec.tid) : 0;
+      await this.backend.deleteAccount(spec.chapUser);
+      await this.store.delete(project, disk);
+      if (sessions > 0) this.log.warn({ ...describe(spec), sessions }, "target deleted with force: live sessions dropped");
+      else this.log.info(describe(spec), "target deleted");
+      return { forced: sessions > 0, sessionsClosed: sessions };
+    });
+  }
+
+  private async applyNew(spec: TargetSpec, created: boolean): Promise<void> {
+    try {
+      await this.backend.apply(spec);
+      this.log.info(describe(spec), created ? "target created" : "target re-applied");
+    } catch (err) {
+      // A backing tgtd cannot open will not open on the next try either: forget the target. When tgtd is down
+      // (UNAVAILABLE) the spec stays and the reconciler applies it once tgtd is back.
+      if (created && !(err instanceof BmiError && err.code === "UNAVAILABLE")) {
+        await this.backend.remove(spec.tid).catch(() => 0);
+        await this.store.delete(spec.project, spec.disk);
+      }
+      throw err;
+    }
+  }
+
+  private async liveOrNone(): Promise<LiveTarget[]> {
+    return this.backend.list().catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, "tgtd not answering: targets reported inactive");
+      return [];
+    });
+  }
+}
+
+function view(spec: TargetSpec, live: LiveTarget | undefined): TargetView {
+  return { spec, active: live !== undefined && live.iqn === spec.iqn, sessions: live?.sessions ?? 0 };
+}
