@@ -80,7 +80,15 @@ export interface BootConfig {
   chap: ChapCredentials | undefined;
   initiatorIqn: string;
   firmware: Firmware;
-  updated: Date | undefined;
+  updated:
+    | Date
+    | undefined;
+  /**
+   * UEFI only: the loader sanboot starts from the disk's EFI system partition (sanboot --filename), e.g.
+   * \EFI\debian\shimx64.efi. Empty: \EFI\BOOT\BOOTX64.EFI. Named explicitly because UEFI sanboot can hang
+   * without it.
+   */
+  efiLoader: string;
 }
 
 export interface SetBootConfigRequest {
@@ -123,11 +131,16 @@ export interface RenderDhcpHintsRequest {
 }
 
 export interface RenderDhcpHintsResponse {
+  /** Everything, ready to paste: the server-wide part (tags, boot file rules) and one entry per provisioned MAC. */
   content: string;
+  /** DHCP_FORMAT_DNSMASQ only: the per-MAC lines alone, in dhcp-hostsfile form (what a managed dnsmasq reads). */
+  hostsFile: string;
 }
 
 export interface RenderScriptRequest {
   node: string;
+  /** Which of the node's MACs the script is for (it reports boot phases under it). Empty: the first. */
+  mac: string;
 }
 
 export interface RenderScriptResponse {
@@ -144,6 +157,7 @@ function createBaseBootConfig(): BootConfig {
     initiatorIqn: "",
     firmware: 0,
     updated: undefined,
+    efiLoader: "",
   };
 }
 
@@ -172,6 +186,9 @@ export const BootConfig: MessageFns<BootConfig> = {
     }
     if (message.updated !== undefined) {
       Timestamp.encode(toTimestamp(message.updated), writer.uint32(66).fork()).join();
+    }
+    if (message.efiLoader !== "") {
+      writer.uint32(74).string(message.efiLoader);
     }
     return writer;
   },
@@ -253,6 +270,14 @@ export const BootConfig: MessageFns<BootConfig> = {
             message.updated = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.efiLoader = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -279,6 +304,11 @@ export const BootConfig: MessageFns<BootConfig> = {
         : "",
       firmware: isSet(object.firmware) ? firmwareFromJSON(object.firmware) : 0,
       updated: isSet(object.updated) ? fromJsonTimestamp(object.updated) : undefined,
+      efiLoader: isSet(object.efiLoader)
+        ? globalThis.String(object.efiLoader)
+        : isSet(object.efi_loader)
+        ? globalThis.String(object.efi_loader)
+        : "",
     };
   },
 
@@ -308,6 +338,9 @@ export const BootConfig: MessageFns<BootConfig> = {
     if (message.updated !== undefined) {
       obj.updated = message.updated.toISOString();
     }
+    if (message.efiLoader !== "") {
+      obj.efiLoader = message.efiLoader;
+    }
     return obj;
   },
 
@@ -328,6 +361,7 @@ export const BootConfig: MessageFns<BootConfig> = {
     message.initiatorIqn = object.initiatorIqn ?? "";
     message.firmware = object.firmware ?? 0;
     message.updated = object.updated ?? undefined;
+    message.efiLoader = object.efiLoader ?? "";
     return message;
   },
 };
@@ -962,13 +996,16 @@ export const RenderDhcpHintsRequest: MessageFns<RenderDhcpHintsRequest> = {
 };
 
 function createBaseRenderDhcpHintsResponse(): RenderDhcpHintsResponse {
-  return { content: "" };
+  return { content: "", hostsFile: "" };
 }
 
 export const RenderDhcpHintsResponse: MessageFns<RenderDhcpHintsResponse> = {
   encode(message: RenderDhcpHintsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.content !== "") {
       writer.uint32(10).string(message.content);
+    }
+    if (message.hostsFile !== "") {
+      writer.uint32(18).string(message.hostsFile);
     }
     return writer;
   },
@@ -994,6 +1031,14 @@ export const RenderDhcpHintsResponse: MessageFns<RenderDhcpHintsResponse> = {
             message.content = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.hostsFile = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1007,13 +1052,23 @@ export const RenderDhcpHintsResponse: MessageFns<RenderDhcpHintsResponse> = {
   },
 
   fromJSON(object: any): RenderDhcpHintsResponse {
-    return { content: isSet(object.content) ? globalThis.String(object.content) : "" };
+    return {
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+      hostsFile: isSet(object.hostsFile)
+        ? globalThis.String(object.hostsFile)
+        : isSet(object.hosts_file)
+        ? globalThis.String(object.hosts_file)
+        : "",
+    };
   },
 
   toJSON(message: RenderDhcpHintsResponse): unknown {
     const obj: any = {};
     if (message.content !== "") {
       obj.content = message.content;
+    }
+    if (message.hostsFile !== "") {
+      obj.hostsFile = message.hostsFile;
     }
     return obj;
   },
@@ -1024,18 +1079,22 @@ export const RenderDhcpHintsResponse: MessageFns<RenderDhcpHintsResponse> = {
   fromPartial<I extends Exact<DeepPartial<RenderDhcpHintsResponse>, I>>(object: I): RenderDhcpHintsResponse {
     const message = createBaseRenderDhcpHintsResponse();
     message.content = object.content ?? "";
+    message.hostsFile = object.hostsFile ?? "";
     return message;
   },
 };
 
 function createBaseRenderScriptRequest(): RenderScriptRequest {
-  return { node: "" };
+  return { node: "", mac: "" };
 }
 
 export const RenderScriptRequest: MessageFns<RenderScriptRequest> = {
   encode(message: RenderScriptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.node !== "") {
       writer.uint32(10).string(message.node);
+    }
+    if (message.mac !== "") {
+      writer.uint32(18).string(message.mac);
     }
     return writer;
   },
@@ -1061,6 +1120,14 @@ export const RenderScriptRequest: MessageFns<RenderScriptRequest> = {
             message.node = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.mac = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,13 +1141,19 @@ export const RenderScriptRequest: MessageFns<RenderScriptRequest> = {
   },
 
   fromJSON(object: any): RenderScriptRequest {
-    return { node: isSet(object.node) ? globalThis.String(object.node) : "" };
+    return {
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      mac: isSet(object.mac) ? globalThis.String(object.mac) : "",
+    };
   },
 
   toJSON(message: RenderScriptRequest): unknown {
     const obj: any = {};
     if (message.node !== "") {
       obj.node = message.node;
+    }
+    if (message.mac !== "") {
+      obj.mac = message.mac;
     }
     return obj;
   },
@@ -1091,6 +1164,7 @@ export const RenderScriptRequest: MessageFns<RenderScriptRequest> = {
   fromPartial<I extends Exact<DeepPartial<RenderScriptRequest>, I>>(object: I): RenderScriptRequest {
     const message = createBaseRenderScriptRequest();
     message.node = object.node ?? "";
+    message.mac = object.mac ?? "";
     return message;
   },
 };
