@@ -1,0 +1,2 @@
+export * from "./demo-image";
+export * from "./demo-serial";
