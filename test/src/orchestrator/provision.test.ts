@@ -47,7 +47,7 @@ test("provision then deprovision across the five services, checking each one's s
   const { config } = await s.boot.getBootConfig({ node: "n1" });
   assert.deepEqual(config?.macs, ["52:54:00:00:00:01"]);
   assert.equal(config?.target?.iqn, iqn);
-  const { script } = await s.boot.renderScript({ node: "n1" });
+  const { script } = await s.boot.renderScript({ node: "n1", mac: "" });
   assert.match(script, /sanboot/);
   assert.ok(script.includes(iqn));
   const { node } = await s.haas.getNode({ node: "n1" });

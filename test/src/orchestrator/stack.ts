@@ -38,6 +38,8 @@ export interface StackOptions {
   orchEnv?: Record<string, string>;
   /** Use a boot-service that is already running instead of starting one. */
   bootAddr?: string;
+  /** image-service environment; the local driver in the stack's directory by default (the ceph driver for benches). */
+  imageEnv?: Record<string, string>;
 }
 
 const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
@@ -72,7 +74,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   try {
     tgtd = await startTgtd({ dir });
-    const image = await start("image-service", "BMI_IMAGE_LISTEN", { BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images") });
+    const image = await start("image-service", "BMI_IMAGE_LISTEN", {
+      BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
+    });
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
     });
@@ -103,11 +107,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
       orchestrators, addOrchestrator,
       async registerNodes(names) {
-        for (const [i, name] of names.entries()) {
-          const n = i + 1;
-          const mac = `52:54:00:${hex(n >> 16)}:${hex(n >> 8)}:${hex(n)}`;
-          await orch.registerNode({ name, nics: [{ label: "eth0", mac, networks: {} }], power: undefined, metadata: {} });
-        }
+        // 16 at a time: a bench registers a thousand nodes.
+        const queue = names.map((name, i) => ({ name, n: i + 1 }));
+        await Promise.all(Array.from({ length: 16 }, async () => {
+          for (let item = queue.shift(); item; item = queue.shift()) {
+            const mac = `52:54:00:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
+            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: undefined, metadata: {} });
+          }
+        }));
       },
       async stop() {
         for (const c of [stack.orch, stack.image, stack.target, stack.boot, stack.haas]) c.close();

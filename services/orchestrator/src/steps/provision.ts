@@ -1,4 +1,5 @@
 import { FailedPreconditionError } from "@bmi/errors";
+import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
 import { Backing, Firmware } from "@bmi/proto/bmi/common/v1/common";
 import type { StepContext, StepResult } from "../engine/executor";
 import { gone, notFoundAs } from "./clients";
@@ -17,8 +18,9 @@ async function checkNode(ctx: StepContext, env: StepEnv): Promise<StepResult> {
   const label = job.spec.nic || node.nics[0]?.label;
   const nic = node.nics.find((n) => n.label === label);
   if (!nic?.mac) throw new FailedPreconditionError(`node ${job.node} has no NIC ${label ?? ""} with a MAC address`);
+  // Firmware and the UEFI loader come from the node's metadata (registered by the operator).
   return { outputs: { nic: nic.label, mac: nic.mac, free: String(node.project === ""), firmware: node.metadata.firmware ?? "",
-    power: node.powerDriver } };
+    efiLoader: node.metadata.efi_loader ?? "", power: node.powerDriver } };
 }
 
 async function createDisk(ctx: StepContext, env: StepEnv): Promise<StepResult> {
@@ -63,13 +65,13 @@ async function setBootConfig(ctx: StepContext, env: StepEnv): Promise<void> {
   const t = out(ctx, "target");
   const chap = secret(ctx, "target");
   const fw = out(ctx, "check_node").firmware;
-  await env.clients.boot.setBootConfig({ config: {
+  await env.clients.boot.setBootConfig({ config: BootConfig.fromPartial({
     node: job.node, project: job.project, macs: [out(ctx, "check_node").mac ?? ""],
     target: { iqn: t.iqn ?? "", portals: (t.portals ?? "").split(",").filter(Boolean), lun: Number(t.lun ?? 1) },
     chap: { user: chap.chapUser ?? "", secret: chap.chapSecret ?? "" }, initiatorIqn: job.spec.initiatorIqn ?? "",
     firmware: fw === "uefi" ? Firmware.FIRMWARE_UEFI : fw === "bios" ? Firmware.FIRMWARE_BIOS : Firmware.FIRMWARE_UNSPECIFIED,
-    updated: undefined,
-  } }, env.call(ctx));
+    efiLoader: out(ctx, "check_node").efiLoader ?? "",
+  }) }, env.call(ctx));
 }
 
 /** Undo of a re-provision's boot config: back to the disk the node booted before. */

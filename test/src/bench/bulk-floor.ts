@@ -1,0 +1,48 @@
+import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
+import type { Stack } from "../orchestrator/stack";
+import { inParallel } from "./stats";
+
+export interface FloorResult {
+  provisionMs: number;
+  deprovisionMs: number;
+  /** Per node, ms, all its provisioning calls. */
+  perNode: number[];
+  /** Per call name (the orchestrator's step it mirrors), ms. */
+  calls: Record<string, number[]>;
+}
+
+/**
+ * The raw floor: the calls a provision and a deprovision make (gateway, image, target, boot), in a plain loop at
+ * the same concurrency, with no jobs, no Redis records and no events. What the orchestrator adds is the difference.
+ */
+export async function runFloor(s: Stack, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string): Promise<FloorResult> {
+  const calls: Record<string, number[]> = {};
+  const timed = async <T>(name: string, call: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const res = await call;
+    (calls[name] ??= []).push(performance.now() - t0);
+    return res;
+  };
+  const disk = (node: string) => `${node}-floor`;
+  const t0 = performance.now();
+  const perNode = await inParallel(nodes, limit, async (node) => {
+    const { node: n } = await timed("check_node", s.haas.getNode({ node }));
+    await timed("allocate", s.haas.allocateNode({ project, node }));
+    const { disk: d } = await timed("disk", s.image.createDisk({ project, name: disk(node), image }));
+    const initiatorIqn = `${iqnPrefix}:${project}.${node}`;
+    const { target } = await timed("target", s.target.createTarget({ project, disk: disk(node), backing: d?.backing, initiatorIqn }));
+    await timed("boot_config", s.boot.setBootConfig({ config: BootConfig.fromPartial({
+      node, project, macs: [n?.nics[0]?.mac ?? ""], target: target?.target, chap: target?.chap, initiatorIqn,
+    }) }));
+  });
+  const provisionMs = performance.now() - t0;
+  const t1 = performance.now();
+  await inParallel(nodes, limit, async (node) => {
+    await s.haas.getNode({ node });
+    await s.boot.clearBootConfig({ node });
+    await s.target.deleteTarget({ project, disk: disk(node) });
+    await s.image.deleteDisk({ project, name: disk(node) });
+    await s.haas.releaseNode({ project, node });
+  });
+  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls };
+}

@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ImageFormat, type UploadImageResponse } from "@bmi/proto/bmi/image/v1/image";
+import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { startStack, until, type Stack } from "../orchestrator/stack";
+import { runFloor } from "./bulk-floor";
+import { startCeph, type CephCluster } from "./ceph-cluster";
+import { inParallel, mean, percentile, secs } from "./stats";
+
+const PROJECT = "bench";
+const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
+const TERMINAL = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED];
+
+/**
+ * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...]`: provisions N nodes to ready-to-boot through
+ * the orchestrator (one bulk job) and deprovisions them, then makes the same service calls in a plain loop at the
+ * same concurrency (the floor), all in one run against the five real services.
+ */
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: {
+    nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
+    limits: { type: "string", default: "" },
+  } });
+  const n = Number(values.nodes);
+  const parallel = Number(values.parallel);
+  const dir = await mkdtemp(path.join(tmpdir(), "bmi-bench-bulk-"));
+  let ceph: CephCluster | undefined;
+  let s: Stack | undefined;
+  try {
+    if (values.driver === "ceph") ceph = await startCeph(path.join(dir, "ceph"), 27100 + (process.pid % 50) * 100);
+    s = await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}),
+      orchEnv: { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
+        ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) } });
+    const nodes = Array.from({ length: n }, (_, i) => `b${String(i + 1).padStart(5, "0")}`);
+    await s.registerNodes(nodes);
+    await upload(s, "golden", 4);
+    console.log(`bulk provisioning: ${n} nodes, ${values.driver} driver, max_parallel ${parallel}`);
+    const orch = await orchestrated(s, nodes, parallel);
+    const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX);
+    console.log(`  floor: the same calls in a plain loop, ${parallel} in flight`);
+    console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
+    console.log(`    calls       ${Object.entries(floor.calls).map(([k, v]) => `${k} ${percentile(v, 50).toFixed(1)}`).join("  ")} (p50 ms)`);
+    console.log(`    deprovision ${secs(floor.deprovisionMs)} s = ${(n / (floor.deprovisionMs / 1000)).toFixed(1)} nodes/s`);
+    console.log(`  orchestrated / floor: provision ${(orch.provisionMs / floor.provisionMs).toFixed(2)}x, deprovision ${(orch.deprovisionMs / floor.deprovisionMs).toFixed(2)}x`);
+  } finally {
+    await s?.stop();
+    await ceph?.stop().catch((err: Error) => console.error(`ceph-down: ${err.message}`));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function orchestrated(s: Stack, nodes: string[], parallel: number): Promise<{ provisionMs: number; deprovisionMs: number }> {
+  const t0 = performance.now();
+  const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
+    maxParallel: parallel, minSuccess: 1, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
+  const done = await until("bulk job", async () => {
+    const j = (await s.orch.getJob({ id: job!.id })).job;
+    return j && TERMINAL.includes(j.state) && j;
+  }, 30 * 60_000);
+  const provisionMs = performance.now() - t0;
+  const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
+  const children = jobs.filter((j) => j.parentId === done.id);
+  console.log(`  orchestrated (${JobState[done.state]}: ${done.succeeded} ok, ${done.failed} failed)`);
+  console.log(`    provision   ${secs(provisionMs)} s = ${(nodes.length / (provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(children.map(nodeMs))}`);
+  console.log(`    steps       ${stepTimes(children)}`);
+  const t1 = performance.now();
+  const ids: string[] = [];
+  await inParallel(nodes, parallel, async (node) => {
+    const res = await s.orch.deprovisionNode({ project: PROJECT, node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
+    ids.push(res.job!.id);
+  });
+  await until("deprovisioned", async () => (await s.orch.listProvisioned({ project: PROJECT })).nodes.length === 0, 30 * 60_000);
+  const deprovisionMs = performance.now() - t1;
+  console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s (${ids.length} jobs)`);
+  return { provisionMs, deprovisionMs };
+}
+
+/** A node's own time: its first step started to its last step finished (the bulk queue before it not counted). */
+function nodeMs(j: Job): number {
+  const started = j.steps.map((s) => s.started?.getTime() ?? Infinity);
+  const finished = j.steps.map((s) => s.finished?.getTime() ?? 0);
+  return Math.max(...finished) - Math.min(...started);
+}
+
+function latency(ms: number[]): string {
+  return `per node p50 ${percentile(ms, 50).toFixed(0)} ms, p95 ${percentile(ms, 95).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms`;
+}
+
+function stepTimes(children: Job[]): string {
+  const by = new Map<string, number[]>();
+  for (const c of children) for (const st of c.steps) {
+    if (st.started && st.finished) by.set(st.name, [...(by.get(st.name) ?? []), st.finished.getTime() - st.started.getTime()]);
+  }
+  return [...by].map(([k, v]) => `${k} ${percentile(v, 50).toFixed(0)}/${mean(v).toFixed(0)}`).join("  ") + " (p50/mean ms)";
+}
+
+/** Uploads a small raw image (first sector recognisable) through the client stream, for either driver. */
+async function upload(s: Stack, name: string, sizeMiB: number): Promise<void> {
+  const data = Buffer.alloc(sizeMiB << 20);
+  data.write("BMI-BENCH-IMAGE", 0);
+  const checksum = createHash("sha256").update(data).digest("hex");
+  await new Promise<UploadImageResponse>((resolve, reject) => {
+    const call = s.image.raw.uploadImage(s.image.metadata(), s.image.callOptions({ deadlineMs: 120_000 }), (err, res) => (err ? reject(err) : resolve(res)));
+    call.write({ header: { project: PROJECT, name, format: ImageFormat.IMAGE_FORMAT_RAW, sizeBytes: data.length, checksum, public: false } });
+    for (let off = 0; off < data.length; off += 1 << 20) call.write({ chunk: data.subarray(off, off + (1 << 20)) });
+    call.end();
+  });
+}
