@@ -13,9 +13,11 @@ const RUN = process.env.BMI_RUN_DIR || path.join(ROOT, ".run", "stack");
 const DATA = path.join(RUN, "data");
 
 /** The five services in start order, with their default ports and the environment the stack gives them. */
+const TGTD_CONTROL_PORT = process.env.BMI_TGTD_CONTROL_PORT || "7";
 const SERVICES = [
-  { name: "image-service", port: 50051, env: { BMI_IMAGE_LISTEN: "0.0.0.0:50051", BMI_IMAGE_DATA_DIR: path.join(DATA, "images") } },
-  { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: "0.0.0.0:50052", BMI_TARGET_RUN_DIR: path.join(DATA, "tgt") } },
+  { name: "image-service", port: 50051, env: { BMI_IMAGE_LISTEN: "0.0.0.0:50051" } },
+  { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: "0.0.0.0:50052", BMI_TGTD_CONTROL_PORT: TGTD_CONTROL_PORT,
+    BMI_TGTD_LOG_FILE: path.join(RUN, "logs", "tgtd.log") } },
   { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: "0.0.0.0:50053", BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080" } },
   { name: "haas-gateway", port: 50054, env: { BMI_HAAS_LISTEN: "0.0.0.0:50054" } },
   { name: "orchestrator", port: 50050, env: { BMI_ORCH_LISTEN: "0.0.0.0:50050" } },
@@ -68,10 +70,11 @@ async function up() {
         continue;
       }
     } catch { /* nothing there: start it */ }
+    if (s.name === "target-service" && !findTgtd(TGTD_CONTROL_PORT)) fs.writeFileSync(path.join(RUN, "started-tgtd"), "");
     const out = fs.openSync(logFile(s.name), "a");
     const child = spawn(process.execPath, [path.join(ROOT, "services", s.name, "dist", "main.js")], {
       cwd: ROOT, detached: true, stdio: ["ignore", out, out],
-      env: { ...process.env, BMI_RUN_DIR: RUN, ...s.env },
+      env: { BMI_DATA_DIR: DATA, ...process.env, BMI_RUN_DIR: RUN, ...s.env },
     });
     fs.writeFileSync(pidFile(s.name), String(child.pid));
     child.unref();
@@ -88,6 +91,17 @@ async function up() {
     }
   }
   await status(false);
+}
+
+/** PID of `tgtd -f -C <port>` (how target-service starts it), from /proc. */
+function findTgtd(port) {
+  for (const e of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    let argv;
+    try { argv = fs.readFileSync(`/proc/${e}/cmdline`, "utf8").split("\0"); } catch { continue; }
+    const c = argv.indexOf("-C");
+    if (path.basename(argv[0] || "") === "tgtd" && c > 0 && argv[c + 1] === port) return Number(e);
+  }
+  return 0;
 }
 
 function tail(file, n) {
@@ -108,7 +122,20 @@ async function stopPid(file, label, graceMs = 15_000) {
 
 async function down() {
   for (const s of [...SERVICES].reverse()) await stopPid(pidFile(s.name), s.name);
-  // Daemons the services started and left running on purpose (tgtd keeps targets across a service restart).
+  // target-service leaves its tgtd running on purpose (nodes keep their disks across a service restart); the
+  // stack started that service, so it stops that tgtd: targets first, then the daemon (it ignores SIGTERM).
+  if (fs.existsSync(path.join(RUN, "started-tgtd"))) {
+    const tgtd = findTgtd(TGTD_CONTROL_PORT);
+    if (tgtd) {
+      spawnSync("tgtadm", ["-C", TGTD_CONTROL_PORT, "--mode", "system", "--op", "delete"], { stdio: "ignore" });
+      const until = Date.now() + 5000;
+      while (alive(tgtd) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      if (alive(tgtd)) process.kill(tgtd, "SIGKILL");
+      console.log(`stopped tgtd (pid ${tgtd})`);
+    }
+    fs.rmSync(path.join(RUN, "started-tgtd"), { force: true });
+  }
+  // Other daemons a service recorded under the run directory.
   const daemons = path.join(RUN, "daemons");
   if (fs.existsSync(daemons)) {
     for (const f of fs.readdirSync(daemons).filter((f) => f.endsWith(".pid"))) await stopPid(path.join(daemons, f), f.replace(/\.pid$/, ""), 5000);

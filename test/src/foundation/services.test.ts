@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { checkHealth, freePort, startService, uniquePrefix, type RunningService } from "@bmi/testing";
+import {
+  checkHealth, findTgtd, freeControlPort, freePort, startService, stopTgtd, uniquePrefix, type RunningService,
+} from "@bmi/testing";
 import { ReflectionClient } from "./reflection-client";
 
 // Every service starts as its own process with its embedded defaults, answers health, and describes its whole
@@ -20,6 +22,7 @@ for (const s of SERVICES) {
   describe(`${s.dir} as a process`, () => {
     let svc: RunningService;
     let address: string;
+    let tgtdControlPort: number | undefined;
     const dir = mkdtempSync(path.join(tmpdir(), `bmi-${s.dir}-`));
     before(async () => {
       const port = await freePort();
@@ -35,13 +38,17 @@ for (const s of SERVICES) {
         env["BMI_BOOT_TFTP_LISTEN"] = `127.0.0.1:${await freePort()}`;
       }
       if (s.dir === "target-service") {
-        env["BMI_TARGET_CONTROL_PORT"] = String(200 + (process.pid % 50));
+        tgtdControlPort = freeControlPort();
+        env["BMI_TGTD_CONTROL_PORT"] = String(tgtdControlPort);
         env["BMI_TARGET_PORTALS"] = `127.0.0.1:${await freePort()}`;
       }
       svc = await startService({ service: s.dir, address, env });
     });
     after(async () => {
       await svc?.stop();
+      // target-service leaves its tgtd running on purpose (nodes keep their disks across a service restart).
+      const tgtd = tgtdControlPort === undefined ? undefined : findTgtd(tgtdControlPort);
+      if (tgtdControlPort !== undefined && tgtd !== undefined) await stopTgtd(tgtdControlPort, tgtd);
       rmSync(dir, { recursive: true, force: true });
     });
 
