@@ -60,6 +60,8 @@ osd_failsafe_full_ratio = .99
 # Clones without protected snapshots (clone format 2) and object-map/fast-diff on every new image.
 rbd_default_clone_format = 2
 rbd_default_features = layering,exclusive-lock,object-map,fast-diff,deep-flatten
+# A crashed client (kill -9) keeps its images busy until its watch times out: 5 s here instead of 30 s.
+osd_client_watch_timeout = 5
 
 [mon]
 mon_data = $D/data/mon/\$id

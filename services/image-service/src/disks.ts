@@ -21,13 +21,13 @@ export class DiskLibrary {
     const imageRef = parseImageRef(image, ref.project);
     this.lib.visible(viewer, imageRef);
     return this.lib.locks.with([[diskLock(ref), "write"], [imageLock(imageRef), "read"]], async () => {
-      this.lib.visible(viewer, imageRef);
+      const image = this.lib.visible(viewer, imageRef);
       const existing = this.lib.catalog.disk(ref);
       if (existing) {
         if (existing.image === refKey(imageRef)) return { disk: existing, created: false };
         throw new AlreadyExistsError(`disk ${refKey(ref)} exists with image ${existing.image}`);
       }
-      const disk = await this.lib.driver.createDisk(ref, imageRef);
+      const disk = await this.lib.driver.createDisk(ref, image);
       this.lib.catalog.putDisk(disk);
       return { disk, created: true };
     });

@@ -86,7 +86,7 @@ export interface StorageDriver {
   deleteImage(ref: Ref): Promise<void>;
 
   /** A copy-on-write clone of `image`, exported so that target-service can serve it. */
-  createDisk(ref: Ref, image: Ref): Promise<DiskRecord>;
+  createDisk(ref: Ref, image: ImageRecord): Promise<DiskRecord>;
   deleteDisk(ref: Ref): Promise<void>;
   /** A flattened copy of the disk's current content as a new image, independent of the disk. */
   snapshotDisk(disk: Ref, image: NewImage): Promise<ImageRecord>;

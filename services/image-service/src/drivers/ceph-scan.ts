@@ -7,13 +7,18 @@ const PARALLEL = 8;
 
 /**
  * Reads every BMI image and disk in the pool (metadata, size, parent) and removes what interrupted operations left:
- * tmp~ images (half-built images, disks or snapshots, or half-removed ones) and tmp~ snapshots on disks.
+ * tmp~ images (half-built images, disks or snapshots, or half-removed ones) and tmp~ snapshots on disks. Answers
+ * the tmp~ images that could not be removed yet (`stuck`).
  */
-export async function scanPool(pool: RbdPool, backing: (rbdImage: string) => Backing, log: Logger): Promise<StoredState> {
+export async function scanPool(
+  pool: RbdPool, backing: (rbdImage: string) => Backing, log: Logger,
+): Promise<{ state: StoredState; stuck: string[] }> {
   const names = await pool.list();
+  const stuck: string[] = [];
   await eachLimit(names.filter(isTmp), async (name) => {
     log.warn({ image: name }, "removing a leftover of an interrupted operation");
-    await discard(pool, name);
+    // A crashed client's watch keeps its image busy until the OSD times the watch out: retried later.
+    await discard(pool, name).catch((err: unknown) => { log.warn({ err, image: name }, "leftover busy, retrying later"); stuck.push(name); });
   });
   const images: ImageRecord[] = [];
   const disks: DiskRecord[] = [];
@@ -26,7 +31,7 @@ export async function scanPool(pool: RbdPool, backing: (rbdImage: string) => Bac
       disks.push(await readDisk(pool, rbd, p.ref, backing(rbd), log));
     }
   });
-  return { images, disks };
+  return { state: { images, disks }, stuck };
 }
 
 async function readImage(pool: RbdPool, rbd: string, ref: Ref, log: Logger): Promise<ImageRecord | undefined> {
@@ -78,4 +83,22 @@ export async function eachLimit<T>(items: T[], fn: (item: T) => Promise<void>): 
     while (next < items.length) await fn(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+/** Keeps trying to remove leftovers that were busy at start-up (a crashed client's watch has not expired yet). */
+export function sweepLater(pool: () => RbdPool, names: string[], everyMs: number): NodeJS.Timeout {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      for (const name of [...names]) {
+        await discard(pool(), name).then(() => names.splice(names.indexOf(name), 1), () => undefined);
+      }
+      if (names.length === 0) clearInterval(timer);
+      busy = false;
+    })();
+  }, everyMs);
+  timer.unref();
+  return timer;
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
@@ -7,11 +7,13 @@ import {
   type StorageDriver, type StoredState,
 } from "../storage";
 import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
-import { discard, scanPool } from "./ceph-scan";
-import { run } from "./exec";
-import { newId, readChunks, writeSparse } from "./files";
-import { Rados, type RbdImage, type RbdPool } from "./rbd";
-import { fillImage, hashImage, readImage } from "./rbd-io";
+import { discard, scanPool, sweepLater } from "./ceph-scan";
+import { CephImageWriter } from "./ceph-writer";
+import { newId, writeSparse } from "./files";
+import { ERRNO, Rados, type RbdError, type RbdImage, type RbdPool } from "./rbd";
+import { hashImage, readImage } from "./rbd-io";
+
+const SWEEP_MS = 2000;
 
 export interface CephDriverOptions {
   /** ceph.conf as image-service reads it; also what disks report to target-service. */
@@ -32,10 +34,13 @@ export interface CephDriverOptions {
 export class CephDriver implements StorageDriver {
   readonly kind = "ceph";
   private rados: Rados | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly tmpDir: string;
+  private readonly writer: CephImageWriter;
 
   constructor(private readonly opts: CephDriverOptions) {
     this.tmpDir = path.join(path.resolve(opts.dataDir), "ceph-tmp");
+    this.writer = new CephImageWriter(() => this.pool, this.tmpDir, opts.log);
   }
 
   private get pool(): RbdPool {
@@ -51,34 +56,37 @@ export class CephDriver implements StorageDriver {
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
     this.rados = await mapped(`Ceph cluster (${this.opts.conf})`, () => Rados.connect(this.opts));
-    return mapped(`pool ${this.opts.pool}`, () => scanPool(this.pool, (rbd) => this.backing(rbd), this.opts.log));
+    const { state, stuck } = await mapped(`pool ${this.opts.pool}`, () => scanPool(this.pool, (rbd) => this.backing(rbd), this.opts.log));
+    if (stuck.length > 0) this.sweeper = sweepLater(() => this.pool, stuck, SWEEP_MS);
+    return state;
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.rados?.shutdown();
     this.rados = undefined;
   }
 
   async writeImage(image: NewImage, data: ImageData): Promise<ImageRecord> {
-    if (data.format === "raw") return this.build(image, data.sizeBytes, data.chunks);
+    if (data.format === "raw") return this.writer.build(image, data.sizeBytes, data.chunks);
     const qcow2 = path.join(this.tmpDir, `${newId()}.qcow2`);
     try {
       await writeSparse(qcow2, data.chunks);
-      return await this.importFile(image, qcow2, "qcow2");
+      return await this.writer.importFile(image, qcow2, "qcow2");
     } finally {
       await rm(qcow2, { force: true });
     }
   }
 
   async importImage(image: NewImage, source: ImportSource): Promise<ImageRecord> {
-    if (source.kind === "file") return this.importFile(image, source.path, source.format);
+    if (source.kind === "file") return this.writer.importFile(image, source.path, source.format);
     const what = `Ceph image ${source.pool}/${source.image}${source.snapshot ? `@${source.snapshot}` : ""}`;
     const from = await mapped(what, () => this.poolNamed(source.pool).open(source.image, {
       readOnly: true, ...(source.snapshot ? { snapshot: source.snapshot } : {}),
     }));
     try {
-      return await this.finish(image, async (tmp) => {
-        if (source.snapshot) await this.cloneFlat(this.poolNamed(source.pool), source.image, source.snapshot, tmp);
+      return await this.writer.finish(image, async (tmp) => {
+        if (source.snapshot) await this.writer.cloneFlat(this.poolNamed(source.pool), source.image, source.snapshot, tmp);
         else await this.pool.copyFrom(from, tmp);
         return hashImage(this.pool, tmp);
       });
@@ -93,7 +101,7 @@ export class CephDriver implements StorageDriver {
 
   async copyImage(source: Ref, image: NewImage): Promise<ImageRecord> {
     const what = `image ${refKey(source)}`;
-    return this.finish(image, (tmp) => mapped(what, () => this.pool.with(imageName(source), { snapshot: BASE_SNAPSHOT, readOnly: true },
+    return this.writer.finish(image, (tmp) => mapped(what, () => this.pool.with(imageName(source), { snapshot: BASE_SNAPSHOT, readOnly: true },
       async (src) => {
         await this.pool.copyFrom(src, tmp);
         return (await this.meta(src)).checksum;
@@ -122,19 +130,16 @@ export class CephDriver implements StorageDriver {
     await this.removeVia(name, `image ${refKey(ref)}`);
   }
 
-  async createDisk(ref: Ref, image: Ref): Promise<DiskRecord> {
+  async createDisk(ref: Ref, image: ImageRecord): Promise<DiskRecord> {
     const tmp = tmpName();
-    const size = await mapped(`image ${refKey(image)}`, async () => {
-      await this.pool.clone(imageName(image), BASE_SNAPSHOT, tmp);
-      return this.pool.with(tmp, { readOnly: true }, (img) => img.size());
-    });
+    await mapped(`image ${refKey(image)}`, () => this.pool.clone(imageName(image), BASE_SNAPSHOT, tmp));
     try {
       await mapped(`disk ${refKey(ref)}`, () => this.pool.rename(tmp, diskName(ref)));
     } catch (err) {
       await discard(this.pool, tmp);
       throw err;
     }
-    return { ...ref, image: refKey(image), created: new Date(), sizeBytes: size, backing: this.backing(diskName(ref)) };
+    return { ...ref, image: refKey(image), created: new Date(), sizeBytes: image.sizeBytes, backing: this.backing(diskName(ref)) };
   }
 
   async deleteDisk(ref: Ref): Promise<void> {
@@ -146,8 +151,8 @@ export class CephDriver implements StorageDriver {
     const snap = tmpName();
     await mapped(`disk ${refKey(disk)}`, () => this.pool.with(name, {}, (img) => img.snapCreate(snap)));
     try {
-      return await this.finish(image, async (tmp) => {
-        await this.cloneFlat(this.pool, name, snap, tmp);
+      return await this.writer.finish(image, async (tmp) => {
+        await this.writer.cloneFlat(this.pool, name, snap, tmp);
         return hashImage(this.pool, tmp);
       });
     } finally {
@@ -157,62 +162,18 @@ export class CephDriver implements StorageDriver {
     }
   }
 
-  /** `tmp` becomes an independent copy of `image@snapshot` (in `from`): a clone, flattened. */
-  private async cloneFlat(from: RbdPool, image: string, snapshot: string, tmp: string): Promise<void> {
-    await from.clone(image, snapshot, tmp, this.pool);
-    await this.pool.with(tmp, {}, (img) => img.flatten());
-  }
-
-  /** A raw or qcow2 file, converted to raw on local disk when needed, then written into the pool. */
-  private async importFile(image: NewImage, file: string, format: string | undefined): Promise<ImageRecord> {
-    const raw = path.join(this.tmpDir, `${newId()}.raw`);
-    try {
-      await run("qemu-img", ["convert", ...(format ? ["-f", format] : []), "-O", "raw", file, raw]);
-      return await this.build(image, (await stat(raw)).size, readChunks(raw));
-    } finally {
-      await rm(raw, { force: true });
-    }
-  }
-
-  /** A new image of `sizeBytes` filled from `chunks`. */
-  private build(image: NewImage, sizeBytes: number, chunks: AsyncIterable<Buffer>): Promise<ImageRecord> {
-    return this.finish(image, async (tmp) => {
-      await this.pool.create(tmp, sizeBytes);
-      return this.pool.with(tmp, {}, async (img) => (await fillImage(img, chunks)).checksum);
-    });
-  }
-
   /**
-   * Runs `fill` on a fresh tmp~ name (it creates the image there and answers its checksum), then adds the metadata
-   * and the base snapshot and renames it into place. On any failure the tmp~ image is removed.
+   * Renames to tmp~ first, so a removal cut short by a crash is finished at the next start, never half-visible.
+   * Snapshots (an image's base, a disk's leftover tmp~ one) are removed only when the plain removal finds some.
    */
-  private async finish(image: NewImage, fill: (tmp: string) => Promise<string>): Promise<ImageRecord> {
-    const tmp = tmpName();
-    try {
-      const checksum = await fill(tmp);
-      const meta: CephImageMeta = {
-        checksum, created: image.created.toISOString(), public: image.public, parent: image.parent, sourceDisk: image.sourceDisk,
-      };
-      const sizeBytes = await this.pool.with(tmp, {}, async (img) => {
-        await img.metadataSet(META_KEY, JSON.stringify(meta));
-        await img.snapCreate(BASE_SNAPSHOT);
-        return img.size();
-      });
-      await mapped(`image ${refKey(image)}`, () => this.pool.rename(tmp, imageName(image)));
-      return { project: image.project, name: image.name, sizeBytes, checksum, parent: image.parent, created: image.created,
-        public: image.public, sourceDisk: image.sourceDisk };
-    } catch (err) {
-      await discard(this.pool, tmp).catch((e: unknown) => this.opts.log.error({ err: e, image: tmp }, "tmp image not removed"));
-      throw err;
-    }
-  }
-
-  /** Renames to tmp~ first, so a removal cut short by a crash is finished at the next start, never half-visible. */
   private async removeVia(name: string, what: string): Promise<void> {
     const tmp = tmpName();
     await mapped(what, () => this.pool.rename(name, tmp));
     try {
-      await mapped(what, () => discard(this.pool, tmp));
+      await mapped(what, () => this.pool.remove(tmp).catch((err: unknown) => {
+        if ((err as RbdError).errno !== ERRNO.ENOTEMPTY) throw err;
+        return discard(this.pool, tmp);
+      }));
     } catch (err) {
       await this.pool.rename(tmp, name).catch(() => undefined);
       throw err;

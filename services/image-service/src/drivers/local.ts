@@ -1,4 +1,4 @@
-import { readdir, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
@@ -9,7 +9,8 @@ import {
 import { run } from "./exec";
 import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "./files";
 import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./local-store";
-import { StorageDaemon } from "./qsd";
+import { OverlayMaker } from "./overlays";
+import { DiskExports } from "./local-exports";
 
 export interface LocalDriverOptions {
   dataDir: string;
@@ -25,14 +26,16 @@ export interface LocalDriverOptions {
 export class LocalDriver implements StorageDriver {
   readonly kind = "local";
   readonly layout: LocalLayout;
-  private daemon: StorageDaemon | undefined;
+  private exports: DiskExports | undefined;
   /** Images by id, and their ids by "project/name". */
   private readonly images = new Map<string, ImageSidecar>();
   private readonly imageIds = new Map<string, string>();
   private readonly disks = new Map<string, DiskSidecar>();
+  private readonly overlays: OverlayMaker;
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.layout = new LocalLayout(path.resolve(opts.dataDir));
+    this.overlays = new OverlayMaker(this.layout);
   }
 
   async open(): Promise<StoredState> {
@@ -40,15 +43,13 @@ export class LocalDriver implements StorageDriver {
     const found = await scanLocal(this.layout, this.opts.log);
     for (const i of found.images) this.remember(i);
     for (const d of found.disks) this.disks.set(refKey(d), d);
-    this.daemon = await StorageDaemon.open(this.layout.qsd, this.layout.exports, this.opts.log);
-    await this.reconcileExports(this.daemon);
+    this.exports = await DiskExports.open(this.layout, found.disks.map((d) => d.id), this.opts.log);
     return { images: found.images.map(toImage), disks: found.disks.map((d) => this.toDisk(d)) };
   }
 
   async close(): Promise<void> {
-    if (this.opts.keepExports) this.daemon?.detach();
-    else await this.daemon?.stop();
-    this.daemon = undefined;
+    await this.exports?.close(this.opts.keepExports === true);
+    this.exports = undefined;
   }
 
   async writeImage(image: NewImage, data: ImageData): Promise<ImageRecord> {
@@ -118,7 +119,7 @@ export class LocalDriver implements StorageDriver {
     await rm(this.layout.imageFile(img.id), { force: true });
   }
 
-  async createDisk(ref: Ref, image: Ref): Promise<DiskRecord> {
+  async createDisk(ref: Ref, image: ImageRecord): Promise<DiskRecord> {
     if (this.disks.has(refKey(ref))) throw new AlreadyExistsError(`disk ${refKey(ref)} already exists`);
     const img = this.image(image);
     const disk: DiskSidecar = {
@@ -127,10 +128,10 @@ export class LocalDriver implements StorageDriver {
     };
     const tmp = path.join(this.layout.tmpDir, `${disk.id}.qcow2`);
     try {
-      await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", this.layout.backingPath(img.id), "-F", "raw", tmp]);
+      await this.overlays.create(tmp, img.id);
       await rename(tmp, this.layout.diskFile(disk.id));
       await writeJsonAtomic(this.layout.diskMeta(disk.id), disk);
-      await this.exportDisk(disk);
+      await this.served().add(disk.id);
     } catch (err) {
       await this.removeDiskFiles(disk).catch(() => undefined);
       await rm(tmp, { force: true });
@@ -181,25 +182,13 @@ export class LocalDriver implements StorageDriver {
 
   private async removeDiskFiles(disk: DiskSidecar): Promise<void> {
     await rm(this.layout.diskMeta(disk.id), { force: true });
-    await this.daemon?.remove(exportId(disk.id));
+    await this.served().remove(disk.id);
     await rm(this.layout.diskFile(disk.id), { force: true });
-    await rm(this.layout.exportFile(disk.id), { force: true });
   }
 
-  private exportDisk(disk: DiskSidecar): Promise<void> {
-    if (!this.daemon) throw new Error("local driver is not open");
-    return this.daemon.add(exportId(disk.id), this.layout.diskFile(disk.id), this.layout.exportFile(disk.id));
-  }
-
-  /** Every disk exported, nothing else: the daemon may be a fresh one, or an adopted one from before a crash. */
-  private async reconcileExports(daemon: StorageDaemon): Promise<void> {
-    const served = await daemon.exports();
-    const wanted = new Map([...this.disks.values()].map((d) => [exportId(d.id), d]));
-    for (const id of served) if (!wanted.has(id)) await daemon.remove(id);
-    for (const [id, disk] of wanted) if (!served.has(id)) await this.exportDisk(disk);
-    for (const f of await readdir(this.layout.exports)) {
-      if (!wanted.has(exportId(path.basename(f, ".raw")))) await rm(path.join(this.layout.exports, f), { force: true });
-    }
+  private served(): DiskExports {
+    if (!this.exports) throw new Error("local driver is not open");
+    return this.exports;
   }
 
   private remember(img: ImageSidecar): void {
@@ -220,11 +209,6 @@ export class LocalDriver implements StorageDriver {
       sizeBytes: d.sizeBytes, backing: { kind: "file", path: this.layout.exportFile(d.id) },
     };
   }
-}
-
-// QEMU node names and export ids must start with a letter.
-function exportId(diskId: string): string {
-  return `d${diskId}`;
 }
 
 function toImage(s: ImageSidecar): ImageRecord {
