@@ -43,6 +43,7 @@ export async function crashMidSnapshot(backend: Backend): Promise<void> {
     client.close();
     await svc.stop();
   }
+  assert.deepEqual(await strayProcesses(backend.env.BMI_IMAGE_DATA_DIR ?? "/nonexistent", { daemonToo: true }), []);
 }
 
 async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -53,12 +54,12 @@ async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<v
   }
 }
 
-/** Processes (other than the long-lived storage daemon) whose command line mentions `marker`. */
-export async function strayProcesses(marker: string): Promise<string[]> {
+/** Processes whose command line mentions `marker`, the long-lived storage daemon only with `daemonToo`. */
+export async function strayProcesses(marker: string, opts: { daemonToo?: boolean } = {}): Promise<string[]> {
   const out: string[] = [];
   for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
     const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replace(/\0/g, " ").trim();
-    if (cmd.includes(marker) && !cmd.startsWith("qemu-storage-daemon")) out.push(`${pid}: ${cmd}`);
+    if (cmd.includes(marker) && (opts.daemonToo || !cmd.startsWith("qemu-storage-daemon"))) out.push(`${pid}: ${cmd}`);
   }
   return out;
 }

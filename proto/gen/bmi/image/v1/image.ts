@@ -79,6 +79,7 @@ export interface Image {
   created: Date | undefined;
   public: boolean;
   diskCount: number;
+  /** Snapshots taken from disks of this image (independent copies; counted by their parent). */
   snapshotCount: number;
   /** Set for snapshots: the disk the image was taken from. */
   sourceDisk: string;
@@ -96,9 +97,11 @@ export interface Disk {
 }
 
 export interface ListImagesRequest {
+  /** Empty: every project of the caller (all projects for an admin). */
   project: string;
   /** Also list other projects' public images. */
   includePublic: boolean;
+  /** 0 means 1000; at most 10000. Images come in "project/name" order. */
   pageSize: number;
   pageToken: string;
 }
@@ -143,6 +146,7 @@ export interface ImportImageResponse {
 export interface UploadHeader {
   project: string;
   name: string;
+  /** UNSPECIFIED means raw. qcow2 is converted: the image is stored and downloaded raw. */
   format: ImageFormat;
   /** Total bytes that will follow. */
   sizeBytes: number;
@@ -3537,7 +3541,10 @@ export const ImageServiceService = {
     responseSerialize: (value: GetImageResponse): Buffer => Buffer.from(GetImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetImageResponse => GetImageResponse.decode(value),
   },
-  /** Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (local driver). */
+  /**
+   * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
+   * Admins only: the source is server-side and could be another tenant's data.
+   */
   importImage: {
     path: "/bmi.image.v1.ImageService/ImportImage" as const,
     requestStream: false as const,
@@ -3587,7 +3594,7 @@ export const ImageServiceService = {
     responseSerialize: (value: RenameImageResponse): Buffer => Buffer.from(RenameImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenameImageResponse => RenameImageResponse.decode(value),
   },
-  /** FAILED_PRECONDITION while disks or snapshots depend on the image. */
+  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
   deleteImage: {
     path: "/bmi.image.v1.ImageService/DeleteImage" as const,
     requestStream: false as const,
@@ -3672,7 +3679,10 @@ export const ImageServiceService = {
 export interface ImageServiceServer extends UntypedServiceImplementation {
   listImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
   getImage: handleUnaryCall<GetImageRequest, GetImageResponse>;
-  /** Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (local driver). */
+  /**
+   * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
+   * Admins only: the source is server-side and could be another tenant's data.
+   */
   importImage: handleUnaryCall<ImportImageRequest, ImportImageResponse>;
   /** Client streaming: first message a header, then chunks. The checksum is verified before the image appears. */
   uploadImage: handleClientStreamingCall<UploadImageRequest, UploadImageResponse>;
@@ -3681,7 +3691,7 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
   /** Deep copy, independent of the source. */
   copyImage: handleUnaryCall<CopyImageRequest, CopyImageResponse>;
   renameImage: handleUnaryCall<RenameImageRequest, RenameImageResponse>;
-  /** FAILED_PRECONDITION while disks or snapshots depend on the image. */
+  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
   deleteImage: handleUnaryCall<DeleteImageRequest, DeleteImageResponse>;
   setImageVisibility: handleUnaryCall<SetImageVisibilityRequest, SetImageVisibilityResponse>;
   /** Idempotent: the same request twice answers the same disk. */
@@ -3725,7 +3735,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetImageResponse) => void,
   ): ClientUnaryCall;
-  /** Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (local driver). */
+  /**
+   * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
+   * Admins only: the source is server-side and could be another tenant's data.
+   */
   importImage(
     request: ImportImageRequest,
     callback: (error: ServiceError | null, response: ImportImageResponse) => void,
@@ -3799,7 +3812,7 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenameImageResponse) => void,
   ): ClientUnaryCall;
-  /** FAILED_PRECONDITION while disks or snapshots depend on the image. */
+  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
   deleteImage(
     request: DeleteImageRequest,
     callback: (error: ServiceError | null, response: DeleteImageResponse) => void,

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, describe, it } from "node:test";
+import { createClient } from "@bmi/grpc";
+import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
+import { freePort, startService, type RunningService } from "@bmi/testing";
+import { strayProcesses } from "./testkit/crash";
+
+describe("image-service process", () => {
+  let svc: RunningService | undefined;
+  const root = mkdtempSync(path.join(tmpdir(), "bmi-image-main-"));
+  after(async () => {
+    await svc?.stop(5000);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("starts with no configuration (local driver under BMI_DATA_DIR/images), serves, stops cleanly", async () => {
+    const address = `127.0.0.1:${await freePort()}`;
+    // Only the listen address and the data root differ from the defaults, so tests never meet a running stack.
+    svc = await startService({ service: "image-service", address, env: { BMI_IMAGE_LISTEN: address, BMI_DATA_DIR: root } });
+    const client = createClient(ImageServiceClient, address, { deadlineMs: 5000 });
+    try {
+      const res = await client.listImages({ project: "", includePublic: true, pageSize: 0, pageToken: "" });
+      assert.deepEqual(res.images, []);
+    } finally {
+      client.close();
+    }
+    assert.ok(existsSync(path.join(root, "images", "qsd", "qsd.pid")), "storage daemon under BMI_DATA_DIR/images");
+    assert.equal(await svc.stop(5000), 0);
+    // SIGTERM stops the storage daemon too (BMI_IMAGE_KEEP_EXPORTS is off by default).
+    assert.deepEqual(await strayProcesses(root, { daemonToo: true }), []);
+  });
+});
