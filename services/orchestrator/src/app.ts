@@ -4,6 +4,7 @@ import type { BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { connectRedis } from "@bmi/redis";
 import { EventBus } from "@bmi/events";
+import { UnavailableError } from "@bmi/errors";
 import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import type { OrchConfig } from "./config";
 import { Engine } from "./engine/engine";
@@ -13,10 +14,14 @@ import { FaultyExecutor, parseFaults } from "./steps/faults";
 import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
 import { JobAccess } from "./jobs/job-access";
 import { addOrchestrator } from "./server";
+import type { Publisher } from "./engine/relay";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
 export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
   const redis = await connectRedis(config.redisUrl, log);
+  // Hundreds of jobs write at once: commands issued in the same tick go out in one write instead of one syscall
+  // each (measured: most of the orchestrator's CPU under a bulk job went to socket writes).
+  redis.options.enableAutoPipelining = true;
   const prefix = `${config.redisPrefix}orch:`;
   const bus = new EventBus({ servers: config.natsServers, stream: config.natsStream, redis, outboxKey: `${prefix}outbox`, log });
   bus.start();
@@ -31,7 +36,7 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   if (config.faults) log.warn({ faults: config.faults }, "fault injection is on");
   engine = new Engine({
     redis, prefix, instance, executor, log, leaseMs: config.leaseMs, capacity: config.maxJobs, limits: config.limits,
-    retentionMs: config.retentionHours * 3600_000, publisher: bus,
+    retentionMs: config.retentionHours * 3600_000, publisher: jetStreamPublisher(bus),
     retry: { maxAttempts: config.retryAttempts, baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
     boot: { stream: config.natsStream, consumer, connection: () => bus.ready(60_000) },
   });
@@ -55,3 +60,18 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   });
 }
 
+
+/**
+ * Publishes straight to JetStream over the bus's connection. The relay queue is already a Redis outbox written
+ * in the same script as the state: while NATS is down the relay keeps its batch and retries, so the bus's own
+ * outbox (a Redis round trip per event) would only add a second copy.
+ */
+function jetStreamPublisher(bus: EventBus): Publisher {
+  return {
+    async publish(subject, data, msgId) {
+      const nc = bus.connection;
+      if (!nc) throw new UnavailableError("NATS is not connected");
+      await nc.jetstream().publish(subject, data, { msgID: msgId, timeout: 5000 });
+    },
+  };
+}

@@ -4,15 +4,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ImageFormat, type UploadImageResponse } from "@bmi/proto/bmi/image/v1/image";
-import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startStack, until, type Stack } from "../orchestrator/stack";
+import { ALL_NODE_STATES, EventBus } from "@bmi/events";
+import { silentLogger } from "@bmi/log";
+import { NodeEvent } from "@bmi/proto/bmi/events/v1/events";
+import { JobState, WatchJobRequest, type Job, type WatchJobResponse } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { startStack, type Stack } from "../orchestrator/stack";
 import { runFloor } from "./bulk-floor";
 import { startCeph, type CephCluster } from "./ceph-cluster";
-import { inParallel, mean, percentile, secs } from "./stats";
+import { cpuSeconds, inParallel, mean, percentile, secs } from "./stats";
 
 const PROJECT = "bench";
 const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
-const TERMINAL = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED];
 
 /**
  * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...]`: provisions N nodes to ready-to-boot through
@@ -38,7 +40,10 @@ export async function run(args: string[]): Promise<void> {
     await s.registerNodes(nodes);
     await upload(s, "golden", 4);
     console.log(`bulk provisioning: ${n} nodes, ${values.driver} driver, max_parallel ${parallel}`);
+    const before = cpu(s);
     const orch = await orchestrated(s, nodes, parallel);
+    const used = cpu(s);
+    console.log(`    cpu         ${[...used].map(([k, v]) => `${k} ${(v - (before.get(k) ?? 0)).toFixed(1)}`).join("  ")} (s, provision + deprovision)`);
     const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX);
     console.log(`  floor: the same calls in a plain loop, ${parallel} in flight`);
     console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
@@ -56,26 +61,61 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number): Promis
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
     maxParallel: parallel, minSuccess: 1, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
-  const done = await until("bulk job", async () => {
-    const j = (await s.orch.getJob({ id: job!.id })).job;
-    return j && TERMINAL.includes(j.state) && j;
-  }, 30 * 60_000);
+  // Following the job's events (one blocking read on the server) rather than polling keeps the bench's own load
+  // on the orchestrator out of the figures.
+  await watchToEnd(s, job!.id);
+  const done = (await s.orch.getJob({ id: job!.id })).job!;
   const provisionMs = performance.now() - t0;
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
   console.log(`  orchestrated (${JobState[done.state]}: ${done.succeeded} ok, ${done.failed} failed)`);
   console.log(`    provision   ${secs(provisionMs)} s = ${(nodes.length / (provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(children.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(children)}`);
+  const gone = await nodeEvents(s, nodes, "NODE_STATE_DEPROVISIONED");
   const t1 = performance.now();
   const ids: string[] = [];
   await inParallel(nodes, parallel, async (node) => {
     const res = await s.orch.deprovisionNode({ project: PROJECT, node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
     ids.push(res.job!.id);
   });
-  await until("deprovisioned", async () => (await s.orch.listProvisioned({ project: PROJECT })).nodes.length === 0, 30 * 60_000);
+  await gone.done;
   const deprovisionMs = performance.now() - t1;
-  console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s (${ids.length} jobs)`);
+  const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
+  console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
+  console.log(`    steps       ${stepTimes(dpro)}`);
   return { provisionMs, deprovisionMs };
+}
+
+async function watchToEnd(s: Stack, id: string): Promise<void> {
+  const call = s.orch.raw.watchJob(WatchJobRequest.fromPartial({ id, fromStart: true }), s.orch.metadata(), s.orch.callOptions({ deadlineMs: 3600_000 }));
+  for await (const res of call as AsyncIterable<WatchJobResponse>) if (res.event?.finished) break;
+  call.cancel();
+}
+
+/** Subscribes now; `done` resolves once every node has reported `state` on NATS (bmi.node.<node>.state). */
+async function nodeEvents(s: Stack, nodes: string[], state: string): Promise<{ done: Promise<void> }> {
+  const bus = new EventBus({ servers: ["nats://127.0.0.1:4222"], redis: s.redis, outboxKey: `${s.prefix}bench-outbox`, log: silentLogger() });
+  bus.start();
+  const nc = await bus.ready();
+  const waiting = new Set(nodes);
+  const sub = nc.subscribe(ALL_NODE_STATES);
+  const done = (async () => {
+    for await (const m of sub) {
+      const ev = NodeEvent.decode(m.data);
+      if (ev.state === state) waiting.delete(ev.node);
+      if (waiting.size === 0) break;
+    }
+    await bus.close();
+  })();
+  await nc.flush();
+  return { done };
+}
+
+/** CPU seconds used so far by each service of the stack. */
+function cpu(s: Stack): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of s.processes) out.set(p.name, (out.get(p.name) ?? 0) + cpuSeconds(p.pid));
+  return out;
 }
 
 /** A node's own time: its first step started to its last step finished (the bulk queue before it not counted). */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** The p-th percentile (0..100) of `values`, nearest rank. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -24,3 +26,13 @@ export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => 
 }
 
 export const secs = (ms: number) => (ms / 1000).toFixed(2);
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}

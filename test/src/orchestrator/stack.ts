@@ -25,6 +25,8 @@ export interface Stack {
   boot: PromiseClient<BootServiceClient>;
   haas: PromiseClient<HaasGatewayClient>;
   orchestrators: RunningService[];
+  /** Every service process of the stack (benches read their CPU time). */
+  processes: RunningService[];
   /** Starts one more orchestrator on the same Redis/NATS (its own port); the first one backs `orch`. */
   addOrchestrator(env?: Record<string, string>): Promise<RunningService>;
   /** Registers nodes with one NIC each (eth0, 52:54:00:00:00:01 for the first), through the orchestrator. */
@@ -105,7 +107,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       target: client<TargetServiceClient>(TargetServiceClient, target.address),
       boot: client<BootServiceClient>(BootServiceClient, boot.address),
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
-      orchestrators, addOrchestrator,
+      orchestrators, addOrchestrator, processes: running,
       async registerNodes(names) {
         // 16 at a time: a bench registers a thousand nodes.
         const queue = names.map((name, i) => ({ name, n: i + 1 }));
@@ -166,12 +168,12 @@ async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 }
 
 /** Polls `fn` until it answers something truthy. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

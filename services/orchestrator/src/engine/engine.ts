@@ -44,7 +44,7 @@ export class Engine {
     this.limiter = new Limiter(o.limits ?? {});
     const leaseMs = o.leaseMs ?? 15_000;
     const relay = o.publisher
-      ? new EventRelay(this.store, o.publisher, { instance: o.instance, batch: 256, heartbeatMs: leaseMs, idlePollMs: 500 }, o.log)
+      ? new EventRelay(this.store, o.publisher, { instance: o.instance, batch: 512, heartbeatMs: leaseMs, idlePollMs: 500, gatherMs: 50 }, o.log)
       : undefined;
     const runner = new JobRunner({
       store: this.store, queries: this.queries, executor: o.executor, limiter: this.limiter,

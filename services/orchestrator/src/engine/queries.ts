@@ -52,11 +52,13 @@ export class JobQueries {
     return h.node ? toProvisioned(h) : undefined;
   }
 
-  /** Every provisioned node, or a project's. */
+  /** Every provisioned node, or a project's (one round trip for all records). */
   async provisionedAll(project?: string): Promise<ProvisionedRecord[]> {
     const nodes = (await this.redis.smembers(this.keys.provNodes)).sort();
-    const recs = await Promise.all(nodes.map((n) => this.provisioned(n)));
-    return recs.filter((r): r is ProvisionedRecord => r !== undefined && (!project || r.project === project));
+    if (nodes.length === 0) return [];
+    const res = (await this.redis.pipeline(nodes.map((n) => ["hgetall", this.keys.prov(n)])).exec()) ?? [];
+    return res.map(([, h]) => h as Record<string, string>)
+      .filter((h) => h.node && (!project || h.project === project)).map(toProvisioned);
   }
 
   /** The disks a node has had in a project (disk -> image), candidates for re-provisioning. */

@@ -15,6 +15,8 @@ export interface RelayOptions {
   /** Heartbeat of this instance; a dead instance's in-flight batch is re-sent after it expires. */
   heartbeatMs: number;
   idlePollMs: number;
+  /** How long a poke waits for more events before sending (milliseconds). */
+  gatherMs: number;
 }
 
 /**
@@ -68,19 +70,20 @@ export class EventRelay {
       });
       this.wake = undefined;
       this.poked = false;
+      // Let the events of concurrent jobs gather: one batch instead of one Redis round trip per event.
+      await sleep(this.opts.gatherMs);
     }
   }
 
   /** Publishes until the queue is empty. */
   async drain(): Promise<number> {
     let sent = 0;
-    for (;;) {
-      const batch = await this.store.relayTake(this.opts.instance, this.opts.batch);
-      if (batch.length === 0) return sent;
+    for (let batch = await this.store.relayTake(this.opts.instance, this.opts.batch, false); batch.length > 0;
+      batch = await this.store.relayTake(this.opts.instance, this.opts.batch, true)) {
       await Promise.all(batch.map((entry) => this.publish(entry)));
-      await this.store.relayDone(this.opts.instance);
       sent += batch.length;
     }
+    return sent;
   }
 
   private publish(entry: string): Promise<void> {

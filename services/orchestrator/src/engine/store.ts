@@ -142,12 +142,9 @@ export class JobStore {
     return (await this.run(S.boot, [node, project, phase, eventJson, dedupe])) as string;
   }
 
-  async relayTake(instance: string, max: number): Promise<string[]> {
-    return (await this.run(S.relayTake, [instance, max])) as string[];
-  }
-
-  async relayDone(instance: string): Promise<void> {
-    await this.redis.del(this.keys.inflight(instance));
+  /** The next batch of events to publish; `ackPrevious` drops the batch taken before (it was published). */
+  async relayTake(instance: string, max: number, ackPrevious: boolean): Promise<string[]> {
+    return (await this.run(S.relayTake, [instance, max, ackPrevious ? "1" : "0"])) as string[];
   }
 
   /** Heartbeat of this instance; hands dead instances' in-flight events back. Answers how many moved. */
