@@ -89,7 +89,7 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
         BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`,
       }),
       boot: await start("boot-service", "BMI_BOOT_LISTEN", {
-        BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
+        BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vmHost}:${httpPort}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
         BMI_BOOT_DATA_DIR: path.join(dir, "boot"), ...opts.bootEnv,
       }),
       haas: await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" }),

@@ -61,8 +61,9 @@ export class VmNode {
     writeFileSync(this.serialFile, "");
     const sercon = path.join(this.opts.dir, `${this.opts.name}.sercon`);
     writeFileSync(sercon, Buffer.from([0xf8, 0x03])); // SeaBIOS's console on COM1 too: its and iPXE's lines land in the log
+    // No -no-reboot: the gateway powers a VM on with system_reset, which -no-reboot turns into an exit.
     const args = [
-      "-machine", "pc,accel=tcg", "-m", "128", "-display", "none", "-nodefaults", "-vga", "none", "-no-reboot",
+      "-machine", "pc,accel=tcg", "-m", "128", "-display", "none", "-nodefaults", "-vga", "none",
       "-serial", `file:${this.serialFile}`, "-monitor", "none", "-qmp", `unix:${this.qmpSocket},server,nowait`,
       "-fw_cfg", `name=etc/sercon-port,file=${sercon}`, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
       ...netdev(this.opts.net), "-device", `e1000,netdev=n0,mac=${this.opts.mac}`, "-boot", "n",
@@ -138,7 +139,8 @@ export class VmNode {
     }
   }
 
-  private serial(): string {
+  /** The current boot's serial log so far (SeaBIOS, iPXE and the demo image). */
+  serial(): string {
     return this.serialFile && existsSync(this.serialFile) ? readFileSync(this.serialFile, "latin1") : "";
   }
 

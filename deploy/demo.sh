@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `npm run demo [-- --keep]`: on a fresh Debian machine, installs what BMI needs, builds it, brings the stack up
+# (Redis/NATS where none answers, the five services with their embedded defaults), and runs the demo: VM nodes
+# network-boot their own iSCSI disks, cloned, snapshotted and re-provisioned through the orchestrator.
+# Afterwards it stops the stack it started; with --keep it leaves it running and says how to stop it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keep=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown option $arg (only --keep)" >&2; exit 64 ;;
+  esac
+done
+
+echo "== install: Debian packages (deploy/install-deps.sh) and npm dependencies"
+bash deploy/install-deps.sh
+[ -d node_modules ] || npm install --no-audit --no-fund
+echo "== build"
+npm run build --silent
+
+# The demo's VMs sit on QEMU's user network, where the host is 10.0.2.2: that is where their boot scripts must
+# send them for the iSCSI targets (tgtd itself listens on 127.0.0.1:3260, which 10.0.2.2 leads to).
+export BMI_TARGET_ADVERTISE=${BMI_TARGET_ADVERTISE:-10.0.2.2:3260}
+was_up=0
+node deploy/stack.js status >/dev/null 2>&1 && was_up=1
+finish() {
+  rc=$?
+  if [ $was_up = 1 ]; then
+    echo "== the stack was already running before the demo: left as it was"
+  elif [ $keep = 1 ]; then
+    echo "== the stack is still running (--keep): npm run stack:status to see it, npm run stack:down to stop it"
+  else
+    echo "== stopping the stack"
+    node deploy/stack.js down || true
+  fi
+  exit $rc
+}
+trap finish EXIT
+echo "== stack up"
+node deploy/stack.js up
+echo "== demo"
+node test/dist/demo/main.js
