@@ -1,5 +1,5 @@
 import path from "node:path";
-import { bool, loadConfigOrExit, oneOf, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { bool, int, loadConfigOrExit, oneOf, serverSpec, str, type ConfigOf } from "@bmi/config";
 
 /** image-service settings. With none set it runs the local driver under /var/lib/bmi/images on 0.0.0.0:50051. */
 export const imageConfigSpec = {
@@ -10,6 +10,9 @@ export const imageConfigSpec = {
   cephConf: str("BMI_IMAGE_CEPH_CONF", { default: "/etc/ceph/ceph.conf", help: "ceph.conf, also handed to target-service" }),
   cephPool: str("BMI_IMAGE_CEPH_POOL", { default: "rbd" }),
   cephUser: str("BMI_IMAGE_CEPH_USER", { default: "admin", help: "Ceph client id without 'client.'" }),
+  workerThreads: int("UV_THREADPOOL_SIZE", {
+    default: 16, min: 4, max: 1024, help: "libuv worker threads: every librbd call runs on one, a flatten for minutes",
+  }),
   keepExports: bool("BMI_IMAGE_KEEP_EXPORTS", {
     default: false, help: "local driver: leave qemu-storage-daemon serving disks when the service stops",
   }),

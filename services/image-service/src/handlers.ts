@@ -39,7 +39,7 @@ export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handler
       return UploadImageResponse.fromPartial({ image: toImage(image) });
     },
     async *downloadImage(req, ctx) {
-      const { image, chunks } = images.downloadImage(ctx.caller, req);
+      const { image, chunks } = images.downloadImage(ctx.caller, req, ctx.signal);
       yield DownloadImageResponse.fromPartial({ header: { sizeBytes: image.sizeBytes, checksum: image.checksum } });
       for await (const chunk of rechunk(chunks)) yield DownloadImageResponse.fromPartial({ chunk });
     },

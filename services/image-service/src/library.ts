@@ -71,8 +71,11 @@ export class ImageLibrary {
     return this.create(image, () => this.driver.importImage(image, source));
   }
 
-  /** The raw content with its size and checksum; the image cannot be deleted while it is being read. */
-  downloadImage(viewer: Viewer, ref: Ref): { image: ImageInfo; chunks: AsyncIterable<Buffer> } {
+  /**
+   * The raw content with its size and checksum; the image cannot be deleted while it is being read. `signal`
+   * ends the read (closing the image, releasing its lock) even while nobody pulls the next chunk.
+   */
+  downloadImage(viewer: Viewer, ref: Ref, signal?: AbortSignal): { image: ImageInfo; chunks: AsyncIterable<Buffer> } {
     const image = this.getImage(viewer, ref);
     const self = this;
     async function* chunks(): AsyncGenerator<Buffer> {
@@ -84,7 +87,9 @@ export class ImageLibrary {
         release();
       }
     }
-    return { image, chunks: chunks() };
+    const gen = chunks();
+    signal?.addEventListener("abort", () => void gen.return(undefined).catch(() => undefined), { once: true });
+    return { image, chunks: gen };
   }
 
   async copyImage(viewer: Viewer, source: Ref, target: Ref): Promise<ImageInfo> {

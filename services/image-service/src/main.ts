@@ -7,6 +7,8 @@ import { createImageServer } from "./server";
 
 async function main(): Promise<void> {
   const cfg = loadImageConfig();
+  // Read by libuv when the pool first starts, which is after this line: nothing before it queued work there.
+  process.env.UV_THREADPOOL_SIZE = String(cfg.workerThreads);
   const log = createLogger({ name: "image-service", level: cfg.logLevel });
   const driver = cfg.driver === "ceph"
     ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log })

@@ -28,9 +28,9 @@ export class StorageDaemon {
         "--daemonize", "--pidfile", pidFile,
       ]);
       pid = Number((await readFile(pidFile, "utf8")).trim());
-      log.info({ pid }, "qemu-storage-daemon started");
+      log.info({ daemonPid: pid }, "qemu-storage-daemon started");
     } else {
-      log.info({ pid }, "qemu-storage-daemon adopted");
+      log.info({ daemonPid: pid }, "qemu-storage-daemon adopted");
     }
     return new StorageDaemon(dir, await Qmp.connect(socket), pid, log);
   }
@@ -84,7 +84,7 @@ export class StorageDaemon {
     for (let i = 0; i < 100 && alive(this.pid); i++) await new Promise((r) => setTimeout(r, 50));
     if (alive(this.pid)) process.kill(this.pid, "SIGKILL");
     await rm(path.join(this.dir, "qsd.pid"), { force: true });
-    this.log.info({ pid: this.pid }, "qemu-storage-daemon stopped");
+    this.log.info({ daemonPid: this.pid }, "qemu-storage-daemon stopped");
   }
 }
 

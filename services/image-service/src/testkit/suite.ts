@@ -122,6 +122,16 @@ export function imageServiceSuite(backend: () => Backend): void {
     await h.client.setImageVisibility({ ...pa("golden"), public: false }, { authorization: AS.alice });
   });
 
+  it("a download the client abandons does not keep the image busy", async () => {
+    const stream = h.client.raw.downloadImage(pa("golden"), h.client.metadata({ authorization: AS.alice }), h.client.callOptions());
+    stream.on("error", () => undefined);
+    await new Promise((r) => stream.once("data", r));
+    stream.pause(); // the server's writes back up: it waits for a drain that never comes
+    await new Promise((r) => setTimeout(r, 300));
+    stream.cancel();
+    await h.client.setImageVisibility({ ...pa("golden"), public: false }, { authorization: AS.alice, deadlineMs: 5000 });
+  });
+
   it("refuses bad names with INVALID_ARGUMENT before storage sees them", async () => {
     const o = { authorization: AS.admin };
     for (const bad of ["", "UPPER", "../etc", "a/b", "-x", "x".repeat(64), "a b", "a~b", "a..b", "img\n"]) {
