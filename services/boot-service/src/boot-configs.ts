@@ -1,0 +1,71 @@
+import { NotFoundError } from "@bmi/errors";
+import type { Logger } from "@bmi/log";
+import { normalizeMac, validateName } from "@bmi/validate";
+import { describe, validateBootConfig, type BootConfig } from "./boot-config";
+
+/** Persistence of boot configs, with each MAC owned by at most one node. */
+export interface BootConfigStore {
+  /** Replaces the node's config; throws ALREADY_EXISTS when one of its MACs belongs to another node. */
+  put(config: BootConfig): Promise<void>;
+  /** False when the node had no config. */
+  delete(node: string): Promise<boolean>;
+  get(node: string): Promise<BootConfig | undefined>;
+  byMac(mac: string): Promise<BootConfig | undefined>;
+  list(): Promise<BootConfig[]>;
+}
+
+/**
+ * Boot configs of nodes. Listeners (the managed dnsmasq) hear about every change after it is stored; a failing
+ * listener is logged, not fatal: the next change, or its own periodic sync, brings it back in step.
+ */
+export class BootConfigs {
+  private readonly listeners: Array<(all: BootConfig[]) => Promise<void>> = [];
+
+  constructor(private readonly store: BootConfigStore, private readonly log: Logger) {}
+
+  onChange(listener: (all: BootConfig[]) => Promise<void>): void {
+    this.listeners.push(listener);
+  }
+
+  async set(input: Omit<BootConfig, "updated">): Promise<BootConfig> {
+    const config = validateBootConfig({ ...input, updated: new Date().toISOString() });
+    await this.store.put(config);
+    this.log.info(describe(config), "boot config set");
+    await this.changed();
+    return config;
+  }
+
+  async clear(node: string): Promise<boolean> {
+    const cleared = await this.store.delete(validateName("node", node));
+    if (cleared) {
+      this.log.info({ node }, "boot config cleared");
+      await this.changed();
+    }
+    return cleared;
+  }
+
+  async get(node: string): Promise<BootConfig> {
+    const c = await this.store.get(validateName("node", node));
+    if (!c) throw new NotFoundError(`node ${node} has no boot config`);
+    return c;
+  }
+
+  /** The config of the node that owns `mac`, if any; the HTTP and TFTP paths ask with MACs. */
+  byMac(mac: string): Promise<BootConfig | undefined> {
+    return this.store.byMac(normalizeMac(mac));
+  }
+
+  /** Every config, or those of `projects` when given. */
+  async list(projects?: string[]): Promise<BootConfig[]> {
+    return (await this.store.list()).filter((c) => !projects || projects.includes(c.project));
+  }
+
+  /** Runs the listeners with the current configs (also used for a sync at start-up). */
+  async changed(): Promise<void> {
+    if (this.listeners.length === 0) return;
+    const all = await this.store.list();
+    for (const l of this.listeners) {
+      await l(all).catch((err: unknown) => this.log.error({ err: String(err) }, "boot config listener failed"));
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import http from "node:http";
+import type { Logger } from "@bmi/log";
+import type { BootConfigs } from "./boot-configs";
+import type { BootPhaseReport, BootPhaseSink } from "./boot-phases";
+import { genericScript, nodeScript } from "./ipxe-script";
+
+export interface HttpOptions {
+  /** Used when a request has no usable Host header. */
+  publicUrl: string;
+  attempts: number;
+  retryDelaySeconds: number;
+}
+
+const MAC = "([0-9a-f]{2}(?:-[0-9a-f]{2}){5})";
+const NODE_SCRIPT = new RegExp(`^/nodes/${MAC}\\.ipxe$`);
+const PHASE = new RegExp(`^/nodes/${MAC}/phase/(attempted|failed)$`);
+
+/**
+ * The HTTP side nodes talk to while booting: the generic script, each NIC's own script (404 for MACs without a
+ * boot config) and the phase callbacks those scripts make. Scripts carry absolute URLs built from the Host the
+ * node used, so they work behind NAT and port forwards alike.
+ */
+export class BootHttpServer {
+  private readonly server: http.Server;
+
+  constructor(
+    private readonly configs: BootConfigs,
+    private readonly sink: BootPhaseSink,
+    private readonly o: HttpOptions,
+    private readonly log: Logger,
+  ) {
+    this.server = http.createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.log.error({ err: String(err), url: req.url }, "http request failed");
+        if (!res.headersSent) send(res, 500, "internal error\n");
+      });
+    });
+  }
+
+  /** Binds host:port; answers the bound port. */
+  async listen(address: string): Promise<number> {
+    const i = address.lastIndexOf(":");
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(Number(address.slice(i + 1)), address.slice(0, i).replace(/^\[|\]$/g, ""), () => resolve());
+    });
+    const a = this.server.address();
+    return typeof a === "object" && a ? a.port : 0;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    if (req.method !== "GET") return send(res, 405, "method not allowed\n");
+    if (url.pathname === "/healthz") return send(res, 200, "ok\n");
+    if (url.pathname === "/boot.ipxe") return send(res, 200, genericScript(baseUrl(req, this.o.publicUrl)));
+    const script = NODE_SCRIPT.exec(url.pathname);
+    const phase = PHASE.exec(url.pathname);
+    const mac = (script?.[1] ?? phase?.[1])?.replace(/-/g, ":");
+    const config = mac ? await this.configs.byMac(mac) : undefined;
+    if (!mac || !config) return send(res, 404, "no boot config for this MAC\n");
+    const report = (p: BootPhaseReport["phase"], attempt: number) => {
+      // The node's boot never waits on the event bus; the bus keeps events in its outbox while NATS is down.
+      void this.sink.publish({ node: config.node, project: config.project, mac, phase: p, remoteAddress: req.socket.remoteAddress ?? "", attempt })
+        .catch((err: unknown) => this.log.error({ err: String(err), node: config.node }, "boot phase not published"));
+    };
+    if (script) {
+      send(res, 200, nodeScript(config, mac, { baseUrl: baseUrl(req, this.o.publicUrl), attempts: this.o.attempts, retryDelaySeconds: this.o.retryDelaySeconds }));
+      this.log.info({ node: config.node, mac, remote: req.socket.remoteAddress }, "boot script served");
+      return report("script-served", 0);
+    }
+    const attempt = Math.max(0, Math.min(1000, Number.parseInt(url.searchParams.get("attempt") ?? "0", 10) || 0));
+    send(res, 200, "ok\n");
+    this.log.info({ node: config.node, mac, phase: phase?.[2], attempt }, "boot phase");
+    report(phase?.[2] === "attempted" ? "boot-attempted" : "boot-failed", attempt);
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+  res.end(body);
+}
+
+/** http://<Host header>, when it is a plain host[:port]; the configured public URL otherwise. */
+function baseUrl(req: http.IncomingMessage, fallback: string): string {
+  const host = req.headers.host;
+  return host && /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(host) ? `http://${host}` : fallback.replace(/\/+$/, "");
+}

@@ -1,0 +1,11 @@
+export * from "./config";
+export * from "./boot-config";
+export * from "./boot-configs";
+export * from "./boot-phases";
+export * from "./ipxe-script";
+export * from "./dhcp";
+export * from "./server";
+export { BootHttpServer } from "./http-server";
+export { TftpServer } from "./tftp/server";
+export { RedisBootStore } from "./drivers/redis-store";
+export { DnsmasqHostsSync } from "./drivers/dnsmasq";

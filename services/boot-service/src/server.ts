@@ -1,0 +1,51 @@
+import { EventBus } from "@bmi/events";
+import type { BmiServer } from "@bmi/grpc";
+import type { Logger } from "@bmi/log";
+import { BootServiceService } from "@bmi/proto/bmi/boot/v1/boot";
+import { connectRedis } from "@bmi/redis";
+import { BootConfigs } from "./boot-configs";
+import { publicUrl, tftpServer, type BootServiceConfig } from "./config";
+import { renderHints } from "./dhcp";
+import { DnsmasqHostsSync } from "./drivers/dnsmasq";
+import { NatsPhaseSink } from "./drivers/nats-phases";
+import { RedisBootStore } from "./drivers/redis-store";
+import { bootHandlers } from "./handlers";
+import { BootHttpServer } from "./http-server";
+import { TftpServer } from "./tftp/server";
+
+export interface BootService {
+  configs: BootConfigs;
+  bus: EventBus;
+  httpPort: number;
+  /** Undefined when TFTP is off. */
+  tftpPort: number | undefined;
+}
+
+/** Wires boot-service onto `server`: Redis store, event bus, HTTP script server, TFTP, optional dnsmasq sync. */
+export async function wireBootService(server: BmiServer, cfg: BootServiceConfig, log: Logger): Promise<BootService> {
+  const redis = await connectRedis(cfg.redisUrl, log);
+  const configs = new BootConfigs(new RedisBootStore(redis, cfg.redisPrefix), log);
+  const bus = new EventBus({ servers: cfg.natsServers, stream: cfg.natsStream, redis, outboxKey: `${cfg.redisPrefix}boot:outbox`, log });
+  bus.start();
+  const base = publicUrl(cfg);
+  const hints = { scriptUrl: `${base}/boot.ipxe`, tftpServer: tftpServer(cfg), biosFile: cfg.biosFile, efiFile: cfg.efiFile };
+  const script = { baseUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS };
+  if (cfg.dnsmasqHostsFile) {
+    const sync = new DnsmasqHostsSync(cfg.dnsmasqHostsFile, cfg.dnsmasqPidFile, log);
+    configs.onChange((all) => sync.write(renderHints("dnsmasq", all, hints).hostsFile));
+    await configs.changed();
+  }
+  const http = new BootHttpServer(configs, new NatsPhaseSink(bus), { publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS }, log);
+  const httpPort = await http.listen(cfg.httpListen);
+  const tftp = cfg.tftp ? new TftpServer({ root: cfg.tftpRoot, log }) : undefined;
+  const tftpPort = await tftp?.listen(cfg.tftpListen);
+  log.info({ http: cfg.httpListen, publicUrl: base, tftp: tftp ? cfg.tftpListen : "off", dnsmasq: cfg.dnsmasqHostsFile || "off" }, "boot endpoints up");
+  server.add(BootServiceService, bootHandlers(configs, { hints, script }));
+  server.onShutdown(async () => {
+    await http.close();
+    await tftp?.close();
+    await bus.close();
+    redis.disconnect();
+  });
+  return { configs, bus, httpPort, tftpPort };
+}

@@ -1,0 +1,90 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
+import { Firmware } from "@bmi/proto/bmi/common/v1/common";
+import { bootVm, buildBootDisk, freePort, markerPattern, startTgtd, type TestTgtd } from "@bmi/testing";
+import { BootServiceFixture } from "./vm-fixture";
+
+const IQN = "iqn.2026-01.org.example.test:proj1.vm-disk";
+const INITIATOR = "iqn.2026-01.org.example.test:vm-node";
+const CHAP = { user: "bmi-vm-test", secret: randomBytes(18).toString("base64url") };
+
+describe("boot-service: TCG VMs network-boot through its scripts from a tgtd target", () => {
+  const f = new BootServiceFixture();
+  let tgtd: TestTgtd;
+  let deadPort: number;
+  const config = (node: string, mac: string, over: { secret?: string; portals?: string[] } = {}) => ({
+    config: {
+      node, project: "proj1", macs: [mac], initiatorIqn: INITIATOR, firmware: Firmware.FIRMWARE_BIOS, efiLoader: "", updated: undefined,
+      target: { iqn: IQN, portals: over.portals ?? [`10.0.2.2:${tgtd.portal.split(":")[1]}`], lun: 1 },
+      chap: { user: CHAP.user, secret: over.secret ?? CHAP.secret },
+    },
+  });
+
+  before(async () => {
+    await f.start(() => ({ BMI_BOOT_SAN_ATTEMPTS: "2", BMI_BOOT_SAN_RETRY_DELAY_S: "1" }));
+    tgtd = await startTgtd({ dir: f.dir });
+    const disk = await buildBootDisk({ dir: f.dir, marker: "BOOT-SVC-VM" });
+    await tgtd.exportFile({ tid: 1, iqn: IQN, file: disk, initiator: INITIATOR, user: CHAP.user, password: CHAP.secret });
+    deadPort = await freePort();
+  });
+  after(async () => {
+    await f.close();
+    await tgtd?.stop();
+  });
+
+  it("boots via /boot.ipxe and its own script over the second portal when the first is dead, and reports phases", async () => {
+    const live = `10.0.2.2:${tgtd.portal.split(":")[1]}`;
+    await f.client.setBootConfig(config("vm-a", "52:54:00:b0:00:01", { portals: [`10.0.2.2:${deadPort}`, live] }));
+    const vm = await bootVm({
+      dir: f.dir, name: "vm-a", mac: "52:54:00:b0:00:01", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
+      until: markerPattern("BOOT-SVC-VM"), deadlineMs: 60_000,
+    });
+    assert.match(vm.serial, /iBFT: present/);
+    console.log(`# ROM -> HTTP -> iSCSI boot: marker after ${vm.ms} ms`);
+    await f.event((e) => e.node === "vm-a" && e.phase === BootPhase.BOOT_PHASE_SCRIPT_SERVED && e.mac === "52:54:00:b0:00:01");
+    const attempted = await f.event((e) => e.node === "vm-a" && e.phase === BootPhase.BOOT_PHASE_BOOT_ATTEMPTED);
+    assert.equal(attempted.attempt, 1);
+    assert.equal(attempted.project, "proj1");
+  });
+
+  it("a PXE client chain-loads undionly.kpxe over the in-process TFTP server, then boots the same way", async () => {
+    await f.client.setBootConfig(config("vm-b", "52:54:00:b0:00:02"));
+    // ipxe.lkrn stands in for a PXE ROM: it fetches undionly.kpxe over TFTP, which does its own DHCP and HTTP.
+    const script = path.join(f.dir, "pxe.ipxe");
+    writeFileSync(script, `#!ipxe\ndhcp\nchain tftp://10.0.2.2:${f.tftpPort}/undionly.kpxe\n`);
+    const vm = await bootVm({
+      dir: f.dir, name: "vm-b", mac: "52:54:00:b0:00:02", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
+      kernel: "/usr/lib/ipxe/ipxe.lkrn", initrd: script, until: markerPattern("BOOT-SVC-VM"), deadlineMs: 60_000,
+    });
+    assert.match(vm.serial, /undionly\.kpxe/);
+    console.log(`# TFTP -> undionly.kpxe -> HTTP -> iSCSI boot: marker after ${vm.ms} ms`);
+  });
+
+  it("with a wrong CHAP secret the script retries, reports each failure and exits to the firmware", async () => {
+    await f.client.setBootConfig(config("vm-c", "52:54:00:b0:00:03", { secret: "wrong-wrong-wrong-wrong" }));
+    const vm = await bootVm({
+      dir: f.dir, name: "vm-c", mac: "52:54:00:b0:00:03", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
+      // SeaBIOS moving on to its next boot device is the proof that the script exited to the firmware.
+      until: /Booting from Hard Disk/, deadlineMs: 60_000,
+    });
+    assert.match(vm.serial.replace(/\r?\n/g, ""), /no boot from .*: handing back to the firmware/);
+    assert.doesNotMatch(vm.serial, /BOOT-SVC-VM OK/);
+    assert.doesNotMatch(vm.serial, /iPXE>/);
+    assert.doesNotMatch(vm.serial, /no boot config/);
+    await f.event((e) => e.node === "vm-c" && e.phase === BootPhase.BOOT_PHASE_BOOT_FAILED && e.attempt === 2);
+    console.log(`# wrong CHAP: 2 attempts, exit to firmware after ${vm.ms} ms`);
+  });
+
+  it("answers 404 to unknown MACs, and the same script after a restart", async () => {
+    const base = `http://127.0.0.1:${f.httpPort}`;
+    assert.equal((await fetch(`${base}/nodes/52-54-00-ff-ff-ff.ipxe`)).status, 404);
+    assert.match(await (await fetch(`${base}/boot.ipxe`)).text(), /imgfetch --name bmi-node http:\/\/127\.0\.0\.1:\d+\/nodes\/\$\{mac:hexhyp\}\.ipxe/);
+    const before = await (await fetch(`${base}/nodes/52-54-00-b0-00-01.ipxe`)).text();
+    await f.restart();
+    assert.equal(await (await fetch(`${base}/nodes/52-54-00-b0-00-01.ipxe`)).text(), before);
+  });
+});
