@@ -4,7 +4,7 @@ import { mkdir, readdir, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { AS, Harness, type Backend } from "../testkit/harness";
+import { AS, Harness, sparseImage, type Backend } from "../testkit/harness";
 import { crashMidSnapshot } from "../testkit/crash";
 import { imageServiceSuite } from "../testkit/suite";
 import { LocalDriver } from "./local";
@@ -51,6 +51,25 @@ describe("local driver: crash and scale", () => {
   after(() => { stopDaemon(dataDir); rmSync(dataDir, { recursive: true, force: true }); });
 
   it("kill -9 in the middle of a snapshot, restart: nothing orphaned", () => crashMidSnapshot(localBackend(dataDir)));
+
+  it("a storage daemon killed with the service: dead FUSE mounts cleared, disks exported again", async () => {
+    const h = new Harness(localBackend(dataDir));
+    await h.start();
+    try {
+      await h.upload(AS.alice, { project: "pa", name: "img" }, sparseImage(8, [1]));
+      const disk = (await h.client.createDisk({ project: "pa", name: "n", image: "img" }, { authorization: AS.alice })).disk!;
+      await h.diskIo(disk, "write -P 0x77 0 64k");
+      process.kill(Number(readFileSync(path.join(dataDir, "qsd", "qsd.pid"), "utf8")), "SIGKILL");
+      await h.stop();
+      await h.start();
+      await h.diskIo(disk, "read -P 0x77 0 64k");
+      await h.client.deleteDisk({ project: "pa", name: "n" }, { authorization: AS.alice });
+      await h.client.deleteImage({ project: "pa", name: "img" }, { authorization: AS.alice });
+    } finally {
+      await h.stop();
+    }
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(dataDir), "a FUSE mount is left");
+  });
 
   it("lists 5,000 images quickly, in pages", async () => {
     // Written straight into the store (the driver would spend most of a minute on fsyncs): this is the format the
