@@ -26,8 +26,11 @@ export interface TestNetns {
   nsAddress: string;
   /** First three octets, e.g. "10.213.7": the /24 the network uses. */
   subnet: string;
+  /** A ULA /64 on the bridge (e.g. "fd77:1:2:3::"), for dnsmasq's router advertisements: without one, iPXE
+   * waits about 13 s for IPv6 before it boots. */
+  ipv6Prefix: string;
   /** Starts dnsmasq inside the namespace (through nsenter, which keeps the root mount namespace) with `conf`. */
-  startDnsmasq(opts: { dir: string; conf: string[] }): Promise<TestDnsmasq>;
+  startDnsmasq(opts: { dir: string; conf: string[]; pidFile?: string }): Promise<TestDnsmasq>;
   /** Stops every dnsmasq it started, deletes the veth pair and the namespace. Safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -42,9 +45,9 @@ export async function createNetns(): Promise<TestNetns> {
   const ip = (...args: string[]) => run("ip", args);
   const inNs = (...args: string[]) => run("ip", ["-n", name, ...args]);
   const net: TestNetns = {
-    name, bridge: "br0", tap: "tap0", hostAddress: `${subnet}.1`, nsAddress: `${subnet}.2`, subnet,
+    name, bridge: "br0", tap: "tap0", hostAddress: `${subnet}.1`, nsAddress: `${subnet}.2`, subnet, ipv6Prefix: `fd77:${id.slice(0, 4)}::`,
     startDnsmasq: async (opts) => {
-      const d = await startDnsmasq(name, opts.dir, opts.conf);
+      const d = await startDnsmasq(name, opts.dir, opts.conf, opts.pidFile);
       started.push(d);
       return d;
     },
@@ -63,6 +66,7 @@ export async function createNetns(): Promise<TestNetns> {
     await inNs("tuntap", "add", "tap0", "mode", "tap");
     for (const port of [nsIf, "tap0"]) await inNs("link", "set", port, "master", "br0");
     await inNs("addr", "add", `${subnet}.2/24`, "dev", "br0");
+    await inNs("-6", "addr", "add", `${net.ipv6Prefix}2/64`, "dev", "br0", "nodad");
     for (const link of ["lo", "br0", nsIf, "tap0"]) await inNs("link", "set", link, "up");
   } catch (err) {
     await net.destroy();
@@ -71,10 +75,10 @@ export async function createNetns(): Promise<TestNetns> {
   return net;
 }
 
-async function startDnsmasq(netns: string, dir: string, conf: string[]): Promise<TestDnsmasq> {
+async function startDnsmasq(netns: string, dir: string, conf: string[], pid?: string): Promise<TestDnsmasq> {
   const id = randomBytes(3).toString("hex");
   const confFile = path.join(dir, `dnsmasq-${id}.conf`);
-  const pidFile = path.join(dir, `dnsmasq-${id}.pid`);
+  const pidFile = pid ?? path.join(dir, `dnsmasq-${id}.pid`);
   const logFile = path.join(dir, `dnsmasq-${id}.log`);
   // Root keeps dnsmasq able to read files written by the test after it drops privileges; no DNS (port=0).
   writeFileSync(confFile, [
