@@ -69,6 +69,9 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number): Promis
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
   console.log(`  orchestrated (${JobState[done.state]}: ${done.succeeded} ok, ${done.failed} failed)`);
+  const errors = new Set(children.filter((c) => c.error).map((c) => c.error));
+  for (const e of [...errors].slice(0, 3)) console.log(`    error: ${e}`);
+  if (done.state !== JobState.JOB_STATE_SUCCEEDED) throw new Error(`the bulk job ended ${JobState[done.state]}: ${done.error}`);
   console.log(`    provision   ${secs(provisionMs)} s = ${(nodes.length / (provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(children.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(children)}`);
   const gone = await nodeEvents(s, nodes, "NODE_STATE_DEPROVISIONED");

@@ -83,8 +83,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
     });
     const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
-      BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
-      BMI_BOOT_DATA_DIR: path.join(dir, "boot"),
+      BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP: "false",
     });
     const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const orchEnv = {
