@@ -1,10 +1,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import path from "node:path";
+import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { NotFoundError } from "@bmi/errors";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
-import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
-import { JobState, StepState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { NodeFilter, PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
+import {
+  JobState, NodeState, StepState, WatchJobRequest, type Job, type WatchJobResponse,
+} from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { startFakeQmp } from "./fake-qmp";
 import { goldenImage, startStack, until, type Stack } from "./stack";
 
 // One stack for the file: the happy path runs clean, and the faults are injected on dedicated nodes only.
@@ -95,4 +100,56 @@ test("a failure at each step undoes the steps before it: no disk, target, boot c
     assert.deepEqual(n.nics[0]?.networks, {}, `${n.name} off its network`);
   }
   assert.equal((await s.orch.listProvisioned({ project: "p2" })).nodes.length, 0);
+});
+
+test("power cycle and wait for boot: the node fetching its script and calling back ends the job, joined to its events", async () => {
+  const qmp = await startFakeQmp(path.join(s.dir, "wb1.qmp"));
+  after(() => qmp.close());
+  await s.registerNodes(["wb1"], () => PowerSpec.fromPartial({ qemu: { qmpSocket: qmp.path } }));
+  const { node } = await s.haas.getNode({ node: "wb1" });
+  const mac = node!.nics[0]!.mac.replace(/:/g, "-");
+  // Act as the node: once it is power-cycled, it fetches its script, then calls back just before sanboot.
+  qmp.onCommand = (command) => {
+    if (command !== "cont") return;
+    void (async () => {
+      const script = await (await fetch(`${s.bootHttp}/nodes/${mac}.ipxe`)).text();
+      assert.match(script, /sanboot/);
+      await fetch(`${s.bootHttp}/nodes/${mac}/phase/attempted?attempt=1`);
+    })();
+  };
+  const { job } = await s.orch.provisionNode({ project: "p1", spec: { node: "wb1", image: "golden", disk: "", nic: "", network: "" },
+    options: { powerCycle: true, waitForBoot: true, bootTimeoutSeconds: 60 }, idempotencyKey: "" });
+  const done = await waitJob(job!.id);
+  assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);
+  assert.ok(qmp.commands.includes("system_reset"), "the node was power-cycled");
+  assert.equal(done.steps.find((x) => x.name === "boot_seen")?.outputs.phase, "BOOT_ATTEMPTED");
+  const { nodes } = await s.orch.listProvisioned({ project: "p1" });
+  assert.equal(nodes.find((n) => n.node === "wb1")?.state, NodeState.NODE_STATE_BOOTED);
+  const phases: BootPhase[] = [];
+  const call = s.orch.raw.watchJob(WatchJobRequest.fromPartial({ id: job!.id, fromStart: true }), s.orch.metadata(), s.orch.callOptions());
+  for await (const res of call as AsyncIterable<WatchJobResponse>) if (res.event?.boot) phases.push(res.event.boot.phase);
+  assert.deepEqual(phases, [BootPhase.BOOT_PHASE_SCRIPT_SERVED, BootPhase.BOOT_PHASE_BOOT_ATTEMPTED]);
+});
+
+test("re-provision to an earlier disk: no clone, the boot config follows, the other disk's target goes, its disk stays", async () => {
+  await s.registerNodes(["r1"]);
+  const run = async (p: Promise<{ job?: Job | undefined }>) => {
+    const done = await waitJob((await p).job!.id);
+    assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);
+    return done;
+  };
+  const spec = { node: "r1", image: "golden", disk: "", nic: "", network: "" };
+  await run(s.orch.provisionNode({ project: "p1", spec, options: opts(), idempotencyKey: "" }));
+  await run(s.orch.deprovisionNode({ project: "p1", node: "r1", deleteDisk: false, releaseNode: false, idempotencyKey: "" }));
+  await run(s.orch.provisionNode({ project: "p1", spec, options: opts(), idempotencyKey: "" }));
+  const disksBefore = (await s.image.listDisks({ project: "p1" })).disks.filter((d) => d.name.startsWith("r1-")).map((d) => d.name).sort();
+  assert.deepEqual(disksBefore, ["r1-1", "r1-2"]);
+  const back = await run(s.orch.reprovisionNode({ project: "p1", node: "r1", disk: "r1-1", options: opts(), idempotencyKey: "" }));
+  assert.equal(back.steps.find((x) => x.name === "disk")?.outputs.created, "false", "no clone");
+  const { target } = await s.target.getTarget({ project: "p1", disk: "r1-1" });
+  assert.equal((await s.boot.getBootConfig({ node: "r1" })).config?.target?.iqn, target?.target?.iqn);
+  await missing(s.target.getTarget({ project: "p1", disk: "r1-2" }));
+  assert.deepEqual((await s.image.listDisks({ project: "p1" })).disks.filter((d) => d.name.startsWith("r1-")).map((d) => d.name).sort(), disksBefore);
+  const prov = (await s.orch.listProvisioned({ project: "p1" })).nodes.find((n) => n.node === "r1");
+  assert.deepEqual([prov?.disk, prov?.disks], ["r1-1", ["r1-1", "r1-2"]]);
 });

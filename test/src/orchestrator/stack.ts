@@ -6,7 +6,7 @@ import { connectRedis, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import { freePort, startService, startTgtd, uniquePrefix, type RunningService, type TestTgtd } from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
-import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
+import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
@@ -23,14 +23,16 @@ export interface Stack {
   imageAddr: string;
   target: PromiseClient<TargetServiceClient>;
   boot: PromiseClient<BootServiceClient>;
+  /** http://host:port of boot-service's script server (what nodes fetch). */
+  bootHttp: string;
   haas: PromiseClient<HaasGatewayClient>;
   orchestrators: RunningService[];
   /** Every service process of the stack (benches read their CPU time). */
   processes: RunningService[];
   /** Starts one more orchestrator on the same Redis/NATS (its own port); the first one backs `orch`. */
   addOrchestrator(env?: Record<string, string>): Promise<RunningService>;
-  /** Registers nodes with one NIC each (eth0, 52:54:00:00:00:01 for the first), through the orchestrator. */
-  registerNodes(names: string[]): Promise<void>;
+  /** Registers nodes with one NIC each (eth0, MACs 52:54:00:00:00:01 upwards in order), through the orchestrator. */
+  registerNodes(names: string[], power?: (name: string) => PowerSpec | undefined): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const running: RunningService[] = [];
   const orchestrators: RunningService[] = [];
   let tgtd: TestTgtd | undefined;
+  let macSeq = 0;
   const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, BMI_AUTH: "none" };
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
     const address = `127.0.0.1:${await freePort()}`;
@@ -82,8 +85,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
     });
+    const bootHttp = `127.0.0.1:${await freePort()}`;
     const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
-      BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP: "false",
+      BMI_BOOT_HTTP_LISTEN: bootHttp, BMI_BOOT_PUBLIC_URL: `http://${bootHttp}`, BMI_BOOT_TFTP: "false",
     });
     const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const orchEnv = {
@@ -104,16 +108,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       dir, prefix, redis, tgtd, orch, orchAddr: first.address, imageAddr: image.address,
       image: client<ImageServiceClient>(ImageServiceClient, image.address),
       target: client<TargetServiceClient>(TargetServiceClient, target.address),
-      boot: client<BootServiceClient>(BootServiceClient, boot.address),
+      boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://${bootHttp}`,
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
       orchestrators, addOrchestrator, processes: running,
-      async registerNodes(names) {
+      async registerNodes(names, power = () => undefined) {
         // 16 at a time: a bench registers a thousand nodes.
-        const queue = names.map((name, i) => ({ name, n: i + 1 }));
+        const queue = names.map((name) => ({ name, n: ++macSeq }));
         await Promise.all(Array.from({ length: 16 }, async () => {
           for (let item = queue.shift(); item; item = queue.shift()) {
             const mac = `52:54:00:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
-            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: undefined, metadata: {} });
+            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: power(item.name), metadata: {} });
           }
         }));
       },
