@@ -1,0 +1,75 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { DhcpFormat } from "@bmi/proto/bmi/boot/v1/boot";
+import { Firmware } from "@bmi/proto/bmi/common/v1/common";
+import { BootServiceFixture } from "./vm-fixture";
+
+const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:pw-${user}`).toString("base64")}` });
+const alice = basic("alice");
+const bob = basic("bob");
+const admin = basic("admin");
+
+describe("boot-service over gRPC, with per-project authorization", () => {
+  const f = new BootServiceFixture();
+  const config = (node: string, project: string, macs: string[]) => ({
+    config: {
+      node, project, macs, initiatorIqn: `iqn.2026-01.org.example:${node}`, firmware: Firmware.FIRMWARE_UEFI, efiLoader: "", updated: undefined,
+      target: { iqn: `iqn.2026-01.org.example.bmi:${project}.${node}`, portals: ["10.0.0.1:3260"], lun: 1 },
+      chap: { user: `bmi-${node}`, secret: "0123456789abcdef-_" },
+    },
+  });
+
+  before(async () => {
+    const users = path.join(f.dir, "users.yaml");
+    writeFileSync(users, ["users:", "  - {name: alice, password: pw-alice, projects: [proj1]}",
+      "  - {name: bob, password: pw-bob, projects: [proj2]}", "  - {name: admin, password: pw-admin, admin: true}", ""].join("\n"));
+    await f.start(() => ({ BMI_AUTH: "static", BMI_AUTH_FILE: users, BMI_BOOT_PUBLIC_URL: "http://10.9.9.9:8080" }));
+  });
+  after(() => f.close());
+
+  it("sets and gets a node's config; only the owner's project may see or change it", async () => {
+    const set = await f.client.setBootConfig(config("a1", "proj1", ["52:54:00:aa:00:01"]), alice);
+    assert.equal(set.config?.chap?.secret, "0123456789abcdef-_");
+    assert.equal(set.config?.efiLoader, "\\EFI\\BOOT\\BOOTX64.EFI");
+    assert.equal((await f.client.getBootConfig({ node: "a1" }, alice)).config?.firmware, Firmware.FIRMWARE_UEFI);
+    await assert.rejects(f.client.getBootConfig({ node: "a1" }, bob), { code: "PERMISSION_DENIED" });
+    await assert.rejects(f.client.setBootConfig(config("a1", "proj2", ["52:54:00:bb:00:01"]), bob), { code: "PERMISSION_DENIED" });
+    await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["52:54:00:aa:00:01"]), bob), { code: "ALREADY_EXISTS" });
+    await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["nope"]), bob), { code: "INVALID_ARGUMENT" });
+    await assert.rejects(f.client.getBootConfig({ node: "a1" }), { code: "UNAUTHENTICATED" });
+    await assert.rejects(f.client.getBootConfig({ node: "zz" }, admin), { code: "NOT_FOUND" });
+  });
+
+  it("lists by project without secrets", async () => {
+    await f.client.setBootConfig(config("b1", "proj2", ["52:54:00:bb:00:01"]), bob);
+    assert.deepEqual((await f.client.listBootConfigs({ project: "" }, bob)).configs.map((c) => c.node), ["b1"]);
+    const all = (await f.client.listBootConfigs({ project: "" }, admin)).configs;
+    assert.deepEqual(all.map((c) => [c.node, c.chap?.secret]), [["a1", ""], ["b1", ""]]);
+    await assert.rejects(f.client.listBootConfigs({ project: "proj1" }, bob), { code: "PERMISSION_DENIED" });
+  });
+
+  it("renders the script with the secret masked, and DHCP hints in all three formats", async () => {
+    const script = (await f.client.renderScript({ node: "a1", mac: "" }, alice)).script;
+    assert.match(script, /^set password \*{8}$/m);
+    assert.match(script, /\/nodes\/52-54-00-aa-00-01\/phase\/attempted/);
+    await assert.rejects(f.client.renderScript({ node: "a1", mac: "52:54:00:bb:00:01" }, alice), { code: "INVALID_ARGUMENT" });
+    const dnsmasq = await f.client.renderDhcpHints({ format: DhcpFormat.DHCP_FORMAT_DNSMASQ, project: "" }, admin);
+    assert.equal(dnsmasq.hostsFile, "52:54:00:aa:00:01,set:bmi\n52:54:00:bb:00:01,set:bmi\n");
+    assert.match(dnsmasq.content, /dhcp-boot=tag:bmi,tag:bmi-ipxe,http:\/\/10\.9\.9\.9:8080\/boot\.ipxe/);
+    assert.match(dnsmasq.content, /undionly\.kpxe,,10\.9\.9\.9/);
+    const isc = await f.client.renderDhcpHints({ format: DhcpFormat.DHCP_FORMAT_ISC, project: "proj2" }, bob);
+    assert.match(isc.content, /host "bmi-b1-0"/);
+    assert.doesNotMatch(isc.content, /a1/);
+    const kea = await f.client.renderDhcpHints({ format: DhcpFormat.DHCP_FORMAT_KEA, project: "" }, admin);
+    assert.equal((JSON.parse(kea.content) as { Dhcp4: { reservations: unknown[] } }).Dhcp4.reservations.length, 2);
+  });
+
+  it("clears a config once", async () => {
+    await assert.rejects(f.client.clearBootConfig({ node: "a1" }, bob), { code: "PERMISSION_DENIED" });
+    assert.equal((await f.client.clearBootConfig({ node: "a1" }, alice)).cleared, true);
+    assert.equal((await f.client.clearBootConfig({ node: "a1" }, alice)).cleared, false);
+    assert.equal((await fetch(`http://127.0.0.1:${f.httpPort}/nodes/52-54-00-aa-00-01.ipxe`)).status, 404);
+  });
+});
