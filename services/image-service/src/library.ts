@@ -4,6 +4,7 @@ import { validateName } from "@bmi/validate";
 import { assertMember, canSee, isMember, type Viewer } from "./access";
 import { verified } from "./bytes";
 import { Catalog, type ImageInfo, type Page } from "./catalog";
+import { validateSource } from "./import-source";
 import { KeyedLocks } from "./keyed-locks";
 import { refKey, type ImageFormat, type ImageRecord, type ImportSource, type NewImage, type Ref, type StorageDriver } from "./storage";
 
@@ -67,6 +68,7 @@ export class ImageLibrary {
   /** Server-side sources (files on this host, any Ceph pool) could expose other tenants' data: admins only. */
   async importImage(viewer: Viewer, ref: Ref, source: ImportSource, isPublic: boolean): Promise<ImageInfo> {
     if (!viewer.admin) throw new PermissionDeniedError("importing server-side files or Ceph images needs an admin");
+    validateSource(source);
     const image = this.newImage(viewer, ref, { public: isPublic });
     return this.create(image, () => this.driver.importImage(image, source));
   }

@@ -144,6 +144,10 @@ export function imageServiceSuite(backend: () => Backend): void {
       await rejectsWith(h.client.copyImage({ ...pa("golden"), newName: "ok", newProject: bad === "" ? "A" : bad }, o), "INVALID_ARGUMENT");
       await rejectsWith(h.upload(AS.admin, { project: "pa", name: bad }, sparseImage(1, [])), "INVALID_ARGUMENT");
     }
+    const imp = (source: object) => h.client.importImage({ ...pa("imp"), format: 0, public: false, ...source }, o);
+    for (const filePath of ["relative/x.raw", "/tmp/../etc/passwd", "/tmp/a\nb"]) await rejectsWith(imp({ filePath }), "INVALID_ARGUMENT");
+    await rejectsWith(imp({ ceph: { pool: "rbd/x", image: "i", snapshot: "" } }), "INVALID_ARGUMENT");
+    await rejectsWith(imp({ ceph: { pool: "rbd", image: "a b", snapshot: "" } }), "INVALID_ARGUMENT");
     await rejectsWith(h.client.getDisk(pa("ok"), o), "NOT_FOUND");
     await clean();
   });
