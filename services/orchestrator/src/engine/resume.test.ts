@@ -63,3 +63,17 @@ test("two instances share the work and nothing is done twice", async (t) => {
   assert.equal(h.executor.world.disks.size, 30);
   for (const [what, n] of h.executor.world.created) assert.equal(n, 1, `${what} created ${n} times`);
 });
+
+test("a graceful stop finishes the step in flight and hands the job over: nothing is redone", async (t) => {
+  const h = await harness("handover");
+  t.after(() => h.close());
+  h.executor.delay("target", 300);
+  const job = await h.provisioning.provision(ADMIN, "p1", { node: "n1", image: "img" }, OPTS);
+  while (!h.executor.calls.some((c) => c.includes(" target "))) await new Promise((r) => setTimeout(r, 5));
+  await h.engines[0]!.worker.stop();
+  h.addEngine();
+  const done = await h.waitJob(job.id);
+  assert.equal(done.state, "SUCCEEDED", done.error);
+  for (const s of done.steps.filter((x) => x.state === "SUCCEEDED")) assert.equal(s.attempts, 1, `${s.name} ran ${s.attempts} times`);
+  assert.equal(h.executor.calls.filter((c) => c.includes(" target ")).length, 1);
+});

@@ -33,10 +33,14 @@ const UNWINDING: JobState[] = ["RUNNING", "CANCELLING"];
 export class JobRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
-  async run(lease: Lease, signal: AbortSignal): Promise<void> {
+  /**
+   * `signal` stops the job at once (lease lost); `drain` stops it before its next step (graceful shutdown: no step
+   * is left half done for the next owner).
+   */
+  async run(lease: Lease, signal: AbortSignal, drain: AbortSignal = new AbortController().signal): Promise<void> {
     const job = await this.deps.queries.job(lease.id);
     if (!job || TERMINAL.has(job.state)) return;
-    const run = new Run(this.deps, job, lease, signal);
+    const run = new Run(this.deps, job, lease, signal, drain);
     try {
       await run.execute();
     } catch (err) {
@@ -54,7 +58,7 @@ class Run {
   private pending: { steps: StepRecord[]; events: EventBody[] } = { steps: [], events: [] };
 
   constructor(private readonly d: RunnerDeps, private readonly job: JobRecord, private readonly lease: Lease,
-    private readonly signal: AbortSignal) {
+    private readonly signal: AbortSignal, private readonly drain: AbortSignal) {
     this.steps = new Map(job.steps.map((s) => [s.name, s]));
   }
 
@@ -76,6 +80,12 @@ class Run {
   /** Runs a step until it succeeds, fails for good, or the job is cancelled. */
   private async attempt(name: string): Promise<"ok" | "cancel" | { error: string }> {
     for (;;) {
+      if (this.drain.aborted) {
+        // What is staged must not be lost: the next owner would redo a finished step (harmless) or, for a disk,
+        // misread its own clone as someone else's.
+        await this.write("transition", { expect: ACTIVE });
+        throw new LostJob();
+      }
       const prev = this.steps.get(name)!;
       const attempt = prev.attempts + 1;
       const started: StepRecord = { ...prev, state: "RUNNING", attempts: attempt, started: new Date().toISOString() };

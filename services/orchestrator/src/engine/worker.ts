@@ -27,6 +27,7 @@ export class Worker {
   private lastRenew = Date.now();
   private poked = false;
   private readonly stopping = new AbortController();
+  private readonly draining = new AbortController();
 
   constructor(private readonly store: JobStore, private readonly runner: JobRunner,
     private readonly opts: WorkerOptions, private readonly log: Logger) {}
@@ -49,14 +50,20 @@ export class Worker {
    * Stops claiming, stops the running jobs where they are and hands their leases back for another instance.
    * Without handing back, the jobs wait for their leases to run out, as after a crash.
    */
-  async stop(opts: { handBack?: boolean } = {}): Promise<void> {
+  async stop(opts: { handBack?: boolean; graceMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.stopping.abort();
     this.poke();
     const leases: Lease[] = [...this.active].map(([id, a]) => ({ id, fence: a.fence }));
-    for (const a of this.active.values()) a.abort.abort();
-    await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    const running = [...this.active.values()];
+    if (opts.handBack !== false) {
+      // Let each job finish the step it is in; a step that outlasts the grace period is cut off and redone.
+      this.draining.abort();
+      await Promise.race([Promise.allSettled(running.map((a) => a.done)), sleep(opts.graceMs ?? 5000)]);
+    }
+    for (const a of running) a.abort.abort();
+    await Promise.allSettled(running.map((a) => a.done));
     if (opts.handBack !== false) {
       await this.store.release(leases).catch((err: Error) => this.log.warn({ err: err.message }, "could not hand leases back"));
     }
@@ -101,7 +108,7 @@ export class Worker {
   private launch(lease: Lease): void {
     this.active.get(lease.id)?.abort.abort();
     const abort = new AbortController();
-    const done = this.runner.run(lease, abort.signal)
+    const done = this.runner.run(lease, abort.signal, this.draining.signal)
       .catch((err: unknown) => this.log.error({ err, job: lease.id }, "job run crashed; it resumes when its lease runs out"))
       .finally(() => {
         if (this.active.get(lease.id)?.abort === abort) this.active.delete(lease.id);
