@@ -44,7 +44,8 @@ async function benchDriver(kind: "local" | "ceph", n: number, concurrency: numbe
       const service = await createAndDelete(names, concurrency,
         (name) => client.createDisk({ project: "bench", name, image: "golden" }).then(() => undefined),
         (name) => client.deleteDisk({ project: "bench", name }).then(() => undefined));
-      const image = { project: "bench", name: "golden" };
+      const image = svc.images.catalog.image({ project: "bench", name: "golden" });
+      if (!image) throw new Error("golden image missing");
       const floor = await createAndDelete(names.map((x) => `raw-${x}`), concurrency,
         (name) => driver.createDisk({ project: "bench", name }, image).then(() => undefined),
         (name) => driver.deleteDisk({ project: "bench", name }));
