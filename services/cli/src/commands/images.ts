@@ -1,20 +1,31 @@
-import { Disk, Image } from "@bmi/proto/bmi/image/v1/image";
+import { Image } from "@bmi/proto/bmi/image/v1/image";
 import { arg, type Command, type Ctx } from "../context";
 import { UsageError } from "../exit-codes";
 import { bytes, when } from "../output";
 import { downloadFile, formatOf, uploadFile } from "../transfer";
-import { WAIT_OPTIONS, finish } from "./provision";
+
+/** `bmi <what> rm NAME`: one call, one line. */
+export function removeCommand(what: string, summary: string, remove: (ctx: Ctx, name: string) => Promise<unknown>): Command {
+  return {
+    name: `${what} rm`, args: "NAME", summary,
+    async run(ctx, p) {
+      const name = arg(p, 0, "NAME");
+      await remove(ctx, name);
+      if (!ctx.out.json) ctx.out.line(`deleted ${what} ${name}`);
+    },
+  };
+}
 
 const IMAGE_COLUMNS = ["name", "project", "size", "public", "disks", "snapshots", "parent", "created"];
 const imageRow = (i: Image) => ({ name: i.name, project: i.project, size: bytes(i.sizeBytes), public: i.public,
   disks: i.diskCount, snapshots: i.snapshotCount, parent: i.parent || i.sourceDisk, created: when(i.created) });
 
-function showImages(ctx: Ctx, images: Image[]): void {
+export function showImages(ctx: Ctx, images: Image[]): void {
   if (ctx.out.json) ctx.out.data(images.map((i) => Image.toJSON(i)));
   else ctx.out.table(images.map(imageRow), IMAGE_COLUMNS);
 }
 
-function showImage(ctx: Ctx, i: Image | undefined, verb: string): void {
+export function showImage(ctx: Ctx, i: Image | undefined, verb: string): void {
   if (!i) return;
   if (ctx.out.json) ctx.out.data(Image.toJSON(i));
   else ctx.out.line(`${verb} image ${i.project}/${i.name} (${bytes(i.sizeBytes)}, sha256 ${i.checksum || "-"})`);
@@ -94,64 +105,14 @@ export const imageCommands: Command[] = [
       showImage(ctx, image, "renamed to");
     },
   },
-  {
-    name: "image rm", args: "NAME", summary: "delete an image (refused while disks or snapshots depend on it)",
-    async run(ctx, p) {
-      const name = arg(p, 0, "NAME");
-      await ctx.image.deleteImage({ project: ctx.project(), name }, ctx.call);
-      if (!ctx.out.json) ctx.out.line(`deleted image ${name}`);
-    },
-  },
+  removeCommand("image", "delete an image (refused while disks or snapshots depend on it)",
+    (ctx, name) => ctx.image.deleteImage({ project: ctx.project(), name }, ctx.call)),
   {
     name: "image public", args: "NAME [--off]", summary: "make an image visible to every project (--off: private again)",
     options: { off: { type: "boolean" } },
     async run(ctx, p, v) {
       const { image } = await ctx.image.setImageVisibility({ project: ctx.project(), name: arg(p, 0, "NAME"), public: v.off !== true }, ctx.call);
       showImage(ctx, image, v.off ? "private:" : "public:");
-    },
-  },
-  {
-    name: "disk create", args: "NAME IMAGE", summary: "clone IMAGE into a disk (no target, no boot config)",
-    async run(ctx, p) {
-      const { disk, created } = await ctx.image.createDisk({ project: ctx.project(), name: arg(p, 0, "NAME"), image: arg(p, 1, "IMAGE") }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(disk ? Disk.toJSON(disk) : {});
-      ctx.out.line(`${created ? "created" : "exists:"} disk ${disk?.name} from ${disk?.image}`);
-    },
-  },
-  {
-    name: "disk ls", args: "", summary: "the project's disks",
-    async run(ctx) {
-      const { disks } = await ctx.image.listDisks({ project: ctx.project() }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(disks.map((d) => Disk.toJSON(d)));
-      ctx.out.table(disks.map((d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), created: when(d.created) })),
-        ["name", "image", "size", "created"]);
-    },
-  },
-  {
-    name: "disk rm", args: "NAME", summary: "delete a disk",
-    async run(ctx, p) {
-      const name = arg(p, 0, "NAME");
-      await ctx.image.deleteDisk({ project: ctx.project(), name }, ctx.call);
-      if (!ctx.out.json) ctx.out.line(`deleted disk ${name}`);
-    },
-  },
-  {
-    name: "snap create", args: "NODE NAME | --disk DISK NAME", summary: "snapshot a node's disk (or any disk) into a new image",
-    options: { disk: { type: "string" }, ...WAIT_OPTIONS },
-    async run(ctx, p, v) {
-      if (typeof v.disk === "string") {
-        const { image } = await ctx.image.createSnapshot({ project: ctx.project(), disk: v.disk, name: arg(p, 0, "NAME") }, ctx.call);
-        return showImage(ctx, image, "snapshot");
-      }
-      const node = arg(p, 0, "NODE");
-      const { job } = await ctx.orch.snapshotNode({ project: ctx.project(), node, image: arg(p, 1, "NAME"), idempotencyKey: (v.key as string) ?? "" }, ctx.call);
-      await finish(ctx, job, v, `snapshot of ${node}`);
-    },
-  },
-  {
-    name: "snap ls", args: "", summary: "the project's snapshots",
-    async run(ctx) {
-      showImages(ctx, (await ctx.image.listSnapshots({ project: ctx.project() }, ctx.call)).snapshots);
     },
   },
 ];

@@ -1,10 +1,11 @@
 import type { Command } from "../context";
+import { diskCommands } from "./disks";
 import { imageCommands } from "./images";
 import { jobCommands } from "./jobs";
 import { nodeCommands } from "./nodes";
 import { provisionCommands } from "./provision";
 
-export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...nodeCommands];
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands];
 
 /** The command named by the first one or two words, and the words after it. */
 export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
