@@ -13,6 +13,7 @@ import { CephDriver, LocalDriver, createImageServer, type StorageDriver } from "
  * `npm run bench -- image [local|ceph] [--disks N] [--concurrency C]`: creates and deletes N disks (default 200)
  * through image-service's gRPC API, C calls in flight (default 8), and then the same creates and deletes as plain
  * driver calls (the back-end calls only: no gRPC, auth, locks or catalog) at the same concurrency: the floor.
+ * Client and server share this process, so the difference is the whole gRPC round trip on the same cores.
  */
 export async function run(args: string[]): Promise<void> {
   const drivers = args.filter((a) => a === "local" || a === "ceph");
@@ -40,15 +41,20 @@ async function benchDriver(kind: "local" | "ceph", n: number, concurrency: numbe
     const client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000 });
     try {
       await uploadGolden(client);
-      const names = Array.from({ length: n }, (_, i) => `node-${i}`);
-      const service = await createAndDelete(names, concurrency,
-        (name) => client.createDisk({ project: "bench", name, image: "golden" }).then(() => undefined),
-        (name) => client.deleteDisk({ project: "bench", name }).then(() => undefined));
       const image = svc.images.catalog.image({ project: "bench", name: "golden" });
       if (!image) throw new Error("golden image missing");
-      const floor = await createAndDelete(names.map((x) => `raw-${x}`), concurrency,
+      const viaService = (names: string[]) => createAndDelete(names, concurrency,
+        (name) => client.createDisk({ project: "bench", name, image: "golden" }).then(() => undefined),
+        (name) => client.deleteDisk({ project: "bench", name }).then(() => undefined));
+      const viaDriver = (names: string[]) => createAndDelete(names, concurrency,
         (name) => driver.createDisk({ project: "bench", name }, image).then(() => undefined),
         (name) => driver.deleteDisk({ project: "bench", name }));
+      const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+      // Warm-up: JIT, connections, and the local driver's first overlay (a qemu-img run) are not measured.
+      await viaService(names("warm-svc", 2 * concurrency));
+      await viaDriver(names("warm-raw", 2 * concurrency));
+      const service = await viaService(names("node", n));
+      const floor = await viaDriver(names("raw", n));
       await client.deleteImage(image);
       return `${kind.padEnd(8)}${service.text.padEnd(37)}${floor.text.padEnd(37)}${(service.perSecond / floor.perSecond).toFixed(2)}`;
     } finally {
