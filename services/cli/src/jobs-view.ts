@@ -22,7 +22,7 @@ export function jobRow(j: Job): Record<string, string | number> {
 /** One line per event, for people. */
 export function describeEvent(e: JobEvent): string {
   if (e.created) return `job ${e.jobId} created: ${short(e.created.kind).replace(/^JOB_KIND_/, "").toLowerCase()} ${e.created.node}`;
-  if (e.stepStarted) return `  ${e.stepStarted.step} ...${e.stepStarted.attempt > 1 ? ` (attempt ${e.stepStarted.attempt})` : ""}`;
+  if (e.stepStarted) return `  ${e.stepStarted.step} ... (attempt ${e.stepStarted.attempt})`;
   if (e.stepSucceeded) {
     const outs = Object.entries(e.stepSucceeded.outputs).map(([k, v]) => `${k}=${v}`).join(" ");
     return `  ${e.stepSucceeded.step} ok (${e.stepSucceeded.durationMs} ms)${outs ? `  ${outs}` : ""}`;
@@ -69,7 +69,8 @@ export async function waitJob(ctx: Ctx, job: Job): Promise<Job> {
       const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
       out.progress(`${bar(done, job.total)} ${done}/${job.total} nodes  ${rate.toFixed(1)}/s`);
       if (e.childFinished?.error && !out.json) { out.done(); process.stderr.write(`${describeEvent(e)}\n`); }
-    } else if (out.tty && !out.json) {
+    } else if (out.tty && !out.json && !(e.stepStarted && e.stepStarted.attempt === 1)) {
+      // A first start is followed by its result at once; only retries are worth their own line.
       process.stderr.write(`${describeEvent(e)}\n`);
     }
   });

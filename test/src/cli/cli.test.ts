@@ -71,7 +71,7 @@ test("bmi node: register, import an inventory, refusals with exit codes", async 
 });
 
 test("bmi pro, ls, job, node show, snap, dpro; unregister refused while provisioned", async () => {
-  assert.match(await ok("pro", "cn1", "golden", "--network", "net1"), /node cn1: SUCCEEDED .* disk cn1-1/);
+  assert.match(await ok("pro", "cn1", "golden", "--network", "net1"), /provision cn1: SUCCEEDED .* disk cn1-1/);
   const prov = JSON.parse(await ok("ls", "--json")) as Array<{ node: string; state: string; disk: string }>;
   assert.deepEqual(prov.map((p) => [p.node, p.state, p.disk]), [["cn1", "NODE_STATE_READY", "cn1-1"]]);
   const jobs = JSON.parse(await ok("job", "ls", "--json")) as Array<{ id: string; kind: string; state: string }>;

@@ -46,7 +46,7 @@ export const provisionCommands: Command[] = [
         project: ctx.project(), spec: { node, image, disk, nic: (v.nic as string) ?? "", network: (v.network as string) ?? "" },
         options: bootOptions(v), idempotencyKey: (v.key as string) ?? "",
       }, ctx.call);
-      await finish(ctx, job, v, `node ${node}`);
+      await finish(ctx, job, v, `provision ${node}`);
     },
   },
   {
@@ -62,7 +62,7 @@ export const provisionCommands: Command[] = [
         jobs.push([node, job] as const);
       }
       let failed: unknown;
-      for (const [node, job] of jobs) await finish(ctx, job, v, `node ${node}`).catch((err: unknown) => { failed ??= err; });
+      for (const [node, job] of jobs) await finish(ctx, job, v, `deprovision ${node}`).catch((err: unknown) => { failed ??= err; });
       if (failed) throw failed;
     },
   },
@@ -74,7 +74,7 @@ export const provisionCommands: Command[] = [
       const node = arg(p, 0, "NODE");
       const { job } = await ctx.orch.reprovisionNode({ project: ctx.project(), node, disk: arg(p, 1, "DISK"),
         options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" }, ctx.call);
-      await finish(ctx, job, v, `node ${node}`);
+      await finish(ctx, job, v, `re-provision ${node}`);
     },
   },
   {

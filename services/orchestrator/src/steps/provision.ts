@@ -19,8 +19,9 @@ async function checkNode(ctx: StepContext, env: StepEnv): Promise<StepResult> {
   const nic = node.nics.find((n) => n.label === label);
   if (!nic?.mac) throw new FailedPreconditionError(`node ${job.node} has no NIC ${label ?? ""} with a MAC address`);
   // Firmware and the UEFI loader come from the node's metadata (registered by the operator).
-  return { outputs: { nic: nic.label, mac: nic.mac, free: String(node.project === ""), firmware: node.metadata.firmware ?? "",
-    efiLoader: node.metadata.efi_loader ?? "", power: node.powerDriver } };
+  const outputs = { nic: nic.label, mac: nic.mac, free: String(node.project === ""), firmware: node.metadata.firmware ?? "",
+    efiLoader: node.metadata.efi_loader ?? "", power: node.powerDriver };
+  return { outputs: Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== "")) };
 }
 
 async function createDisk(ctx: StepContext, env: StepEnv): Promise<StepResult> {
