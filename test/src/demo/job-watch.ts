@@ -6,7 +6,7 @@ import type { Progress } from "./progress";
 const DONE = new Set([JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED]);
 const MARK: Partial<Record<StepState, string>> = {
   [StepState.STEP_STATE_SUCCEEDED]: "ok", [StepState.STEP_STATE_FAILED]: "FAILED",
-  [StepState.STEP_STATE_UNDONE]: "undone", [StepState.STEP_STATE_SKIPPED]: "skipped",
+  [StepState.STEP_STATE_UNDONE]: "undone",
 };
 
 /**
@@ -29,7 +29,7 @@ export async function followJob(orch: PromiseClient<OrchestratorClient>, id: str
         if (!mark || seen.has(key)) continue;
         seen.add(key);
         const ms = step.started && step.finished ? `${step.finished.getTime() - step.started.getTime()} ms` : "";
-        const detail = step.error ? ` ${step.error}` : step.name === "disk" ? ` ${step.outputs.disk ?? ""}` : "";
+        const detail = step.error ? ` ${step.error}` : step.name === "disk" && step.outputs.disk ? ` ${step.outputs.disk}` : "";
         progress.line(`   ${j.node.padEnd(12)} ${step.name.padEnd(14)} ${mark.padEnd(7)} ${ms}${detail}`);
       }
     }

@@ -1,5 +1,5 @@
 import { NotFoundError } from "@bmi/errors";
-import { waitJob } from "../e2e/jobs";
+import { assertSucceeded, waitJob } from "../e2e/jobs";
 import type { DemoClients } from "./clients";
 
 /**
@@ -19,7 +19,7 @@ export async function removeDemoState(c: DemoClients, project: string, nodes: st
   const provisioned = (await c.orch.listProvisioned({ project }).catch(() => ({ nodes: [] }))).nodes;
   await Promise.all(provisioned.filter((p) => nodes.includes(p.node)).map((p) => attempt(`deprovision ${p.node}`, async () => {
     const { job } = await c.orch.deprovisionNode({ project, node: p.node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
-    if (job) await waitJob(c.orch, job.id, 60_000);
+    if (job) assertSucceeded(await waitJob(c.orch, job.id, 60_000));
   })));
   const disks = (await c.image.listDisks({ project }).catch(() => ({ disks: [] }))).disks;
   for (const d of disks.filter((d) => nodes.some((n) => d.name.startsWith(`${n}-`)))) {

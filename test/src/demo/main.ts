@@ -14,8 +14,12 @@ async function main(): Promise<number> {
   const c = demoClients(cfg);
   const scenario = new Scenario(cfg, c, progress);
   const nodes = scenario.vms.map((vm) => vm.name);
+  // Ctrl-C or a kill: exit through process.exit, whose "exit" hooks kill the VMs (VmNode registers them).
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => process.exit(130));
   let failed = false;
   try {
+    // The nodes' power controls answer from the start: deprovisioning an earlier run's leftovers powers them off.
+    await Promise.all(scenario.vms.map((vm) => vm.arm()));
     await progress.phase("check the stack", async () => {
       for (const [name, addr] of [["orchestrator", cfg.orchAddr], ["image-service", cfg.imageAddr],
         ["target-service", cfg.targetAddr], ["boot-service", cfg.bootAddr]]) {
@@ -31,10 +35,10 @@ async function main(): Promise<number> {
     progress.line(`FAILED: ${(err as Error).message}`);
     progress.line(`VM serial logs: ${cfg.dir}/vms; service logs: .run/stack/logs/`);
   } finally {
-    await Promise.all(scenario.vms.map((vm) => vm.stop()));
     await progress.phase("clean up the demo's nodes, disks and images", async () => {
       for (const p of await removeDemoState(c, cfg.project, nodes, [GOLDEN, SNAPSHOT])) progress.line(`   left: ${p}`);
     });
+    await Promise.all(scenario.vms.map((vm) => vm.stop()));
     c.close();
   }
   printSummary(scenario.stories, progress);

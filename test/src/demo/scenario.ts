@@ -58,12 +58,16 @@ export class Scenario {
   async run(): Promise<void> {
     const { project } = this.cfg;
     const [first, second] = this.vms as [VmNode, VmNode, ...VmNode[]];
+    let earlier = ""; // the second node's first disk, which it goes back to
     await this.progress.phase(`bulk-provision ${this.vms.length} nodes from ${GOLDEN} and boot them`, async () => {
       const { children, boots } = await this.boot(this.vms, () => this.c.orch.bulkProvision({
         project, specs: { specs: this.vms.map((vm) => ({ node: vm.name, image: GOLDEN, disk: "", nic: "", network: "" })) },
         maxParallel: 0, minSuccess: 0, options: BOOT, idempotencyKey: "",
       }));
-      this.vms.forEach((vm, i) => this.tell(vm, `bulk: ${GOLDEN}`, children.find((j) => j.node === vm.name), boots[i]));
+      this.vms.forEach((vm, i) => this.tell(vm, `bulk provision from ${GOLDEN}`, children.find((j) => j.node === vm.name), boots[i], 0));
+      const child = children.find((j) => j.node === second.name);
+      earlier = (child && stepOutput(child, "disk", "disk")) ?? "";
+      await this.showScript(first);
     });
     await this.progress.phase(`snapshot ${first.name}'s disk into image ${SNAPSHOT}`, async () => {
       const { job } = await this.c.orch.snapshotNode({ project, node: first.name, image: SNAPSHOT, idempotencyKey: "" });
@@ -76,15 +80,12 @@ export class Scenario {
       this.story(second).push(`deprovisioned, disk kept (${seconds(jobMs(done.job))})`);
       const { job: p, boots } = await this.boot([second], () => this.c.orch.provisionNode({ project,
         spec: { node: second.name, image: SNAPSHOT, disk: "", nic: "", network: "" }, options: BOOT, idempotencyKey: "" }));
-      this.tell(second, `from snapshot: ${SNAPSHOT}`, p, boots[0]);
+      this.tell(second, `provision from ${SNAPSHOT}`, p, boots[0], 1);
     });
     await this.progress.phase(`re-provision ${second.name} to its earlier disk (no clone)`, async () => {
-      const { nodes } = await this.c.orch.listProvisioned({ project });
-      const now = nodes.find((n) => n.node === second.name);
-      const earlier = now?.disks.find((d) => d !== now.disk) ?? "";
       const { job, boots } = await this.boot([second], () => this.c.orch.reprovisionNode({ project, node: second.name,
         disk: earlier, options: BOOT, idempotencyKey: "" }));
-      this.tell(second, `re-provision: back to ${earlier}`, job, boots[0]);
+      this.tell(second, "re-provision to its earlier disk", job, boots[0], 1);
     });
     await this.progress.phase("deprovision every node (disks deleted, nodes released)", async () => {
       await Promise.all(this.vms.map(async (vm) => {
@@ -113,11 +114,23 @@ export class Scenario {
     return followJob(this.c.orch, job.id, this.progress, 120_000);
   }
 
-  private tell(vm: VmNode, what: string, job: Job | undefined, boot: VmBoot | undefined): void {
+  /** Records a boot for the summary; throws unless the VM booted the demo image and read `counter` from its disk. */
+  private tell(vm: VmNode, what: string, job: Job | undefined, boot: VmBoot | undefined, counter: number): void {
     const disk = job ? stepOutput(job, "disk", "disk") ?? "?" : "?";
+    const cloned = job && stepOutput(job, "disk", "created") === "true" ? "new clone" : "existing disk";
     const demo = boot?.demo;
-    const booted = demo ? `booted: marker ${demo.marker}, counter ${demo.counter} -> ${demo.saved ?? "not saved"}` : "did not boot";
-    this.story(vm).push(`${what} -> disk ${disk}; ${booted} (job ${seconds(job ? jobMs(job) : 0)}, boot ${seconds(boot?.ms ?? 0)})`);
+    const booted = demo ? `booted it: marker ${demo.marker}, counter ${demo.counter} -> ${demo.saved ?? "not saved"}` : "did not boot";
+    this.story(vm).push(`${what}: ${cloned} ${disk}; ${booted} (job ${seconds(job ? jobMs(job) : 0)}, boot ${seconds(boot?.ms ?? 0)})`);
+    if (demo?.marker !== GOLDEN || demo.counter !== counter || demo.saved !== counter + 1) {
+      throw new Error(`${vm.name} should have booted ${GOLDEN} with counter ${counter} and saved ${counter + 1}: ${vm.describe()}`);
+    }
+  }
+
+  /** The boot script a node fetches, as boot-service renders it (CHAP secret masked). */
+  private async showScript(vm: VmNode): Promise<void> {
+    const { script } = await this.c.boot.renderScript({ node: vm.name, mac: vm.mac });
+    this.progress.line(`   ${vm.name}'s boot script (boot-service, secret masked):`);
+    for (const l of script.trimEnd().split("\n")) this.progress.line(`     ${l}`);
   }
 
   private story(vm: VmNode): string[] {

@@ -76,7 +76,13 @@ export class VmNode {
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => { stderr += d.toString(); });
     this.child = child;
-    this.exit = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+    // A test or demo that dies (an uncaught error, process.exit) must not leave its VMs running.
+    const killOnExit = () => child.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    this.exit = new Promise((resolve) => child.once("exit", (code) => {
+      process.removeListener("exit", killOnExit);
+      resolve(code);
+    }));
     await waitForSocket(this.qmpSocket, 10_000, () => child.exitCode === null && child.signalCode === null)
       .catch((err: Error) => { throw new Error(`${err.message}\n${stderr.slice(-1000)}`); });
   }
