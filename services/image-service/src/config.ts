@@ -14,7 +14,7 @@ export const imageConfigSpec = {
     default: 16, min: 4, max: 1024, help: "libuv worker threads: every librbd call runs on one, a flatten for minutes",
   }),
   keepExports: bool("BMI_IMAGE_KEEP_EXPORTS", {
-    default: false, help: "local driver: leave qemu-storage-daemon serving disks when the service stops",
+    default: false, help: "local driver: qemu-storage-daemon outlives the service, so disks stay served across restarts",
   }),
 };
 

@@ -15,8 +15,8 @@ export class DiskExports {
    * Starts (or adopts) the daemon and makes its exports exactly `diskIds`: after a crash the daemon may still
    * serve disks deleted meanwhile, or a fresh daemon may serve none.
    */
-  static async open(layout: LocalLayout, diskIds: string[], log: Logger): Promise<DiskExports> {
-    const exports = new DiskExports(layout, await StorageDaemon.open(layout.qsd, layout.exports, log));
+  static async open(layout: LocalLayout, diskIds: string[], log: Logger, detached: boolean): Promise<DiskExports> {
+    const exports = new DiskExports(layout, await StorageDaemon.open(layout.qsd, layout.exports, log, { detached }));
     const served = await exports.daemon.exports();
     const wanted = new Set(diskIds.map(exportId));
     for (const id of served) if (!wanted.has(id)) await exports.daemon.remove(id);
@@ -36,7 +36,7 @@ export class DiskExports {
     await rm(this.layout.exportFile(diskId), { force: true });
   }
 
-  /** `keep`: leave the daemon serving (the next start adopts it), else stop it (it unmounts every export). */
+  /** `keep`: leave a detached daemon serving (the next start adopts it), else stop it (it unmounts every export). */
   async close(keep: boolean): Promise<void> {
     if (keep) this.daemon.detach();
     else await this.daemon.stop();

@@ -40,6 +40,15 @@ function stopDaemon(dataDir: string): void {
   }
 }
 
+/** Alive and not a zombie (a detached daemon's parent is init, which may reap it late). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 describe("image-service, local driver", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bmi-local-"));
   after(() => { stopDaemon(dataDir); rmSync(dataDir, { recursive: true, force: true }); });
@@ -69,6 +78,32 @@ describe("local driver: crash and scale", () => {
       await h.stop();
     }
     assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(dataDir), "a FUSE mount is left");
+  });
+
+  it("with keepExports, disks stay served while the service restarts (the daemon is adopted)", async () => {
+    const keep: Backend = { ...localBackend(dataDir), driver: (log) => new LocalDriver({ dataDir, log, keepExports: true }) };
+    const h = new Harness(keep);
+    await h.start();
+    let disk;
+    try {
+      await h.upload(AS.alice, { project: "pa", name: "kept" }, sparseImage(8, [1]));
+      disk = (await h.client.createDisk({ project: "pa", name: "kept-n", image: "kept" }, { authorization: AS.alice })).disk!;
+      await h.diskIo(disk, "write -P 0x42 0 64k");
+    } finally {
+      await h.stop();
+    }
+    const pid = Number(readFileSync(path.join(dataDir, "qsd", "qsd.pid"), "utf8"));
+    assert.ok(running(pid), "the daemon serves while no image-service runs");
+    await new Harness(keep).diskIo(disk, "read -P 0x42 0 64k");
+    const again = new Harness(localBackend(dataDir)); // without keepExports: adopts it, stops it at the end
+    await again.start();
+    try {
+      await again.client.deleteDisk({ project: "pa", name: "kept-n" }, { authorization: AS.alice });
+      await again.client.deleteImage({ project: "pa", name: "kept" }, { authorization: AS.alice });
+    } finally {
+      await again.stop();
+    }
+    assert.ok(!running(pid), "the adopted daemon was stopped");
   });
 
   it("lists 5,000 images quickly, in pages", async () => {

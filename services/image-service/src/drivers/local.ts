@@ -15,7 +15,10 @@ import { DiskExports } from "./local-exports";
 export interface LocalDriverOptions {
   dataDir: string;
   log: Logger;
-  /** Leave qemu-storage-daemon serving the disks when the service stops, so a restart does not cut off nodes. */
+  /**
+   * Run qemu-storage-daemon detached and leave it serving the disks when the service stops or crashes, so a
+   * restart does not cut off nodes. Off: the daemon dies with the service.
+   */
   keepExports?: boolean;
 }
 
@@ -43,7 +46,8 @@ export class LocalDriver implements StorageDriver {
     const found = await scanLocal(this.layout, this.opts.log);
     for (const i of found.images) this.remember(i);
     for (const d of found.disks) this.disks.set(refKey(d), d);
-    this.exports = await DiskExports.open(this.layout, found.disks.map((d) => d.id), this.opts.log);
+    const keep = this.opts.keepExports === true;
+    this.exports = await DiskExports.open(this.layout, found.disks.map((d) => d.id), this.opts.log, keep);
     return { images: found.images.map(toImage), disks: found.disks.map((d) => this.toDisk(d)) };
   }
 

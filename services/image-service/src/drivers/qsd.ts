@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
 import { run } from "./exec";
@@ -7,15 +9,15 @@ import { Qmp, QmpError } from "./qmp";
 
 /**
  * The one qemu-storage-daemon that serves every local disk: each disk is a qcow2 node plus a FUSE export that
- * shows it as a raw file, added and removed at run time over QMP. The daemon runs detached from image-service,
- * so a restart (or a crash) of the service does not pull the disks from under tgtd; the next start adopts it
- * through its PID file and QMP socket.
+ * shows it as a raw file, added and removed at run time over QMP. By default the daemon dies with image-service
+ * (even on SIGKILL: nothing outlives a crash, and the next start clears its dead mounts and exports every disk
+ * again). `detached` daemons outlive the service instead, so a restart does not pull disks from under tgtd; the
+ * next start adopts a running daemon through its PID file and QMP socket, whichever way it was started.
  */
 export class StorageDaemon {
   private constructor(private readonly dir: string, private readonly qmp: Qmp, readonly pid: number, private readonly log: Logger) {}
 
-  /** Adopts the daemon recorded under `dir` if it still runs, else starts one (after clearing dead FUSE mounts). */
-  static async open(dir: string, mountsUnder: string, log: Logger): Promise<StorageDaemon> {
+  static async open(dir: string, mountsUnder: string, log: Logger, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
     await mkdir(dir, { recursive: true });
     const socket = path.join(dir, "qmp.sock");
     const pidFile = path.join(dir, "qsd.pid");
@@ -23,12 +25,9 @@ export class StorageDaemon {
     if (pid === undefined) {
       await unmountStale(mountsUnder, log);
       await rm(socket, { force: true });
-      await run("qemu-storage-daemon", [
-        "--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0",
-        "--daemonize", "--pidfile", pidFile,
-      ]);
-      pid = Number((await readFile(pidFile, "utf8")).trim());
-      log.info({ daemonPid: pid }, "qemu-storage-daemon started");
+      const args = ["--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0", "--pidfile", pidFile];
+      pid = opts.detached ? await startDetached(args, pidFile) : await startAttached(args, socket);
+      log.info({ daemonPid: pid, detached: opts.detached === true }, "qemu-storage-daemon started");
     } else {
       log.info({ daemonPid: pid }, "qemu-storage-daemon adopted");
     }
@@ -86,6 +85,33 @@ export class StorageDaemon {
     await rm(path.join(this.dir, "qsd.pid"), { force: true });
     this.log.info({ daemonPid: this.pid }, "qemu-storage-daemon stopped");
   }
+}
+
+async function startDetached(args: string[], pidFile: string): Promise<number> {
+  await run("qemu-storage-daemon", [...args, "--daemonize"]); // returns once the daemon is ready
+  return Number((await readFile(pidFile, "utf8")).trim());
+}
+
+/** A child that gets SIGKILL when this process dies (setpriv execs it: the PID is the daemon's). */
+async function startAttached(args: string[], socket: string): Promise<number> {
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "qemu-storage-daemon", ...args], { stdio: "ignore" });
+  child.unref();
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`qemu-storage-daemon exited (${code})`))));
+  exited.catch(() => undefined);
+  for (let i = 0; i < 200; i++) {
+    if (await canConnect(socket)) return child.pid as number;
+    await Promise.race([new Promise((r) => setTimeout(r, 25)), exited]);
+  }
+  child.kill("SIGKILL");
+  throw new Error("qemu-storage-daemon did not open its QMP socket within 5 s");
+}
+
+function canConnect(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(socket);
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
+  });
 }
 
 /** The PID in `pidFile` if that process is still our daemon (PIDs get reused: its command line names `socket`). */
