@@ -153,3 +153,20 @@ test("re-provision to an earlier disk: no clone, the boot config follows, the ot
   const prov = (await s.orch.listProvisioned({ project: "p1" })).nodes.find((n) => n.node === "r1");
   assert.deepEqual([prov?.disk, prov?.disks], ["r1-1", ["r1-1", "r1-2"]]);
 });
+
+test("a node that does not boot within the timeout is powered off and every step undone", async () => {
+  const qmp = await startFakeQmp(path.join(s.dir, "wb2.qmp"));
+  after(() => qmp.close());
+  await s.registerNodes(["wb2"], () => PowerSpec.fromPartial({ qemu: { qmpSocket: qmp.path } }));
+  const { job } = await s.orch.provisionNode({ project: "p3", spec: { node: "wb2", image: "p1/golden", disk: "", nic: "", network: "net1" },
+    options: { powerCycle: true, waitForBoot: true, bootTimeoutSeconds: 1 }, idempotencyKey: "" });
+  const done = await waitJob(job!.id);
+  assert.equal(done.state, JobState.JOB_STATE_FAILED);
+  assert.match(done.error, /^boot_seen: node wb2 did not boot within 1 s/);
+  assert.ok(qmp.commands.includes("stop"), "powered off by the undo of the power step");
+  assert.deepEqual((await s.image.listDisks({ project: "p3" })).disks, []);
+  assert.deepEqual((await s.target.listTargets({ project: "p3" })).targets, []);
+  await missing(s.boot.getBootConfig({ node: "wb2" }));
+  const { node } = await s.haas.getNode({ node: "wb2" });
+  assert.deepEqual([node?.project, node?.nics[0]?.networks], ["", {}]);
+});
