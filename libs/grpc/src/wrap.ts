@@ -45,7 +45,14 @@ export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, runne
       const input = def.requestStream ? call : call.request;
       for await (const msg of h(input, ctx) as AsyncIterable<unknown>) {
         if (ctx.signal.aborted) break;
-        if (!call.write(msg)) await new Promise((r) => call.once("drain", r));
+        if (!call.write(msg)) {
+          // A slow reader that cancels never drains: wake on abort too, or the handler would hang for ever.
+          await new Promise<void>((resolve) => {
+            const done = () => { call.off("drain", done); ctx.signal.removeEventListener("abort", done); resolve(); };
+            call.once("drain", done);
+            ctx.signal.addEventListener("abort", done, { once: true });
+          });
+        }
       }
       call.end(trailers(ctx));
     }).then((err) => err && call.emit("error", err));

@@ -11,7 +11,8 @@ async function main(): Promise<void> {
     process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join("|")}> [options]\n`);
     process.exit(2);
   }
-  const bench = (await import(mod)) as { run(args: string[]): Promise<void> };
+  // require, not import(): this is CommonJS output, and import() of a bare relative path needs its extension.
+  const bench = require(mod) as { run(args: string[]): Promise<void> };
   await bench.run(args);
 }
 
