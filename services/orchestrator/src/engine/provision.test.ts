@@ -132,13 +132,15 @@ test("re-provisioning points a node at an earlier disk without cloning, and a sn
   const snap = await h.waitJob((await h.provisioning.snapshot(ADMIN, "p1", "n1", "b-snap")).id);
   assert.equal(snap.state, "SUCCEEDED", snap.error);
   assert.ok(h.executor.world.images.has("p1/b-snap"));
+  await h.waitJob((await h.provisioning.provision(ADMIN, "p1", { node: "n9", image: "c" }, OPTS)).id);
+  await assert.rejects(h.provisioning.reprovision(ADMIN, "p1", "n1", "n9-1", OPTS), /disk n9-1 is in use by node n9/);
   const back = await h.waitJob((await h.provisioning.reprovision(ADMIN, "p1", "n1", "n1-1", OPTS)).id);
   assert.equal(back.state, "SUCCEEDED", back.error);
   const w = h.executor.world;
   assert.equal(w.bootConfigs.get("n1"), "n1-1");
-  assert.deepEqual([...w.targets], ["p1/n1-1"]);
-  assert.equal(w.disks.size, 2);
+  assert.deepEqual([...w.targets].sort(), ["p1/n1-1", "p1/n9-1"]);
+  assert.equal(w.disks.size, 3);
   assert.equal(w.created.get("disk:p1/n1-1"), 1);
   const view = await h.access.provisioned(ADMIN, "p1");
-  assert.deepEqual(view.map((v) => [v.node, v.disk, v.image, v.disks.join(",")]), [["n1", "n1-1", "a", "n1-1,n1-2"]]);
+  assert.deepEqual(view.map((v) => [v.node, v.disk, v.image, v.disks.join(",")]), [["n1", "n1-1", "a", "n1-1,n1-2"], ["n9", "n9-1", "c", "n9-1"]]);
 });

@@ -56,6 +56,7 @@ export class Provisioning {
     const prev = await this.queries.provisioned(node);
     if (prev && prev.project !== project) throw new FailedPreconditionError(`node ${node} is provisioned in another project`);
     if (prev?.disk === disk) throw new FailedPreconditionError(`node ${node} already boots disk ${disk}`);
+    await this.assertDiskUnused(project, disk, node);
     const spec: JobSpec = { node, disk, reuseDisk: true, nic: prev?.nic ?? "", network: prev?.network ?? "",
       ...options, initiatorIqn: this.iqn(project, node), ...(prev ? { previous: prev } : {}) };
     const job = nodeJob("REPROVISION", project, node, spec, who.authorization,
@@ -85,7 +86,7 @@ export class Provisioning {
     if (input.nic) validateName("nic", input.nic);
     if (input.network) validateName("network", input.network);
     const reuse = !!input.disk;
-    if (reuse) validateName("disk", input.disk ?? "");
+    if (reuse) await this.assertDiskUnused(project, validateName("disk", input.disk ?? ""), node);
     else if (!input.image) throw new InvalidArgumentError(`node ${node}: an image or an existing disk is required`);
     else validateImageRef(input.image);
     const disk = reuse ? input.disk ?? "" : diskName(node, await this.store.redis.incr(this.store.keys.diskSeq(node)));
@@ -106,6 +107,12 @@ export class Provisioning {
     const usable = free.filter((_, i) => !taken?.[2 * i]?.[1] && !taken?.[2 * i + 1]?.[1]);
     if (usable.length < count) throw new FailedPreconditionError(`only ${usable.length} free nodes, ${count} requested`);
     return usable.slice(0, count).map((node) => ({ node, image, ...(network ? { network } : {}) }));
+  }
+
+  /** Two nodes booting one disk would corrupt it. */
+  private async assertDiskUnused(project: string, disk: string, node: string): Promise<void> {
+    const user = (await this.queries.provisionedAll(project)).find((p) => p.disk === disk && p.node !== node);
+    if (user) throw new FailedPreconditionError(`disk ${disk} is in use by node ${user.node}`);
   }
 
   private async provisionedIn(who: Requester, project: string, node: string) {
