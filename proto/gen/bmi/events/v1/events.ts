@@ -73,7 +73,10 @@ export interface BootPhaseEvent {
 export interface NodeEvent {
   node: string;
   project: string;
-  /** bmi.orchestrator.v1.NodeState name, e.g. "NODE_STATE_READY". */
+  /**
+   * bmi.orchestrator.v1.NodeState name, e.g. "NODE_STATE_READY"; "NODE_STATE_DEPROVISIONED" when the node is no
+   * longer provisioned.
+   */
   state: string;
   jobId: string;
   time: Date | undefined;
@@ -139,7 +142,10 @@ export interface JobEvent {
   stepFailed?: StepFailed | undefined;
   stepUndone?: StepUndone | undefined;
   finished?: JobFinished | undefined;
-  childFinished?: ChildFinished | undefined;
+  childFinished?:
+    | ChildFinished
+    | undefined;
+  /** boot-service's event for the node, joined by the orchestrator to the job holding the node at that moment. */
   boot?: BootPhaseEvent | undefined;
 }
 
