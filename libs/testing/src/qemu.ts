@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export type VmNetwork =
@@ -21,6 +21,16 @@ export interface VmOptions {
   /** Boot this kernel (e.g. /usr/lib/ipxe/ipxe.lkrn with a script as initrd) instead of the NIC's PXE ROM. */
   kernel?: string;
   initrd?: string;
+  /** "uefi" boots OVMF (Debian's ovmf package) instead of SeaBIOS; see `hasOvmf()`. */
+  firmware?: "bios" | "uefi";
+}
+
+const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+/** Whether UEFI VMs can run here (Debian package ovmf). */
+export function hasOvmf(): boolean {
+  return existsSync(OVMF_CODE) && existsSync(OVMF_VARS);
 }
 
 export interface VmResult {
@@ -45,7 +55,7 @@ export async function bootVm(opts: VmOptions): Promise<VmResult> {
   const args = [
     "-machine", "pc,accel=tcg", "-m", "128", "-display", "none", "-nodefaults", "-vga", "none", "-no-reboot",
     "-serial", `file:${serialFile}`, "-monitor", "none", "-fw_cfg", `name=etc/sercon-port,file=${sercon}`,
-    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", ...firmwareArgs(opts),
     ...netArgs(opts.net), "-device", `e1000,netdev=n0,mac=${opts.mac}`,
     ...(opts.kernel ? ["-kernel", opts.kernel, ...(opts.initrd ? ["-initrd", opts.initrd] : [])] : ["-boot", "n"]),
   ];
@@ -77,6 +87,14 @@ export async function bootVm(opts: VmOptions): Promise<VmResult> {
       await exited;
     }
   }
+}
+
+function firmwareArgs(opts: VmOptions): string[] {
+  if (opts.firmware !== "uefi") return [];
+  // Each VM gets its own copy of the variable store: OVMF writes boot entries into it.
+  const vars = path.join(opts.dir, `${opts.name}.OVMF_VARS.fd`);
+  copyFileSync(OVMF_VARS, vars);
+  return ["-drive", `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, "-drive", `if=pflash,format=raw,file=${vars}`];
 }
 
 function netArgs(net: VmNetwork): string[] {

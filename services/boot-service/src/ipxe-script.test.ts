@@ -21,16 +21,17 @@ describe("iPXE scripts", () => {
     assert.match(s, /^set password abcdefABCDEF0123-_xy$/m);
     assert.match(s, /^set keep-san 1$/m);
     const uris = "iscsi:10.0.0.1::3260:1:iqn.2026-01.org.example.bmi:p1.d1 iscsi:10.0.1.1::3261:1:iqn.2026-01.org.example.bmi:p1.d1";
-    assert.match(s, new RegExp(`^sanboot --keep ${uris} \\|\\| goto bmi-failed$`, "m"));
-    assert.match(s, new RegExp(`^sanboot --keep --filename \\\\EFI\\\\BOOT\\\\BOOTX64\\.EFI ${uris} \\|\\| goto bmi-failed$`, "m"));
+    assert.match(s, new RegExp(`^sanboot --drive 0x80 --keep ${uris} \\|\\| goto bmi-failed$`, "m"));
+    assert.match(s, new RegExp(`^sanboot --drive 0x80 --keep --filename \\\\EFI\\\\BOOT\\\\BOOTX64\\.EFI ${uris} \\|\\| goto bmi-failed$`, "m"));
     assert.match(s, /^iseq \$\{platform\} efi && goto bmi-efi \|\|$/m);
   });
 
   it("calls back before each attempt and after each failure, retries, then exits; never a shell", () => {
     const s = nodeScript(sample(), "52:54:00:00:00:02", opts);
     const attempted = s.indexOf("/nodes/52-54-00-00-00-02/phase/attempted?attempt=${bmi-attempt}");
-    assert.ok(attempted > 0 && attempted < s.indexOf("sanboot --keep"));
+    assert.ok(attempted > 0 && attempted < s.indexOf("sanboot --drive"));
     assert.match(s, /\/nodes\/52-54-00-00-00-02\/phase\/failed\?attempt=\$\{bmi-attempt\}/);
+    assert.match(s, /^:bmi-failed\nset keep-san 0\nsanunhook --drive 0x80 \|\|\nset keep-san 1$/m);
     assert.match(s, /^iseq \$\{bmi-attempt\} 3 && goto bmi-exit \|\|$/m);
     assert.match(s, /^sleep 5\ngoto bmi-try$/m);
     assert.match(s, /:bmi-exit\n.*\nexit 1\n$/);

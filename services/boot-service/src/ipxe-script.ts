@@ -1,6 +1,12 @@
 import { macHexHyp } from "@bmi/validate";
 import type { BootConfig } from "./boot-config";
 
+/**
+ * The SAN disk is BIOS drive 0x80, the first hard disk, whatever local disks the node has (iPXE moves them up):
+ * a fixed number also lets a failed attempt unhook exactly the drive it hooked.
+ */
+const DRIVE = "0x80";
+
 export interface ScriptOptions {
   /** http://host:port the node reached us at: every URL in the script is absolute, whatever fetched it. */
   baseUrl: string;
@@ -58,11 +64,16 @@ export function nodeScript(c: BootConfig, mac: string, o: ScriptOptions): string
     `echo BMI: node ${c.node}: sanboot ${c.target.iqn}, attempt \${bmi-attempt} of ${o.attempts}`,
     phase("attempted"),
     "iseq ${platform} efi && goto bmi-efi ||",
-    `sanboot --keep ${uris} || goto bmi-failed`,
+    `sanboot --drive ${DRIVE} --keep ${uris} || goto bmi-failed`,
     "goto bmi-failed",
     ":bmi-efi",
-    `sanboot --keep --filename ${c.efiLoader} ${uris} || goto bmi-failed`,
+    `sanboot --drive ${DRIVE} --keep --filename ${c.efiLoader} ${uris} || goto bmi-failed`,
     ":bmi-failed",
+    // A device that registered but did not boot stays hooked (keep): release it, or the next attempt cannot
+    // register the same drive ("Could not open SAN device"). sanunhook itself obeys keep-san, hence the toggle.
+    "set keep-san 0",
+    `sanunhook --drive ${DRIVE} ||`,
+    "set keep-san 1",
     phase("failed"),
     `iseq \${bmi-attempt} ${o.attempts} && goto bmi-exit ||`,
     `sleep ${o.retryDelaySeconds}`,

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { Firmware } from "@bmi/proto/bmi/common/v1/common";
-import { bootVm, buildBootDisk, freePort, markerPattern, startTgtd, type TestTgtd } from "@bmi/testing";
+import { bootVm, buildBootDisk, freePort, hasOvmf, markerPattern, startTgtd, type TestTgtd } from "@bmi/testing";
 import { BootServiceFixture } from "./vm-fixture";
 
 const IQN = "iqn.2026-01.org.example.test:proj1.vm-disk";
@@ -63,6 +63,18 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
     assert.match(vm.serial, /undionly\.kpxe/);
     console.log(`# TFTP -> undionly.kpxe -> HTTP -> iSCSI boot: marker after ${vm.ms} ms`);
   });
+
+  it("boots under UEFI (OVMF): sanboot --filename starts \\EFI\\BOOT\\BOOTX64.EFI from the disk's EFI partition",
+    { skip: hasOvmf() ? false : "OVMF is not installed (Debian package ovmf)" }, async () => {
+      await f.client.setBootConfig(config("vm-u", "52:54:00:b0:00:04"));
+      const vm = await bootVm({
+        dir: f.dir, name: "vm-u", mac: "52:54:00:b0:00:04", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
+        firmware: "uefi", until: /UEFI loader from the EFI system partition/, deadlineMs: 120_000,
+      });
+      assert.match(vm.serial, markerPattern("BOOT-SVC-VM"));
+      assert.match(vm.serial, /Booting \\EFI\\BOOT\\BOOTX64\.EFI from SAN device/);
+      console.log(`# UEFI: OVMF -> HTTP -> iSCSI -> EFI loader: marker after ${vm.ms} ms`);
+    });
 
   it("with a wrong CHAP secret the script retries, reports each failure and exits to the firmware", async () => {
     await f.client.setBootConfig(config("vm-c", "52:54:00:b0:00:03", { secret: "wrong-wrong-wrong-wrong" }));
