@@ -3,6 +3,8 @@ import { isChapUser, ownsIqn, type IqnAuthority } from "./naming";
 import type { Serial } from "./serial";
 import { describe, matches, type TargetBackend, type TargetStore } from "./target";
 
+const APPLY_CONCURRENCY = 4;
+
 export interface ReconcileResult {
   applied: number;
   removed: number;
@@ -73,17 +75,20 @@ export class Reconciler {
         this.log.warn({ tid: t.tid, iqn: t.iqn, sessions, reason: spec ? "differs from its spec" : "not wanted" }, "target removed");
       }
       const present = new Set((await this.backend.list()).map((t) => t.tid));
-      for (const spec of wanted.filter((s) => !present.has(s.tid))) {
+      const accounts = new Set(await this.backend.accounts());
+      // Several targets at once: tgtd answers one request at a time, but starting each tgtadm costs more than
+      // tgtd's work, and that part overlaps.
+      await inParallel(wanted.filter((s) => !present.has(s.tid)), APPLY_CONCURRENCY, async (spec) => {
         try {
-          await this.backend.apply(spec);
+          await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser) });
           result.applied++;
         } catch (err) {
           result.failed++;
           this.log.error({ ...describe(spec), err: String(err) }, "target could not be re-applied");
         }
-      }
+      });
       const users = new Set(wanted.map((s) => s.chapUser));
-      for (const a of await this.backend.accounts()) {
+      for (const a of accounts) {
         if (isChapUser(a) && !users.has(a)) await this.backend.deleteAccount(a);
       }
       if (result.applied + result.removed > 0) this.log.info(result, "reconciled tgtd with the wanted targets");
@@ -99,4 +104,11 @@ export class Reconciler {
     if (healthy !== this.healthy) this.onHealth(healthy);
     this.healthy = healthy;
   }
+}
+
+async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
 }

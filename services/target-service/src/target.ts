@@ -41,7 +41,7 @@ export interface LiveTarget {
 export interface TargetStore {
   get(project: string, disk: string): Promise<TargetSpec | undefined>;
   list(): Promise<TargetSpec[]>;
-  /** Adds `spec` unless its project/disk is taken; false when it was. */
+  /** Adds `spec` unless its project/disk is taken (false); ALREADY_EXISTS when another target has its IQN. */
   insert(spec: TargetSpec): Promise<boolean>;
   delete(project: string, disk: string): Promise<void>;
   /** A target id never handed out before. */
@@ -53,8 +53,11 @@ export interface TargetBackend {
   /** Makes sure the daemon runs and listens on every configured portal (starts it when it does not). */
   ensureRunning(): Promise<void>;
   list(): Promise<LiveTarget[]>;
-  /** Creates the target with LUN 1, ACL and CHAP account; the tid must be free. */
-  apply(spec: TargetSpec): Promise<void>;
+  /**
+   * Creates the target with LUN 1, ACL and CHAP account; the tid must be free. `accountExists: false` (the caller
+   * just listed the accounts) skips removing a stale account of the same name.
+   */
+  apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void>;
   /** Removes a target (with force when it has sessions) and answers how many sessions it had. */
   remove(tid: number): Promise<number>;
   /** CHAP accounts the daemon holds. */

@@ -77,6 +77,13 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
   it("refuses a second create with another initiator, bad names and a missing backing", async () => {
     await assert.rejects(create("disk1", "iqn.2026-01.org.example.test:node2"), { code: "ALREADY_EXISTS" });
     await assert.rejects(create("Disk!"), { code: "INVALID_ARGUMENT" });
+    const named = (project: string, diskName: string) =>
+      svc.targets.create({ project, disk: diskName, backing: { kind: "file", path: disk }, initiatorIqn: node1 });
+    await named("a.b", "c");
+    await assert.rejects(named("a", "b.c"), { code: "ALREADY_EXISTS", message: /IQN .*:a\.b\.c is already used by a\.b\/c/ });
+    await svc.targets.delete("a.b", "c");
+    await named("a", "b.c");
+    await svc.targets.delete("a", "b.c");
     await assert.rejects(create("disk3", "not-an-iqn"), { code: "INVALID_ARGUMENT" });
     await assert.rejects(svc.targets.create({ project: "proj1", disk: "disk4", backing: { kind: "file", path: "/nonexistent/x.raw" }, initiatorIqn: node1 }),
       { code: "FAILED_PRECONDITION" });

@@ -38,8 +38,6 @@ export class TargetManager {
       let spec = await this.store.get(req.project, req.disk);
       let created = false;
       if (!spec) {
-        const clash = (await this.store.list()).find((s) => s.iqn === iqn);
-        if (clash) throw new AlreadyExistsError(`IQN ${iqn} is already used by ${clash.project}/${clash.disk}`);
         const fresh: TargetSpec = {
           project: req.project, disk: req.disk, iqn, tid: await this.store.nextTid(), initiatorIqn: req.initiatorIqn,
           chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), backing: req.backing, created: new Date().toISOString(),
@@ -51,13 +49,11 @@ export class TargetManager {
       if (spec.initiatorIqn !== req.initiatorIqn || JSON.stringify(spec.backing) !== JSON.stringify(req.backing)) {
         throw new AlreadyExistsError(`target ${req.project}/${req.disk} exists with another initiator or backing; delete it first`);
       }
+      // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
       const found = spec;
-      let live = (await this.backend.list()).find((t) => t.tid === found.tid);
-      if (!live) {
-        await this.applyNew(spec, created);
-        live = (await this.backend.list()).find((t) => t.tid === found.tid);
-      }
-      return { view: view(spec, live), created };
+      const live = created ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      if (!live) await this.applyNew(spec, created);
+      return { view: live ? view(spec, live) : { spec, active: true, sessions: 0 }, created };
     });
   }
 

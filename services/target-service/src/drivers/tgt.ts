@@ -46,7 +46,7 @@ export class TgtDriver implements TargetBackend {
     return parseTargets(await this.adm.run(["--mode", "target", "--op", "show"]));
   }
 
-  async apply(spec: TargetSpec): Promise<void> {
+  async apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void> {
     const b = spec.backing;
     if (b.kind === "file" && !existsSync(b.path)) throw new FailedPreconditionError(`backing ${b.path} does not exist`);
     const tid = String(spec.tid);
@@ -57,8 +57,11 @@ export class TgtDriver implements TargetBackend {
     try {
       await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]);
       await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, "--initiator-name", spec.initiatorIqn]);
-      // An account left from an earlier life of this target may carry an old secret.
-      await this.deleteAccount(spec.chapUser);
+      // An account left from an earlier life of this target may carry an old secret. Deleting blindly (and
+      // ignoring "no such account") saves listing every account for every target re-applied after a restart.
+      if (hint?.accountExists !== false) {
+        await this.adm.run(["--mode", "account", "--op", "delete", "--user", spec.chapUser]).catch(() => undefined);
+      }
       await this.adm.run(["--mode", "account", "--op", "new", "--user", spec.chapUser, "--password", spec.chapSecret]);
       await this.adm.run(["--mode", "account", "--op", "bind", "--tid", tid, "--user", spec.chapUser]);
     } catch (err) {

@@ -12,7 +12,8 @@ export class Tgtadm {
     const argv = ["-C", String(this.controlPort), ...(lld ? ["--lld", "iscsi"] : []), ...args];
     const what = `tgtadm --mode ${flag(args, "--mode")} --op ${flag(args, "--op")}`;
     return new Promise((resolve, reject) => {
-      execFile("tgtadm", argv, { timeout: this.timeoutMs }, (err, stdout, stderr) => {
+      // `show` prints about 1.2 KB per target: thousands of targets overflow execFile's 1 MB default buffer.
+      execFile("tgtadm", argv, { timeout: this.timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         const msg = (stderr || err.message).trim().split("\n")[0] ?? "";
         // No socket, or nobody behind it: tgtd is down (or was killed), which the caller may retry.
