@@ -3,7 +3,7 @@ import type { Logger } from "@bmi/log";
 import { validateIqn, validateName } from "@bmi/validate";
 import { chapSecret, chapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import { Serial } from "./serial";
-import { describe, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+import { describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 /** A target with what tgtd says about it right now. */
 export interface TargetView {
@@ -111,6 +111,7 @@ export class TargetManager {
   }
 }
 
+/** Active only when tgtd has all of it (LUN, ACL, account): a target is listed as soon as it is begun. */
 function view(spec: TargetSpec, live: LiveTarget | undefined): TargetView {
-  return { spec, active: live !== undefined && live.iqn === spec.iqn, sessions: live?.sessions ?? 0 };
+  return { spec, active: live !== undefined && matches(spec, live), sessions: live?.sessions ?? 0 };
 }
