@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { Firmware } from "@bmi/proto/bmi/common/v1/common";
@@ -91,11 +91,12 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
     console.log(`# wrong CHAP: 2 attempts, exit to firmware after ${vm.ms} ms`);
   });
 
-  it("answers 404 to unknown MACs, and the same script after a restart", async () => {
+  it("answers 404 to unknown MACs, never logs the secret, and serves the same script after a restart", async () => {
     const base = `http://127.0.0.1:${f.httpPort}`;
     assert.equal((await fetch(`${base}/nodes/52-54-00-ff-ff-ff.ipxe`)).status, 404);
     assert.match(await (await fetch(`${base}/boot.ipxe`)).text(), /imgfetch --name bmi-node http:\/\/127\.0\.0\.1:\d+\/nodes\/\$\{mac:hexhyp\}\.ipxe/);
     const before = await (await fetch(`${base}/nodes/52-54-00-b0-00-01.ipxe`)).text();
+    assert.ok(!readFileSync(f.svc.logFile, "utf8").includes(CHAP.secret), "the CHAP secret reached boot-service's log");
     await f.restart();
     assert.equal(await (await fetch(`${base}/nodes/52-54-00-b0-00-01.ipxe`)).text(), before);
   });

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient } from "@bmi/grpc";
@@ -24,6 +24,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
   let client: ReturnType<typeof createClient<TargetServiceClient>>;
   let disk: string;
   let port: number;
+  const logs: string[] = [];
 
   before(async () => {
     port = await freePort();
@@ -35,6 +36,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     };
     disk = await buildBootDisk({ dir, marker: "TARGET-SVC-VM" });
     svc = await startService({ service: "target-service", address, env, logDir: dir });
+    logs.push(svc.logFile);
     client = createClient(TargetServiceClient, address, { deadlineMs: 10_000 });
   });
   after(async () => {
@@ -89,7 +91,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     console.log(`# VM booted from the re-applied target in ${vm.ms} ms`);
   });
 
-  it("a restarted service keeps the target and its secret; tgtd outlives the service", async () => {
+  it("a restarted service keeps the target and its secret; tgtd outlives the service; no log holds the secret", async () => {
     const before = (await client.getTarget({ project: "proj1", disk: "vm1" })).target;
     client.close();
     await svc.stop();
@@ -97,11 +99,13 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     const login = { portal: `127.0.0.1:${port}`, iqn: before?.target?.iqn ?? "", initiator: node, chap };
     assert.equal((await iscsiInquiry(login)).ok, true, "target still served while the service is down");
     svc = await startService({ service: "target-service", address, env, logDir: dir });
+    logs.push(svc.logFile);
     client = createClient(TargetServiceClient, address, { deadlineMs: 10_000 });
     const again = (await client.getTarget({ project: "proj1", disk: "vm1" })).target;
     assert.equal(again?.chap?.secret, before?.chap?.secret);
     assert.equal(again?.active, true);
     assert.deepEqual(await client.deleteTarget({ project: "proj1", disk: "vm1" }), { forced: false, sessionsClosed: 0 });
     assert.equal((await iscsiInquiry(login)).ok, false);
+    for (const log of logs) assert.ok(!readFileSync(log, "utf8").includes(chap.secret), `CHAP secret in ${log}`);
   });
 });
