@@ -100,8 +100,10 @@ export class Reconciler {
     return result;
   }
 
+  // Unhealthy is re-reported on every pass: the server marks itself SERVING when it starts listening, after the
+  // first pass may already have failed.
   private setHealthy(healthy: boolean): void {
-    if (healthy !== this.healthy) this.onHealth(healthy);
+    if (healthy !== this.healthy || !healthy) this.onHealth(healthy);
     this.healthy = healthy;
   }
 }
