@@ -6,3 +6,4 @@ export * from "./qemu";
 export * from "./netns";
 export * from "./boot-sector";
 export * from "./ceph";
+export * from "./iscsi-initiator";

@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -52,11 +52,18 @@ export async function createNetns(): Promise<TestNetns> {
       return d;
     },
     destroy: async () => {
+      process.removeListener("exit", leftover);
       for (const d of started.splice(0)) await d.stop();
       await ip("link", "del", hostIf).catch(() => undefined);
       await ip("netns", "del", name).catch(() => undefined);
     },
   };
+  // Should the test process end without destroy() (a crash), the namespace and the veth still go.
+  const leftover = () => {
+    spawnSync("ip", ["link", "del", hostIf]);
+    spawnSync("ip", ["netns", "del", name]);
+  };
+  process.once("exit", leftover);
   try {
     await ip("netns", "add", name);
     await ip("link", "add", hostIf, "type", "veth", "peer", "name", nsIf, "netns", name);
@@ -86,7 +93,7 @@ async function startDnsmasq(netns: string, dir: string, conf: string[], pid?: st
     ...conf, "",
   ].join("\n"));
   const fd = openSync(logFile, "a");
-  const child = spawn("nsenter", [`--net=/run/netns/${netns}`, "dnsmasq", "--keep-in-foreground", "--log-facility=-",
+  const child = spawn("nsenter", [`--net=/run/netns/${netns}`, "setpriv", "--pdeathsig", "KILL", "--", "dnsmasq", "--keep-in-foreground", "--log-facility=-",
     `--conf-file=${confFile}`, `--pid-file=${pidFile}`], { stdio: ["ignore", fd, fd] });
   closeSync(fd);
   let exited = false;

@@ -59,9 +59,11 @@ export async function bootVm(opts: VmOptions): Promise<VmResult> {
     ...netArgs(opts.net), "-device", `e1000,netdev=n0,mac=${opts.mac}`,
     ...(opts.kernel ? ["-kernel", opts.kernel, ...(opts.initrd ? ["-initrd", opts.initrd] : [])] : ["-boot", "n"]),
   ];
+  // setpriv: QEMU gets SIGKILL if this test process dies first, so no VM outlives its test.
+  const qemu = ["setpriv", "--pdeathsig", "KILL", "--", "qemu-system-x86_64", ...args];
   const [cmd, argv] = opts.net.kind === "tap"
-    ? ["nsenter", [`--net=/run/netns/${opts.net.netns}`, "qemu-system-x86_64", ...args]]
-    : ["qemu-system-x86_64", args];
+    ? ["nsenter", [`--net=/run/netns/${opts.net.netns}`, ...qemu]]
+    : [qemu[0] ?? "setpriv", qemu.slice(1)];
   const started = Date.now();
   const child = spawn(cmd, argv as string[], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

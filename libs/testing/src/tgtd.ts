@@ -38,7 +38,8 @@ export async function startTgtd(opts: { dir: string; portal?: string; controlPor
   const logFile = path.join(opts.dir, `tgtd-${controlPort}.log`);
   const fd = openSync(logFile, "a");
   // Two I/O threads per LUN instead of 16: tests share two cores with everybody else's.
-  const child = spawn("tgtd", ["-f", "-C", String(controlPort), "-t", "2", "--iscsi", `portal=${portal}`], {
+  // setpriv: tgtd gets SIGKILL if this test process dies before stop().
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "tgtd", "-f", "-C", String(controlPort), "-t", "2", "--iscsi", `portal=${portal}`], {
     stdio: ["ignore", fd, fd],
   });
   closeSync(fd);
@@ -147,53 +148,4 @@ function readStat(pid: number): string {
 
 function cleanSocket(controlPort: number): void {
   for (const f of [`socket.${controlPort}`, `socket.${controlPort}.lock`]) rmSync(path.join("/var/run/tgtd", f), { force: true });
-}
-
-/** Where and as whom a test initiator logs in. */
-export interface IscsiLogin {
-  portal: string;
-  iqn: string;
-  initiator: string;
-  chap?: { user: string; secret: string };
-}
-
-/**
- * Logs in with libiscsi's userspace initiator and runs INQUIRY on LUN 1. Answers `{ ok, output }`: a refused
- * login is an answer (ok false), not an exception ("Authentication failure" for CHAP, "Target not found" for
- * an ACL miss).
- */
-export async function iscsiInquiry(l: IscsiLogin): Promise<{ ok: boolean; output: string }> {
-  const cred = l.chap ? `${l.chap.user}%${l.chap.secret}@` : "";
-  try {
-    const r = await run("iscsi-inq", ["-i", l.initiator, `iscsi://${cred}${l.portal}/${l.iqn}/1`], { timeout: 20_000 });
-    return { ok: true, output: r.stdout + r.stderr };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}` || e.message };
-  }
-}
-
-/** Copies LUN 1 to `out` with qemu-img (libiscsi) and answers its first `bytes` bytes. */
-export async function iscsiReadHead(l: IscsiLogin, out: string, bytes = 512): Promise<Buffer> {
-  await run("qemu-img", ["convert", "-O", "raw", "--image-opts", imageOpts(l), out], { timeout: 60_000 });
-  return readFileSync(out).subarray(0, bytes);
-}
-
-/** Keeps one logged-in session open (qemu-io sleeping) until `close()`, for tests of deletes under load. */
-export async function holdIscsiSession(l: IscsiLogin): Promise<{ close(): Promise<void> }> {
-  const child = spawn("qemu-io", ["--image-opts", imageOpts(l), "-c", "sleep 600000"], { stdio: "ignore" });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    },
-  };
-}
-
-function imageOpts(l: IscsiLogin): string {
-  const [host, port] = l.portal.split(":");
-  return ["driver=raw", "file.driver=iscsi", "file.transport=tcp", `file.portal=${host}:${port}`,
-    `file.target=${l.iqn}`, "file.lun=1", `file.initiator-name=${l.initiator}`,
-    ...(l.chap ? [`file.user=${l.chap.user}`, `file.password=${l.chap.secret}`] : [])].join(",");
 }
