@@ -9,6 +9,8 @@ export interface FloorResult {
   perNode: number[];
   /** Per call name (the orchestrator's step it mirrors), ms. */
   calls: Record<string, number[]>;
+  /** Nodes whose calls failed (the first error of each kind is printed). */
+  failed: number;
 }
 
 /**
@@ -24,8 +26,21 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
     return res;
   };
   const disk = (node: string) => `${node}-floor`;
+  let failed = 0;
+  const errors = new Set<string>();
+  // Like the orchestrator, keep going when a node fails: count it, say why once.
+  const guarded = (fn: (node: string) => Promise<void>) => async (node: string) => {
+    try {
+      await fn(node);
+    } catch (err) {
+      failed++;
+      const msg = (err as Error).message;
+      if (!errors.has(msg)) console.log(`    floor error: ${msg}`);
+      errors.add(msg);
+    }
+  };
   const t0 = performance.now();
-  const perNode = await inParallel(nodes, limit, async (node) => {
+  const perNode = await inParallel(nodes, limit, guarded(async (node) => {
     const { node: n } = await timed("check_node", s.haas.getNode({ node }));
     await timed("allocate", s.haas.allocateNode({ project, node }));
     const { disk: d } = await timed("disk", s.image.createDisk({ project, name: disk(node), image }));
@@ -34,15 +49,15 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
     await timed("boot_config", s.boot.setBootConfig({ config: BootConfig.fromPartial({
       node, project, macs: [n?.nics[0]?.mac ?? ""], target: target?.target, chap: target?.chap, initiatorIqn,
     }) }));
-  });
+  }));
   const provisionMs = performance.now() - t0;
   const t1 = performance.now();
-  await inParallel(nodes, limit, async (node) => {
+  await inParallel(nodes, limit, guarded(async (node) => {
     await s.haas.getNode({ node });
     await s.boot.clearBootConfig({ node });
     await s.target.deleteTarget({ project, disk: disk(node) });
     await s.image.deleteDisk({ project, name: disk(node) });
     await s.haas.releaseNode({ project, node });
-  });
-  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls };
+  }));
+  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls, failed };
 }

@@ -17,9 +17,10 @@ const PROJECT = "bench";
 const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
- * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...]`: provisions N nodes to ready-to-boot through
- * the orchestrator (one bulk job) and deprovisions them, then makes the same service calls in a plain loop at the
- * same concurrency (the floor), all in one run against the five real services.
+ * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...]`:
+ * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
+ * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
+ * services.
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
@@ -31,6 +32,15 @@ export async function run(args: string[]): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), "bmi-bench-bulk-"));
   let ceph: CephCluster | undefined;
   let s: Stack | undefined;
+  // An interrupted bench still stops every process it started and removes its keys and files.
+  const cleanup = async () => {
+    await s?.stop();
+    await ceph?.stop().catch((err: Error) => console.error(`ceph-down: ${err.message}`));
+    await rm(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     if (values.driver === "ceph") ceph = await startCeph(path.join(dir, "ceph"), 27100 + (process.pid % 50) * 100);
     s = await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}),
@@ -49,11 +59,12 @@ export async function run(args: string[]): Promise<void> {
     console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
     console.log(`    calls       ${Object.entries(floor.calls).map(([k, v]) => `${k} ${percentile(v, 50).toFixed(1)}`).join("  ")} (p50 ms)`);
     console.log(`    deprovision ${secs(floor.deprovisionMs)} s = ${(n / (floor.deprovisionMs / 1000)).toFixed(1)} nodes/s`);
+    if (floor.failed > 0) console.log(`    ${floor.failed} nodes failed in the floor`);
     console.log(`  orchestrated / floor: provision ${(orch.provisionMs / floor.provisionMs).toFixed(2)}x, deprovision ${(orch.deprovisionMs / floor.deprovisionMs).toFixed(2)}x`);
   } finally {
-    await s?.stop();
-    await ceph?.stop().catch((err: Error) => console.error(`ceph-down: ${err.message}`));
-    await rm(dir, { recursive: true, force: true });
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    await cleanup();
   }
 }
 
@@ -74,14 +85,16 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number): Promis
   if (done.state !== JobState.JOB_STATE_SUCCEEDED) throw new Error(`the bulk job ended ${JobState[done.state]}: ${done.error}`);
   console.log(`    provision   ${secs(provisionMs)} s = ${(nodes.length / (provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(children.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(children)}`);
-  const gone = await nodeEvents(s, nodes, "NODE_STATE_DEPROVISIONED");
+  const provisioned = (await s.orch.listProvisioned({ project: PROJECT })).nodes.map((p) => p.node);
+  const gone = await nodeEvents(s, provisioned, ["NODE_STATE_DEPROVISIONED", "NODE_STATE_FAILED"]);
   const t1 = performance.now();
   const ids: string[] = [];
-  await inParallel(nodes, parallel, async (node) => {
+  await inParallel(provisioned, parallel, async (node) => {
     const res = await s.orch.deprovisionNode({ project: PROJECT, node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
     ids.push(res.job!.id);
   });
-  await gone.done;
+  const failed = (await gone.done).filter(([, st]) => st === "NODE_STATE_FAILED").length;
+  if (failed > 0) console.log(`    deprovision failed on ${failed} nodes`);
   const deprovisionMs = performance.now() - t1;
   const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
   console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
@@ -95,20 +108,23 @@ async function watchToEnd(s: Stack, id: string): Promise<void> {
   call.cancel();
 }
 
-/** Subscribes now; `done` resolves once every node has reported `state` on NATS (bmi.node.<node>.state). */
-async function nodeEvents(s: Stack, nodes: string[], state: string): Promise<{ done: Promise<void> }> {
+/** Subscribes now; `done` resolves once every node has reported one of `states` on NATS (bmi.node.<node>.state). */
+async function nodeEvents(s: Stack, nodes: string[], states: string[]): Promise<{ done: Promise<Array<[string, string]>> }> {
   const bus = new EventBus({ servers: ["nats://127.0.0.1:4222"], redis: s.redis, outboxKey: `${s.prefix}bench-outbox`, log: silentLogger() });
   bus.start();
   const nc = await bus.ready();
   const waiting = new Set(nodes);
+  const seen: Array<[string, string]> = [];
   const sub = nc.subscribe(ALL_NODE_STATES);
   const done = (async () => {
     for await (const m of sub) {
+      if (waiting.size === 0) break;
       const ev = NodeEvent.decode(m.data);
-      if (ev.state === state) waiting.delete(ev.node);
+      if (states.includes(ev.state) && waiting.delete(ev.node)) seen.push([ev.node, ev.state]);
       if (waiting.size === 0) break;
     }
     await bus.close();
+    return seen;
   })();
   await nc.flush();
   return { done };
