@@ -92,24 +92,27 @@ export class VmNode {
    * the error carries the tail of its serial log (SeaBIOS, iPXE and the image), which is also kept on disk.
    */
   async waitForExit(deadlineMs: number): Promise<VmBoot> {
-    const child = this.child;
+    // This boot's process, exit and log: arm() may start the next boot before this wait is over.
+    const { child, exit, serialFile } = this;
     if (!child) throw new Error(`VM ${this.name} is not running`);
+    const read = () => (existsSync(serialFile) ? readFileSync(serialFile, "latin1") : "");
     const started = Date.now();
     let poweredOn: number | undefined;
     let code: number | null | undefined;
-    void this.exit.then((c) => { code = c; });
+    void exit.then((c) => { code = c; });
     while (code === undefined) {
-      poweredOn ??= this.serial().length > 0 ? Date.now() : undefined;
+      poweredOn ??= read().length > 0 ? Date.now() : undefined;
       if (Date.now() - started > deadlineMs) {
-        await this.stop();
+        child.kill("SIGKILL");
+        await exit;
         throw new Error(`VM ${this.name} did not finish its boot within ${deadlineMs} ms; serial log kept at ` +
-          `${this.keepLog()}\n--- serial (tail) ---\n${tail(this.serial())}`);
+          `${keepLog(this.opts.dir, serialFile)}\n--- serial (tail) ---\n${tail(read())}`);
       }
-      await Promise.race([this.exit, new Promise((r) => setTimeout(r, 50))]);
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 50))]);
     }
-    this.child = undefined;
-    const serial = this.serial();
-    return { exitCode: code, serial, serialFile: this.serialFile, demo: parseDemoSerial(serial), ms: Date.now() - (poweredOn ?? started) };
+    if (this.child === child) this.child = undefined;
+    const serial = read();
+    return { exitCode: code, serial, serialFile, demo: parseDemoSerial(serial), ms: Date.now() - (poweredOn ?? started) };
   }
 
   /** Waits until the serial log matches `re` (e.g. a refusal), then kills the VM. Throws after `deadlineMs`. */
@@ -151,11 +154,16 @@ export class VmNode {
   }
 
   private keepLog(): string {
-    mkdirSync(SERIAL_LOG_DIR, { recursive: true });
-    const kept = path.join(SERIAL_LOG_DIR, `${path.basename(this.opts.dir)}-${path.basename(this.serialFile)}`);
-    if (this.serialFile && existsSync(this.serialFile)) copyFileSync(this.serialFile, kept);
-    return kept;
+    return keepLog(this.opts.dir, this.serialFile);
   }
+}
+
+/** Copies a serial log out of the test's directory (removed at the end) into SERIAL_LOG_DIR; answers the copy. */
+function keepLog(dir: string, serialFile: string): string {
+  mkdirSync(SERIAL_LOG_DIR, { recursive: true });
+  const kept = path.join(SERIAL_LOG_DIR, `${path.basename(dir)}-${path.basename(serialFile)}`);
+  if (serialFile && existsSync(serialFile)) copyFileSync(serialFile, kept);
+  return kept;
 }
 
 function netdev(n: VmNetwork): string[] {
