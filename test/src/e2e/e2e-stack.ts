@@ -21,6 +21,8 @@ export interface E2eStack {
   target: PromiseClient<TargetServiceClient>;
   boot: PromiseClient<BootServiceClient>;
   haas: PromiseClient<HaasGatewayClient>;
+  /** host:port of each service's gRPC server. */
+  addresses: Record<"orch" | "image" | "target" | "boot" | "haas", string>;
   /** boot-service's HTTP port (it listens on every address). */
   httpPort: number;
   /** Where a VM's DHCP should send it: boot-service's generic script, at the address VMs reach the host at. */
@@ -101,7 +103,7 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
     const client = <K extends keyof typeof CLIENTS>(k: K, address: string) =>
       (clients[k] = createClient(CLIENTS[k] as never, address, { deadlineMs: 60_000 }) as never);
     const stack: E2eStack = {
-      dir, tgtd, httpPort, bootfileUrl: `http://${vmHost}:${httpPort}/boot.ipxe`,
+      dir, tgtd, httpPort, addresses: { ...addrs, orch }, bootfileUrl: `http://${vmHost}:${httpPort}/boot.ipxe`,
       orch: client("orch", orch), image: client("image", addrs.image), target: client("target", addrs.target),
       boot: client("boot", addrs.boot), haas: client("haas", addrs.haas),
       async addVm(name, mac, net) {
