@@ -44,6 +44,8 @@ export interface StackOptions {
   bootAddr?: string;
   /** image-service environment; the local driver in the stack's directory by default (the ceph driver for benches). */
   imageEnv?: Record<string, string>;
+  /** Every service authenticates with BMI_AUTH=static and this users file; the harness calls as `admin`. */
+  auth?: { usersFile: string; admin: string };
 }
 
 const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
@@ -61,7 +63,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const orchestrators: RunningService[] = [];
   let tgtd: TestTgtd | undefined;
   let macSeq = 0;
-  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, BMI_AUTH: "none" };
+  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix,
+    ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
+  const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
     const address = `127.0.0.1:${await freePort()}`;
     const s = await startService({ service, address, env: { ...base, [listenVar]: address, ...env } });
@@ -117,7 +121,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         await Promise.all(Array.from({ length: 16 }, async () => {
           for (let item = queue.shift(); item; item = queue.shift()) {
             const mac = `52:54:00:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
-            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: power(item.name), metadata: {} });
+            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: power(item.name), metadata: {} }, asAdmin);
           }
         }));
       },
