@@ -18,7 +18,8 @@ export const orchSpec = {
   maxJobs: int("BMI_ORCH_MAX_JOBS", { default: 256, min: 1, help: "jobs this instance runs at once" }),
   bulkParallel: int("BMI_ORCH_BULK_PARALLEL", { default: 64, min: 1, help: "default max_parallel of a bulk job" }),
   limits: limits("BMI_ORCH_LIMITS", "image=16,target=8,hil=16,boot=32"),
-  retryAttempts: int("BMI_ORCH_RETRY_ATTEMPTS", { default: 6, min: 1, help: "tries of a step on transient errors" }),
+  // 8 tries with backoff from 200 ms to 10 s span about 20 s: a service restart, not a long outage.
+  retryAttempts: int("BMI_ORCH_RETRY_ATTEMPTS", { default: 8, min: 1, help: "tries of a step on transient errors" }),
   retryBaseMs: int("BMI_ORCH_RETRY_BASE_MS", { default: 200, min: 1 }),
   retryMaxMs: int("BMI_ORCH_RETRY_MAX_MS", { default: 10_000, min: 1 }),
   callDeadlineMs: int("BMI_ORCH_CALL_DEADLINE_MS", { default: 60_000, min: 100, help: "per call to a service" }),
