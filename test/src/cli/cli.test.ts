@@ -105,3 +105,19 @@ test("exit codes: failed job 1, usage 2, not found 3, unreachable 6", async () =
   await fails(3, /not found/, "job", "show", "jnosuchjob");
   await fails(6, /unreachable/, "job", "ls", "--addr", "127.0.0.1:1", "--timeout", "2");
 });
+
+test("bmi bulk FILE: a YAML list of node specs", async () => {
+  const inv = path.join(s.dir, "more.json");
+  await writeFile(inv, JSON.stringify([{ name: "cn6", nics: [{ label: "eth0", mac: "52:54:00:aa:00:06" }] },
+    { name: "cn7", nics: { eth0: "52:54:00:aa:00:07" } }]));
+  await ok("node", "import", inv);
+  const spec = path.join(s.dir, "bulk.yaml");
+  await writeFile(spec, "nodes:\n  - {node: cn6, image: golden}\n  - {node: cn7, image: golden, network: net2}\n");
+  const job = JSON.parse(await ok("bulk", spec, "--json", "--max-parallel", "1")) as { state: string; succeeded: number };
+  assert.deepEqual([job.state, job.succeeded], ["JOB_STATE_SUCCEEDED", 2]);
+  assert.match(await ok("dpro", "cn6", "cn7"), /deprovision cn6: SUCCEEDED[\s\S]*deprovision cn7: SUCCEEDED/);
+  const bad = path.join(s.dir, "bad.yaml");
+  await writeFile(bad, "hosts: 3\n");
+  await fails(2, /expected a list of nodes/, "bulk", bad);
+  await fails(2, /cannot read/, "bulk", path.join(s.dir, "missing.yaml"));
+});
