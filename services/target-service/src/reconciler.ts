@@ -1,6 +1,6 @@
 import type { Logger } from "@bmi/log";
 import { isChapUser, ownsIqn, type IqnAuthority } from "./naming";
-import type { Serial } from "./serial";
+import type { Gate } from "./gate";
 import { describe, matches, type TargetBackend, type TargetStore } from "./target";
 
 const APPLY_CONCURRENCY = 4;
@@ -27,7 +27,7 @@ export class Reconciler {
     private readonly store: TargetStore,
     private readonly backend: TargetBackend,
     private readonly authority: IqnAuthority,
-    private readonly serial: Serial,
+    private readonly gate: Gate,
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly onHealth: (healthy: boolean) => void = () => undefined,
@@ -50,7 +50,7 @@ export class Reconciler {
    * already running (it may have read the state before the caller's change).
    */
   kick(): Promise<ReconcileResult> {
-    this.queued ??= this.serial.run(async () => {
+    this.queued ??= this.gate.exclusive(async () => {
       this.queued = undefined;
       return this.stopped ? { applied: 0, removed: 0, failed: 0 } : this.pass();
     });

@@ -7,7 +7,7 @@ import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
 import { targetHandlers } from "./handlers";
 import { Reconciler } from "./reconciler";
-import { Serial } from "./serial";
+import { Gate } from "./gate";
 import { TargetManager } from "./targets";
 
 export interface TargetService {
@@ -28,14 +28,14 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   const redis = await connectRedis(cfg.redisUrl, log);
   const store = new RedisTargetStore(redis, cfg.redisPrefix);
   const authority = { date: cfg.iqnDate, domain: cfg.iqnDomain };
-  const serial = new Serial();
+  const gate = new Gate();
   let reconciler: Reconciler | undefined;
   const driver = new TgtDriver({
     controlPort: cfg.tgtdControlPort, portals: cfg.portals, logFile: cfg.tgtdLogFile, ioThreads: cfg.tgtdIoThreads, log,
     onDaemonExit: () => void reconciler?.kick(),
   });
-  reconciler = new Reconciler(store, driver, authority, serial, log, cfg.reconcileMs, (ok) => server.setServing(ok));
-  const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), serial, log);
+  reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok));
+  const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log);
   server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg)));
   await reconciler.kick();
   reconciler.start();

@@ -11,7 +11,7 @@ import {
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
 import { Reconciler } from "./reconciler";
-import { Serial } from "./serial";
+import { Gate } from "./gate";
 import { TargetManager, type TargetView } from "./targets";
 
 const authority = { date: "2026-01", domain: "org.example.test" };
@@ -21,11 +21,11 @@ const node1 = "iqn.2026-01.org.example.test:node1";
 function instance(redis: Redis, prefix: string, controlPort: number, portal: string) {
   const log = process.env["BMI_TEST_DEBUG"] ? createLogger({ name: "t", level: "debug" }) : silentLogger();
   const store = new RedisTargetStore(redis, prefix);
-  const serial = new Serial();
+  const gate = new Gate();
   let reconciler: Reconciler | undefined;
   const driver = new TgtDriver({ controlPort, portals: [portal], ioThreads: 2, log, onDaemonExit: () => void reconciler?.kick() });
-  reconciler = new Reconciler(store, driver, authority, serial, log, 200);
-  const targets = new TargetManager(store, driver, authority, [portal], serial, log);
+  reconciler = new Reconciler(store, driver, authority, gate, log, 200);
+  const targets = new TargetManager(store, driver, authority, [portal], gate, log);
   return { driver, reconciler, targets };
 }
 

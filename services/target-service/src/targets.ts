@@ -2,7 +2,7 @@ import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } 
 import type { Logger } from "@bmi/log";
 import { validateIqn, validateName } from "@bmi/validate";
 import { chapSecret, chapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
-import { Serial } from "./serial";
+import type { Gate } from "./gate";
 import { describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 /** A target with what tgtd says about it right now. */
@@ -14,8 +14,8 @@ export interface TargetView {
 
 /**
  * Creates, reads and deletes targets: the store holds what is wanted, the backend (tgtd) is changed to match.
- * Every change to tgtd goes through `serial`, which the reconciler shares, so the two never interleave tgtadm
- * calls for the same target.
+ * Every change to tgtd goes through `gate`, which the reconciler shares: changes of one target never interleave,
+ * and a reconcile pass never sees a change half done.
  */
 export class TargetManager {
   constructor(
@@ -23,7 +23,7 @@ export class TargetManager {
     private readonly backend: TargetBackend,
     private readonly authority: IqnAuthority,
     readonly portals: string[],
-    private readonly serial: Serial,
+    private readonly gate: Gate,
     private readonly log: Logger,
   ) {}
 
@@ -34,7 +34,7 @@ export class TargetManager {
     validateIqn("initiator IQN", req.initiatorIqn);
     validateBacking(req.backing);
     const iqn = targetIqn(this.authority, req.project, req.disk);
-    return this.serial.run(async () => {
+    return this.gate.shared(`${req.project}/${req.disk}`, async () => {
       let spec = await this.store.get(req.project, req.disk);
       let created = false;
       if (!spec) {
@@ -75,7 +75,7 @@ export class TargetManager {
   async delete(project: string, disk: string): Promise<{ forced: boolean; sessionsClosed: number }> {
     validateName("project", project);
     validateName("disk", disk);
-    return this.serial.run(async () => {
+    return this.gate.shared(`${project}/${disk}`, async () => {
       const spec = await this.store.get(project, disk);
       if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
       const live = (await this.backend.list()).find((t) => t.tid === spec.tid && t.iqn === spec.iqn);

@@ -6,9 +6,29 @@ import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
  * never the arguments: an account's arguments hold its CHAP secret.
  */
 export class Tgtadm {
-  constructor(readonly controlPort: number, private readonly timeoutMs = 10_000) {}
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
-  run(args: string[], lld = true): Promise<string> {
+  constructor(readonly controlPort: number, private readonly timeoutMs = 10_000, private readonly maxRunning = 4) {}
+
+  /**
+   * At most `maxRunning` tgtadm processes at a time: a few overlap their start-up with tgtd's work, hundreds (a
+   * bulk of creates) only make the machine thrash while tgtd still answers one at a time.
+   */
+  async run(args: string[], lld = true): Promise<string> {
+    // A finishing run hands its slot straight to the next waiter, so `running` never overshoots.
+    if (this.running >= this.maxRunning) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await this.exec(args, lld);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+
+  private exec(args: string[], lld: boolean): Promise<string> {
     const argv = ["-C", String(this.controlPort), ...(lld ? ["--lld", "iscsi"] : []), ...args];
     const what = `tgtadm --mode ${flag(args, "--mode")} --op ${flag(args, "--op")}`;
     return new Promise((resolve, reject) => {
