@@ -20,9 +20,8 @@ bash deploy/install-deps.sh
 echo "== build"
 npm run build --silent
 
-# The demo's VMs sit on QEMU's user network, where the host is 10.0.2.2: that is where their boot scripts must
-# send them for the iSCSI targets (tgtd itself listens on 127.0.0.1:3260, which 10.0.2.2 leads to).
-export BMI_TARGET_ADVERTISE=${BMI_TARGET_ADVERTISE:-10.0.2.2:3260}
+# The demo's VMs sit on QEMU's user network, which NATs their connections to the host: the stack's defaults
+# (boot scripts at http://10.0.2.2:8080, targets advertised at 127.0.0.1:3260) reach the host's loopback as they are.
 was_up=0
 node deploy/stack.js status >/dev/null 2>&1 && was_up=1
 finish() {
