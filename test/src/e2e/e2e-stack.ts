@@ -41,8 +41,6 @@ export interface E2eStackOptions {
   vmHost?: string;
   /** image-service environment on top of the local driver in the stack's directory (the ceph driver's settings). */
   imageEnv?: Record<string, string>;
-  /** boot-service environment on top of the stack's (its script URL as the VMs' DHCP hands it out). */
-  bootEnv?: Record<string, string>;
 }
 
 const CLIENTS = { orch: OrchestratorClient, image: ImageServiceClient, target: TargetServiceClient, boot: BootServiceClient, haas: HaasGatewayClient };
@@ -67,16 +65,22 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
     return address;
   };
   const clients: Partial<{ [K in keyof typeof CLIENTS]: PromiseClient<InstanceType<(typeof CLIENTS)[K]>> }> = {};
+  // Every step runs whatever the one before did: a failed test must not leave a process behind.
   const stop = async () => {
-    await Promise.allSettled(vms.map((vm) => vm.stop()));
-    for (const c of Object.values(clients)) c.close();
-    // The orchestrator first: nothing new reaches the others while they drain.
-    for (const s of services.splice(0).reverse()) await s.stop(10_000).catch(() => undefined);
-    await tgtd?.stop();
-    await stopDaemonsUnder(dir);
-    const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
-    await deleteKeys(redis, prefix).finally(() => redis.disconnect());
-    await rm(dir, { recursive: true, force: true });
+    const steps = [
+      () => Promise.all(vms.map((vm) => vm.stop())),
+      async () => { for (const c of Object.values(clients)) c.close(); },
+      // The orchestrator first: nothing new reaches the others while they drain.
+      async () => { for (const s of services.splice(0).reverse()) await s.stop(10_000); },
+      async () => tgtd?.stop(),
+      () => stopDaemonsUnder(dir),
+      async () => {
+        const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+        await deleteKeys(redis, prefix).finally(() => redis.disconnect());
+      },
+      () => rm(dir, { recursive: true, force: true }),
+    ];
+    for (const step of steps) await step().catch((err: unknown) => console.error(`e2e stack ${opts.tag}: cleanup step failed:`, err));
   };
   try {
     const iscsiPort = await freePort();
@@ -91,8 +95,9 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
         BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`,
       }),
       boot: await start("boot-service", "BMI_BOOT_LISTEN", {
-        BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vmHost}:${httpPort}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
-        BMI_BOOT_DATA_DIR: path.join(dir, "boot"), ...opts.bootEnv,
+        // The public URL is what its DHCP hints hand out; scripts follow the Host header the VM sent.
+        BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vmHost}:${httpPort}`,
+        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
       }),
       haas: await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" }),
     };
