@@ -29,6 +29,8 @@ describe("target naming, secrets and config", () => {
     assert.throws(() => validateBacking({ kind: "file", path: "/a/../etc/shadow" }), { code: "INVALID_ARGUMENT" });
     assert.throws(() => validateBacking({ kind: "rbd", pool: "rbd", image: "Bad;Image", cephConf: "/etc/ceph/ceph.conf", user: "admin" }), { code: "INVALID_ARGUMENT" });
     validateBacking({ kind: "rbd", pool: "rbd", image: "p1.d1", cephConf: "/etc/ceph/ceph.conf", user: "admin" });
+    // image-service's ceph driver names a node's disk disk~<project>~<name>
+    validateBacking({ kind: "rbd", pool: "rbd", image: "disk~p1~node-1", cephConf: "/etc/ceph/ceph.conf", user: "admin" });
   });
 
   it("starts with no configuration at all, and lists every bad setting", () => {

@@ -41,6 +41,8 @@ export function chapSecret(): string {
 
 // tgtadm hands parameters to tgtd as "key=value,key=value": a ',' or '=' in a path would split it.
 const PATH = /^\/[A-Za-z0-9._+/-]*$/;
+// image-service names RBD images "disk~<project>~<name>": '~' is safe for tgtadm and for "pool/image".
+const RBD_IMAGE = /^[a-z0-9][a-z0-9._~-]{0,199}$/;
 
 /** Throws INVALID_ARGUMENT unless every field that reaches tgtadm is safe; answers the backing. */
 export function validateBacking(b: Backing): Backing {
@@ -51,7 +53,7 @@ export function validateBacking(b: Backing): Backing {
     return b;
   }
   validateName("rbd pool", b.pool);
-  validateName("rbd image", b.image);
+  if (!RBD_IMAGE.test(b.image)) throw new InvalidArgumentError(`rbd image name ${JSON.stringify(b.image)} is invalid`);
   validateName("ceph user", b.user);
   if (!PATH.test(b.cephConf)) throw new InvalidArgumentError(`ceph_conf ${JSON.stringify(b.cephConf)} must be an absolute path`);
   return b;
