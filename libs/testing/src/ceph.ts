@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after } from "node:test";
 import { promisify } from "node:util";
 import { REPO_ROOT } from "./service";
 
@@ -56,13 +55,6 @@ export async function startCeph(opts: { memstoreBytes?: number } = {}): Promise<
     }
   }
   throw new Error(`single-node Ceph did not start: ${String(lastError)}`);
-}
-
-/** startCeph() for a node:test file: stopped in an after() hook of the current suite, whatever happens. */
-export async function startCephForTest(opts: { memstoreBytes?: number } = {}): Promise<TestCeph> {
-  const ceph = await startCeph(opts);
-  after(() => ceph.stop());
-  return ceph;
 }
 
 /** The first port of 100 consecutive free ones (mon v2, mon v1, then the daemons' range at +10..+99). */
