@@ -54,8 +54,8 @@ export interface TargetBackend {
   ensureRunning(): Promise<void>;
   list(): Promise<LiveTarget[]>;
   /**
-   * Creates the target with LUN 1, ACL and CHAP account; the tid must be free. `accountExists: false` (the caller
-   * just listed the accounts) skips removing a stale account of the same name.
+   * Creates the target with LUN 1, ACL and CHAP account; the tid must be free. A stale account of the same name
+   * is replaced; `accountExists` (the caller just listed the accounts) says up front whether there is one.
    */
   apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void>;
   /** Removes a target (with force when it has sessions) and answers how many sessions it had. */

@@ -78,8 +78,9 @@ export class TargetManager {
     return this.gate.shared(`${project}/${disk}`, async () => {
       const spec = await this.store.get(project, disk);
       if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
-      const live = (await this.backend.list()).find((t) => t.tid === spec.tid && t.iqn === spec.iqn);
-      const sessions = live ? await this.backend.remove(spec.tid) : 0;
+      // The tid is this store's, in this service's own tgtd (the reconciler reports a foreign target on a wanted
+      // tid): no full listing of every target per delete.
+      const sessions = await this.backend.remove(spec.tid);
       await this.backend.deleteAccount(spec.chapUser);
       await this.store.delete(project, disk);
       if (sessions > 0) this.log.warn({ ...describe(spec), sessions }, "target deleted with force: live sessions dropped");

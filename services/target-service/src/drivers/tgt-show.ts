@@ -43,6 +43,11 @@ export function parseTargets(text: string): LiveTarget[] {
   return out;
 }
 
+/** Counts the sessions in `tgtadm --mode conn --op show --tid N` (one "Session: <sid>" line each). */
+export function parseSessions(text: string): number {
+  return new Set([...text.matchAll(/^\s*Session: (\d+)/gm)].map((m) => m[1])).size;
+}
+
 /** Parses `tgtadm --mode account --op show`. */
 export function parseAccounts(text: string): string[] {
   return text.split("\n").slice(1).map((l) => l.trim()).filter((l) => l !== "");

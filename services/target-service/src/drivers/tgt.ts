@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import type { LiveTarget, TargetBackend, TargetSpec } from "../target";
-import { parseAccounts, parseTargets } from "./tgt-show";
+import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
 
@@ -57,12 +57,7 @@ export class TgtDriver implements TargetBackend {
     try {
       await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]);
       await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, "--initiator-name", spec.initiatorIqn]);
-      // An account left from an earlier life of this target may carry an old secret. Deleting blindly (and
-      // ignoring "no such account") saves listing every account for every target re-applied after a restart.
-      if (hint?.accountExists !== false) {
-        await this.adm.run(["--mode", "account", "--op", "delete", "--user", spec.chapUser]).catch(() => undefined);
-      }
-      await this.adm.run(["--mode", "account", "--op", "new", "--user", spec.chapUser, "--password", spec.chapSecret]);
+      await this.newAccount(spec, hint?.accountExists === true);
       await this.adm.run(["--mode", "account", "--op", "bind", "--tid", tid, "--user", spec.chapUser]);
     } catch (err) {
       // Never leave a half-made target: without its ACL or CHAP it would be open to anyone.
@@ -71,11 +66,16 @@ export class TgtDriver implements TargetBackend {
     }
   }
 
+  /**
+   * Asks tgtd about this one target only (its connections), not a full `show`: that prints every target, which
+   * makes deleting n targets cost n^2. The tid is the store's own, in this service's own tgtd.
+   */
   async remove(tid: number): Promise<number> {
-    const live = (await this.list()).find((t) => t.tid === tid);
-    if (!live) return 0;
-    await this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", String(tid)]);
-    return live.sessions;
+    const id = String(tid);
+    const conns = await missingAs(this.adm.run(["--mode", "conn", "--op", "show", "--tid", id]), /can't find the target/, undefined);
+    if (conns === undefined) return 0;
+    await missingAs(this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", id]), /can't find the target/, "");
+    return parseSessions(conns);
   }
 
   async accounts(): Promise<string[]> {
@@ -83,6 +83,28 @@ export class TgtDriver implements TargetBackend {
   }
 
   async deleteAccount(user: string): Promise<void> {
-    if ((await this.accounts()).includes(user)) await this.adm.run(["--mode", "account", "--op", "delete", "--user", user]);
+    await missingAs(this.adm.run(["--mode", "account", "--op", "delete", "--user", user]), /can't find the account/, "");
+  }
+
+  /**
+   * An account left from an earlier life of this target may carry an old secret: it is replaced. Creating first and
+   * replacing only when tgtd says it exists costs one tgtadm less per target than deleting blindly first.
+   */
+  private async newAccount(spec: TargetSpec, known: boolean): Promise<void> {
+    const create = ["--mode", "account", "--op", "new", "--user", spec.chapUser, "--password", spec.chapSecret];
+    if (known) await this.deleteAccount(spec.chapUser);
+    else if ((await missingAs(this.adm.run(create), /already exists/, undefined)) !== undefined) return;
+    else await this.deleteAccount(spec.chapUser);
+    await this.adm.run(create);
+  }
+}
+
+/** Answers `fallback` instead of failing when tgtd's error matches `missing` (nothing there to act on). */
+async function missingAs<T>(call: Promise<string>, missing: RegExp, fallback: T): Promise<string | T> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof FailedPreconditionError && missing.test(err.message)) return fallback;
+    throw err;
   }
 }
