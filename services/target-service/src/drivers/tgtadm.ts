@@ -1,9 +1,12 @@
 import { execFile } from "node:child_process";
 import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
+import { TgtdError, request, toRequest } from "./tgtd-ipc";
 
 /**
- * Runs tgtadm against one tgtd (by control port) with an argument array. Error messages name the mode and op,
- * never the arguments: an account's arguments hold its CHAP secret.
+ * Runs tgtadm's requests against one tgtd (by control port) with an argument array: those of targets, LUNs,
+ * accounts and connections straight on tgtd's control socket (tgtd-ipc.ts), the rare others (portals) through the
+ * tgtadm program. Error messages name the mode and op, never the arguments: an account's arguments hold its CHAP
+ * secret.
  */
 export class Tgtadm {
   private running = 0;
@@ -12,8 +15,8 @@ export class Tgtadm {
   constructor(readonly controlPort: number, private readonly timeoutMs = 10_000, private readonly maxRunning = 4) {}
 
   /**
-   * At most `maxRunning` tgtadm processes at a time: a few overlap their start-up with tgtd's work, hundreds (a
-   * bulk of creates) only make the machine thrash while tgtd still answers one at a time.
+   * At most `maxRunning` requests at a time: tgtd answers one at a time anyway, and hundreds of tgtadm processes
+   * (a bulk of creates) would only make the machine thrash.
    */
   async run(args: string[], lld = true): Promise<string> {
     // A finishing run hands its slot straight to the next waiter, so `running` never overshoots.
@@ -28,9 +31,20 @@ export class Tgtadm {
     }
   }
 
-  private exec(args: string[], lld: boolean): Promise<string> {
+  private async exec(args: string[], lld: boolean): Promise<string> {
+    const req = lld ? toRequest(args) : undefined;
+    if (!req) return this.spawn(args, lld);
+    try {
+      return await request(this.controlPort, req, this.timeoutMs);
+    } catch (err) {
+      if (err instanceof TgtdError) throw new FailedPreconditionError(`${describe(args)} failed: ${err.message}`);
+      throw new UnavailableError(`tgtd (control port ${this.controlPort}) is not answering: ${(err as Error).message}`);
+    }
+  }
+
+  private spawn(args: string[], lld: boolean): Promise<string> {
     const argv = ["-C", String(this.controlPort), ...(lld ? ["--lld", "iscsi"] : []), ...args];
-    const what = `tgtadm --mode ${flag(args, "--mode")} --op ${flag(args, "--op")}`;
+    const what = describe(args);
     return new Promise((resolve, reject) => {
       // `show` prints about 1.2 KB per target: thousands of targets overflow execFile's 1 MB default buffer.
       execFile("tgtadm", argv, { timeout: this.timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -45,6 +59,10 @@ export class Tgtadm {
       });
     });
   }
+}
+
+function describe(args: string[]): string {
+  return `tgtadm --mode ${flag(args, "--mode")} --op ${flag(args, "--op")}`;
 }
 
 function flag(args: string[], name: string): string {

@@ -1,0 +1,29 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { encode, toRequest } from "./tgtd-ipc";
+
+// The bytes tgtadm 1.0.85 itself sends for these requests (read with strace), which tgtd expects.
+describe("tgtd control protocol", () => {
+  it("encodes a request the way tgtadm does: header, then key=value parameters", () => {
+    const req = toRequest(["--mode", "logicalunit", "--op", "new", "--tid", "302", "--lun", "1", "--bstype", "rbd",
+      "--backing-store", "rbd/c1", "--bsopts", "conf=/c;id=admin"]);
+    assert.deepEqual(req, { mode: 2, op: 0, tid: 302, lun: 1, force: false, params: ["bstype=rbd", "path=rbd/c1", "bsopts=conf=/c;id=admin"] });
+    const buf = encode(req);
+    const params = "bstype=rbd,path=rbd/c1,bsopts=conf=/c;id=admin\0";
+    assert.equal(buf.length, 120 + params.length);
+    assert.equal(buf.readUInt32LE(72), buf.length);
+    assert.equal(buf.subarray(8, 13).toString(), "iscsi");
+    assert.equal(buf.readInt32LE(76), 302);
+    assert.equal(buf.readBigInt64LE(88), 1n);
+    assert.equal(buf.subarray(120).toString(), params);
+  });
+
+  it("marks a forced delete, defaults tid and LUN to -1, and leaves unknown options to tgtadm", () => {
+    const del = encode(toRequest(["--mode", "target", "--op", "delete", "--force", "--tid", "7"])!);
+    assert.deepEqual([del.readUInt32LE(0), del.readUInt32LE(4), del.readUInt32LE(72), del.readUInt32LE(116)], [1, 1, 120, 1]);
+    const acct = encode(toRequest(["--mode", "account", "--op", "delete", "--user", "u1"])!);
+    assert.deepEqual([acct.readUInt32LE(0), acct.readInt32LE(76), acct.readBigInt64LE(88)], [7, -1, -1n]);
+    assert.equal(toRequest(["--mode", "portal", "--op", "show"]), undefined);
+    assert.equal(toRequest(["--mode", "target", "--op", "show", "--param", "x=y"]), undefined);
+  });
+});
