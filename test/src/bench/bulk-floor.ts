@@ -9,6 +9,9 @@ export interface FloorResult {
   perNode: number[];
   /** Per call name (the orchestrator's step it mirrors), ms. */
   calls: Record<string, number[]>;
+  /** The same for deprovisioning. */
+  deprovisionPerNode: number[];
+  deprovisionCalls: Record<string, number[]>;
   /** Nodes whose calls failed (the first error of each kind is printed). */
   failed: number;
 }
@@ -19,12 +22,15 @@ export interface FloorResult {
  */
 export async function runFloor(s: Stack, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string): Promise<FloorResult> {
   const calls: Record<string, number[]> = {};
-  const timed = async <T>(name: string, call: Promise<T>): Promise<T> => {
+  const deprovisionCalls: Record<string, number[]> = {};
+  const timedIn = (into: Record<string, number[]>) => async <T>(name: string, call: Promise<T>): Promise<T> => {
     const t0 = performance.now();
     const res = await call;
-    (calls[name] ??= []).push(performance.now() - t0);
+    (into[name] ??= []).push(performance.now() - t0);
     return res;
   };
+  const timed = timedIn(calls);
+  const timedDown = timedIn(deprovisionCalls);
   const disk = (node: string) => `${node}-floor`;
   let failed = 0;
   const errors = new Set<string>();
@@ -52,12 +58,12 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
   }));
   const provisionMs = performance.now() - t0;
   const t1 = performance.now();
-  await inParallel(nodes, limit, guarded(async (node) => {
-    await s.haas.getNode({ node });
-    await s.boot.clearBootConfig({ node });
-    await s.target.deleteTarget({ project, disk: disk(node) });
-    await s.image.deleteDisk({ project, name: disk(node) });
-    await s.haas.releaseNode({ project, node });
+  const deprovisionPerNode = await inParallel(nodes, limit, guarded(async (node) => {
+    await timedDown("check_node", s.haas.getNode({ node }));
+    await timedDown("boot_config", s.boot.clearBootConfig({ node }));
+    await timedDown("target", s.target.deleteTarget({ project, disk: disk(node) }));
+    await timedDown("disk", s.image.deleteDisk({ project, name: disk(node) }));
+    await timedDown("release", s.haas.releaseNode({ project, node }));
   }));
-  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls, failed };
+  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls, deprovisionPerNode, deprovisionCalls, failed };
 }
