@@ -1,4 +1,4 @@
-import { int, list, redisSpec, serverSpec, str, type ConfigOf, type Field } from "@bmi/config";
+import { bool, int, list, redisSpec, serverSpec, str, type ConfigOf, type Field } from "@bmi/config";
 
 /** target-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const targetSpec = {
@@ -14,6 +14,9 @@ export const targetSpec = {
   }),
   tgtdLogFile: str("BMI_TGTD_LOG_FILE", { default: "", help: "where a tgtd this service starts writes; empty: discarded" }),
   tgtdIoThreads: int("BMI_TGTD_IO_THREADS", { default: 0, min: 0, help: "tgtd -t (I/O threads per LUN); 0: tgtd's 16" }),
+  tgtdIpc: bool("BMI_TGTD_IPC", {
+    default: true, help: "talk to tgtd on its control socket; false: run tgtadm per request (any tgt version)",
+  }),
   reconcileMs: int("BMI_TARGET_RECONCILE_MS", { default: 2000, min: 50, help: "how often tgtd is checked against the store" }),
 };
 

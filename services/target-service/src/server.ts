@@ -31,7 +31,7 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   const gate = new Gate();
   let reconciler: Reconciler | undefined;
   const driver = new TgtDriver({
-    controlPort: cfg.tgtdControlPort, portals: cfg.portals, logFile: cfg.tgtdLogFile, ioThreads: cfg.tgtdIoThreads, log,
+    controlPort: cfg.tgtdControlPort, portals: cfg.portals, logFile: cfg.tgtdLogFile, ioThreads: cfg.tgtdIoThreads, ipc: cfg.tgtdIpc, log,
     onDaemonExit: () => void reconciler?.kick(),
   });
   reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok));

@@ -93,4 +93,17 @@ describe("tgt driver against a real tgtd", () => {
       await held.close();
     }
   });
+
+  it("does the same through the tgtadm program when the control-socket protocol is off (BMI_TGTD_IPC=false)", async () => {
+    const viaTgtadm = new TgtDriver({ controlPort, portals, ipc: false, log: silentLogger() });
+    await viaTgtadm.ensureRunning(); // the running tgtd answers: no second one
+    const s = spec(9);
+    await viaTgtadm.apply(s);
+    const head = readFileSync(disk).subarray(0, 512);
+    assert.deepEqual(await iscsiReadHead(login(s, portals[0] ?? ""), path.join(dir, "read-tgtadm.raw")), head);
+    assert.equal((await iscsiInquiry(login(s, portals[0] ?? "", { chap: { user: s.chapUser, secret: "wrong-wrong-wrong" } }))).ok, false);
+    assert.equal(await viaTgtadm.remove(9), 0);
+    await viaTgtadm.deleteAccount(s.chapUser);
+    assert.deepEqual(await viaTgtadm.list(), []);
+  });
 });

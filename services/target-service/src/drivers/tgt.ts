@@ -13,6 +13,8 @@ export interface TgtOptions {
   logFile?: string;
   ioThreads?: number;
   log: Logger;
+  /** Speak tgtd's control protocol directly (default) rather than starting tgtadm per request. */
+  ipc?: boolean;
   /** Called when the tgtd this process started exits. */
   onDaemonExit?: () => void;
 }
@@ -26,7 +28,7 @@ export class TgtDriver implements TargetBackend {
   readonly daemon: TgtdDaemon;
 
   constructor(opts: TgtOptions) {
-    this.adm = new Tgtadm(opts.controlPort);
+    this.adm = new Tgtadm(opts.controlPort, undefined, undefined, opts.ipc ?? true);
     this.daemon = new TgtdDaemon(this.adm, {
       portals: opts.portals, logFile: opts.logFile ?? "", ioThreads: opts.ioThreads ?? 0, log: opts.log,
       onExit: opts.onDaemonExit ?? (() => undefined),

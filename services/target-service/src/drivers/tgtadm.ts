@@ -12,7 +12,14 @@ export class Tgtadm {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly controlPort: number, private readonly timeoutMs = 10_000, private readonly maxRunning = 4) {}
+  /**
+   * `ipc` false runs every request through the tgtadm program: slower (a process per request), but it does not
+   * depend on tgtd's wire layout, should a tgt other than 1.0.x be installed.
+   */
+  constructor(
+    readonly controlPort: number, private readonly timeoutMs = 10_000, private readonly maxRunning = 4,
+    private readonly ipc = true,
+  ) {}
 
   /**
    * At most `maxRunning` requests at a time: tgtd answers one at a time anyway, and hundreds of tgtadm processes
@@ -32,7 +39,7 @@ export class Tgtadm {
   }
 
   private async exec(args: string[], lld: boolean): Promise<string> {
-    const req = lld ? toRequest(args) : undefined;
+    const req = lld && this.ipc ? toRequest(args) : undefined;
     if (!req) return this.spawn(args, lld);
     try {
       return await request(this.controlPort, req, this.timeoutMs);
