@@ -68,12 +68,14 @@ async function readDisk(pool: RbdPool, rbd: string, ref: Ref, backing: Backing, 
 
 /** Removes an image and its snapshots; an image that is already gone is fine. */
 export async function discard(pool: RbdPool, name: string): Promise<void> {
-  try {
-    await pool.with(name, {}, async (img) => { for (const s of await img.snapList()) await img.snapRemove(s); });
-    await pool.remove(name);
-  } catch (err) {
+  const ignoreMissing = (err: unknown) => {
     if ((err as { errno?: number }).errno !== 2) throw err; // ENOENT
-  }
+  };
+  // An image whose creation was cut short can be listed yet fail to open (no header yet): its snapshots are
+  // then moot, but the removal must still run, or its directory entry stays for ever.
+  await pool.with(name, {}, async (img) => { for (const s of await img.snapList()) await img.snapRemove(s); })
+    .catch(ignoreMissing);
+  await pool.remove(name).catch(ignoreMissing);
 }
 
 /** Runs `fn` over `items`, at most PARALLEL at a time (each call waits on Ceph, not on the CPU). */
