@@ -1,7 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
@@ -11,6 +10,7 @@ import {
 } from "@bmi/proto/bmi/image/v1/image";
 import { checkHealth } from "@bmi/testing/dist/health";
 import { createClient, createServer, staticAuth, type BmiServer, type Handlers } from "./index";
+import { tempDir } from "@bmi/testing/dist/temp";
 
 // A server of the real ImageService contract whose handlers exercise the chassis, not image logic.
 function handlers(release: Promise<void>) {
@@ -34,7 +34,7 @@ describe("gRPC chassis", () => {
   let server: BmiServer;
   let address: string;
   let releaseSlow!: () => void;
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-auth-"));
+  const dir = tempDir("bmi-auth-");
   const usersFile = path.join(dir, "users.yaml");
   writeFileSync(usersFile, "users:\n  - {name: alice, password: wonder, projects: [p1]}\n  - {name: svc, token: t0k3n, admin: true}\n");
 

@@ -7,3 +7,4 @@ export * from "./netns";
 export * from "./boot-sector";
 export * from "./ceph";
 export * from "./iscsi-initiator";
+export * from "./temp";

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { EventBus } from "@bmi/events";
 import { createClient, type PromiseClient } from "@bmi/grpc";
 import { silentLogger } from "@bmi/log";
@@ -8,13 +5,14 @@ import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { BootPhaseEvent } from "@bmi/proto/bmi/events/v1/events";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { freePort, startService, uniquePrefix, type RunningService } from "@bmi/testing";
+import { tempDir } from "@bmi/testing";
 
 /**
  * Test support (not a test): boot-service as a process with its gRPC client, and every BootPhaseEvent it
  * publishes on NATS, for the VM tests. `close()` stops all of it and removes the test's Redis keys.
  */
 export class BootServiceFixture {
-  readonly dir = mkdtempSync(path.join(tmpdir(), "bmi-boot-"));
+  readonly dir = tempDir("bmi-boot-");
   readonly prefix = uniquePrefix("boot");
   readonly events: BootPhaseEvent[] = [];
   svc!: RunningService;

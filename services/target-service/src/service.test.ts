@@ -1,7 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createClient } from "@bmi/grpc";
 import { connectRedis } from "@bmi/redis";
@@ -11,10 +10,11 @@ import {
   bootVm, buildBootDisk, findTgtd, freeControlPort, freePort, iscsiInquiry, markerPattern, startService, stopTgtd,
   uniquePrefix, type RunningService,
 } from "@bmi/testing";
+import { tempDir } from "@bmi/testing";
 
 // The service as a process, through its gRPC contract: what the orchestrator sees.
 describe("target-service process: gRPC, tgtd killed, service restarted, a VM boots from its target", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-target-svc-"));
+  const dir = tempDir("bmi-target-svc-");
   const controlPort = freeControlPort();
   const prefix = uniquePrefix("target-svc");
   const node = "iqn.2026-01.org.example.test:vm1";

@@ -1,8 +1,5 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { createLogger, silentLogger } from "@bmi/log";
 import { connectRedis, type Redis } from "@bmi/redis";
 import {
@@ -13,6 +10,7 @@ import { TgtDriver } from "./drivers/tgt";
 import { Reconciler } from "./reconciler";
 import { Gate } from "./gate";
 import { TargetManager, type TargetView } from "./targets";
+import { tempDir } from "@bmi/testing";
 
 const authority = { date: "2026-01", domain: "org.example.test" };
 const node1 = "iqn.2026-01.org.example.test:node1";
@@ -30,7 +28,7 @@ function instance(redis: Redis, prefix: string, controlPort: number, portal: str
 }
 
 describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-targets-"));
+  const dir = tempDir("bmi-targets-");
   const controlPort = freeControlPort();
   const prefix = uniquePrefix("target");
   let redis: Redis;

@@ -2,18 +2,18 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import dgram from "node:dgram";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "@bmi/log";
 import { TftpServer } from "./server";
+import { tempDir } from "@bmi/testing";
 
 const run = promisify(execFile);
 
 // curl is the independent client: its TFTP speaks RFC 1350 with the blksize/tsize/timeout options.
 describe("in-process TFTP server", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-tftp-"));
+  const dir = tempDir("bmi-tftp-");
   const root = path.join(dir, "root");
   let server: TftpServer;
   let url: string;

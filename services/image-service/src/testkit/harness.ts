@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import type * as grpc from "@grpc/grpc-js";
@@ -10,6 +9,7 @@ import { silentLogger, type Logger } from "@bmi/log";
 import { ImageServiceClient, UploadHeader as UploadHeaderMsg, type Disk, type Image, type UploadHeader } from "@bmi/proto/bmi/image/v1/image";
 import { createImageServer, type ImageServer } from "../server";
 import type { StorageDriver } from "../storage";
+import { tempDir } from "@bmi/testing";
 
 export const run = promisify(execFile);
 
@@ -40,7 +40,7 @@ export class Harness {
   private readonly usersFile: string;
 
   constructor(readonly backend: Backend) {
-    const dir = mkdtempSync(path.join(tmpdir(), "bmi-image-auth-"));
+    const dir = tempDir("bmi-image-auth-");
     this.usersFile = path.join(dir, "users.yaml");
     writeFileSync(this.usersFile, USERS);
   }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, it } from "node:test";
 import { ImageFormat, type Disk } from "@bmi/proto/bmi/image/v1/image";
 import { AS, Harness, rejectsWith, run, sha256, sparseImage, type Backend } from "./harness";
+import { tempDir } from "@bmi/testing";
 
 /**
  * The ImageService contract against one real back end, through real gRPC. Tests run in order and build on each
@@ -35,7 +35,7 @@ export function imageServiceSuite(backend: () => Backend): void {
   });
 
   it("uploads qcow2 and stores it raw; imports a server-side file for admins only", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "bmi-img-"));
+    const dir = tempDir("bmi-img-");
     const raw = sparseImage(8, [1, 6]);
     writeFileSync(path.join(dir, "x.raw"), raw);
     await run("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", path.join(dir, "x.raw"), path.join(dir, "x.qcow2")]);

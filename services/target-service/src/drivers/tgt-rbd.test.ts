@@ -1,8 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "@bmi/log";
@@ -11,11 +10,12 @@ import {
 } from "@bmi/testing";
 import type { TargetSpec } from "../target";
 import { TgtDriver } from "./tgt";
+import { tempDir } from "@bmi/testing";
 
 const run = promisify(execFile);
 
 describe("tgt driver: an RBD image exported with tgt's rbd backing store", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-tgt-rbd-"));
+  const dir = tempDir("bmi-tgt-rbd-");
   const controlPort = freeControlPort();
   let ceph: TestCeph;
   let driver: TgtDriver;

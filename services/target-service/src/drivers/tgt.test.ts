@@ -1,7 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { silentLogger } from "@bmi/log";
 import {
@@ -9,9 +8,10 @@ import {
 } from "@bmi/testing";
 import type { TargetSpec } from "../target";
 import { TgtDriver } from "./tgt";
+import { tempDir } from "@bmi/testing";
 
 describe("tgt driver against a real tgtd", () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "bmi-tgt-"));
+  const dir = tempDir("bmi-tgt-");
   const controlPort = freeControlPort();
   let portals: string[];
   let driver: TgtDriver;
