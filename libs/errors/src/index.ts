@@ -82,3 +82,28 @@ export function isTransient(err: unknown): boolean {
   const code = err instanceof BmiError ? err.code : undefined;
   return code === "UNAVAILABLE" || code === "ABORTED" || code === "DEADLINE_EXCEEDED";
 }
+
+const BY_CODE: Record<ErrorCode, new (message: string, options?: { cause?: unknown }) => BmiError> = {
+  INVALID_ARGUMENT: InvalidArgumentError,
+  NOT_FOUND: NotFoundError,
+  ALREADY_EXISTS: AlreadyExistsError,
+  FAILED_PRECONDITION: FailedPreconditionError,
+  PERMISSION_DENIED: PermissionDeniedError,
+  UNAUTHENTICATED: UnauthenticatedError,
+  UNAVAILABLE: UnavailableError,
+  ABORTED: AbortedError,
+  DATA_LOSS: DataLossError,
+  DEADLINE_EXCEEDED: DeadlineExceededError,
+  RESOURCE_EXHAUSTED: ResourceExhaustedError,
+  CANCELLED: CancelledError,
+};
+
+/** True for the names of the closed set ("NOT_FOUND", ...), e.g. read back from a Redis script's error reply. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(BY_CODE, value);
+}
+
+/** The domain error of `code`, for errors that crossed a process boundary as a code and a message. */
+export function domainError(code: ErrorCode, message: string, options?: { cause?: unknown }): BmiError {
+  return new BY_CODE[code](message, options);
+}

@@ -1,9 +1,5 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import {
-  AbortedError, AlreadyExistsError, BmiError, CancelledError, DataLossError, DeadlineExceededError,
-  FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError,
-  UnauthenticatedError, UnavailableError, type ErrorCode,
-} from "@bmi/errors";
+import { BmiError, UnavailableError, domainError, type ErrorCode } from "@bmi/errors";
 
 // The one place domain errors become gRPC status codes (and back, for errors coming from another service).
 const TO_GRPC: Record<ErrorCode, status> = {
@@ -21,21 +17,9 @@ const TO_GRPC: Record<ErrorCode, status> = {
   CANCELLED: status.CANCELLED,
 };
 
-const FROM_GRPC: Partial<Record<status, new (m: string, o?: { cause?: unknown }) => BmiError>> = {
-  [status.INVALID_ARGUMENT]: InvalidArgumentError,
-  [status.NOT_FOUND]: NotFoundError,
-  [status.ALREADY_EXISTS]: AlreadyExistsError,
-  [status.FAILED_PRECONDITION]: FailedPreconditionError,
-  [status.PERMISSION_DENIED]: PermissionDeniedError,
-  [status.UNAUTHENTICATED]: UnauthenticatedError,
-  [status.UNAVAILABLE]: UnavailableError,
-  [status.ABORTED]: AbortedError,
-  [status.DATA_LOSS]: DataLossError,
-  [status.DEADLINE_EXCEEDED]: DeadlineExceededError,
-  [status.RESOURCE_EXHAUSTED]: ResourceExhaustedError,
-  [status.CANCELLED]: CancelledError,
-};
-
+const FROM_GRPC: Partial<Record<status, ErrorCode>> = Object.fromEntries(
+  Object.entries(TO_GRPC).map(([code, grpcCode]) => [grpcCode, code as ErrorCode]),
+);
 export interface StatusObject {
   code: status;
   details: string;
@@ -52,8 +36,8 @@ export function toStatus(err: unknown): StatusObject {
 
 /** Turns an error from a downstream gRPC call into the matching domain error, keeping the message. */
 export function fromServiceError(err: ServiceError, service: string): Error {
-  const Ctor = FROM_GRPC[err.code];
-  if (Ctor) return new Ctor(err.details || err.message, { cause: err });
+  const code = FROM_GRPC[err.code];
+  if (code) return domainError(code, err.details || err.message, { cause: err });
   return new UnavailableError(`${service}: ${status[err.code] ?? err.code}: ${err.details || err.message}`, { cause: err });
 }
 

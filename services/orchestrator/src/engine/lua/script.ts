@@ -1,18 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "@bmi/redis";
-import {
-  AbortedError, AlreadyExistsError, BmiError, FailedPreconditionError, InvalidArgumentError, NotFoundError,
-  UnavailableError, type ErrorCode,
-} from "@bmi/errors";
+import { UnavailableError, domainError, isErrorCode, type ErrorCode } from "@bmi/errors";
 
-const ERRORS: Partial<Record<ErrorCode, new (m: string) => BmiError>> = {
-  ALREADY_EXISTS: AlreadyExistsError,
-  FAILED_PRECONDITION: FailedPreconditionError,
-  INVALID_ARGUMENT: InvalidArgumentError,
-  NOT_FOUND: NotFoundError,
-  ABORTED: AbortedError,
-};
-
+// Scripts may refuse with these codes only: anything else in "CODE message" form is a script bug.
+const SCRIPT_CODES = new Set<ErrorCode>(["ALREADY_EXISTS", "FAILED_PRECONDITION", "INVALID_ARGUMENT", "NOT_FOUND", "ABORTED"]);
 /** A Lua script run by its SHA (loaded on first NOSCRIPT); error replies "CODE message" become domain errors. */
 export class Script {
   private readonly sha: string;
@@ -38,8 +29,8 @@ export class Script {
 function toDomainError(err: unknown): Error {
   const message = String((err as Error).message ?? err);
   const m = /^([A-Z_]+) (.*)$/s.exec(message);
-  const Ctor = m ? ERRORS[m[1] as ErrorCode] : undefined;
-  if (Ctor && m) return new Ctor(m[2] ?? "");
+  const code = m?.[1];
+  if (code && isErrorCode(code) && SCRIPT_CODES.has(code)) return domainError(code, m?.[2] ?? "");
   // A script bug is not worth retrying; Redis going away is.
   if (message.startsWith("ERR")) return new Error(`redis script: ${message}`, { cause: err });
   return new UnavailableError(`redis: ${message}`, { cause: err });
