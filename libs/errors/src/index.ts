@@ -23,9 +23,24 @@ export class BmiError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(callerMessage(message), options);
     this.name = new.target.name;
   }
+}
+
+// The message reaches the caller in the grpc-message trailer, percent-encoded (up to 9 bytes a character). A
+// request value echoed whole (a 64 KiB name) made a trailer past the 64 KiB header block Node's HTTP/2 sends: the
+// server could not send the status, the call never ended, and calls after it on the same connection hung too (the
+// fuzzer found it; the orchestrator's GetNode {node: ""} timed out behind one). grpc-js's encodeURI throws on a lone
+// surrogate, which a cut through a surrogate pair (or a message built from anything but the wire) would leave.
+const MAX_MESSAGE = 1024;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** At most about 1 KiB, its start and its end kept (the echoed value, then what was wrong with it), well-formed. */
+function callerMessage(message: string): string {
+  const m = message.length <= MAX_MESSAGE ? message
+    : `${message.slice(0, 640)}…(${message.length - 960} characters left out)…${message.slice(-320)}`;
+  return m.replace(LONE_SURROGATE, "\ufffd");
 }
 
 /** Thrown when a request field is malformed (bad name, MAC, size); nothing was changed. */
