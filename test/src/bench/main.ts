@@ -2,6 +2,7 @@
 const BENCHES: Record<string, string> = {
   image: "./image",
   bulk: "./bulk",
+  fuzz: "../fuzz/bench",
 };
 
 async function main(): Promise<void> {
