@@ -39,3 +39,6 @@ export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?:
 export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
+
+export { StoreIdentity } from "./store-identity";
+export { warnIfNotPersistent } from "./persistence";

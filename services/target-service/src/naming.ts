@@ -21,6 +21,39 @@ export function ownsIqn(auth: IqnAuthority, iqn: string): boolean {
   return iqn.startsWith("iqn.") && iqn.slice(12).startsWith(`${auth.domain}:`);
 }
 
+// After the authority's ':'. A ':' never occurs in project or disk names, so no target IQN looks like a marker.
+const MARKER = "bmi-store:";
+
+/**
+ * The IQN of tgtd's store marker: a target with no LUN and no ACL (no initiator sees or opens it) whose name says
+ * which target store tgtd's targets were made from. It lives and dies with tgtd's other targets.
+ */
+export function storeMarkerIqn(auth: IqnAuthority, storeId: string): string {
+  return `iqn.${auth.date}.${auth.domain}:${MARKER}${storeId}`;
+}
+
+/** The store id a marker IQN names; undefined for every other IQN. */
+export function storeMarkerId(auth: IqnAuthority, iqn: string): string | undefined {
+  if (!ownsIqn(auth, iqn)) return undefined;
+  const name = iqn.slice(iqn.indexOf(":") + 1);
+  return name.startsWith(MARKER) ? name.slice(MARKER.length) : undefined;
+}
+
+/**
+ * The project and disk of one of our target IQNs, given the CHAP user tgtd has bound to it: "a.b.c" may be a/b.c
+ * or a.b/c, and only one of them hashes to that user. Undefined when none does.
+ */
+export function targetNames(auth: IqnAuthority, iqn: string, user: string): { project: string; disk: string } | undefined {
+  if (!ownsIqn(auth, iqn)) return undefined;
+  const name = iqn.slice(iqn.indexOf(":") + 1);
+  for (let i = name.indexOf("."); i > 0; i = name.indexOf(".", i + 1)) {
+    const project = name.slice(0, i);
+    const disk = name.slice(i + 1);
+    if (chapUser(project, disk) === user) return { project, disk };
+  }
+  return undefined;
+}
+
 /** Per-target CHAP user: stable for a project/disk, and it does not reveal either name on the wire. */
 export function chapUser(project: string, disk: string): string {
   return `bmi-${createHash("sha256").update(`${project}/${disk}`).digest("hex").slice(0, 20)}`;

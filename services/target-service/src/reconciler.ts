@@ -1,7 +1,8 @@
 import type { Logger } from "@bmi/log";
-import { isChapUser, ownsIqn, type IqnAuthority } from "./naming";
+import { isChapUser, ownsIqn, storeMarkerIqn, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
-import { describe, matches, type TargetBackend, type TargetStore } from "./target";
+import { compare, judgeStore, refusalMessage, type Comparison } from "./store-check";
+import { describe, withSecret, type TargetBackend, type TargetStore } from "./target";
 
 const APPLY_CONCURRENCY = 4;
 
@@ -9,6 +10,8 @@ export interface ReconcileResult {
   applied: number;
   removed: number;
   failed: number;
+  /** Set when the store was not recognised and nothing was done. */
+  refused?: string;
 }
 
 /**
@@ -16,11 +19,17 @@ export interface ReconcileResult {
  * (tgtd forgets all of them when it restarts), removes targets of our IQN authority nobody wants and CHAP
  * accounts nobody uses. Runs every `intervalMs` and at once on `kick()` (tgtd exited, service started).
  * Targets outside our IQN authority belong to someone else and are never touched.
+ *
+ * Deleting is done only on the word of the store tgtd was built from (store-check.ts): an empty or foreign store
+ * (Redis flushed or lost, another BMI_REDIS_PREFIX) that would delete targets is refused, and the service reports
+ * NOT_SERVING until an operator adopts tgtd's targets or accepts the store (admin.ts).
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private queued: Promise<ReconcileResult> | undefined;
   private stopped = false;
+  /** The last refusal logged: logged once, not every pass. */
+  private refusal: string | undefined;
   healthy = false;
 
   constructor(
@@ -58,33 +67,45 @@ export class Reconciler {
   }
 
   private async pass(): Promise<ReconcileResult> {
-    const result = { applied: 0, removed: 0, failed: 0 };
+    const result: ReconcileResult = { applied: 0, removed: 0, failed: 0 };
     try {
       await this.backend.ensureRunning();
-      const wanted = await this.store.list();
-      const live = await this.backend.list();
-      for (const t of live) {
+      // Identity and specs at one instant: specs read from a flushed store must not pass as the marked store's.
+      const { identity, specs: wanted } = await this.store.snapshot();
+      const seen = compare(this.authority, await this.backend.list(), wanted);
+      const verdict = judgeStore(identity, seen, this.store.location);
+      if (verdict.kind === "refuse") {
+        this.store.follow(undefined);
+        this.refuse(refusalMessage(verdict.problem, seen.doomed.length), identity, seen);
+        this.setHealthy(false);
+        return { ...result, refused: verdict.problem };
+      }
+      this.store.follow(verdict.kind === "follow" ? verdict.id : await this.bind(seen));
+      if (this.refusal !== undefined) this.log.info({ store: this.store.location }, "target store recognised again: reconciling");
+      this.refusal = undefined;
+      for (const t of seen.live) {
         const spec = wanted.find((s) => s.tid === t.tid);
-        if (spec && matches(spec, t)) continue;
-        if (!ownsIqn(this.authority, t.iqn)) {
-          if (spec) this.log.error({ tid: t.tid, iqn: t.iqn, wanted: spec.iqn }, "tid of a wanted target is taken by a foreign target");
-          continue;
+        if (spec && !ownsIqn(this.authority, t.iqn)) {
+          this.log.error({ tid: t.tid, iqn: t.iqn, wanted: spec.iqn }, "tid of a wanted target is taken by a foreign target");
         }
+      }
+      for (const { target: t, reason } of seen.doomed) {
         const sessions = await this.backend.remove(t.tid);
         result.removed++;
-        this.log.warn({ tid: t.tid, iqn: t.iqn, sessions, reason: spec ? "differs from its spec" : "not wanted" }, "target removed");
+        this.log.warn({ tid: t.tid, iqn: t.iqn, sessions, reason }, "target removed");
       }
       const present = new Set((await this.backend.list()).map((t) => t.tid));
       const accounts = new Set(await this.backend.accounts());
       // Several targets at once: tgtd answers one request at a time, but starting each tgtadm costs more than
       // tgtd's work, and that part overlaps.
-      await inParallel(wanted.filter((s) => !present.has(s.tid)), APPLY_CONCURRENCY, async (spec) => {
+      await inParallel(wanted.filter((s) => !present.has(s.tid)), APPLY_CONCURRENCY, async (want) => {
         try {
+          const spec = await withSecret(this.store, want);
           await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser) });
           result.applied++;
         } catch (err) {
           result.failed++;
-          this.log.error({ ...describe(spec), err: String(err) }, "target could not be re-applied");
+          this.log.error({ ...describe(want), err: String(err) }, "target could not be re-applied");
         }
       });
       const users = new Set(wanted.map((s) => s.chapUser));
@@ -98,6 +119,26 @@ export class Reconciler {
       this.setHealthy(false);
     }
     return result;
+  }
+
+  /**
+   * Marks tgtd with the store (giving the store an identity if it has none), after moving the store's tid
+   * counter past every tid tgtd uses: a store that starts again at 1 would hand out tids tgtd still serves.
+   */
+  private async bind(seen: Comparison): Promise<string> {
+    const id = await this.store.claimIdentity();
+    await this.store.reserveTids(Math.max(0, ...seen.live.map((t) => t.tid)));
+    await this.backend.mark(storeMarkerIqn(this.authority, id), seen.marker?.tid);
+    this.log.info({ store: this.store.location, storeId: id, was: seen.marker?.storeId ?? "none", targets: seen.live.length },
+      "tgtd marked with the target store it follows");
+    return id;
+  }
+
+  private refuse(message: string, identity: string | undefined, seen: Comparison): void {
+    if (message === this.refusal) return;
+    this.refusal = message;
+    this.log.error({ store: this.store.location, storeId: identity ?? "none", tgtdStoreId: seen.marker?.storeId ?? "none",
+      targets: seen.live.length, wouldDelete: seen.doomed.length }, message);
   }
 
   // Unhealthy is re-reported on every pass: the server marks itself SERVING when it starts listening, after the

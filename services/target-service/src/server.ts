@@ -1,7 +1,7 @@
 import type { BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { TargetServiceService } from "@bmi/proto/bmi/target/v1/target";
-import { connectRedis } from "@bmi/redis";
+import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
 import { advertisedPortals, type TargetConfig } from "./config";
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
@@ -26,6 +26,7 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
     throw new Error(`BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use`);
   }
   const redis = await connectRedis(cfg.redisUrl, log);
+  await warnIfNotPersistent(redis, log, "every target spec and CHAP secret (tgtd keeps serving the targets: see admin.js adopt)");
   const store = new RedisTargetStore(redis, cfg.redisPrefix);
   const authority = { date: cfg.iqnDate, domain: cfg.iqnDomain };
   const gate = new Gate();

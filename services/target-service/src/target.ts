@@ -1,3 +1,5 @@
+import { chapSecret } from "./naming";
+
 /**
  * The domain's view of an iSCSI export: what is wanted (TargetSpec, persisted) and what tgtd has (LiveTarget),
  * and the two interfaces the domain needs from the outside, implemented in drivers/.
@@ -18,7 +20,10 @@ export interface TargetSpec {
   /** The only initiator allowed to log in. */
   initiatorIqn: string;
   chapUser: string;
-  /** Never logged: log `describe(spec)` instead of the spec. */
+  /**
+   * Never logged: log `describe(spec)` instead of the spec. Empty for an adopted target: tgtd never shows a
+   * secret, so tgtd keeps the old one (booted nodes still log in with it) until tgtd must be given one again.
+   */
   chapSecret: string;
   backing: Backing;
   /** ISO timestamp. */
@@ -37,15 +42,38 @@ export interface LiveTarget {
   sessions: number;
 }
 
-/** Persistence of the wanted targets. */
+/**
+ * Persistence of the wanted targets, with an identity: a random id the store gets once, which tgtd's store marker
+ * repeats. A store without it (flushed, lost, a new prefix) or with another one is not what tgtd was built from.
+ */
 export interface TargetStore {
+  /** Where the store lives, for messages (e.g. the Redis key prefix). */
+  readonly location: string;
   get(project: string, disk: string): Promise<TargetSpec | undefined>;
   list(): Promise<TargetSpec[]>;
-  /** Adds `spec` unless its project/disk is taken (false); ALREADY_EXISTS when another target has its IQN. */
+  /** The identity and every spec, read at one instant: a flush cannot fall between the two. */
+  snapshot(): Promise<{ identity: string | undefined; specs: TargetSpec[] }>;
+  /** Gives the store an identity unless it has one; answers it. */
+  claimIdentity(): Promise<string>;
+  /**
+   * Inserts are taken only while the store's identity is `id` (the one tgtd follows); undefined refuses them all
+   * with UNAVAILABLE. Set by the reconciler after each pass.
+   */
+  follow(id: string | undefined): void;
+  /** UNAVAILABLE unless the store is the one it follows: a foreign spec's tid may be a live target of ours. */
+  assertFollowed(): Promise<void>;
+  /**
+   * Adds `spec` unless its project/disk is taken (false); ALREADY_EXISTS when another target has its IQN;
+   * UNAVAILABLE unless the store is the one it follows.
+   */
   insert(spec: TargetSpec): Promise<boolean>;
+  /** Overwrites the spec of an existing project/disk (a new CHAP secret); false when there is none. */
+  replace(spec: TargetSpec): Promise<boolean>;
   delete(project: string, disk: string): Promise<void>;
   /** A target id never handed out before. */
   nextTid(): Promise<number>;
+  /** Makes every later nextTid answer more than `tid` (tids tgtd already uses, after a store was lost). */
+  reserveTids(tid: number): Promise<void>;
 }
 
 /** The iSCSI target daemon. Implemented by drivers/tgt.ts. */
@@ -60,9 +88,27 @@ export interface TargetBackend {
   apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void>;
   /** Removes a target (with force when it has sessions) and answers how many sessions it had. */
   remove(tid: number): Promise<number>;
+  /** Replaces the CHAP account of a target that exists with one holding `spec.chapSecret`, and binds it. */
+  rekey(spec: TargetSpec): Promise<void>;
+  /**
+   * Makes `iqn` the daemon's store marker (a target without LUN or ACL), removing the marker at `previous`;
+   * the marker goes and comes with the daemon's other targets.
+   */
+  mark(iqn: string, previous?: number): Promise<void>;
   /** CHAP accounts the daemon holds. */
   accounts(): Promise<string[]>;
   deleteAccount(user: string): Promise<void>;
+}
+
+/**
+ * `spec` with a CHAP secret, for a target tgtd lacks: an adopted spec gets a new one, stored before tgtd or
+ * anybody else is given it.
+ */
+export async function withSecret(store: TargetStore, spec: TargetSpec): Promise<TargetSpec> {
+  if (spec.chapSecret !== "") return spec;
+  const next = { ...spec, chapSecret: chapSecret() };
+  await store.replace(next);
+  return next;
 }
 
 /** A one-line description of a spec for logs and messages: everything but the CHAP secret. */

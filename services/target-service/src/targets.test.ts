@@ -9,6 +9,7 @@ import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
 import { Reconciler } from "./reconciler";
 import { Gate } from "./gate";
+import { storeMarkerId } from "./naming";
 import { TargetManager, type TargetView } from "./targets";
 import { tempDir } from "@bmi/testing";
 
@@ -140,7 +141,8 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
     }
     assert.deepEqual(await svc.targets.delete("proj1", "disk2"), { forced: false, sessionsClosed: 0 });
     await assert.rejects(svc.targets.get("proj1", "disk1"), { code: "NOT_FOUND" });
-    assert.deepEqual(await svc.driver.list(), []);
+    // Only the store marker stays: it says which store tgtd's (now no) targets came from.
+    assert.deepEqual((await svc.driver.list()).map((t) => storeMarkerId(authority, t.iqn) !== undefined), [true]);
     assert.deepEqual(await svc.driver.accounts(), []);
   });
 });

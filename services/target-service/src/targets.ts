@@ -3,7 +3,7 @@ import type { Logger } from "@bmi/log";
 import { validateIqn, validateName } from "@bmi/validate";
 import { chapSecret, chapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
-import { describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+import { describe, matches, withSecret, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 /** A target with what tgtd says about it right now. */
 export interface TargetView {
@@ -35,6 +35,7 @@ export class TargetManager {
     validateBacking(req.backing);
     const iqn = targetIqn(this.authority, req.project, req.disk);
     return this.gate.shared(`${req.project}/${req.disk}`, async () => {
+      await this.store.assertFollowed();
       let spec = await this.store.get(req.project, req.disk);
       let created = false;
       if (!spec) {
@@ -52,6 +53,7 @@ export class TargetManager {
       // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
       const found = spec;
       const live = created ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      if (!spec.chapSecret) spec = await this.rekey(spec, live !== undefined);
       if (!live) await this.applyNew(spec, created);
       return { view: live ? view(spec, live) : { spec, active: true, sessions: 0 }, created };
     });
@@ -76,6 +78,8 @@ export class TargetManager {
     validateName("project", project);
     validateName("disk", disk);
     return this.gate.shared(`${project}/${disk}`, async () => {
+      // A foreign store's tid may be one of our live targets: nothing is removed on its word.
+      await this.store.assertFollowed();
       const spec = await this.store.get(project, disk);
       if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
       // The tid is this store's, in this service's own tgtd (the reconciler reports a foreign target on a wanted
@@ -96,12 +100,23 @@ export class TargetManager {
     } catch (err) {
       // A backing tgtd cannot open will not open on the next try either: forget the target. When tgtd is down
       // (UNAVAILABLE) the spec stays and the reconciler applies it once tgtd is back.
-      if (created && !(err instanceof BmiError && err.code === "UNAVAILABLE")) {
-        await this.backend.remove(spec.tid).catch(() => 0);
-        await this.store.delete(spec.project, spec.disk);
-      }
+      // apply() removes what it made itself; anything else at that tid (it was taken) is not ours to remove.
+      if (created && !(err instanceof BmiError && err.code === "UNAVAILABLE")) await this.store.delete(spec.project, spec.disk);
       throw err;
     }
+  }
+
+  /**
+   * An adopted target's secret is unknown (tgtd never shows one): whoever creates it again is about to hand it to
+   * the node, so it gets a new one, in tgtd first (when tgtd has the target) and then in the store.
+   */
+  private async rekey(spec: TargetSpec, live: boolean): Promise<TargetSpec> {
+    if (!live) return withSecret(this.store, spec);
+    const next = { ...spec, chapSecret: chapSecret() };
+    await this.backend.rekey(next);
+    await this.store.replace(next);
+    this.log.info(describe(next), "adopted target given a new CHAP secret");
+    return next;
   }
 
   private async liveOrNone(): Promise<LiveTarget[]> {

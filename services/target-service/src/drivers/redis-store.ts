@@ -1,10 +1,13 @@
-import { AlreadyExistsError } from "@bmi/errors";
-import type { Redis } from "@bmi/redis";
+import { AlreadyExistsError, UnavailableError } from "@bmi/errors";
+import { StoreIdentity, type Redis } from "@bmi/redis";
 import type { TargetSpec, TargetStore } from "../target";
 
 // A spec per project/disk and an IQN index, set together: two names that map to the same IQN ("a.b"/"c" and
-// "a"/"b.c") must not both get it. Answers 1 (inserted), 0 (project/disk taken) or the key holding the IQN.
+// "a"/"b.c") must not both get it. Only into the store tgtd follows: after a flush (no identity) the tid counter
+// starts again at 1, and a target made then would take a tid tgtd still serves. Answers 1 (inserted), 0
+// (project/disk taken), -1 (not the store tgtd follows) or the key holding the IQN.
 const INSERT = `
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
 local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner then return owner end
@@ -12,19 +15,35 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 return 1`;
 
+const REPLACE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+const RESERVE = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
 /**
- * Wanted targets in one Redis hash (field "<project>/<disk>", value the spec as JSON), an IQN index and a counter
- * for tgtd target ids. The CHAP secret is stored with the spec: it must survive restarts to be re-applied.
+ * Wanted targets in one Redis hash (field "<project>/<disk>", value the spec as JSON), an IQN index, a counter for
+ * tgtd target ids and the store's identity. The CHAP secret is stored with the spec: it must survive restarts to
+ * be re-applied.
  */
 export class RedisTargetStore implements TargetStore {
+  readonly location: string;
   private readonly specs: string;
   private readonly iqns: string;
   private readonly tids: string;
+  private readonly identity: StoreIdentity;
+  private followed: string | undefined;
 
   constructor(private readonly redis: Redis, prefix: string) {
+    this.location = `${prefix}target:`;
     this.specs = `${prefix}target:specs`;
     this.iqns = `${prefix}target:iqns`;
     this.tids = `${prefix}target:next-tid`;
+    this.identity = new StoreIdentity(redis, `${prefix}target:store-id`);
   }
 
   async get(project: string, disk: string): Promise<TargetSpec | undefined> {
@@ -36,11 +55,42 @@ export class RedisTargetStore implements TargetStore {
     return (await this.redis.hvals(this.specs)).map((raw) => JSON.parse(raw) as TargetSpec);
   }
 
+  async snapshot(): Promise<{ identity: string | undefined; specs: TargetSpec[] }> {
+    const res = await this.redis.multi().get(this.identity.key).hvals(this.specs).exec();
+    const [id, specs] = (res ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [string | null, string[]];
+    return { identity: id ?? undefined, specs: specs.map((raw) => JSON.parse(raw) as TargetSpec) };
+  }
+
+  claimIdentity(): Promise<string> {
+    return this.identity.claim();
+  }
+
+  follow(id: string | undefined): void {
+    this.followed = id;
+  }
+
+  async assertFollowed(): Promise<void> {
+    if (this.followed === undefined || (await this.identity.get()) !== this.followed) throw this.notFollowed();
+  }
+
   async insert(spec: TargetSpec): Promise<boolean> {
     const key = `${spec.project}/${spec.disk}`;
-    const r = await this.redis.eval(INSERT, 2, this.specs, this.iqns, key, spec.iqn, JSON.stringify(spec));
+    const r = await this.redis.eval(INSERT, 3, this.specs, this.iqns, this.identity.key, key, spec.iqn, JSON.stringify(spec),
+      this.followed ?? "");
+    if (r === -1) throw this.notFollowed();
     if (typeof r === "string") throw new AlreadyExistsError(`IQN ${spec.iqn} is already used by ${r}`);
     return r === 1;
+  }
+
+  async replace(spec: TargetSpec): Promise<boolean> {
+    return (await this.redis.eval(REPLACE, 1, this.specs, `${spec.project}/${spec.disk}`, JSON.stringify(spec))) === 1;
+  }
+
+  private notFollowed(): UnavailableError {
+    return new UnavailableError(`the target store ${this.location} is not the one tgtd follows (Redis flushed or lost, or another prefix); see target-service's log`);
   }
 
   async delete(project: string, disk: string): Promise<void> {
@@ -51,5 +101,9 @@ export class RedisTargetStore implements TargetStore {
 
   async nextTid(): Promise<number> {
     return this.redis.incr(this.tids);
+  }
+
+  async reserveTids(tid: number): Promise<void> {
+    await this.redis.eval(RESERVE, 1, this.tids, String(tid));
   }
 }

@@ -19,6 +19,9 @@ export interface TgtOptions {
   onDaemonExit?: () => void;
 }
 
+// The store marker's tid: the largest tgtd takes, which no store's counter reaches.
+const MARKER_TID = 2_147_483_647;
+
 /**
  * The tgt (Linux SCSI target framework, userspace) back end: one target per disk with the disk as LUN 1 (LUN 0
  * is tgt's controller), an initiator-name ACL and a CHAP account of its own.
@@ -59,8 +62,7 @@ export class TgtDriver implements TargetBackend {
     try {
       await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]);
       await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, "--initiator-name", spec.initiatorIqn]);
-      await this.newAccount(spec, hint?.accountExists === true);
-      await this.adm.run(["--mode", "account", "--op", "bind", "--tid", tid, "--user", spec.chapUser]);
+      await this.bindAccount(spec, hint?.accountExists === true);
     } catch (err) {
       // Never leave a half-made target: without its ACL or CHAP it would be open to anyone.
       await this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", tid]).catch(() => undefined);
@@ -80,6 +82,15 @@ export class TgtDriver implements TargetBackend {
     return parseSessions(conns);
   }
 
+  rekey(spec: TargetSpec): Promise<void> {
+    return this.bindAccount(spec, true);
+  }
+
+  async mark(iqn: string, previous?: number): Promise<void> {
+    if (previous !== undefined) await this.remove(previous);
+    await this.adm.run(["--mode", "target", "--op", "new", "--tid", String(MARKER_TID), "--targetname", iqn]);
+  }
+
   async accounts(): Promise<string[]> {
     return parseAccounts(await this.adm.run(["--mode", "account", "--op", "show"]));
   }
@@ -89,15 +100,18 @@ export class TgtDriver implements TargetBackend {
   }
 
   /**
-   * An account left from an earlier life of this target may carry an old secret: it is replaced. Creating first and
-   * replacing only when tgtd says it exists costs one tgtadm less per target than deleting blindly first.
+   * Gives the target its account, holding `spec.chapSecret`. An account left from an earlier life of this target
+   * may carry an old secret: it is replaced. Creating first and replacing only when tgtd says it exists costs one
+   * tgtadm less per target than deleting blindly first; `known` (it exists) skips the try.
    */
-  private async newAccount(spec: TargetSpec, known: boolean): Promise<void> {
+  private async bindAccount(spec: TargetSpec, known: boolean): Promise<void> {
     const create = ["--mode", "account", "--op", "new", "--user", spec.chapUser, "--password", spec.chapSecret];
-    if (known) await this.deleteAccount(spec.chapUser);
-    else if ((await missingAs(this.adm.run(create), /already exists/, undefined)) !== undefined) return;
-    else await this.deleteAccount(spec.chapUser);
-    await this.adm.run(create);
+    const made = !known && (await missingAs(this.adm.run(create), /already exists/, undefined)) !== undefined;
+    if (!made) {
+      await this.deleteAccount(spec.chapUser);
+      await this.adm.run(create);
+    }
+    await this.adm.run(["--mode", "account", "--op", "bind", "--tid", String(spec.tid), "--user", spec.chapUser]);
   }
 }
 
