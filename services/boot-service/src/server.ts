@@ -6,7 +6,7 @@ import { connectRedis } from "@bmi/redis";
 import { BootConfigs } from "./boot-configs";
 import { publicUrl, tftpServer, type BootServiceConfig } from "./config";
 import { renderHints } from "./dhcp";
-import { DnsmasqHostsSync } from "./drivers/dnsmasq";
+import { bootStoreIdentity, DnsmasqHostsSync } from "./drivers/dnsmasq";
 import { NatsPhaseSink } from "./drivers/nats-phases";
 import { RedisBootStore } from "./drivers/redis-store";
 import { bootHandlers } from "./handlers";
@@ -31,7 +31,7 @@ export async function wireBootService(server: BmiServer, cfg: BootServiceConfig,
   const hints = { scriptUrl: `${base}/boot.ipxe`, tftpServer: tftpServer(cfg), biosFile: cfg.biosFile, efiFile: cfg.efiFile };
   const script = { baseUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS };
   if (cfg.dnsmasqHostsFile) {
-    const sync = new DnsmasqHostsSync(cfg.dnsmasqHostsFile, cfg.dnsmasqPidFile, log);
+    const sync = new DnsmasqHostsSync(cfg.dnsmasqHostsFile, cfg.dnsmasqPidFile, log, bootStoreIdentity(redis, cfg.redisPrefix));
     configs.onChange((all) => sync.write(renderHints("dnsmasq", all, hints).hostsFile));
     await configs.changed();
   }

@@ -7,7 +7,7 @@ import { EFI_X64_ARCHES, macEntries, type HintOptions, type Hints } from "./hint
  * TFTP by client architecture (option 93). The three dhcp-boot lines exclude each other, so order is moot.
  */
 export function dnsmasqHints(configs: BootConfig[], o: HintOptions): Hints {
-  const hosts = macEntries(configs).map((e) => `${e.mac},set:bmi`);
+  const hosts = dnsmasqHostLines(configs);
   const server = [
     "# BMI boot-service: network boot rules for provisioned MACs (tag bmi)",
     "dhcp-match=set:bmi-ipxe,175",
@@ -20,4 +20,9 @@ export function dnsmasqHints(configs: BootConfig[], o: HintOptions): Hints {
   const content = [...server, "# provisioned MACs (the same lines, without dhcp-host=, go in a dhcp-hostsfile)",
     ...hosts.map((h) => `dhcp-host=${h}`), ""].join("\n");
   return { content, hostsFile: hosts.length > 0 ? `${hosts.join("\n")}\n` : "" };
+}
+
+/** The dhcp-hostsfile lines: each provisioned MAC tagged "bmi". */
+export function dnsmasqHostLines(configs: BootConfig[]): string[] {
+  return macEntries(configs).map((e) => `${e.mac},set:bmi`);
 }
