@@ -3,6 +3,9 @@
 // up: installs missing Debian packages, builds when needed, starts Redis/NATS only where none answers, starts the
 // five services (logs and PIDs under .run/stack), waits until each is SERVING. Running it twice is harmless.
 // down: stops only what up started (services, then the daemons they own, then Redis/NATS if up started them).
+// Every service speaks mutual TLS with a certificate from a local CA made here (.run/stack/pki, deploy/make-pki.sh);
+// clients trust .run/stack/pki/ca.crt (the CLI: BMI_CA). gRPC listens on BMI_STACK_HOST (default 127.0.0.1): with
+// BMI_AUTH=none every caller is an admin, which the services accept on loopback only.
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -11,17 +14,42 @@ const path = require("node:path");
 const ROOT = path.resolve(__dirname, "..");
 const RUN = process.env.BMI_RUN_DIR || path.join(ROOT, ".run", "stack");
 const DATA = path.join(RUN, "data");
+const PKI = path.join(RUN, "pki");
+const CA = path.join(PKI, "ca.crt");
+const HOST = process.env.BMI_STACK_HOST || "127.0.0.1";
 
 /** The five services in start order, with their default ports and the environment the stack gives them. */
 const TGTD_CONTROL_PORT = process.env.BMI_TGTD_CONTROL_PORT || "7";
+// image-service and haas-gateway first: target-service asks the one what a disk is, boot-service the other who
+// holds a node.
 const SERVICES = [
-  { name: "image-service", port: 50051, env: { BMI_IMAGE_LISTEN: "0.0.0.0:50051" } },
-  { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: "0.0.0.0:50052", BMI_TGTD_CONTROL_PORT: TGTD_CONTROL_PORT,
+  { name: "image-service", port: 50051, env: { BMI_IMAGE_LISTEN: `${HOST}:50051` } },
+  { name: "haas-gateway", port: 50054, env: { BMI_HAAS_LISTEN: `${HOST}:50054` } },
+  { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: `${HOST}:50052`, BMI_TGTD_CONTROL_PORT: TGTD_CONTROL_PORT,
     BMI_TGTD_LOG_FILE: path.join(RUN, "logs", "tgtd.log") } },
-  { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: "0.0.0.0:50053", BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080" } },
-  { name: "haas-gateway", port: 50054, env: { BMI_HAAS_LISTEN: "0.0.0.0:50054" } },
-  { name: "orchestrator", port: 50050, env: { BMI_ORCH_LISTEN: "0.0.0.0:50050" } },
+  { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: `${HOST}:50053`, BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080" } },
+  { name: "orchestrator", port: 50050, env: { BMI_ORCH_LISTEN: `${HOST}:50050` } },
 ];
+
+/** Each service's certificate (its identity to the others) and the CA every party trusts. */
+function tlsEnv(name) {
+  return { BMI_TLS: "mutual", BMI_TLS_CA: CA, BMI_TLS_CERT: path.join(PKI, `${name}.crt`), BMI_TLS_KEY: path.join(PKI, `${name}.key`) };
+}
+
+/** Credentials of a Redis/NATS that ensure-infra.sh started with passwords (none for ones that already ran). */
+function infraEnv() {
+  const env = {};
+  const redisPass = path.join(RUN, "infra", "redis.pass");
+  if (fs.existsSync(redisPass) && alive(readPid(path.join(RUN, "infra", "redis.pid")))) {
+    const pass = encodeURIComponent(fs.readFileSync(redisPass, "utf8").trim());
+    env.BMI_REDIS_URL = `redis://bmi:${pass}@127.0.0.1:${process.env.BMI_REDIS_PORT || 6379}`;
+  }
+  const natsPass = path.join(RUN, "infra", "nats.pass");
+  if (fs.existsSync(natsPass) && alive(readPid(path.join(RUN, "infra", "nats.pid")))) {
+    Object.assign(env, { BMI_NATS_USER: "bmi", BMI_NATS_PASSWORD_FILE: natsPass });
+  }
+  return env;
+}
 
 const pidFile = (name) => path.join(RUN, `${name}.pid`);
 const logFile = (name) => path.join(RUN, "logs", `${name}.log`);
@@ -43,7 +71,7 @@ async function status(quiet) {
   for (const s of SERVICES) {
     const pid = readPid(pidFile(s.name));
     let state;
-    try { state = await checkHealth(`127.0.0.1:${s.port}`, "", 1000); } catch { state = "DOWN"; }
+    try { state = await checkHealth(`127.0.0.1:${s.port}`, "", 1000, CA); } catch { state = "DOWN"; }
     rows.push({ service: s.name, address: `127.0.0.1:${s.port}`, pid: pid && alive(pid) ? pid : "-", health: state });
   }
   if (!quiet) {
@@ -59,13 +87,16 @@ async function up() {
   run("bash", ["deploy/install-deps.sh"]);
   if (!fs.existsSync(path.join(ROOT, "node_modules", "@grpc", "grpc-js"))) run("npm", ["ci", "--no-audit", "--no-fund"]);
   if (SERVICES.some((s) => !fs.existsSync(path.join(ROOT, "services", s.name, "dist", "main.js")))) run("npx", ["tsc", "-b"]);
+  run("bash", ["deploy/make-pki.sh", PKI]);
+  process.env.BMI_INFRA_CREDENTIALS = "1";
   run("bash", ["deploy/ensure-infra.sh", RUN]);
+  const infra = infraEnv();
   const { waitServing, checkHealth } = health();
   for (const s of SERVICES) {
     const pid = readPid(pidFile(s.name));
     if (pid && alive(pid)) continue;
     try {
-      if ((await checkHealth(`127.0.0.1:${s.port}`, "", 500)) === "SERVING") {
+      if ((await checkHealth(`127.0.0.1:${s.port}`, "", 500, CA)) === "SERVING") {
         console.log(`${s.name}: something already serves 127.0.0.1:${s.port}; leaving it alone`);
         continue;
       }
@@ -74,7 +105,7 @@ async function up() {
     const out = fs.openSync(logFile(s.name), "a");
     const child = spawn(process.execPath, [path.join(ROOT, "services", s.name, "dist", "main.js")], {
       cwd: ROOT, detached: true, stdio: ["ignore", out, out],
-      env: { BMI_DATA_DIR: DATA, ...process.env, BMI_RUN_DIR: RUN, ...s.env },
+      env: { BMI_DATA_DIR: DATA, ...infra, ...tlsEnv(s.name), ...process.env, BMI_RUN_DIR: RUN, ...s.env },
     });
     fs.writeFileSync(pidFile(s.name), String(child.pid));
     child.unref();
@@ -83,7 +114,7 @@ async function up() {
   for (const s of SERVICES) {
     const pid = readPid(pidFile(s.name));
     try {
-      await waitServing(`127.0.0.1:${s.port}`, 60_000, () => !pid || alive(pid));
+      await waitServing(`127.0.0.1:${s.port}`, 60_000, () => !pid || alive(pid), CA);
     } catch (err) {
       console.error(`${s.name} did not become SERVING: ${err.message}\n--- last lines of its log:`);
       console.error(tail(logFile(s.name), 20));
@@ -91,6 +122,7 @@ async function up() {
     }
   }
   await status(false);
+  console.log(`clients trust ${path.relative(ROOT, CA)}: export BMI_CA=${CA}  (grpcurl -cacert ${CA} ...)`);
 }
 
 /** PID of `tgtd -f -C <port>` (how target-service starts it), from /proc. */

@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { address, int, list, oneOf, str, url } from "./fields";
 
 /**
@@ -10,17 +11,71 @@ export function serverSpec(prefix: string, defaultListen: string) {
     logLevel: oneOf("BMI_LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], { default: "info" }),
     auth: oneOf("BMI_AUTH", ["none", "static"], { default: "none", help: "caller authentication driver" }),
     authFile: str("BMI_AUTH_FILE", { default: "", help: "users/projects file for BMI_AUTH=static" }),
+    ...tlsSpec,
     shutdownGraceMs: int("BMI_SHUTDOWN_GRACE_MS", { default: 10_000, min: 0 }),
     defaultDeadlineMs: int("BMI_DEFAULT_DEADLINE_MS", { default: 120_000, min: 100 }),
   };
+}
+
+/** TLS material of a service: it serves with it and presents it (its identity) to the services it calls. */
+export const tlsSpec = {
+  tls: oneOf("BMI_TLS", ["mutual", "off"], { default: "mutual", help: "mutual: TLS with service certificates; off: plaintext, loopback only" }),
+  tlsCa: str("BMI_TLS_CA", { default: "", help: "PEM file of the CA that signs BMI's service certificates" }),
+  tlsCert: str("BMI_TLS_CERT", { default: "", help: "PEM certificate of this service (its common name is its identity)" }),
+  tlsKey: str("BMI_TLS_KEY", { default: "", help: "PEM private key of BMI_TLS_CERT" }),
+};
+
+type ServerConfig = { listen: string; auth: string; authFile: string; tls: string; tlsCa: string; tlsCert: string; tlsKey: string };
+
+/**
+ * Cross-field rules of every service: mutual TLS needs its three files; plaintext and BMI_AUTH=none (every caller
+ * an admin) are refused on any address but loopback, so a tenant's node can never reach such a service.
+ */
+export function serverProblems(cfg: ServerConfig, listenVar: string): string[] {
+  const problems: string[] = [];
+  const loopback = isLoopbackAddress(cfg.listen);
+  if (cfg.tls === "mutual") {
+    for (const [env, file] of [["BMI_TLS_CA", cfg.tlsCa], ["BMI_TLS_CERT", cfg.tlsCert], ["BMI_TLS_KEY", cfg.tlsKey]] as const) {
+      if (!file) problems.push(`${env} is required with BMI_TLS=mutual (or set BMI_TLS=off for plaintext on loopback)`);
+      else if (!readable(file)) problems.push(`${env}=${file} cannot be read`);
+    }
+  } else if (!loopback) {
+    problems.push(`plaintext (BMI_TLS=off) is allowed only on a loopback address, not ${listenVar}=${cfg.listen}`);
+  }
+  if (cfg.auth === "none" && !loopback) {
+    problems.push(`BMI_AUTH=none makes every caller an admin: allowed only on a loopback address, not ${listenVar}=${cfg.listen}`);
+  }
+  if (cfg.auth === "static" && !cfg.authFile) problems.push("BMI_AUTH=static needs BMI_AUTH_FILE");
+  else if (cfg.auth === "static" && !readable(cfg.authFile)) problems.push(`BMI_AUTH_FILE=${cfg.authFile} cannot be read`);
+  return problems;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackAddress(address: string): boolean {
+  const host = address.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Redis and NATS locations, shared by the services that use them. */
 export const redisSpec = {
   redisUrl: url("BMI_REDIS_URL", ["redis", "rediss"], { default: "redis://127.0.0.1:6379" }),
   redisPrefix: str("BMI_REDIS_PREFIX", { default: "bmi:", help: "key prefix, lets several stacks share a Redis" }),
+  redisTlsCa: str("BMI_REDIS_TLS_CA", { default: "", help: "PEM CA for rediss:// (default: the system's roots); user and password go in the URL" }),
 };
 export const natsSpec = {
   natsServers: list("BMI_NATS_URL", { default: ["nats://127.0.0.1:4222"] }),
   natsStream: str("BMI_NATS_STREAM", { default: "BMI_EVENTS" }),
+  natsUser: str("BMI_NATS_USER", { default: "", help: "NATS user (with BMI_NATS_PASSWORD_FILE)" }),
+  natsPasswordFile: str("BMI_NATS_PASSWORD_FILE", { default: "", help: "file holding BMI_NATS_USER's password" }),
+  natsCredsFile: str("BMI_NATS_CREDS_FILE", { default: "", help: "NATS .creds file (JWT and nkey seed), instead of user/password" }),
+  natsTlsCa: str("BMI_NATS_TLS_CA", { default: "", help: "PEM CA of the NATS servers; set it to connect with TLS" }),
 };

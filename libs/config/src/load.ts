@@ -30,9 +30,14 @@ export function loadConfig<S extends Spec>(spec: S, env: NodeJS.ProcessEnv): Con
  * Start-up entry point: parses the process environment once; on bad config prints every problem and exits 2.
  * This is the only place in BMI that reads process.env.
  */
-export function loadConfigOrExit<S extends Spec>(service: string, spec: S): ConfigOf<S> {
+export function loadConfigOrExit<S extends Spec>(
+  service: string, spec: S, check: (cfg: ConfigOf<S>) => string[] = () => [],
+): ConfigOf<S> {
   try {
-    return loadConfig(spec, process.env);
+    const cfg = loadConfig(spec, process.env);
+    const problems = check(cfg);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return cfg;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${service}: ${err.message}\n`);

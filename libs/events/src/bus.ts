@@ -1,4 +1,8 @@
-import { connect, type JetStreamClient, type NatsConnection, RetentionPolicy, StorageType } from "nats";
+import { readFileSync } from "node:fs";
+import {
+  connect, credsAuthenticator, type ConnectionOptions, type JetStreamClient, type NatsConnection, RetentionPolicy,
+  StorageType,
+} from "nats";
 import type { Redis } from "ioredis";
 import type { Logger } from "@bmi/log";
 import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
@@ -12,6 +16,25 @@ export interface EventBusOptions {
   log: Logger;
   /** Flush period while events wait in the outbox. */
   flushMs?: number;
+  /** Credentials and TLS, as the shared NATS settings name them (libs/config natsSpec). */
+  security?: NatsSecurity;
+}
+
+export interface NatsSecurity {
+  natsUser: string;
+  natsPasswordFile: string;
+  natsCredsFile: string;
+  natsTlsCa: string;
+}
+
+/** nats.js connection options for BMI's NATS settings: a creds file or user/password, and TLS with a CA. */
+export function natsSecurityOptions(s: NatsSecurity | undefined): Partial<ConnectionOptions> {
+  if (!s) return {};
+  return {
+    ...(s.natsCredsFile ? { authenticator: credsAuthenticator(readFileSync(s.natsCredsFile)) } : {}),
+    ...(s.natsUser ? { user: s.natsUser, pass: s.natsPasswordFile ? readFileSync(s.natsPasswordFile, "utf8").trim() : "" } : {}),
+    ...(s.natsTlsCa ? { tls: { caFile: s.natsTlsCa } } : {}),
+  };
 }
 
 interface Pending { subject: string; data: string; msgId: string }
@@ -98,7 +121,7 @@ export class EventBus {
     const { log } = this.opts;
     while (!this.closed && !this.nc) {
       try {
-        const nc = await connect({ servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
+        const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
         const jsm = await nc.jetstreamManager();
         const name = this.opts.stream ?? DEFAULT_STREAM;
         try {

@@ -2,17 +2,55 @@ import { readFileSync } from "node:fs";
 import { timingSafeEqual } from "node:crypto";
 import type { Metadata } from "@grpc/grpc-js";
 import { parse as parseYaml } from "yaml";
-import { PermissionDeniedError, UnauthenticatedError } from "@bmi/errors";
+import { UnauthenticatedError } from "@bmi/errors";
 
 /** Who is calling, as established by the Authenticator. */
 export interface Caller {
+  /** The end user; empty when a service calls as itself. */
   user: string;
   projects: string[];
   admin: boolean;
+  /** The calling BMI service, from its verified client certificate; absent for users' own clients. */
+  service?: string;
 }
 
 /** Pluggable check of the `authorization` metadata: answers the caller or throws UNAUTHENTICATED. */
 export type Authenticator = (metadata: Metadata) => Promise<Caller>;
+
+/** The metadata key a BMI service uses to say on whose behalf it calls (base64url JSON of user, projects, admin). */
+export const PRINCIPAL_HEADER = "x-bmi-principal";
+
+/** The user identity a service forwards, as the metadata value. */
+export function principalValue(c: Pick<Caller, "user" | "projects" | "admin">): string {
+  return Buffer.from(JSON.stringify({ user: c.user, projects: c.projects, admin: c.admin })).toString("base64url");
+}
+
+/**
+ * Who is calling: a BMI service (verified certificate, `peer`) speaking for the user it forwards, a service
+ * calling as itself, or a user's client authenticated by `auth`. A forwarded identity is believed only from a
+ * peer with a verified certificate: anyone else sending the header is refused, not ignored, so a misconfigured
+ * client is noticed.
+ */
+export async function authenticate(auth: Authenticator, md: Metadata, peer: string | undefined): Promise<Caller> {
+  const forwarded = md.get(PRINCIPAL_HEADER)[0];
+  if (forwarded !== undefined) {
+    if (!peer) throw new UnauthenticatedError(`${PRINCIPAL_HEADER} is accepted only from a BMI service's client certificate`);
+    return { ...parsePrincipal(String(forwarded)), service: peer };
+  }
+  if (peer && header(md) === undefined) return { user: "", projects: [], admin: false, service: peer };
+  const caller = await auth(md);
+  return peer ? { ...caller, service: peer } : caller;
+}
+
+function parsePrincipal(value: string): Caller {
+  try {
+    const p = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as Partial<Caller>;
+    if (typeof p.user === "string" && Array.isArray(p.projects) && p.projects.every((x) => typeof x === "string")) {
+      return { user: p.user, projects: p.projects, admin: p.admin === true };
+    }
+  } catch { /* answered below */ }
+  throw new UnauthenticatedError(`${PRINCIPAL_HEADER} is not a valid principal`);
+}
 
 /** Every caller is an admin of every project. For a single-operator lab only. */
 export function noneAuth(): Authenticator {
@@ -46,17 +84,6 @@ export function staticAuth(file: string): Authenticator {
     if (!user) throw new UnauthenticatedError("invalid credentials");
     return { user: user.name, projects: user.projects ?? [], admin: user.admin === true };
   };
-}
-
-/** Throws PERMISSION_DENIED unless the caller is an admin or a member of `project`. */
-export function assertProject(caller: Caller, project: string): void {
-  if (caller.admin || caller.projects.includes(project)) return;
-  throw new PermissionDeniedError(`user ${caller.user} is not a member of project ${project}`);
-}
-
-/** Throws PERMISSION_DENIED unless the caller is an admin. */
-export function assertAdmin(caller: Caller, action: string): void {
-  if (!caller.admin) throw new PermissionDeniedError(`${action} needs an admin; user ${caller.user} is not one`);
 }
 
 export function header(md: Metadata): string | undefined {

@@ -1,6 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
+import { PRINCIPAL_HEADER, principalValue, type Caller } from "./auth";
 import type { CallContext } from "./context";
+import { channelCredentials, type TlsFiles } from "./tls";
 import { fromServiceError, isServiceError } from "./status";
 
 type UnaryFn<Req, Res> = (
@@ -9,8 +11,13 @@ type UnaryFn<Req, Res> = (
 ) => grpc.ClientUnaryCall;
 
 export interface CallOpts {
-  /** Forward the incoming call's authorization and request id, and never outlive its deadline. */
-  ctx?: Pick<CallContext, "authorization" | "requestId" | "deadline" | "signal">;
+  /**
+   * Forward the incoming call's caller (as the principal this service speaks for), its authorization (for HIL's
+   * pass-through) and request id, and never outlive its deadline.
+   */
+  ctx?: Pick<CallContext, "authorization" | "requestId" | "deadline" | "signal"> & { caller?: Caller };
+  /** The user this service calls for (a job's owner); needs the service's client certificate to be believed. */
+  onBehalfOf?: Pick<Caller, "user" | "projects" | "admin">;
   /** Overrides the client's default deadline. */
   deadlineMs?: number;
   /** Explicit authorization header (the CLI). */
@@ -30,6 +37,8 @@ export interface ClientOptions {
   retryMethods?: string[];
   /** Service name used in error messages, e.g. "image-service". */
   name?: string;
+  /** TLS: the CA to trust, and this process's certificate and key when it has a service identity; plaintext when absent. */
+  tls?: TlsFiles;
 }
 
 type ClientCtor<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
@@ -55,7 +64,7 @@ export function createClient<C extends grpc.Client>(
       },
     }],
   };
-  const raw = new Ctor(address, grpc.credentials.createInsecure(), {
+  const raw = new Ctor(address, channelCredentials(options.tls), {
     "grpc.service_config": JSON.stringify(serviceConfig),
     "grpc.keepalive_time_ms": 30_000,
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
@@ -65,6 +74,8 @@ export function createClient<C extends grpc.Client>(
     const md = new grpc.Metadata();
     const auth = o?.authorization ?? o?.ctx?.authorization;
     if (auth) md.set("authorization", auth);
+    const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
+    if (principal) md.set(PRINCIPAL_HEADER, principalValue(principal));
     md.set("x-request-id", o?.ctx?.requestId ?? randomUUID());
     return md;
   };

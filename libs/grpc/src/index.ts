@@ -6,3 +6,5 @@ export * from "./server";
 export * from "./client";
 export * from "./reflection";
 export * from "./main";
+export * from "./policy";
+export * from "./tls";

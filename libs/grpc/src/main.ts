@@ -1,14 +1,37 @@
+import { readFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
 import { createLogger, type Logger } from "@bmi/log";
 import { authFromConfig } from "./auth";
 import { createServer, exitOnSignals, type BmiServer } from "./server";
+import type { TlsFiles, Transport } from "./tls";
 
 export interface ServerSettings {
   listen: string;
   logLevel: string;
   auth: "none" | "static";
   authFile: string;
+  tls: "mutual" | "off";
+  tlsCa: string;
+  tlsCert: string;
+  tlsKey: string;
   shutdownGraceMs: number;
   defaultDeadlineMs: number;
+}
+
+/** The server side of a service's TLS settings. */
+export function transportOf(s: Pick<ServerSettings, "tls" | "tlsCa" | "tlsCert" | "tlsKey">): Transport {
+  return s.tls === "mutual" ? { tls: true, files: { ca: s.tlsCa, cert: s.tlsCert, key: s.tlsKey } } : { tls: false };
+}
+
+/** The client side: a service calls others with its own certificate, which is its identity to them. */
+export function clientTlsOf(s: Pick<ServerSettings, "tls" | "tlsCa" | "tlsCert" | "tlsKey">): TlsFiles | undefined {
+  return s.tls === "mutual" ? { ca: s.tlsCa, cert: s.tlsCert, key: s.tlsKey } : undefined;
+}
+
+/** The identity a certificate file carries (its subject's common name). */
+export function certificateIdentity(file: string): string {
+  const subject = new X509Certificate(readFileSync(file)).subject;
+  return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? "";
 }
 
 /**
@@ -20,8 +43,9 @@ export async function runService(
   name: string, settings: ServerSettings, wire: (server: BmiServer, log: Logger) => Promise<void>,
 ): Promise<BmiServer> {
   const log = createLogger({ name, level: settings.logLevel });
+  const transport = transportOf(settings);
   const server = createServer({
-    name, log, auth: authFromConfig(settings),
+    name, log, auth: authFromConfig(settings), transport,
     shutdownGraceMs: settings.shutdownGraceMs, defaultDeadlineMs: settings.defaultDeadlineMs,
   });
   exitOnSignals(server, log);
@@ -33,5 +57,15 @@ export async function runService(
     await server.shutdown().catch(() => undefined);
     process.exit(1);
   }
+  announce(name, settings, log);
   return server;
+}
+
+/** What this process is, in one line: operators check it before anything else. */
+export function announce(name: string, settings: ServerSettings, log: Logger): void {
+  log.info({
+    listen: settings.listen, auth: settings.auth, tls: settings.tls,
+    identity: settings.tls === "mutual" ? certificateIdentity(settings.tlsCert) : "none (plaintext)",
+  }, `${name} started: auth ${settings.auth}, tls ${settings.tls}`);
+  if (settings.auth === "none") log.warn("BMI_AUTH=none: every caller is an admin (a single-operator lab on loopback only)");
 }

@@ -9,7 +9,7 @@ import {
   GetImageResponse, ImageServiceClient, ImageServiceService, ListImagesResponse,
 } from "@bmi/proto/bmi/image/v1/image";
 import { checkHealth } from "@bmi/testing/dist/health";
-import { createClient, createServer, staticAuth, type BmiServer, type Handlers } from "./index";
+import { createClient, createServer, staticAuth, type AccessTable, type BmiServer, type Handlers } from "./index";
 import { tempDir } from "@bmi/testing/dist/temp";
 
 // A server of the real ImageService contract whose handlers exercise the chassis, not image logic.
@@ -30,6 +30,8 @@ function handlers(release: Promise<void>) {
     Handlers<typeof ImageServiceService>;
 }
 
+const everyone = new Proxy({}, { get: () => "member" }) as AccessTable<typeof ImageServiceService>;
+
 describe("gRPC chassis", () => {
   let server: BmiServer;
   let address: string;
@@ -41,7 +43,7 @@ describe("gRPC chassis", () => {
   before(async () => {
     const release = new Promise<void>((r) => (releaseSlow = r));
     server = createServer({ name: "test", log: silentLogger(), auth: staticAuth(usersFile), shutdownGraceMs: 5000 });
-    server.add(ImageServiceService, handlers(release));
+    server.add(ImageServiceService, handlers(release), everyone);
     address = `127.0.0.1:${await server.listen("127.0.0.1:0")}`;
   });
   after(() => server.shutdown());

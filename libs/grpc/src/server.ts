@@ -2,6 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "@bmi/log";
 import type { Authenticator } from "./auth";
+import type { AccessTable } from "./policy";
+import { serverCredentials, type Transport } from "./tls";
 import type { Handlers, MethodDefinitionLike } from "./handlers";
 import { wrapMethod, type CallRunner } from "./wrap";
 import { addReflection } from "./reflection";
@@ -11,6 +13,8 @@ export interface ServerOptions {
   name: string;
   log: Logger;
   auth: Authenticator;
+  /** Mutual TLS (the default of every service) or plaintext; plaintext when omitted (in-process tests). */
+  transport?: Transport;
   /** How long in-flight calls may run after SIGTERM before they are cut off. */
   shutdownGraceMs?: number;
   /** Deadline applied to calls that come without one. */
@@ -28,19 +32,24 @@ export class BmiServer {
   private readonly runner: CallRunner;
   private stopping: Promise<void> | undefined;
 
+  private readonly transport: Transport;
+
   constructor(private readonly opts: ServerOptions) {
+    this.transport = opts.transport ?? { tls: false };
     this.health.addToServer(this.grpc);
     this.runner = { log: opts.log, auth: opts.auth, defaultDeadlineMs: opts.defaultDeadlineMs ?? 120_000 };
   }
 
-  /** Registers a ts-proto service definition with plain async handlers. */
-  add<D extends Record<string, MethodDefinitionLike>>(definition: D, handlers: Handlers<D>): void {
+  /** Registers a ts-proto service definition with plain async handlers and who may call each method. */
+  add<D extends Record<string, MethodDefinitionLike>>(definition: D, handlers: Handlers<D>, access: AccessTable<D>): void {
     const impl: grpc.UntypedServiceImplementation = {};
     let service = "";
     for (const [key, def] of Object.entries(definition)) {
       const handler = (handlers as Record<string, unknown>)[key];
       if (typeof handler !== "function") throw new Error(`${def.path}: no handler`);
-      impl[key] = wrapMethod(def, handler as (...a: never[]) => unknown, this.runner);
+      const rule = (access as Record<string, AccessTable<D>[keyof D] | undefined>)[key];
+      if (rule === undefined) throw new Error(`${def.path}: no access rule`);
+      impl[key] = wrapMethod(def, handler as (...a: never[]) => unknown, rule, this.runner);
       service = def.path.split("/")[1] ?? "";
     }
     this.grpc.addService(definition as unknown as grpc.ServiceDefinition, impl);
@@ -53,10 +62,10 @@ export class BmiServer {
     // Reflection lists only what this server serves, though the descriptor set describes every BMI service.
     addReflection(this.grpc, this.services);
     const port = await new Promise<number>((resolve, reject) =>
-      this.grpc.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      this.grpc.bindAsync(address, serverCredentials(this.transport), (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.setServing(true);
-    this.opts.log.info({ address, port, services: this.services }, "serving");
+    this.opts.log.info({ address, port, services: this.services, tls: this.transport.tls ? "mutual" : "off" }, "serving");
     return port;
   }
 

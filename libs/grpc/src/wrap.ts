@@ -3,7 +3,9 @@ import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
 import { CancelledError, DeadlineExceededError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { header, type Authenticator } from "./auth";
+import { authenticate, header, type Authenticator } from "./auth";
+import { checkAccess, type Access } from "./policy";
+import { peerIdentity } from "./tls";
 import type { CallContext } from "./context";
 import type { MethodDefinitionLike } from "./handlers";
 import { toStatus } from "./status";
@@ -22,8 +24,9 @@ type AnyHandler = (...args: never[]) => unknown;
  * The interceptor chain every BMI method runs through: request id, caller identity (auth), deadline and
  * cancellation, one log line per call with method/status/duration, and error mapping at the edge.
  */
-export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, runner: CallRunner): grpc.UntypedHandleCall {
+export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, access: Access, base: CallRunner): grpc.UntypedHandleCall {
   const h = handler as unknown as (input: unknown, ctx: CallContext) => unknown;
+  const runner: MethodRunner = { ...base, access };
   if (!def.requestStream && !def.responseStream) {
     return ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void run(def.path, call, runner, async (ctx) => {
@@ -66,8 +69,12 @@ function trailers(ctx: CallContext): grpc.Metadata {
 }
 
 /** Runs one call; answers the error to send (already mapped and logged), or undefined on success. */
+interface MethodRunner extends CallRunner {
+  access: Access;
+}
+
 async function run(
-  method: string, call: AnyCall, runner: CallRunner, body: (ctx: CallContext) => Promise<void>,
+  method: string, call: AnyCall, runner: MethodRunner, body: (ctx: CallContext) => Promise<void>,
 ): Promise<Partial<grpc.StatusObject> | undefined> {
   const start = performance.now();
   const md = call.metadata;
@@ -84,8 +91,9 @@ async function run(
   let user = "";
   let outcome: Partial<grpc.StatusObject> | undefined;
   try {
-    const caller = await runner.auth(md);
-    user = caller.user;
+    const caller = await authenticate(runner.auth, md, peerIdentity(call as never));
+    user = caller.service ? `${caller.user}@${caller.service}` : caller.user;
+    checkAccess(runner.access, caller, method);
     const authorization = header(md);
     const ctx: CallContext = {
       method, requestId, caller, metadata: md, signal: abort.signal, deadline, log,

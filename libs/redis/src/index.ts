@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import type { Logger } from "@bmi/log";
 
@@ -8,8 +9,10 @@ export { Redis };
  * issued while it is down wait in its offline queue, and fail after `maxRetriesPerRequest` reconnect attempts
  * so a request never hangs for ever on a dead Redis.
  */
-export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?: number } = {}): Promise<Redis> {
+export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?: number; tlsCa?: string } = {}): Promise<Redis> {
   const redis = new Redis(url, {
+    // rediss:// is TLS; a private CA is given as a file (ACL user and password come in the URL).
+    ...(opts.tlsCa && url.startsWith("rediss:") ? { tls: { ca: readFileSync(opts.tlsCa) } } : {}),
     maxRetriesPerRequest: 20,
     enableReadyCheck: true,
     connectionName: log.bindings()["service"] as string | undefined ?? "bmi",

@@ -1,11 +1,16 @@
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 
 const HealthClient = grpc.makeGenericClientConstructor(healthService as unknown as grpc.ServiceDefinition, "Health");
 
-/** The serving status of `service` ("" = the whole server) at `address`, through grpc.health.v1.Health/Check. */
-export function checkHealth(address: string, service = "", timeoutMs = 2000): Promise<string> {
-  const client = new HealthClient(address, grpc.credentials.createInsecure());
+/**
+ * The serving status of `service` ("" = the whole server) at `address`, through grpc.health.v1.Health/Check; over
+ * TLS trusting `ca` (a PEM file) when given.
+ */
+export function checkHealth(address: string, service = "", timeoutMs = 2000, ca?: string): Promise<string> {
+  const creds = ca ? grpc.credentials.createSsl(readFileSync(ca)) : grpc.credentials.createInsecure();
+  const client = new HealthClient(address, creds);
   return new Promise<string>((resolve, reject) => {
     client.makeUnaryRequest(
       "/grpc.health.v1.Health/Check",
@@ -24,13 +29,15 @@ export function checkHealth(address: string, service = "", timeoutMs = 2000): Pr
 }
 
 /** Polls until `address` answers SERVING, or throws after `timeoutMs`. */
-export async function waitServing(address: string, timeoutMs = 20_000, isAlive: () => boolean = () => true): Promise<void> {
+export async function waitServing(
+  address: string, timeoutMs = 20_000, isAlive: () => boolean = () => true, ca?: string,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < until) {
     if (!isAlive()) throw new Error(`${address}: the process exited before serving`);
     try {
-      last = await checkHealth(address, "", 1000);
+      last = await checkHealth(address, "", 1000, ca);
       if (last === "SERVING") return;
     } catch (err) {
       last = (err as Error).message;

@@ -8,3 +8,4 @@ export * from "./boot-sector";
 export * from "./ceph";
 export * from "./iscsi-initiator";
 export * from "./temp";
+export * from "./pki";

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { waitServing } from "./health";
+import { testPki } from "./pki";
 
 /** Root of the repository (libs/testing/dist/ -> ../../..). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -16,6 +17,8 @@ export interface RunningService {
   stop(graceMs?: number): Promise<number | null>;
   /** SIGKILL at once (crash tests). */
   kill(): Promise<void>;
+  /** The CA file clients trust to reach it; undefined when it serves plaintext (BMI_TLS=off). */
+  ca: string | undefined;
 }
 
 export interface StartOptions {
@@ -35,8 +38,11 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${opts.service}-${process.pid}-${Date.now()}.log`);
   const out = createWriteStream(logFile);
+  // Mutual TLS with the test PKI's certificate of this service, unless the test asks for plaintext.
+  const tls = opts.env?.BMI_TLS === "off" ? {} : testPki().env(opts.service);
+  const ca = tls.BMI_TLS_CA;
   const child = spawn(process.execPath, [main], {
-    env: { ...process.env, BMI_LOG_LEVEL: "info", ...opts.env },
+    env: { ...process.env, BMI_LOG_LEVEL: "info", ...tls, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.pipe(out);
@@ -54,13 +60,13 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     return exit;
   };
   try {
-    await waitServing(opts.address, opts.timeoutMs ?? 30_000, () => !exited);
+    await waitServing(opts.address, opts.timeoutMs ?? 30_000, () => !exited, opts.env?.BMI_TLS_CA ?? ca);
   } catch (err) {
     await stop(2000);
     throw new Error(`${opts.service}: ${(err as Error).message}; log: ${logFile}`);
   }
   return {
-    name: opts.service, address: opts.address, pid: child.pid ?? -1, process: child, logFile, stop,
+    name: opts.service, address: opts.address, pid: child.pid ?? -1, process: child, logFile, stop, ca: opts.env?.BMI_TLS_CA ?? ca,
     kill: async () => { if (!exited) { child.kill("SIGKILL"); await exit; } },
   };
 }

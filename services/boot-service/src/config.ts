@@ -3,8 +3,9 @@ import { address, bool, int, natsSpec, oneOf, redisSpec, serverSpec, str, url, t
 
 /** boot-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const bootSpec = {
-  ...serverSpec("BMI_BOOT", "0.0.0.0:50053"),
+  ...serverSpec("BMI_BOOT", "127.0.0.1:50053"),
   ...redisSpec,
+  haasAddr: address("BMI_BOOT_HAAS_ADDR", { default: "127.0.0.1:50054", help: "haas-gateway, which says who holds a node" }),
   ...natsSpec,
   httpListen: address("BMI_BOOT_HTTP_LISTEN", { default: "0.0.0.0:8080", help: "host:port of the iPXE script server" }),
   publicUrl: url("BMI_BOOT_PUBLIC_URL", ["http"], { default: "", help: "http://host:port nodes reach the script server at; default: this host's first IPv4 and the HTTP port" }),

@@ -51,6 +51,7 @@ describe("boot-service: DHCP from dnsmasq configured by the hints, then iPXE -> 
       ],
     });
     // Provisioned after dnsmasq started: boot-service rewrites the hosts file and sends SIGHUP.
+    await f.node("netns-node", "proj1", [MAC]);
     await f.client.setBootConfig({
       config: {
         node: "netns-node", project: "proj1", macs: [MAC], initiatorIqn: INITIATOR, firmware: Firmware.FIRMWARE_BIOS, efiLoader: "",

@@ -2,13 +2,17 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { DhcpFormat } from "@bmi/proto/bmi/boot/v1/boot";
+import { createClient } from "@bmi/grpc";
+import { BootServiceClient, DhcpFormat } from "@bmi/proto/bmi/boot/v1/boot";
+import { testClientTls } from "@bmi/testing";
 import { Firmware } from "@bmi/proto/bmi/common/v1/common";
 import { BootServiceFixture } from "./vm-fixture";
 
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:pw-${user}`).toString("base64")}` });
-const alice = basic("alice");
-const bob = basic("bob");
+// The fixture's client has the orchestrator's certificate: it calls for the user it names, as the orchestrator does.
+const forUser = (user: string, projects: string[]) => ({ onBehalfOf: { user, projects, admin: false } });
+const alice = forUser("alice", ["proj1"]);
+const bob = forUser("bob", ["proj2"]);
 const admin = basic("admin");
 
 describe("boot-service over gRPC, with per-project authorization", () => {
@@ -26,6 +30,9 @@ describe("boot-service over gRPC, with per-project authorization", () => {
     writeFileSync(users, ["users:", "  - {name: alice, password: pw-alice, projects: [proj1]}",
       "  - {name: bob, password: pw-bob, projects: [proj2]}", "  - {name: admin, password: pw-admin, admin: true}", ""].join("\n"));
     await f.start(() => ({ BMI_AUTH: "static", BMI_AUTH_FILE: users, BMI_BOOT_PUBLIC_URL: "http://10.9.9.9:8080" }));
+    await f.node("a1", "proj1", ["52:54:00:aa:00:01"]);
+    await f.node("b1", "proj2", ["52:54:00:bb:00:01"]);
+    await f.haas.registerNode({ name: "free1", nics: [{ label: "eth0", mac: "52:54:00:cc:00:01", networks: {} }], power: undefined, metadata: {} });
   });
   after(() => f.close());
 
@@ -34,11 +41,11 @@ describe("boot-service over gRPC, with per-project authorization", () => {
     assert.equal(set.config?.chap?.secret, "0123456789abcdef-_");
     assert.equal(set.config?.efiLoader, "\\EFI\\BOOT\\BOOTX64.EFI");
     assert.equal((await f.client.getBootConfig({ node: "a1" }, alice)).config?.firmware, Firmware.FIRMWARE_UEFI);
-    await assert.rejects(f.client.getBootConfig({ node: "a1" }, bob), { code: "PERMISSION_DENIED" });
-    await assert.rejects(f.client.setBootConfig(config("a1", "proj2", ["52:54:00:bb:00:01"]), bob), { code: "PERMISSION_DENIED" });
-    await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["52:54:00:aa:00:01"]), bob), { code: "ALREADY_EXISTS" });
+    await assert.rejects(f.client.getBootConfig({ node: "a1" }, bob), { code: "NOT_FOUND" });
+    await assert.rejects(f.client.setBootConfig(config("a1", "proj2", ["52:54:00:bb:00:01"]), bob), { code: "NOT_FOUND" });
+    await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["52:54:00:aa:00:01"]), bob), { code: "INVALID_ARGUMENT" });
     await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["nope"]), bob), { code: "INVALID_ARGUMENT" });
-    await assert.rejects(f.client.getBootConfig({ node: "a1" }), { code: "UNAUTHENTICATED" });
+    await assert.rejects(f.client.getBootConfig({ node: "a1" }), { code: "NOT_FOUND" }); // the orchestrator for nobody
     await assert.rejects(f.client.getBootConfig({ node: "zz" }, admin), { code: "NOT_FOUND" });
   });
 
@@ -47,7 +54,7 @@ describe("boot-service over gRPC, with per-project authorization", () => {
     assert.deepEqual((await f.client.listBootConfigs({ project: "" }, bob)).configs.map((c) => c.node), ["b1"]);
     const all = (await f.client.listBootConfigs({ project: "" }, admin)).configs;
     assert.deepEqual(all.map((c) => [c.node, c.chap?.secret]), [["a1", ""], ["b1", ""]]);
-    await assert.rejects(f.client.listBootConfigs({ project: "proj1" }, bob), { code: "PERMISSION_DENIED" });
+    await assert.rejects(f.client.listBootConfigs({ project: "proj1" }, bob), { code: "NOT_FOUND" });
   });
 
   it("renders the script with the secret masked, and DHCP hints in all three formats", async () => {
@@ -67,9 +74,32 @@ describe("boot-service over gRPC, with per-project authorization", () => {
   });
 
   it("clears a config once", async () => {
-    await assert.rejects(f.client.clearBootConfig({ node: "a1" }, bob), { code: "PERMISSION_DENIED" });
+    await assert.rejects(f.client.clearBootConfig({ node: "a1" }, bob), { code: "NOT_FOUND" });
     assert.equal((await f.client.clearBootConfig({ node: "a1" }, alice)).cleared, true);
     assert.equal((await f.client.clearBootConfig({ node: "a1" }, alice)).cleared, false);
     assert.equal((await fetch(`http://127.0.0.1:${f.httpPort}/nodes/52-54-00-aa-00-01.ipxe`)).status, 404);
+  });
+
+  it("binds a node only to the project that holds it in haas-gateway, and only its own MACs", async () => {
+    // Another project's node, under the caller's own project name.
+    await assert.rejects(f.client.setBootConfig(config("a1", "proj2", ["52:54:00:aa:00:01"]), bob), { code: "NOT_FOUND" });
+    // A free node, and a node that does not exist.
+    await assert.rejects(f.client.setBootConfig(config("free1", "proj2", ["52:54:00:cc:00:01"]), bob), { code: "NOT_FOUND" });
+    await assert.rejects(f.client.setBootConfig(config("ghost", "proj2", ["52:54:00:dd:00:01"]), bob), { code: "NOT_FOUND" });
+    // Its own node, with a free node's MAC beside its own.
+    await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["52:54:00:bb:00:01", "52:54:00:cc:00:01"]), bob),
+      { code: "INVALID_ARGUMENT", message: /52:54:00:cc:00:01/ });
+    assert.equal((await fetch(`http://127.0.0.1:${f.httpPort}/nodes/52-54-00-cc-00-01.ipxe`)).status, 404);
+  });
+
+  it("is internal: a member calling it directly, or anyone without BMI's certificate speaking for a user, is refused", async () => {
+    const direct = createClient(BootServiceClient, f.svc.address, { deadlineMs: 10_000, tls: testClientTls() });
+    try {
+      await assert.rejects(direct.getBootConfig({ node: "b1" }, basic("bob")), { code: "PERMISSION_DENIED", message: /internal/ });
+      await assert.rejects(direct.setBootConfig(config("b1", "proj2", ["52:54:00:bb:00:01"]), basic("bob")), { code: "PERMISSION_DENIED" });
+      await assert.rejects(direct.getBootConfig({ node: "b1" }, bob), { code: "UNAUTHENTICATED" });
+    } finally {
+      direct.close();
+    }
   });
 });

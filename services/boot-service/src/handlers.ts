@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from "@bmi/errors";
-import { assertProject, type Caller, type Handlers } from "@bmi/grpc";
+import { InvalidArgumentError, NotFoundError } from "@bmi/errors";
+import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Caller, type Handlers } from "@bmi/grpc";
 import {
   BootConfig as PbBootConfig, BootServiceService, ClearBootConfigResponse, DhcpFormat as PbFormat, GetBootConfigResponse,
   ListBootConfigsResponse, RenderDhcpHintsResponse, RenderScriptResponse, SetBootConfigResponse,
@@ -8,6 +8,7 @@ import { Firmware as PbFirmware } from "@bmi/proto/bmi/common/v1/common";
 import { normalizeMac } from "@bmi/validate";
 import type { BootConfig, Firmware } from "./boot-config";
 import type { BootConfigs } from "./boot-configs";
+import type { NodeOwners } from "./node-owners";
 import { renderHints, type DhcpFormat, type HintOptions } from "./dhcp";
 import { nodeScript, type ScriptOptions } from "./ipxe-script";
 
@@ -19,39 +20,51 @@ export interface HandlerOptions {
 const FORMATS: Record<number, DhcpFormat> = { [PbFormat.DHCP_FORMAT_UNSPECIFIED]: "dnsmasq", [PbFormat.DHCP_FORMAT_DNSMASQ]: "dnsmasq", [PbFormat.DHCP_FORMAT_ISC]: "isc", [PbFormat.DHCP_FORMAT_KEA]: "kea" };
 const FIRMWARE: Record<Firmware, PbFirmware> = { unspecified: PbFirmware.FIRMWARE_UNSPECIFIED, bios: PbFirmware.FIRMWARE_BIOS, uefi: PbFirmware.FIRMWARE_UEFI };
 
+/**
+ * Boot configs carry CHAP secrets and decide what a MAC boots: only the orchestrator (for a user) or an admin
+ * manages them. Nodes themselves use the HTTP script server, not this API.
+ */
+export const BOOT_ACCESS: AccessTable<typeof BootServiceService> = {
+  setBootConfig: INTERNAL, clearBootConfig: INTERNAL, getBootConfig: INTERNAL, listBootConfigs: INTERNAL,
+  renderDhcpHints: INTERNAL, renderScript: INTERNAL,
+};
+
 /** bmi.boot.v1.BootService: protobuf in, domain call, protobuf out. */
-export function bootHandlers(configs: BootConfigs, o: HandlerOptions): Handlers<typeof BootServiceService> {
-  /** The caller's view of a node: NOT_FOUND when it has no config, PERMISSION_DENIED when it is another project's. */
+export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: HandlerOptions): Handlers<typeof BootServiceService> {
+  /** The caller's view of a node's config: NOT_FOUND when it has none or it is another project's. */
   const owned = async (caller: Caller, node: string) => {
     const c = await configs.get(node);
-    assertProject(caller, c.project);
+    assertMember(caller, c.project, `boot config of node ${node}`);
     return c;
-  };
-  const visible = (caller: Caller, project: string) => {
-    if (project) assertProject(caller, project);
-    return project ? [project] : caller.admin ? undefined : caller.projects;
   };
   return {
     setBootConfig: async (req, ctx) => {
       const c = req.config;
       if (!c) throw new InvalidArgumentError("config is required");
-      assertProject(ctx.caller, c.project);
+      assertMember(ctx.caller, c.project);
       const existing = await configs.get(c.node).catch(() => undefined);
-      if (existing) assertProject(ctx.caller, existing.project);
-      return SetBootConfigResponse.fromPartial({ config: toPb(await configs.set(fromPb(c)), true) });
+      if (existing) assertMember(ctx.caller, existing.project, `boot config of node ${c.node}`);
+      const config = fromPb(c);
+      // The project that holds the node in haas-gateway (HIL) decides, not the request: a config binds only that
+      // project's node, and only its own MACs.
+      const held = await nodes.node(ctx, c.node);
+      if (held.project !== c.project) throw new NotFoundError(`node ${c.node} not found in project ${c.project}`);
+      const foreign = config.macs.map(normalizeMac).filter((m) => !held.macs.includes(m));
+      if (foreign.length > 0) throw new InvalidArgumentError(`MAC ${foreign.join(", ")} is not one of node ${c.node}'s`);
+      return SetBootConfigResponse.fromPartial({ config: toPb(await configs.set(config), true) });
     },
     clearBootConfig: async (req, ctx) => {
       const existing = await configs.get(req.node).catch(() => undefined);
-      if (existing) assertProject(ctx.caller, existing.project);
+      if (existing) assertMember(ctx.caller, existing.project, `boot config of node ${req.node}`);
       return ClearBootConfigResponse.fromPartial({ cleared: existing ? await configs.clear(req.node) : false });
     },
     getBootConfig: async (req, ctx) => GetBootConfigResponse.fromPartial({ config: toPb(await owned(ctx.caller, req.node), true) }),
     listBootConfigs: async (req, ctx) =>
-      ListBootConfigsResponse.fromPartial({ configs: (await configs.list(visible(ctx.caller, req.project))).map((c) => toPb(c, false)) }),
+      ListBootConfigsResponse.fromPartial({ configs: (await configs.list(visibleProjects(ctx.caller, req.project))).map((c) => toPb(c, false)) }),
     renderDhcpHints: async (req, ctx) => {
       const format = FORMATS[req.format];
       if (!format) throw new InvalidArgumentError(`unknown DHCP format ${req.format}`);
-      const hints = renderHints(format, await configs.list(visible(ctx.caller, req.project)), o.hints);
+      const hints = renderHints(format, await configs.list(visibleProjects(ctx.caller, req.project)), o.hints);
       return RenderDhcpHintsResponse.fromPartial({ content: hints.content, hostsFile: hints.hostsFile });
     },
     renderScript: async (req, ctx) => {

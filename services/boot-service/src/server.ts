@@ -1,5 +1,5 @@
 import { EventBus } from "@bmi/events";
-import type { BmiServer } from "@bmi/grpc";
+import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { BootServiceService } from "@bmi/proto/bmi/boot/v1/boot";
 import { connectRedis } from "@bmi/redis";
@@ -9,7 +9,8 @@ import { renderHints } from "./dhcp";
 import { bootStoreIdentity, DnsmasqHostsSync } from "./drivers/dnsmasq";
 import { NatsPhaseSink } from "./drivers/nats-phases";
 import { RedisBootStore } from "./drivers/redis-store";
-import { bootHandlers } from "./handlers";
+import { BOOT_ACCESS, bootHandlers } from "./handlers";
+import { HaasNodeOwners } from "./drivers/haas-nodes";
 import { BootHttpServer } from "./http-server";
 import { TftpServer } from "./tftp/server";
 
@@ -23,9 +24,9 @@ export interface BootService {
 
 /** Wires boot-service onto `server`: Redis store, event bus, HTTP script server, TFTP, optional dnsmasq sync. */
 export async function wireBootService(server: BmiServer, cfg: BootServiceConfig, log: Logger): Promise<BootService> {
-  const redis = await connectRedis(cfg.redisUrl, log);
+  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
   const configs = new BootConfigs(new RedisBootStore(redis, cfg.redisPrefix), log);
-  const bus = new EventBus({ servers: cfg.natsServers, stream: cfg.natsStream, redis, outboxKey: `${cfg.redisPrefix}boot:outbox`, log });
+  const bus = new EventBus({ servers: cfg.natsServers, stream: cfg.natsStream, redis, outboxKey: `${cfg.redisPrefix}boot:outbox`, log, security: cfg });
   bus.start();
   const base = publicUrl(cfg);
   const hints = { scriptUrl: `${base}/boot.ipxe`, tftpServer: tftpServer(cfg), biosFile: cfg.biosFile, efiFile: cfg.efiFile };
@@ -40,8 +41,10 @@ export async function wireBootService(server: BmiServer, cfg: BootServiceConfig,
   const tftp = cfg.tftp ? new TftpServer({ root: cfg.tftpRoot, log }) : undefined;
   const tftpPort = await tftp?.listen(cfg.tftpListen);
   log.info({ http: cfg.httpListen, publicUrl: base, tftp: tftp ? cfg.tftpListen : "off", dnsmasq: cfg.dnsmasqHostsFile || "off" }, "boot endpoints up");
-  server.add(BootServiceService, bootHandlers(configs, { hints, script }));
+  const nodes = new HaasNodeOwners(cfg.haasAddr, clientTlsOf(cfg));
+  server.add(BootServiceService, bootHandlers(configs, nodes, { hints, script }), BOOT_ACCESS);
   server.onShutdown(async () => {
+    nodes.close();
     await http.close();
     await tftp?.close();
     await bus.close();

@@ -38,6 +38,7 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
 
   it("boots via /boot.ipxe and its own script over the second portal when the first is dead, and reports phases", async () => {
     const live = `10.0.2.2:${tgtd.portal.split(":")[1]}`;
+    await f.node("vm-a", "proj1", ["52:54:00:b0:00:01"]);
     await f.client.setBootConfig(config("vm-a", "52:54:00:b0:00:01", { portals: [`10.0.2.2:${deadPort}`, live] }));
     const vm = await bootVm({
       dir: f.dir, name: "vm-a", mac: "52:54:00:b0:00:01", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
@@ -52,6 +53,7 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
   });
 
   it("a PXE client chain-loads undionly.kpxe over the in-process TFTP server, then boots the same way", async () => {
+    await f.node("vm-b", "proj1", ["52:54:00:b0:00:02"]);
     await f.client.setBootConfig(config("vm-b", "52:54:00:b0:00:02"));
     // ipxe.lkrn stands in for a PXE ROM: it fetches undionly.kpxe over TFTP, which does its own DHCP and HTTP.
     const script = path.join(f.dir, "pxe.ipxe");
@@ -66,6 +68,7 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
 
   it("boots under UEFI (OVMF): sanboot --filename starts \\EFI\\BOOT\\BOOTX64.EFI from the disk's EFI partition",
     { skip: hasOvmf() ? false : "OVMF is not installed (Debian package ovmf)" }, async () => {
+      await f.node("vm-u", "proj1", ["52:54:00:b0:00:04"]);
       await f.client.setBootConfig(config("vm-u", "52:54:00:b0:00:04"));
       const vm = await bootVm({
         dir: f.dir, name: "vm-u", mac: "52:54:00:b0:00:04", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },
@@ -77,6 +80,7 @@ describe("boot-service: TCG VMs network-boot through its scripts from a tgtd tar
     });
 
   it("with a wrong CHAP secret the script retries, reports each failure and exits to the firmware", async () => {
+    await f.node("vm-c", "proj1", ["52:54:00:b0:00:03"]);
     await f.client.setBootConfig(config("vm-c", "52:54:00:b0:00:03", { secret: "wrong-wrong-wrong-wrong" }));
     const vm = await bootVm({
       dir: f.dir, name: "vm-c", mac: "52:54:00:b0:00:03", net: { kind: "user", bootfile: `http://10.0.2.2:${f.httpPort}/boot.ipxe` },

@@ -19,6 +19,8 @@ export const GLOBAL_OPTIONS: Options = {
   token: { type: "string" },
   json: { type: "boolean" },
   timeout: { type: "string" },
+  ca: { type: "string" },
+  plaintext: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -30,12 +32,14 @@ export interface Ctx {
   call: CallOpts;
   /** For streams that may run long (watch, upload): credentials, no short deadline. */
   stream: CallOpts;
+  /** Aborted by Ctrl-C (SIGINT) or SIGTERM; `call` and `stream` carry it, so unary calls are cancelled with it. */
+  signal: AbortSignal;
   /** The project (--project or BMI_PROJECT); a usage error when a command needs one and none is set. */
   project(): string;
   close(): void;
 }
 
-export function createCtx(env: CliEnv, v: Values, out: Output): Ctx {
+export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSignal): Ctx {
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   const token = str("token") ?? env.token;
   const user = str("user") ?? env.user;
@@ -45,11 +49,15 @@ export function createCtx(env: CliEnv, v: Values, out: Output): Ctx {
   const timeout = str("timeout");
   if (timeout !== undefined && !/^\d+(\.\d+)?$/.test(timeout)) throw new UsageError(`--timeout ${timeout}: seconds expected`);
   const deadlineMs = timeout ? Number(timeout) * 1000 : 60_000;
-  const orch = createClient(OrchestratorClient, str("addr") ?? env.addr, { deadlineMs, name: "orchestrator" });
-  const image = createClient(ImageServiceClient, str("image-addr") ?? env.imageAddr, { deadlineMs, name: "image-service" });
+  // TLS by default, trusting --ca (BMI's own CA) or the system's roots; plaintext only when asked for.
+  const plaintext = v["plaintext"] === true || env.plaintext;
+  const ca = str("ca") ?? env.ca;
+  const tls = plaintext ? {} : { tls: ca ? { ca } : {} };
+  const orch = createClient(OrchestratorClient, str("addr") ?? env.addr, { deadlineMs, name: "orchestrator", ...tls });
+  const image = createClient(ImageServiceClient, str("image-addr") ?? env.imageAddr, { deadlineMs, name: "image-service", ...tls });
   const auth = authorization ? { authorization } : {};
   return {
-    out, orch, image, call: { ...auth, deadlineMs }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000 },
+    out, orch, image, signal, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
     project() {
       const p = str("project") ?? env.project;
       if (!p) throw new UsageError("no project: use --project or set BMI_PROJECT");

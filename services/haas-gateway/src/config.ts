@@ -1,8 +1,9 @@
-import { ConfigError, int, loadConfig, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import { readFileSync } from "node:fs";
+import { ConfigError, int, loadConfig, oneOf, redisSpec, serverProblems, serverSpec, str, url, type ConfigOf } from "@bmi/config";
 
 /** BMI_HAAS_*: with nothing set, the gateway runs the standalone driver on the local Redis with an empty inventory. */
 export const haasSpec = {
-  ...serverSpec("BMI_HAAS", "0.0.0.0:50054"),
+  ...serverSpec("BMI_HAAS", "127.0.0.1:50054"),
   ...redisSpec,
   driver: oneOf("BMI_HAAS_DRIVER", ["standalone", "hil"], { default: "standalone", help: "where nodes live" }),
   hilUrl: url("BMI_HAAS_HIL_URL", ["http", "https"], { default: "", help: "HIL's base URL, for BMI_HAAS_DRIVER=hil" }),
@@ -10,6 +11,8 @@ export const haasSpec = {
   hilActionTimeoutMs: int("BMI_HAAS_HIL_ACTION_TIMEOUT_MS", { default: 120_000, min: 100, help: "wait for a switch change" }),
   hilBlockedRetryMs: int("BMI_HAAS_HIL_BLOCKED_RETRY_MS", { default: 60_000, min: 0, help: "retry a busy NIC this long" }),
   inventoryFile: str("BMI_HAAS_INVENTORY", { default: "", help: "YAML/JSON nodes imported at start (standalone)" }),
+  hilUser: str("BMI_HAAS_HIL_USER", { default: "", help: "service account mode: BMI's own HIL user (empty: callers' credentials pass through)" }),
+  hilPasswordFile: str("BMI_HAAS_HIL_PASSWORD_FILE", { default: "", help: "file holding BMI_HAAS_HIL_USER's password" }),
   ipmitool: str("BMI_HAAS_IPMITOOL", { default: "ipmitool", help: "ipmitool binary for IPMI nodes (standalone)" }),
 };
 
@@ -18,7 +21,8 @@ export type HaasConfig = ConfigOf<typeof haasSpec>;
 /** Parses and cross-checks the settings; throws a ConfigError listing every problem. */
 export function parseHaasConfig(env: NodeJS.ProcessEnv): HaasConfig {
   const config = loadConfig(haasSpec, env);
-  const problems: string[] = [];
+  const problems: string[] = serverProblems(config, "BMI_HAAS_LISTEN");
+  if (config.hilUser && !config.hilPasswordFile) problems.push("BMI_HAAS_HIL_USER needs BMI_HAAS_HIL_PASSWORD_FILE");
   if (config.driver === "hil" && config.hilUrl === "") problems.push("BMI_HAAS_HIL_URL is required with BMI_HAAS_DRIVER=hil");
   if (config.driver === "hil" && config.inventoryFile !== "") {
     problems.push("BMI_HAAS_INVENTORY is for the standalone driver; register nodes with HIL instead");
@@ -36,4 +40,11 @@ export function loadHaasConfig(): HaasConfig {
     process.stderr.write(`haas-gateway: ${err.message}\n`);
     process.exit(2);
   }
+}
+
+/** Service account mode's authorization header, or undefined for pass-through. */
+export function hilServiceAuthorization(config: HaasConfig): string | undefined {
+  if (!config.hilUser) return undefined;
+  const password = readFileSync(config.hilPasswordFile, "utf8").replace(/\r?\n$/, "");
+  return `Basic ${Buffer.from(`${config.hilUser}:${password}`).toString("base64")}`;
 }

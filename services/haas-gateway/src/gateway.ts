@@ -1,7 +1,8 @@
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from "@bmi/errors";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
+import { assertAdmin, assertMember, isMember } from "@bmi/grpc";
 import { validateName } from "@bmi/validate";
 import type {
-  BootDevice, CallScope, Caller, NetworkChange, NodeDriver, NodeFilter, NodeInfo, NodeSpec, NodeUpdate, PowerAction,
+  BootDevice, CallScope, NetworkChange, NodeDriver, NodeFilter, NodeInfo, NodeSpec, NodeUpdate, PowerAction,
   PowerState,
 } from "./node-driver";
 import { validateNodeSpec, validateNodeUpdate } from "./node-spec";
@@ -29,15 +30,15 @@ export class Gateway {
   }
 
   async listNodes(scope: CallScope, filter: NodeFilter): Promise<NodeInfo[]> {
-    if (filter.kind === "all") requireAdmin(scope.caller, "listing every node");
-    if (filter.kind === "project") requireMember(scope.caller, validateName("project", filter.project));
+    if (filter.kind === "all") assertAdmin(scope.caller, "listing every node");
+    if (filter.kind === "project") assertMember(scope.caller, validateName("project", filter.project));
     return this.driver.listNodes(scope, filter);
   }
 
   async getNode(scope: CallScope, name: string): Promise<NodeInfo> {
     const node = await this.driver.getNode(scope, validateName("node", name));
     if (node.project !== null && !isMember(scope.caller, node.project)) {
-      throw new PermissionDeniedError(`node ${name} belongs to another project`);
+      throw new NotFoundError(`node ${name} not found`);
     }
     return node;
   }
@@ -90,23 +91,23 @@ export class Gateway {
   }
 
   async register(scope: CallScope, spec: NodeSpec): Promise<NodeInfo> {
-    requireAdmin(scope.caller, "registering a node");
+    assertAdmin(scope.caller, "registering a node");
     return this.driver.register(scope, validateNodeSpec(spec));
   }
 
   async update(scope: CallScope, update: NodeUpdate): Promise<NodeInfo> {
-    requireAdmin(scope.caller, "changing a registered node");
+    assertAdmin(scope.caller, "changing a registered node");
     return this.driver.update(scope, validateNodeUpdate(update));
   }
 
   async unregister(scope: CallScope, name: string): Promise<void> {
-    requireAdmin(scope.caller, "unregistering a node");
+    assertAdmin(scope.caller, "unregistering a node");
     return this.driver.unregister(scope, validateName("node", name));
   }
 
   private checkNames(scope: CallScope, project: string, node: string): void {
     validateName("node", node);
-    requireMember(scope.caller, validateName("project", project));
+    assertMember(scope.caller, validateName("project", project));
   }
 
   private async checkOwned(scope: CallScope, project: string, node: string): Promise<void> {
@@ -121,18 +122,7 @@ export class Gateway {
   }
 }
 
-function isMember(caller: Caller, project: string): boolean {
-  return caller.admin || caller.projects.includes(project);
-}
-
-function requireMember(caller: Caller, project: string): void {
-  if (!isMember(caller, project)) throw new PermissionDeniedError(`user ${caller.user} is not in project ${project}`);
-}
-
-function requireAdmin(caller: Caller, what: string): void {
-  if (!caller.admin) throw new PermissionDeniedError(`${what} is an admin operation; user ${caller.user} is not an admin`);
-}
-
-function notYours(project: string, node: string): PermissionDeniedError {
-  return new PermissionDeniedError(`node ${node} does not belong to project ${project}`);
+/** Another project's node is NOT_FOUND, as everywhere in BMI (the access policy in @bmi/grpc). */
+function notYours(project: string, node: string): NotFoundError {
+  return new NotFoundError(`node ${node} not found in project ${project}`);
 }

@@ -1,4 +1,4 @@
-import type { Handlers } from "@bmi/grpc";
+import { INTERNAL, type AccessTable, type Handlers } from "@bmi/grpc";
 import {
   AllocateNodeResponse, ConnectNetworkResponse, DetachNetworkResponse, GetNodeResponse, GetPowerStatusResponse,
   ListNodesResponse, PowerCycleResponse, PowerOffResponse, PowerOnResponse, RegisterNodeResponse, ReleaseNodeResponse,
@@ -8,6 +8,17 @@ import type { Gateway } from "./gateway";
 import {
   bootDeviceFromProto, filterFromProto, nicsFromProto, nodeToProto, powerFromProto, powerStateToProto,
 } from "./node-proto";
+
+/**
+ * Nodes are reached through the orchestrator, which forwards its user; boot-service also reads a node, to bind a
+ * boot config only to the project that holds it. Admins may call anything directly.
+ */
+export const HAAS_ACCESS: AccessTable<HaasGatewayService> = {
+  listNodes: INTERNAL, getNode: { services: ["orchestrator", "boot-service"] }, allocateNode: INTERNAL,
+  releaseNode: INTERNAL, connectNetwork: INTERNAL, detachNetwork: INTERNAL, powerCycle: INTERNAL, powerOn: INTERNAL,
+  powerOff: INTERNAL, getPowerStatus: INTERNAL, setBootDevice: INTERNAL, registerNode: INTERNAL, updateNode: INTERNAL,
+  unregisterNode: INTERNAL,
+};
 
 /** bmi.haas.v1.HaasGateway: each handler maps its request to one Gateway call and the result back. */
 export function gatewayHandlers(gw: Gateway): Handlers<HaasGatewayService> {

@@ -4,7 +4,7 @@ import { createClient } from "@bmi/grpc";
 import { HaasGatewayClient, NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import { connectRedis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
-import { freePort, startService, uniquePrefix, type RunningService } from "@bmi/testing";
+import { freePort, startService, testClientTls, uniquePrefix, type RunningService } from "@bmi/testing";
 
 describe("haas-gateway process", () => {
   let svc: RunningService | undefined;
@@ -21,7 +21,7 @@ describe("haas-gateway process", () => {
     const address = `127.0.0.1:${await freePort()}`;
     // Only the listen address and the key prefix differ from the defaults, so tests never meet a running stack.
     svc = await startService({ service: "haas-gateway", address, env: { BMI_HAAS_LISTEN: address, BMI_REDIS_PREFIX: prefix } });
-    const client = createClient(HaasGatewayClient, address, { deadlineMs: 5000 });
+    const client = createClient(HaasGatewayClient, address, { deadlineMs: 5000, tls: testClientTls() });
     try {
       const res = await client.listNodes({ filter: NodeFilter.NODE_FILTER_ALL, project: "" });
       assert.deepEqual(res.nodes, []);

@@ -9,16 +9,20 @@ import { BootDevice, HaasGatewayClient, NodeFilter, PowerState } from "@bmi/prot
 import { startHilSim, type HilSim } from "@bmi/test/dist/hil-sim";
 import { HilDriver } from "./drivers/hil";
 import { addGateway } from "./server";
+import { testClientTls, testPki } from "@bmi/testing";
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString("base64")}`;
 const ALICE = basic("alice", "pw-a");
 const ROOT = basic("root", "pw-root");
+// The client holds the orchestrator's certificate and speaks for alice, sending her own header for HIL.
+const alice = (authorization = ALICE) => ({ authorization, onBehalfOf: { user: "alice", projects: ["proj-a"], admin: false } });
 
 describe("HaasGateway over gRPC, hil driver, HIL simulator", () => {
   let sim: HilSim;
   let server: BmiServer;
   let client: PromiseClient<HaasGatewayClient>;
   let dir: string;
+  let port: number;
   before(async () => {
     sim = await startHilSim({ pendingMs: 50 });
     sim.state.addUser("alice", "pw-a", { projects: ["proj-a"] });
@@ -28,10 +32,12 @@ describe("HaasGateway over gRPC, hil driver, HIL simulator", () => {
     dir = mkdtempSync(path.join(tmpdir(), "bmi-haas-"));
     const users = path.join(dir, "users.yaml");
     writeFileSync(users, "users:\n  - {name: alice, password: pw-a, projects: [proj-a]}\n  - {name: root, password: pw-root, admin: true}\n");
-    server = createServer({ name: "haas-gateway", log: silentLogger(), auth: staticAuth(users) });
+    server = createServer({
+      name: "haas-gateway", log: silentLogger(), auth: staticAuth(users), transport: { tls: true, files: testPki().files("haas-gateway") },
+    });
     addGateway(server, new HilDriver({ url: sim.url, requestTimeoutMs: 2000, actionTimeoutMs: 5000, blockedRetryMs: 2000 }));
-    const port = await server.listen("127.0.0.1:0");
-    client = createClient(HaasGatewayClient, `127.0.0.1:${port}`, { deadlineMs: 10_000 });
+    port = await server.listen("127.0.0.1:0");
+    client = createClient(HaasGatewayClient, `127.0.0.1:${port}`, { deadlineMs: 10_000, tls: testClientTls("orchestrator") });
   });
   after(async () => {
     client.close();
@@ -41,7 +47,7 @@ describe("HaasGateway over gRPC, hil driver, HIL simulator", () => {
   });
 
   it("runs a node's life cycle with the caller's credentials", async () => {
-    const auth = { authorization: ALICE };
+    const auth = alice();
     const free = await client.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" }, auth);
     assert.deepEqual(free.nodes.map((n) => [n.name, n.isolated, n.nics[0]?.mac]), [["n1", true, "52:54:00:dd:00:01"]]);
     assert.equal(free.notice, "");
@@ -60,12 +66,25 @@ describe("HaasGateway over gRPC, hil driver, HIL simulator", () => {
   });
 
   it("maps refusals to status codes", async () => {
-    await assert.rejects(client.registerNode({ name: "x", nics: [], power: undefined, metadata: {} }, { authorization: ALICE }),
-      { code: "PERMISSION_DENIED", message: /admin operation/ });
-    await assert.rejects(client.getNode({ node: "Bad!" }, { authorization: ALICE }), { code: "INVALID_ARGUMENT" });
-    await assert.rejects(client.getNode({ node: "nope" }, { authorization: ALICE }), { code: "NOT_FOUND", message: /HIL: Node "nope"/ });
-    await assert.rejects(client.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" }, { authorization: basic("alice", "bad") }),
+    await assert.rejects(client.registerNode({ name: "x", nics: [], power: undefined, metadata: {} }, alice()),
+      { code: "PERMISSION_DENIED", message: /needs an admin/ });
+    await assert.rejects(client.getNode({ node: "Bad!" }, alice()), { code: "INVALID_ARGUMENT" });
+    await assert.rejects(client.getNode({ node: "nope" }, alice()), { code: "NOT_FOUND", message: /HIL: Node "nope"/ });
+    await assert.rejects(client.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" }, alice(basic("alice", "bad"))),
       { code: "UNAUTHENTICATED" });
+  });
+
+  it("is internal: a member's own client (no BMI certificate) is refused before HIL is asked", async () => {
+    const direct = createClient(HaasGatewayClient, `127.0.0.1:${port}`, { deadlineMs: 10_000, tls: testClientTls() });
+    const asked = sim.requests.length;
+    try {
+      await assert.rejects(direct.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" }, { authorization: ALICE }),
+        { code: "PERMISSION_DENIED", message: /internal/ });
+      await assert.rejects(direct.getNode({ node: "n1" }, alice()), { code: "UNAUTHENTICATED" });
+      assert.equal(sim.requests.length, asked);
+    } finally {
+      direct.close();
+    }
   });
 
   it("registers a node for an admin", async () => {

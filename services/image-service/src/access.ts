@@ -1,23 +1,12 @@
-import { PermissionDeniedError } from "@bmi/errors";
+import { isMember, type Caller } from "@bmi/grpc";
 import type { ImageRecord } from "./storage";
 
+export { assertMember, isMember } from "@bmi/grpc";
+
 /** Who is asking, as the gRPC edge established it (a @bmi/grpc Caller fits as is). */
-export interface Viewer {
-  user: string;
-  projects: readonly string[];
-  admin: boolean;
-}
+export type Viewer = Pick<Caller, "user" | "admin" | "service"> & { projects: readonly string[] };
 
-export function isMember(viewer: Viewer, project: string): boolean {
-  return viewer.admin || viewer.projects.includes(project);
-}
-
-/** Throws PERMISSION_DENIED unless the viewer may act in `project`. */
-export function assertMember(viewer: Viewer, project: string): void {
-  if (!isMember(viewer, project)) throw new PermissionDeniedError(`user ${viewer.user} is not a member of project ${project}`);
-}
-
-/** Another project's private image is invisible: callers answer NOT_FOUND for it, never PERMISSION_DENIED. */
+/** Another project's private image is invisible: callers answer NOT_FOUND for it (the access policy's rule). */
 export function canSee(viewer: Viewer, image: ImageRecord): boolean {
   return image.public || isMember(viewer, image.project);
 }

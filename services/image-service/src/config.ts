@@ -1,9 +1,9 @@
 import path from "node:path";
-import { bool, int, loadConfigOrExit, oneOf, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { bool, int, loadConfigOrExit, oneOf, serverProblems, serverSpec, str, type ConfigOf } from "@bmi/config";
 
-/** image-service settings. With none set it runs the local driver under /var/lib/bmi/images on 0.0.0.0:50051. */
+/** image-service settings. With none set (but its TLS files) it runs the local driver under /var/lib/bmi/images on 127.0.0.1:50051. */
 export const imageConfigSpec = {
-  ...serverSpec("BMI_IMAGE", "0.0.0.0:50051"),
+  ...serverSpec("BMI_IMAGE", "127.0.0.1:50051"),
   driver: oneOf("BMI_IMAGE_DRIVER", ["local", "ceph"], { default: "local", help: "storage back end" }),
   dataRoot: str("BMI_DATA_DIR", { default: "/var/lib/bmi", help: "root of every BMI service's data" }),
   dataDir: str("BMI_IMAGE_DATA_DIR", { default: "", help: "images, disks and temporaries (default BMI_DATA_DIR/images)" }),
@@ -16,11 +16,20 @@ export const imageConfigSpec = {
   keepExports: bool("BMI_IMAGE_KEEP_EXPORTS", {
     default: false, help: "local driver: qemu-storage-daemon outlives the service, so disks stay served across restarts",
   }),
+  maxVirtualSize: int("BMI_IMAGE_MAX_VIRTUAL_SIZE", {
+    default: 2 * 1024 ** 4, min: 1 << 20, help: "bytes: the largest virtual size (and upload) an uploaded or imported image may have",
+  }),
+  qemuImgMemoryMiB: int("BMI_IMAGE_QEMU_IMG_MEMORY_MIB", {
+    default: 1024, min: 512, max: 1 << 20, help: "address space of each qemu-img run on an uploaded or imported qcow2 image",
+  }),
+  qemuImgSeconds: int("BMI_IMAGE_QEMU_IMG_SECONDS", {
+    default: 3600, min: 10, max: 7 * 86400, help: "wall-clock and CPU seconds one qcow2 conversion may take before it is killed",
+  }),
 };
 
 export type ImageConfig = ConfigOf<typeof imageConfigSpec> & { dataDir: string };
 
 export function loadImageConfig(): ImageConfig {
-  const cfg = loadConfigOrExit("image-service", imageConfigSpec);
+  const cfg = loadConfigOrExit("image-service", imageConfigSpec, (c) => serverProblems(c, "BMI_IMAGE_LISTEN"));
   return { ...cfg, dataDir: path.resolve(cfg.dataDir || path.join(cfg.dataRoot, "images")) };
 }

@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { createClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
-import { freePort, startService, type RunningService } from "@bmi/testing";
+import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { strayProcesses } from "./testkit/crash";
 
 describe("image-service process", () => {
@@ -20,7 +20,7 @@ describe("image-service process", () => {
     const address = `127.0.0.1:${await freePort()}`;
     // Only the listen address and the data root differ from the defaults, so tests never meet a running stack.
     svc = await startService({ service: "image-service", address, env: { BMI_IMAGE_LISTEN: address, BMI_DATA_DIR: root } });
-    const client = createClient(ImageServiceClient, address, { deadlineMs: 5000 });
+    const client = createClient(ImageServiceClient, address, { deadlineMs: 5000, tls: testClientTls() });
     try {
       const res = await client.listImages({ project: "", includePublic: true, pageSize: 0, pageToken: "" });
       assert.deepEqual(res.images, []);

@@ -1,4 +1,4 @@
-import { authFromConfig, exitOnSignals } from "@bmi/grpc";
+import { announce, authFromConfig, exitOnSignals, transportOf } from "@bmi/grpc";
 import { createLogger } from "@bmi/log";
 import { loadImageConfig } from "./config";
 import { CephDriver } from "./drivers/ceph";
@@ -10,14 +10,17 @@ async function main(): Promise<void> {
   // Read by libuv when the pool first starts, which is after this line: nothing before it queued work there.
   process.env.UV_THREADPOOL_SIZE = String(cfg.workerThreads);
   const log = createLogger({ name: "image-service", level: cfg.logLevel });
+  const qemuImg = { memoryBytes: cfg.qemuImgMemoryMiB * 2 ** 20, seconds: cfg.qemuImgSeconds };
   const driver = cfg.driver === "ceph"
-    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log })
-    : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports });
+    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log, qemuImg })
+    : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports, qemuImg });
   const { server } = await createImageServer({
-    driver, log, auth: authFromConfig(cfg), shutdownGraceMs: cfg.shutdownGraceMs, defaultDeadlineMs: cfg.defaultDeadlineMs,
+    driver, log, auth: authFromConfig(cfg), transport: transportOf(cfg), shutdownGraceMs: cfg.shutdownGraceMs, defaultDeadlineMs: cfg.defaultDeadlineMs,
+    intake: { maxVirtualSize: cfg.maxVirtualSize },
   });
   exitOnSignals(server, log);
   await server.listen(cfg.listen);
+  announce("image-service", cfg, log);
 }
 
 main().catch((err: unknown) => {

@@ -1,8 +1,9 @@
-import { createServer, type Authenticator, type BmiServer } from "@bmi/grpc";
+import { createServer, INTERNAL, type AccessTable, type Authenticator, type BmiServer, type Transport } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { ImageServiceService } from "@bmi/proto/bmi/image/v1/image";
 import { DiskLibrary } from "./disks";
 import { imageHandlers } from "./handlers";
+import type { IntakeLimits } from "./intake";
 import { ImageLibrary } from "./library";
 import type { StorageDriver } from "./storage";
 
@@ -17,16 +18,28 @@ export interface ImageServer {
  * closed after in-flight calls drain at shutdown. The caller listens.
  */
 export async function createImageServer(opts: {
-  driver: StorageDriver; log: Logger; auth: Authenticator; shutdownGraceMs?: number; defaultDeadlineMs?: number;
+  driver: StorageDriver; log: Logger; auth: Authenticator; transport?: Transport; shutdownGraceMs?: number; defaultDeadlineMs?: number; intake?: IntakeLimits;
 }): Promise<ImageServer> {
-  const images = await ImageLibrary.open(opts.driver, opts.log);
+  const images = await ImageLibrary.open(opts.driver, opts.log, opts.intake);
   const disks = new DiskLibrary(images);
   const server = createServer({
-    name: "image-service", log: opts.log, auth: opts.auth,
+    name: "image-service", log: opts.log, auth: opts.auth, ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.shutdownGraceMs !== undefined ? { shutdownGraceMs: opts.shutdownGraceMs } : {}),
     ...(opts.defaultDeadlineMs !== undefined ? { defaultDeadlineMs: opts.defaultDeadlineMs } : {}),
   });
-  server.add(ImageServiceService, imageHandlers(images, disks));
+  server.add(ImageServiceService, imageHandlers(images, disks), IMAGE_ACCESS);
   server.onShutdown(() => images.close());
   return { server, images, disks };
 }
+
+/**
+ * The image library is the members' own (the CLI calls it directly; the handlers check each image's project).
+ * Disks and snapshots are made and removed by the orchestrator's jobs, so that a disk never exists without the
+ * job that owns it; members read them. Importing a server-side file or pool needs an admin.
+ */
+export const IMAGE_ACCESS: AccessTable<typeof ImageServiceService> = {
+  listImages: "member", getImage: "member", importImage: "admin", uploadImage: "member", downloadImage: "member",
+  copyImage: "member", renameImage: "member", deleteImage: "member", setImageVisibility: "member",
+  createDisk: INTERNAL, getDisk: "member", listDisks: "member", deleteDisk: INTERNAL,
+  createSnapshot: INTERNAL, listSnapshots: "member",
+};

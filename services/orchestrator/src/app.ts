@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { BmiServer } from "@bmi/grpc";
+import { readFileSync } from "node:fs";
+import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { connectRedis } from "@bmi/redis";
 import { EventBus } from "@bmi/events";
@@ -13,25 +14,28 @@ import { ServiceExecutor } from "./steps/executor";
 import { FaultyExecutor, parseFaults } from "./steps/faults";
 import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
 import { JobAccess } from "./jobs/job-access";
+import { CredentialSeal } from "./jobs/principal";
 import { addOrchestrator } from "./server";
 import type { Publisher } from "./engine/relay";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
 export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
-  const redis = await connectRedis(config.redisUrl, log);
+  const redis = await connectRedis(config.redisUrl, log, { tlsCa: config.redisTlsCa });
   // Hundreds of jobs write at once: commands issued in the same tick go out in one write instead of one syscall
   // each (measured: most of the orchestrator's CPU under a bulk job went to socket writes).
   redis.options.enableAutoPipelining = true;
   const prefix = `${config.redisPrefix}orch:`;
-  const bus = new EventBus({ servers: config.natsServers, stream: config.natsStream, redis, outboxKey: `${prefix}outbox`, log });
+  const bus = new EventBus({ servers: config.natsServers, stream: config.natsStream, redis, outboxKey: `${prefix}outbox`, log, security: config });
   bus.start();
   const clients = connectServices(
-    { image: config.imageAddr, target: config.targetAddr, boot: config.bootAddr, haas: config.haasAddr }, config.callDeadlineMs);
+    { image: config.imageAddr, target: config.targetAddr, boot: config.bootAddr, haas: config.haasAddr }, config.callDeadlineMs,
+    clientTlsOf(config));
+  const seal = new CredentialSeal(config.passCredentials ? credentialKey(config.credentialKeyFile) : undefined);
   const instance = config.instance || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const consumer = config.bootConsumer || `orchestrator_${createHash("sha1").update(prefix).digest("hex").slice(0, 12)}`;
   // The engine and its executor need each other's reads (boot_seen polls what the engine recorded).
   let engine: Engine | undefined;
-  const real = new ServiceExecutor(clients, { lastBoot: (node) => engine!.queries.lastBoot(node) }, config.callDeadlineMs);
+  const real = new ServiceExecutor(clients, { lastBoot: (node) => engine!.queries.lastBoot(node) }, config.callDeadlineMs, seal);
   const executor = config.faults ? new FaultyExecutor(real, parseFaults(config.faults)) : real;
   if (config.faults) log.warn({ faults: config.faults }, "fault injection is on");
   engine = new Engine({
@@ -42,11 +46,12 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   });
   const e = engine;
   const nodes: NodeDirectory = {
-    freeNodes: async (authorization) => (await clients.haas.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" },
-      authorization ? { authorization } : {})).nodes.map((n) => n.name),
+    freeNodes: async (who) => (await clients.haas.listNodes({ filter: NodeFilter.NODE_FILTER_FREE, project: "" },
+      { onBehalfOf: who, ...(seal.passThrough && who.authorization ? { authorization: who.authorization } : {}) })).nodes.map((n) => n.name),
   };
   const provisioning = new Provisioning(e.store, e.queries, nodes, {
     initiatorPrefix: config.initiatorPrefix, defaultMaxParallel: config.bulkParallel, idempotencyTtlMs: config.idempotencyHours * 3600_000,
+    seal,
   }, () => e.poke());
   const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke());
   addOrchestrator(server, provisioning, access, clients.haas, e.queries);
@@ -74,4 +79,15 @@ function jetStreamPublisher(bus: EventBus): Publisher {
       await nc.jetstream().publish(subject, data, { msgID: msgId, timeout: 5000 });
     },
   };
+}
+
+/** The key that seals kept credentials: 32 bytes, as the raw file or in hex or base64. */
+function credentialKey(file: string): Buffer {
+  const raw = readFileSync(file);
+  const text = raw.toString("utf8").trim();
+  if (raw.length === 32) return raw;
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
+  const b64 = Buffer.from(text, "base64");
+  if (b64.length === 32) return b64;
+  throw new Error(`${file}: the credential key must be 32 bytes (raw, 64 hex digits or base64)`);
 }

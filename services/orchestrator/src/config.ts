@@ -1,4 +1,6 @@
-import { address, int, natsSpec, redisSpec, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field } from "@bmi/config";
+import {
+  address, bool, int, natsSpec, redisSpec, serverProblems, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field,
+} from "@bmi/config";
 import type { Bottleneck } from "./engine/plan";
 import { parseFaults } from "./steps/faults";
 
@@ -6,7 +8,7 @@ const BOTTLENECKS: Bottleneck[] = ["image", "target", "hil", "boot"];
 
 /** BMI_ORCH_*: every setting has a default that works on one host, so the orchestrator starts with none. */
 export const orchSpec = {
-  ...serverSpec("BMI_ORCH", "0.0.0.0:50050"),
+  ...serverSpec("BMI_ORCH", "127.0.0.1:50050"),
   ...redisSpec,
   ...natsSpec,
   imageAddr: address("BMI_ORCH_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service" }),
@@ -29,12 +31,19 @@ export const orchSpec = {
   bootConsumer: str("BMI_ORCH_BOOT_CONSUMER", { default: "", help: "JetStream consumer of boot phases; default from BMI_REDIS_PREFIX" }),
   maxWatchers: int("BMI_ORCH_MAX_WATCHERS", { default: 200, min: 1, help: "concurrent WatchJob streams" }),
   faults: faults("BMI_ORCH_FAULTS"),
+  passCredentials: bool("BMI_ORCH_PASS_CREDENTIALS", {
+    default: false, help: "keep each job's caller credentials (sealed) for HIL pass-through; needs BMI_ORCH_CREDENTIAL_KEY_FILE",
+  }),
+  credentialKeyFile: str("BMI_ORCH_CREDENTIAL_KEY_FILE", { default: "", help: "32 random bytes (raw, hex or base64) sealing kept credentials" }),
 };
 
 export type OrchConfig = ConfigOf<typeof orchSpec>;
 
 export function loadOrchConfig(): OrchConfig {
-  return loadConfigOrExit("orchestrator", orchSpec);
+  return loadConfigOrExit("orchestrator", orchSpec, (c) => [
+    ...serverProblems(c, "BMI_ORCH_LISTEN"),
+    ...(c.passCredentials && !c.credentialKeyFile ? ["BMI_ORCH_PASS_CREDENTIALS=true needs BMI_ORCH_CREDENTIAL_KEY_FILE"] : []),
+  ]);
 }
 
 /** Test and drill only: steps that fail on purpose (steps/faults.ts). */

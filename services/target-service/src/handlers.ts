@@ -1,14 +1,20 @@
 import { InvalidArgumentError } from "@bmi/errors";
-import { assertProject, type Handlers } from "@bmi/grpc";
+import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Handlers } from "@bmi/grpc";
 import type { Backing as PbBacking } from "@bmi/proto/bmi/common/v1/common";
 import {
   CreateTargetResponse, DeleteTargetResponse, GetTargetResponse, ListTargetsResponse, Target, TargetServiceService,
 } from "@bmi/proto/bmi/target/v1/target";
 import type { Backing } from "./target";
+import { sameBacking, type DiskDirectory } from "./disk-directory";
 import type { TargetManager, TargetView } from "./targets";
 
+/** Targets carry CHAP secrets and open disks: only the orchestrator (for a user) or an admin manages them. */
+export const TARGET_ACCESS: AccessTable<typeof TargetServiceService> = {
+  createTarget: INTERNAL, getTarget: INTERNAL, listTargets: INTERNAL, deleteTarget: INTERNAL,
+};
+
 /** bmi.target.v1.TargetService: protobuf in, domain call, protobuf out. */
-export function targetHandlers(targets: TargetManager, portals: string[]): Handlers<typeof TargetServiceService> {
+export function targetHandlers(targets: TargetManager, portals: string[], disks: DiskDirectory): Handlers<typeof TargetServiceService> {
   const toPb = (v: TargetView, withSecret: boolean) => Target.fromPartial({
     project: v.spec.project, disk: v.spec.disk,
     target: { iqn: v.spec.iqn, portals, lun: 1 },
@@ -18,23 +24,27 @@ export function targetHandlers(targets: TargetManager, portals: string[]): Handl
   });
   return {
     createTarget: async (req, ctx) => {
-      assertProject(ctx.caller, req.project);
+      assertMember(ctx.caller, req.project, `disk ${req.project}/${req.disk}`);
+      // The disk is image-service's to describe, never the request's: a named path or device is not trusted.
+      const backing = await disks.backing(ctx, req.project, req.disk);
+      if (req.backing && !sameBacking(backingFromPb(req.backing), backing)) {
+        throw new InvalidArgumentError(`backing is not disk ${req.project}/${req.disk}'s own; leave it empty`);
+      }
       const { view, created } = await targets.create({
-        project: req.project, disk: req.disk, backing: backingFromPb(req.backing), initiatorIqn: req.initiatorIqn,
+        project: req.project, disk: req.disk, backing, initiatorIqn: req.initiatorIqn,
       });
       return CreateTargetResponse.fromPartial({ target: toPb(view, true), created });
     },
     getTarget: async (req, ctx) => {
-      assertProject(ctx.caller, req.project);
+      assertMember(ctx.caller, req.project, `target ${req.project}/${req.disk}`);
       return GetTargetResponse.fromPartial({ target: toPb(await targets.get(req.project, req.disk), true) });
     },
     listTargets: async (req, ctx) => {
-      if (req.project) assertProject(ctx.caller, req.project);
-      const projects = req.project ? [req.project] : ctx.caller.admin ? undefined : ctx.caller.projects;
+      const projects = visibleProjects(ctx.caller, req.project);
       return ListTargetsResponse.fromPartial({ targets: (await targets.list(projects)).map((v) => toPb(v, false)) });
     },
     deleteTarget: async (req, ctx) => {
-      assertProject(ctx.caller, req.project);
+      assertMember(ctx.caller, req.project, `target ${req.project}/${req.disk}`);
       return DeleteTargetResponse.fromPartial(await targets.delete(req.project, req.disk));
     },
   };

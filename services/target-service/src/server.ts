@@ -1,11 +1,12 @@
-import type { BmiServer } from "@bmi/grpc";
+import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { TargetServiceService } from "@bmi/proto/bmi/target/v1/target";
 import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
 import { advertisedPortals, type TargetConfig } from "./config";
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
-import { targetHandlers } from "./handlers";
+import { TARGET_ACCESS, targetHandlers } from "./handlers";
+import { ImageServiceDisks } from "./drivers/image-disks";
 import { Reconciler } from "./reconciler";
 import { Gate } from "./gate";
 import { TargetManager } from "./targets";
@@ -25,7 +26,7 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   if (wildcard.length > 0 && cfg.advertise.length === 0) {
     throw new Error(`BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use`);
   }
-  const redis = await connectRedis(cfg.redisUrl, log);
+  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
   await warnIfNotPersistent(redis, log, "every target spec and CHAP secret (tgtd keeps serving the targets: see admin.js adopt)");
   const store = new RedisTargetStore(redis, cfg.redisPrefix);
   const authority = { date: cfg.iqnDate, domain: cfg.iqnDomain };
@@ -37,12 +38,14 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   });
   reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok));
   const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log);
-  server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg)));
+  const disks = new ImageServiceDisks(cfg.imageAddr, clientTlsOf(cfg));
+  server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg), disks), TARGET_ACCESS);
   await reconciler.kick();
   reconciler.start();
   server.onShutdown(async () => {
     // tgtd keeps running on purpose: nodes booted from its targets keep their disks while the service restarts.
     reconciler?.stop();
+    disks.close();
     driver.close();
     redis.disconnect();
   });

@@ -6,9 +6,10 @@ import { createClient } from "@bmi/grpc";
 import { connectRedis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
+import { ImageFormat, ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import {
   bootVm, buildBootDisk, findTgtd, freeControlPort, freePort, iscsiInquiry, markerPattern, startService, stopTgtd,
-  uniquePrefix, type RunningService,
+  testClientTls, uniquePrefix, type RunningService,
 } from "@bmi/testing";
 import { tempDir } from "@bmi/testing";
 
@@ -21,8 +22,8 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
   let env: Record<string, string>;
   let address: string;
   let svc: RunningService;
+  let images: RunningService;
   let client: ReturnType<typeof createClient<TargetServiceClient>>;
-  let disk: string;
   let port: number;
   const logs: string[] = [];
 
@@ -34,14 +35,25 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
       BMI_TARGET_PORTALS: `127.0.0.1:${port}`, BMI_TARGET_ADVERTISE: `10.0.2.2:${port}`, BMI_TGTD_IO_THREADS: "2",
       BMI_TARGET_IQN_DOMAIN: "org.example.test", BMI_TARGET_RECONCILE_MS: "500",
     };
-    disk = await buildBootDisk({ dir, marker: "TARGET-SVC-VM" });
+    // The disk is image-service's: target-service exports only what image-service says a project's disk is.
+    const imageAddr = `127.0.0.1:${await freePort()}`;
+    images = await startService({ service: "image-service", address: imageAddr, logDir: dir, env: {
+      BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"),
+    } });
+    const image = createClient(ImageServiceClient, imageAddr, { deadlineMs: 60_000, tls: testClientTls() });
+    const file = await buildBootDisk({ dir, marker: "TARGET-SVC-VM" });
+    await image.importImage({ project: "proj1", name: "golden", filePath: file, format: ImageFormat.IMAGE_FORMAT_RAW, public: false });
+    await image.createDisk({ project: "proj1", name: "vm1", image: "golden" });
+    image.close();
+    env.BMI_TARGET_IMAGE_ADDR = imageAddr;
     svc = await startService({ service: "target-service", address, env, logDir: dir });
     logs.push(svc.logFile);
-    client = createClient(TargetServiceClient, address, { deadlineMs: 10_000 });
+    client = createClient(TargetServiceClient, address, { deadlineMs: 10_000, tls: testClientTls() });
   });
   after(async () => {
     client?.close();
     await svc?.stop();
+    await images?.stop();
     const pid = findTgtd(controlPort);
     if (pid) await stopTgtd(controlPort, pid);
     const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
@@ -50,7 +62,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     redis.disconnect();
   });
 
-  const create = () => client.createTarget({ project: "proj1", disk: "vm1", backing: { file: { path: disk } }, initiatorIqn: node });
+  const create = () => client.createTarget({ project: "proj1", disk: "vm1", backing: undefined, initiatorIqn: node });
 
   it("creates, gets and lists targets; only create and get reveal the secret", async () => {
     const res = await create();
@@ -65,7 +77,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     assert.equal(listed.length, 1);
     assert.equal(listed[0]?.chap?.secret, "");
     await assert.rejects(client.getTarget({ project: "proj1", disk: "nope" }), { code: "NOT_FOUND" });
-    await assert.rejects(client.createTarget({ project: "proj1", disk: "x", backing: undefined, initiatorIqn: node }), { code: "INVALID_ARGUMENT" });
+    await assert.rejects(client.createTarget({ project: "proj1", disk: "x", backing: undefined, initiatorIqn: node }), { code: "NOT_FOUND" });
   });
 
   it("after tgtd is killed the target comes back and a VM still boots from it with CHAP", async () => {
@@ -100,7 +112,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     assert.equal((await iscsiInquiry(login)).ok, true, "target still served while the service is down");
     svc = await startService({ service: "target-service", address, env, logDir: dir });
     logs.push(svc.logFile);
-    client = createClient(TargetServiceClient, address, { deadlineMs: 10_000 });
+    client = createClient(TargetServiceClient, address, { deadlineMs: 10_000, tls: testClientTls() });
     const again = (await client.getTarget({ project: "proj1", disk: "vm1" })).target;
     assert.equal(again?.chap?.secret, before?.chap?.secret);
     assert.equal(again?.active, true);

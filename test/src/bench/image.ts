@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { createClient, noneAuth, type PromiseClient } from "@bmi/grpc";
 import { silentLogger } from "@bmi/log";
 import { ImageServiceClient, UploadHeader } from "@bmi/proto/bmi/image/v1/image";
-import { startCeph, type TestCeph } from "@bmi/testing";
+import { startCeph, testClientTls, testPki, type TestCeph } from "@bmi/testing";
 import { CephDriver, LocalDriver, createImageServer, type StorageDriver } from "@bmi/image-service";
 
 /**
@@ -36,9 +36,9 @@ async function benchDriver(kind: "local" | "ceph", n: number, concurrency: numbe
     const driver: StorageDriver = ceph
       ? new CephDriver({ conf: ceph.conf, pool: ceph.pool, user: ceph.user, dataDir, log })
       : new LocalDriver({ dataDir, log });
-    const svc = await createImageServer({ driver, log, auth: noneAuth() });
+    const svc = await createImageServer({ driver, log, auth: noneAuth(), transport: { tls: true, files: testPki().files("image-service") } });
     const port = await svc.server.listen("127.0.0.1:0");
-    const client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000 });
+    const client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000, tls: testClientTls() });
     try {
       await uploadGolden(client);
       const image = svc.images.catalog.image({ project: "bench", name: "golden" });

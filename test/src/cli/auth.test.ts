@@ -15,7 +15,7 @@ type Who = { user?: string; password?: string; token?: string };
 
 /** The real `bmi`, with credentials from the environment as an operator would set them. */
 function bmi(who: Who, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_PROJECT: "p1" };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_PROJECT: "p1", BMI_CA: s.clientTls.ca ?? "" };
   if (who.user) Object.assign(env, { BMI_USER: who.user, BMI_PASSWORD: who.password ?? "" });
   if (who.token) env.BMI_TOKEN = who.token;
   return new Promise((resolve) => execFile(process.execPath, [BMI, ...args], { env },

@@ -16,7 +16,7 @@ interface Run { code: number; stdout: string; stderr: string }
 function bmi(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BMI, ...args], {
-      env: { PATH: process.env.PATH, BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_PROJECT: "p1" },
+      env: { PATH: process.env.PATH, BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_PROJECT: "p1", BMI_CA: s.clientTls.ca },
     }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }

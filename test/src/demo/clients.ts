@@ -15,7 +15,7 @@ export interface DemoClients {
 }
 
 export function demoClients(cfg: DemoConfig): DemoClients {
-  const opts = { deadlineMs: 60_000 };
+  const opts = { deadlineMs: 60_000, tls: { ca: cfg.ca } };
   const c = {
     orch: createClient(OrchestratorClient, cfg.orchAddr, opts),
     image: createClient(ImageServiceClient, cfg.imageAddr, opts),

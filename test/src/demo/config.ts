@@ -8,6 +8,7 @@ export const demoSpec = {
   imageAddr: address("BMI_DEMO_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service (golden image upload)" }),
   targetAddr: address("BMI_DEMO_TARGET_ADDR", { default: "127.0.0.1:50052", help: "target-service (portal check)" }),
   bootAddr: address("BMI_DEMO_BOOT_ADDR", { default: "127.0.0.1:50053", help: "boot-service (a node's script)" }),
+  ca: str("BMI_DEMO_CA", { default: path.join(REPO_ROOT, ".run", "stack", "pki", "ca.crt"), help: "CA of the stack's certificates (stack:up makes it)" }),
   vmHost: str("BMI_DEMO_VM_HOST", { default: "10.0.2.2", help: "the host as QEMU's user network shows it to VMs" }),
   bootHttpPort: int("BMI_DEMO_BOOT_HTTP_PORT", { default: 8080, min: 1, max: 65535, help: "boot-service's HTTP port" }),
   nodes: int("BMI_DEMO_NODES", { default: 3, min: 2, max: 8, help: "VM nodes" }),

@@ -23,7 +23,7 @@ async function main(): Promise<number> {
     await progress.phase("check the stack", async () => {
       for (const [name, addr] of [["orchestrator", cfg.orchAddr], ["image-service", cfg.imageAddr],
         ["target-service", cfg.targetAddr], ["boot-service", cfg.bootAddr]]) {
-        progress.line(`   ${name!.padEnd(15)} ${addr} ${await checkHealth(addr!, "", 3000)}`);
+        progress.line(`   ${name!.padEnd(15)} ${addr} ${await checkHealth(addr!, "", 3000, cfg.ca)}`);
       }
       const left = await removeDemoState(c, cfg.project, nodes, [GOLDEN, SNAPSHOT]);
       if (left.length > 0) throw new Error(`an earlier demo run left things behind:\n  ${left.join("\n  ")}`);

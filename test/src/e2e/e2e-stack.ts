@@ -4,7 +4,9 @@ import path from "node:path";
 import { createClient, type PromiseClient } from "@bmi/grpc";
 import { connectRedis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
-import { freePort, startService, startTgtd, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork } from "@bmi/testing";
+import {
+  freePort, startService, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
+} from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
@@ -86,27 +88,30 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
     const iscsiPort = await freePort();
     tgtd = await startTgtd({ dir, portal: `0.0.0.0:${iscsiPort}` });
     const httpPort = await freePort();
+    // image-service and haas-gateway first: target-service asks the one what a disk is, boot-service the other
+    // who holds a node.
+    const image = await start("image-service", "BMI_IMAGE_LISTEN", {
+      BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
+    });
+    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const addrs = {
-      image: await start("image-service", "BMI_IMAGE_LISTEN", {
-        BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
-      }),
+      image, haas,
       target: await start("target-service", "BMI_TARGET_LISTEN", {
         BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
-        BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`,
+        BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`, BMI_TARGET_IMAGE_ADDR: image,
       }),
       boot: await start("boot-service", "BMI_BOOT_LISTEN", {
         // The public URL is what its DHCP hints hand out; scripts follow the Host header the VM sent.
         BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vmHost}:${httpPort}`,
-        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`,
+        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_HAAS_ADDR: haas,
       }),
-      haas: await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" }),
     };
     const orch = await start("orchestrator", "BMI_ORCH_LISTEN", {
       BMI_ORCH_IMAGE_ADDR: addrs.image, BMI_ORCH_TARGET_ADDR: addrs.target, BMI_ORCH_BOOT_ADDR: addrs.boot,
       BMI_ORCH_HAAS_ADDR: addrs.haas, BMI_ORCH_RETRY_BASE_MS: "100", BMI_ORCH_RETRY_MAX_MS: "1000",
     });
     const client = <K extends keyof typeof CLIENTS>(k: K, address: string) =>
-      (clients[k] = createClient(CLIENTS[k] as never, address, { deadlineMs: 60_000 }) as never);
+      (clients[k] = createClient(CLIENTS[k] as never, address, { deadlineMs: 60_000, tls: testClientTls() }) as never);
     const stack: E2eStack = {
       dir, tgtd, httpPort, addresses: { ...addrs, orch }, bootfileUrl: `http://${vmHost}:${httpPort}/boot.ipxe`,
       orch: client("orch", orch), image: client("image", addrs.image), target: client("target", addrs.target),

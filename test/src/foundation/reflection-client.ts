@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -12,13 +13,14 @@ import descriptor from "protobufjs/ext/descriptor";
 export class ReflectionClient {
   private readonly client: grpc.Client & Record<string, (...a: unknown[]) => grpc.ClientDuplexStream<unknown, unknown>>;
 
-  constructor(address: string, readonly version: "v1" | "v1alpha" = "v1") {
+  /** Over TLS trusting `ca` (a PEM file) when given, as grpcurl -cacert. */
+  constructor(address: string, readonly version: "v1" | "v1alpha" = "v1", ca?: string) {
     const file = path.join(path.dirname(require.resolve("@grpc/reflection/package.json")), "build", "proto", "grpc",
       "reflection", version, "reflection.proto");
     const def = grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true, longs: String, defaults: true }));
     const pkg = (def["grpc"] as grpc.GrpcObject)["reflection"] as grpc.GrpcObject;
     const Ctor = (pkg[version] as grpc.GrpcObject)["ServerReflection"] as grpc.ServiceClientConstructor;
-    this.client = new Ctor(address, grpc.credentials.createInsecure()) as never;
+    this.client = new Ctor(address, ca ? grpc.credentials.createSsl(readFileSync(ca)) : grpc.credentials.createInsecure()) as never;
   }
 
   async listServices(): Promise<string[]> {

@@ -53,13 +53,13 @@ for (const s of SERVICES) {
     });
 
     it("answers health SERVING for the server and its service", async () => {
-      assert.equal(await checkHealth(address), "SERVING");
-      assert.equal(await checkHealth(address, s.service), "SERVING");
+      assert.equal(await checkHealth(address, "", 2000, svc.ca), "SERVING");
+      assert.equal(await checkHealth(address, s.service, 2000, svc.ca), "SERVING");
     });
 
     for (const version of ["v1", "v1alpha"] as const) {
       it(`lists and describes ${s.service} through reflection ${version}, resolving every imported type`, async () => {
-        const rc = new ReflectionClient(address, version);
+        const rc = new ReflectionClient(address, version, svc.ca);
         try {
           const services = await rc.listServices();
           assert.ok(services.includes(s.service), `${services.join(", ")} lacks ${s.service}`);

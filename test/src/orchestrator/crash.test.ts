@@ -53,7 +53,7 @@ test("kill -9 the orchestrator in the middle of a 50-node bulk job; after a rest
   assert.ok(mid > 0, "jobs were in flight when it died");
   const next = await s.addOrchestrator();
   s.orch.close();
-  const orch = createClient(OrchestratorClient, next.address);
+  const orch = createClient(OrchestratorClient, next.address, { tls: s.clientTls });
   s.orch = orch;
   const done = await until("bulk job", async () => { const j = (await orch.getJob({ id: job.id })).job; return ended(j) && j; }, 120_000);
   assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);

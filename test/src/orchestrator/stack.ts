@@ -4,7 +4,9 @@ import path from "node:path";
 import { createClient, type PromiseClient } from "@bmi/grpc";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
-import { freePort, startService, startTgtd, uniquePrefix, type RunningService, type TestTgtd } from "@bmi/testing";
+import {
+  freePort, startService, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd,
+} from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
@@ -29,6 +31,8 @@ export interface Stack {
   orchestrators: RunningService[];
   /** Every service process of the stack (benches read their CPU time). */
   processes: RunningService[];
+  /** TLS settings of the stack's own clients (the test CA; no certificate: callers are who their header says). */
+  clientTls: { ca: string; cert?: string; key?: string };
   /** Starts one more orchestrator on the same Redis/NATS (its own port); the first one backs `orch`. */
   addOrchestrator(env?: Record<string, string>): Promise<RunningService>;
   /** Registers nodes with one NIC each (eth0, MACs 52:54:00:00:00:01 upwards in order), through the orchestrator. */
@@ -86,14 +90,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const image = await start("image-service", "BMI_IMAGE_LISTEN", {
       BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
     });
+    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
-      BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
+      BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal, BMI_TARGET_IMAGE_ADDR: image.address,
     });
     const bootHttp = `127.0.0.1:${await freePort()}`;
     const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
       BMI_BOOT_HTTP_LISTEN: bootHttp, BMI_BOOT_PUBLIC_URL: `http://${bootHttp}`, BMI_BOOT_TFTP: "false",
+      BMI_BOOT_HAAS_ADDR: haas.address,
     });
-    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const orchEnv = {
       BMI_ORCH_IMAGE_ADDR: image.address, BMI_ORCH_TARGET_ADDR: target.address, BMI_ORCH_BOOT_ADDR: boot.address,
       BMI_ORCH_HAAS_ADDR: haas.address, BMI_ORCH_LEASE_MS: "2000", BMI_ORCH_RETRY_BASE_MS: "50", BMI_ORCH_RETRY_MAX_MS: "500",
@@ -105,8 +110,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       return s;
     };
     const first = await addOrchestrator();
+    const clientTls = testClientTls();
     const client = <C>(Ctor: Parameters<typeof createClient>[0], address: string) =>
-      createClient(Ctor, address, { deadlineMs: 60_000 }) as unknown as PromiseClient<C>;
+      createClient(Ctor, address, { deadlineMs: 60_000, tls: clientTls }) as unknown as PromiseClient<C>;
     const orch = client<OrchestratorClient>(OrchestratorClient, first.address);
     const stack: Stack = {
       dir, prefix, redis, tgtd, orch, orchAddr: first.address, imageAddr: image.address,
@@ -114,7 +120,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       target: client<TargetServiceClient>(TargetServiceClient, target.address),
       boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://${bootHttp}`,
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
-      orchestrators, addOrchestrator, processes: running,
+      orchestrators, addOrchestrator, processes: running, clientTls,
       async registerNodes(names, power = () => undefined) {
         // 16 at a time: a bench registers a thousand nodes.
         const queue = names.map((name) => ({ name, n: ++macSeq }));

@@ -12,6 +12,11 @@ export interface HilClientOptions {
   url: string;
   /** Per request, on top of the caller's own deadline. */
   requestTimeoutMs: number;
+  /**
+   * Service account mode: BMI's own HIL credentials ("Basic ..."), used for every request; the gateway enforces
+   * project ownership itself. Absent: each caller's own credentials are passed through.
+   */
+  serviceAuthorization?: string;
 }
 
 type Method = "GET" | "PUT" | "POST" | "DELETE";
@@ -29,7 +34,7 @@ export class HilClient {
 
   /** Calls HIL; answers the parsed JSON body (HIL labels it text/html) or throws the mapped domain error. */
   async call(scope: CallScope, method: Method, path: string, body?: object): Promise<unknown> {
-    const res = await this.send(scope, `${this.base}${path}`, method, body, credentials(scope));
+    const res = await this.send(scope, `${this.base}${path}`, method, body, credentials(this.opts.serviceAuthorization ?? scope.authorization));
     return answer(res, "HIL");
   }
 
@@ -38,7 +43,7 @@ export class HilClient {
    * credentials stay with HIL; the redirect carries its own token.
    */
   async redirected(scope: CallScope, method: Method, path: string, body?: object): Promise<unknown> {
-    const first = await this.send(scope, `${this.base}${path}`, method, body, credentials(scope));
+    const first = await this.send(scope, `${this.base}${path}`, method, body, credentials(this.opts.serviceAuthorization ?? scope.authorization));
     const location = first.headers.get("location");
     if ((first.status !== 307 && first.status !== 308) || !location) return answer(first, "HIL");
     const target = new URL(location, `${this.base}/`);
@@ -77,8 +82,8 @@ export class HilClient {
   }
 }
 
-function credentials(scope: CallScope): Record<string, string> {
-  const auth = scope.authorization?.trim() ?? "";
+function credentials(authorization: string | undefined): Record<string, string> {
+  const auth = authorization?.trim() ?? "";
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
   if (bearer !== undefined) return { "X-Auth-Token": bearer };
   if (/^Basic\s+\S+$/i.test(auth)) return { Authorization: auth };

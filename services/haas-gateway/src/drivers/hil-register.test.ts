@@ -49,7 +49,7 @@ describe("registering nodes with HIL", () => {
     await assert.rejects(gw.register(root, { ...spec, nics: [{ label: "eth0", mac: "52:54:00:AA:00:01" }] }),
       { code: "ALREADY_EXISTS", message: /52:54:00:aa:00:01 is already registered on node old/ });
     await assert.rejects(gw.register(root, { ...spec, nics: [{ label: "eth0", mac: "52:54:00:zz:00:01" }] }), { code: "INVALID_ARGUMENT" });
-    await assert.rejects(gw.register(alice, spec), { code: "PERMISSION_DENIED", message: /admin operation; user alice/ });
+    await assert.rejects(gw.register(alice, spec), { code: "PERMISSION_DENIED", message: /needs an admin; user alice/ });
     // BMI calls alice an admin, HIL does not: HIL's refusal is reported as such.
     await assert.rejects(gw.register({ ...alice, caller: { ...alice.caller, admin: true } }, spec),
       { code: "PERMISSION_DENIED", message: /HIL's admin operation/ });

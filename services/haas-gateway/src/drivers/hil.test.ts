@@ -64,12 +64,12 @@ describe("hil driver against the HIL simulator", () => {
 
   it("refuses another project's node", async () => {
     const change = { project: "proj-a", node: "n2", nic: "eth0", network: "prov" };
-    await assert.rejects(gw.connectNetwork(alice, change), { code: "PERMISSION_DENIED", message: /does not belong to project proj-a/ });
-    await assert.rejects(gw.power(alice, "proj-a", "n2", "off"), { code: "PERMISSION_DENIED" });
-    await assert.rejects(gw.release(alice, "proj-a", "n2"), { code: "PERMISSION_DENIED" });
+    await assert.rejects(gw.connectNetwork(alice, change), { code: "NOT_FOUND", message: /not found in project proj-a/ });
+    await assert.rejects(gw.power(alice, "proj-a", "n2", "off"), { code: "NOT_FOUND" });
+    await assert.rejects(gw.release(alice, "proj-a", "n2"), { code: "NOT_FOUND" });
     await assert.rejects(gw.allocate(alice, "proj-a", "n2"), { code: "FAILED_PRECONDITION", message: /not free/ });
-    await assert.rejects(gw.getNode(alice, "n2"), { code: "PERMISSION_DENIED", message: /not in/ });
-    await assert.rejects(gw.connectNetwork(alice, { ...change, project: "proj-b" }), { code: "PERMISSION_DENIED", message: /not in project proj-b/ });
+    await assert.rejects(gw.getNode(alice, "n2"), { code: "NOT_FOUND", message: /node n2 not found/ });
+    await assert.rejects(gw.connectNetwork(alice, { ...change, project: "proj-b" }), { code: "NOT_FOUND", message: /project proj-b not found/ });
     assert.equal(sim.state.node("n2").project, "proj-b");
   });
 

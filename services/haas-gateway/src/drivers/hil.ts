@@ -44,7 +44,8 @@ export class HilDriver implements NodeDriver {
     } catch (err) {
       if (!(err instanceof UnauthenticatedError)) throw err;
       await this.hil.call(scope, "GET", "/v0/nodes/free");
-      throw new PermissionDeniedError(`node ${node} belongs to a project the caller is not in (${err.message})`);
+      // Another project's node is NOT_FOUND, as everywhere in BMI (the access policy in @bmi/grpc).
+      throw new NotFoundError(`node ${node} not found`);
     }
   }
 

@@ -78,7 +78,7 @@ describe("standalone driver on real Redis, with a QEMU node", () => {
     const change = { project: "proj-a", node: "vm1", nic: "eth0", network: "prov" };
     assert.equal(await gw.connectNetwork(alice, change), true);
     assert.equal(await gw.connectNetwork(alice, change), false);
-    await assert.rejects(gw.connectNetwork(bob, { ...change, project: "proj-b" }), { code: "PERMISSION_DENIED" });
+    await assert.rejects(gw.connectNetwork(bob, { ...change, project: "proj-b" }), { code: "NOT_FOUND" });
     assert.deepEqual((await gw.getNode(alice, "vm1")).nics[0]?.networks, { "vlan/native": "prov" });
     assert.deepEqual((await gw.listNodes(alice, { kind: "project", project: "proj-a" })).map((n) => n.name), ["vm1"]);
 

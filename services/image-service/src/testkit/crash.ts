@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
 import { createClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
-import { freePort, startService, type RunningService } from "@bmi/testing";
+import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { rejectsWith, sparseImage, upload, type Backend } from "./harness";
 import { waitClean } from "./suite";
 
@@ -15,7 +15,7 @@ export async function crashMidSnapshot(backend: Backend): Promise<void> {
   const env = { ...backend.env, BMI_IMAGE_LISTEN: address, BMI_AUTH: "none", BMI_LOG_LEVEL: "info" };
   const start = () => startService({ service: "image-service", address, env, timeoutMs: 60_000 });
   let svc: RunningService = await start();
-  let client = createClient(ImageServiceClient, address, { deadlineMs: 120_000 });
+  let client = createClient(ImageServiceClient, address, { deadlineMs: 120_000, tls: testClientTls() });
   const o = { authorization: "" };
   try {
     // Half of 128 MiB is data: copying it takes long enough to be killed in the middle.
@@ -29,7 +29,7 @@ export async function crashMidSnapshot(backend: Backend): Promise<void> {
 
     svc = await start();
     client.close();
-    client = createClient(ImageServiceClient, address, { deadlineMs: 120_000 }); // the old channel backs off
+    client = createClient(ImageServiceClient, address, { deadlineMs: 120_000, tls: testClientTls() }); // the old channel backs off
     // Ceph keeps a killed client's images busy until its watch expires (5 s on the test cluster).
     assert.deepEqual(await waitClean(backend, 30_000), [], "leftovers after restart");
     assert.deepEqual(await strayProcesses(backend.env.BMI_IMAGE_DATA_DIR ?? "/nonexistent"), []);

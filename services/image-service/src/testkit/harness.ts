@@ -7,9 +7,10 @@ import type * as grpc from "@grpc/grpc-js";
 import { createClient, fromServiceError, staticAuth, type PromiseClient } from "@bmi/grpc";
 import { silentLogger, type Logger } from "@bmi/log";
 import { ImageServiceClient, UploadHeader as UploadHeaderMsg, type Disk, type Image, type UploadHeader } from "@bmi/proto/bmi/image/v1/image";
+import type { IntakeLimits } from "../intake";
 import { createImageServer, type ImageServer } from "../server";
 import type { StorageDriver } from "../storage";
-import { tempDir } from "@bmi/testing";
+import { tempDir, testClientTls, testPki } from "@bmi/testing";
 
 export const run = promisify(execFile);
 
@@ -39,7 +40,7 @@ export class Harness {
   service!: ImageServer;
   private readonly usersFile: string;
 
-  constructor(readonly backend: Backend) {
+  constructor(readonly backend: Backend, private readonly intake?: IntakeLimits) {
     const dir = tempDir("bmi-image-auth-");
     this.usersFile = path.join(dir, "users.yaml");
     writeFileSync(this.usersFile, USERS);
@@ -48,9 +49,11 @@ export class Harness {
   async start(): Promise<void> {
     this.service = await createImageServer({
       driver: this.backend.driver(silentLogger()), log: silentLogger(), auth: staticAuth(this.usersFile), shutdownGraceMs: 2000,
+      transport: { tls: true, files: testPki().files("image-service") },
+      ...(this.intake ? { intake: this.intake } : {}),
     });
     const port = await this.service.server.listen("127.0.0.1:0");
-    this.client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000 });
+    this.client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000, tls: testClientTls() });
   }
 
   async stop(): Promise<void> {

@@ -20,7 +20,7 @@ export class JobQueries {
       childIds: children,
       total: Number(h.total ?? 0), succeeded: Number(h.succeeded ?? 0), failed: Number(h.failed ?? 0),
       cancelled: Number(h.cancelled ?? 0), fence: Number(h.fence ?? 0), owner: h.owner ?? "",
-      authorization: h.auth ?? "", nodeFence: Number(h.nfence ?? 0), cancelReason: h.cancelreq ?? "",
+      principal: h.auth ?? "", nodeFence: Number(h.nfence ?? 0), cancelReason: h.cancelreq ?? "",
     };
   }
 

@@ -152,9 +152,9 @@ class Run {
   }
 
   private context(step: string, attempt: number): StepContext {
-    const { id, kind, project, node, spec, created, authorization } = this.job;
+    const { id, kind, project, node, spec, created, principal } = this.job;
     return {
-      job: { id, kind, project, node, spec, created, authorization }, step, attempt, steps: this.steps, signal: this.signal,
+      job: { id, kind, project, node, spec, created, principal }, step, attempt, steps: this.steps, signal: this.signal,
       cancelled: async () => (await this.d.queries.state(id)) === "CANCELLING",
     };
   }

@@ -19,7 +19,7 @@ export interface NewJob {
   parent: string;
   spec: JobSpec;
   steps: StepRecord[];
-  authorization: string;
+  principal: string;
   idempotencyKey: string;
   total: number;
   maxParallel: number;
@@ -82,7 +82,7 @@ export class JobStore {
       ...(req.idempotency ? { idem: req.idempotency } : {}),
       jobs: req.jobs.map((j) => ({
         id: j.id, kind: j.kind, project: j.project, node: j.node, parent: j.parent, spec: JSON.stringify(j.spec),
-        plan: j.steps.map((s) => s.name), steps: j.steps.map((s) => JSON.stringify(s)), auth: j.authorization,
+        plan: j.steps.map((s) => s.name), steps: j.steps.map((s) => JSON.stringify(s)), auth: j.principal,
         idem: j.idempotencyKey, total: j.total, maxpar: j.maxParallel, minsucc: j.minSuccess,
         provmode: j.provMode, provexpect: j.provExpect, ...(j.prov ? { prov: j.prov } : {}),
       })),

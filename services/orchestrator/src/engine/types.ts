@@ -65,8 +65,8 @@ export interface JobRecord {
   /** Set while the job is claimed; the owner's writes must carry it. */
   fence: number;
   owner: string;
-  /** The caller's authorization header, forwarded to the services while the job runs; dropped when it ends. */
-  authorization: string;
+  /** Who the job runs for (jobs/principal.ts): the user's identity, not their credentials; dropped when it ends. */
+  principal: string;
   /** Fencing token of the node lock this job holds. */
   nodeFence: number;
   /** Why the job is being cancelled (set with CANCELLING). */
@@ -87,4 +87,4 @@ export interface ProvisionedRecord {
 }
 
 /** A job as the runner needs it to execute its steps. */
-export type JobView = Pick<JobRecord, "id" | "kind" | "project" | "node" | "spec" | "created" | "authorization">;
+export type JobView = Pick<JobRecord, "id" | "kind" | "project" | "node" | "spec" | "created" | "principal">;

@@ -18,7 +18,7 @@ export interface BulkInput {
 export const MAX_BULK = 10_000;
 
 /** The bulk job over its children: they become runnable `maxParallel` at a time, in order. */
-export function planBulk(project: string, authorization: string, children: NewJob[], input: BulkInput,
+export function planBulk(project: string, principal: string, children: NewJob[], input: BulkInput,
   defaultMaxParallel: number): NewJob {
   const total = children.length;
   if (total === 0) throw new InvalidArgumentError("a bulk job needs at least one node");
@@ -27,7 +27,7 @@ export function planBulk(project: string, authorization: string, children: NewJo
   const id = newJobId();
   for (const c of children) c.parent = id;
   return {
-    id, kind: "BULK", project, node: "", parent: "", spec: {}, steps: [], authorization, idempotencyKey: "",
+    id, kind: "BULK", project, node: "", parent: "", spec: {}, steps: [], principal, idempotencyKey: "",
     total, maxParallel: Math.min(total, input.maxParallel || defaultMaxParallel), minSuccess: input.minSuccess,
     provMode: "none", provExpect: "",
   };

@@ -1,18 +1,11 @@
-import { NotFoundError } from "@bmi/errors";
+import type { Caller } from "@bmi/grpc";
 
-/** Who asks, as the gRPC edge established it, and the header to forward to the services on their behalf. */
-export interface Requester {
-  user: string;
-  projects: string[];
-  admin: boolean;
-  authorization: string;
-}
+export { assertMember } from "@bmi/grpc";
 
 /**
- * A job or node of another project is NOT_FOUND, not PERMISSION_DENIED: a caller learns nothing about projects it
- * is not in.
+ * Who asks, as the gRPC edge established it, and their live authorization header: kept (sealed) by a job only in
+ * HIL pass-through mode, see principal.ts.
  */
-export function assertMember(who: Requester, project: string, what: string): void {
-  if (who.admin || who.projects.includes(project)) return;
-  throw new NotFoundError(`${what} not found`);
+export interface Requester extends Caller {
+  authorization: string;
 }

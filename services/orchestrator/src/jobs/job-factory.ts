@@ -16,10 +16,10 @@ export function initialSteps(kind: JobKind, spec: JobSpec): StepRecord[] {
 }
 
 /** A single-node job with everything the engine stores; `extra` sets what differs by kind. */
-export function nodeJob(kind: JobKind, project: string, node: string, spec: JobSpec, authorization: string,
+export function nodeJob(kind: JobKind, project: string, node: string, spec: JobSpec, principal: string,
   extra: Pick<NewJob, "provMode" | "provExpect"> & Partial<NewJob>): NewJob {
   return {
-    id: newJobId(), kind, project, node, parent: "", spec, steps: initialSteps(kind, spec), authorization,
+    id: newJobId(), kind, project, node, parent: "", spec, steps: initialSteps(kind, spec), principal,
     idempotencyKey: "", total: 0, maxParallel: 0, minSuccess: 0, ...extra,
   };
 }

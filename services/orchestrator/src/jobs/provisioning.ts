@@ -8,10 +8,11 @@ import { assertMember, type Requester } from "./caller";
 import { diskName, nodeJob } from "./job-factory";
 import { validateImageRef, validateOptions, type NodeInput, type ProvisionOptions } from "./inputs";
 import { planBulk, type BulkInput } from "./bulk";
+import type { CredentialSeal } from "./principal";
 
 export interface NodeDirectory {
   /** Nodes free to allocate, as the caller may see them (haas-gateway, with the caller's credentials). */
-  freeNodes(authorization: string): Promise<string[]>;
+  freeNodes(who: Requester): Promise<string[]>;
 }
 
 export interface ProvisioningOptions {
@@ -19,6 +20,8 @@ export interface ProvisioningOptions {
   initiatorPrefix: string;
   defaultMaxParallel: number;
   idempotencyTtlMs: number;
+  /** What jobs keep of their caller. */
+  seal: CredentialSeal;
 }
 
 /** Turns requests into jobs: validation, node state preconditions, idempotency. Jobs then run in the Worker. */
@@ -36,7 +39,7 @@ export class Provisioning {
   async deprovision(who: Requester, project: string, node: string, deleteDisk: boolean, releaseNode: boolean, key = ""): Promise<JobRecord> {
     const prev = await this.provisionedIn(who, project, node);
     const spec: JobSpec = { node, deleteDisk, releaseNode, previous: prev };
-    const job = nodeJob("DEPROVISION", project, node, spec, who.authorization,
+    const job = nodeJob("DEPROVISION", project, node, spec, this.principal(who),
       { provMode: "existing", provExpect: prev.job, prov: { state: "DEPROVISIONING" } });
     return this.create(who, project, key, { kind: "deprovision", project, node, deleteDisk, releaseNode }, [job]);
   }
@@ -44,7 +47,7 @@ export class Provisioning {
   async snapshot(who: Requester, project: string, node: string, image: string, key = ""): Promise<JobRecord> {
     const prev = await this.provisionedIn(who, project, node);
     const spec: JobSpec = { node, disk: prev.disk, snapshot: validateName("image", image), previous: prev };
-    const job = nodeJob("SNAPSHOT", project, node, spec, who.authorization, { provMode: "existing", provExpect: prev.job });
+    const job = nodeJob("SNAPSHOT", project, node, spec, this.principal(who), { provMode: "existing", provExpect: prev.job });
     return this.create(who, project, key, { kind: "snapshot", project, node, image }, [job]);
   }
 
@@ -59,7 +62,7 @@ export class Provisioning {
     await this.assertDiskUnused(project, disk, node);
     const spec: JobSpec = { node, disk, reuseDisk: true, nic: prev?.nic ?? "", network: prev?.network ?? "",
       ...options, initiatorIqn: this.iqn(project, node), ...(prev ? { previous: prev } : {}) };
-    const job = nodeJob("REPROVISION", project, node, spec, who.authorization,
+    const job = nodeJob("REPROVISION", project, node, spec, this.principal(who),
       { provMode: "existing", provExpect: prev?.job ?? "", prov: { project, node, state: "PROVISIONING" } });
     return this.create(who, project, key, { kind: "reprovision", project, node, disk, options }, [job]);
   }
@@ -71,7 +74,7 @@ export class Provisioning {
     for (let round = 1; ; round++) {
       const specs = input.specs ?? await this.pickFree(who, input.free?.count ?? 0, input.free?.image ?? "", input.free?.network ?? "");
       const children = await Promise.all(specs.map((s) => this.provisionJob(who, project, s, input.options)));
-      const parent = planBulk(project, who.authorization, children, input, this.opts.defaultMaxParallel);
+      const parent = planBulk(project, this.principal(who), children, input, this.opts.defaultMaxParallel);
       try {
         return await this.create(who, project, key, { kind: "bulk", project, input }, [parent, ...children]);
       } catch (err) {
@@ -92,7 +95,7 @@ export class Provisioning {
     const disk = reuse ? input.disk ?? "" : diskName(node, await this.store.redis.incr(this.store.keys.diskSeq(node)));
     const spec: JobSpec = { node, disk, reuseDisk: reuse, nic: input.nic ?? "", network: input.network ?? "",
       ...(input.image ? { image: input.image } : {}), ...options, initiatorIqn: this.iqn(project, node) };
-    return nodeJob("PROVISION", project, node, spec, who.authorization, {
+    return nodeJob("PROVISION", project, node, spec, this.principal(who), {
       provMode: "new", provExpect: "",
       prov: { project, node, state: "PROVISIONING", disk, image: input.image ?? "", nic: input.nic ?? "", network: input.network ?? "" },
     });
@@ -101,7 +104,7 @@ export class Provisioning {
   private async pickFree(who: Requester, count: number, image: string, network: string): Promise<NodeInput[]> {
     if (count < 1) throw new InvalidArgumentError("free_nodes.count must be at least 1");
     validateImageRef(image);
-    const free = await this.nodes.freeNodes(who.authorization);
+    const free = await this.nodes.freeNodes(who);
     const taken = free.length === 0 ? [] : await this.store.redis.pipeline(
       free.flatMap((n) => [["exists", this.store.keys.lock(n)], ["exists", this.store.keys.prov(n)]])).exec();
     const usable = free.filter((_, i) => !taken?.[2 * i]?.[1] && !taken?.[2 * i + 1]?.[1]);
@@ -120,6 +123,10 @@ export class Provisioning {
     const prev = await this.queries.provisioned(validateName("node", node));
     if (!prev || prev.project !== project) throw new NotFoundError(`node ${node} is not provisioned in project ${project}`);
     return prev;
+  }
+
+  private principal(who: Requester): string {
+    return this.opts.seal.principal(who);
   }
 
   private iqn(project: string, node: string): string {

@@ -1,4 +1,4 @@
-import { createClient, type CallOpts, type PromiseClient } from "@bmi/grpc";
+import { createClient, type CallOpts, type PromiseClient, type TlsFiles } from "@bmi/grpc";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
@@ -21,11 +21,13 @@ export interface ServiceAddresses {
   haas: string;
 }
 
-export function connectServices(addr: ServiceAddresses, deadlineMs: number): ServiceClients {
-  const image = createClient(ImageServiceClient, addr.image, { deadlineMs, name: "image-service" });
-  const target = createClient(TargetServiceClient, addr.target, { deadlineMs, name: "target-service" });
-  const boot = createClient(BootServiceClient, addr.boot, { deadlineMs, name: "boot-service" });
-  const haas = createClient(HaasGatewayClient, addr.haas, { deadlineMs, name: "haas-gateway" });
+/** Clients of the four services; with `tls`, the orchestrator's certificate is its identity to them. */
+export function connectServices(addr: ServiceAddresses, deadlineMs: number, tls: TlsFiles | undefined): ServiceClients {
+  const o = { deadlineMs, ...(tls ? { tls } : {}) };
+  const image = createClient(ImageServiceClient, addr.image, { ...o, name: "image-service" });
+  const target = createClient(TargetServiceClient, addr.target, { ...o, name: "target-service" });
+  const boot = createClient(BootServiceClient, addr.boot, { ...o, name: "boot-service" });
+  const haas = createClient(HaasGatewayClient, addr.haas, { ...o, name: "haas-gateway" });
   return { image, target, boot, haas, close: () => [image, target, boot, haas].forEach((c) => c.close()) };
 }
 

@@ -6,6 +6,7 @@ import { PROVISION_STEPS } from "./provision";
 import { DEPROVISION_STEPS, SNAPSHOT_STEPS } from "./teardown";
 import type { StepEnv, StepTable } from "./table";
 import { waitForBoot, type BootWatch } from "./boot-wait";
+import type { CredentialSeal } from "../jobs/principal";
 
 const TABLES: Record<JobKind, StepTable> = {
   PROVISION: PROVISION_STEPS, REPROVISION: PROVISION_STEPS, DEPROVISION: DEPROVISION_STEPS, SNAPSHOT: SNAPSHOT_STEPS, BULK: {},
@@ -15,10 +16,10 @@ const TABLES: Record<JobKind, StepTable> = {
 export class ServiceExecutor implements StepExecutor {
   private readonly env: StepEnv;
 
-  constructor(clients: ServiceClients, boots: BootWatch, callDeadlineMs: number) {
+  constructor(clients: ServiceClients, boots: BootWatch, callDeadlineMs: number, seal: CredentialSeal) {
     this.env = {
       clients,
-      call: (ctx) => ({ deadlineMs: callDeadlineMs, signal: ctx.signal, ...(ctx.job.authorization ? { authorization: ctx.job.authorization } : {}) }),
+      call: (ctx) => ({ deadlineMs: callDeadlineMs, signal: ctx.signal, ...seal.callOptions(ctx.job.principal) }),
       waitForBoot: (ctx) => waitForBoot(ctx, boots),
     };
   }

@@ -1,3 +1,4 @@
+import { CredentialSeal } from "../jobs/principal";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import { Engine, type EngineOptions } from "../engine/engine";
@@ -42,7 +43,8 @@ export async function harness(tag: string, overrides: Partial<EngineOptions> = {
   const h: Harness = {
     redis, prefix, executor, engines, addEngine, freeNodes: [],
     provisioning: new Provisioning(first.store, first.queries, { freeNodes: async () => h.freeNodes },
-      { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000 }, () => first.poke()),
+      { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000, seal: new CredentialSeal(undefined) },
+      () => first.poke()),
     access: new JobAccess(first.store, first.queries, 10),
     async waitJob(id, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;

@@ -71,6 +71,19 @@ end
 
 local childDone
 
+-- What a finished job no longer needs: who it ran for, and the secrets its steps handed to each other (CHAP).
+local function forget(k)
+  redis.call('HDEL', k, 'auth')
+  local steps = redis.call('HGETALL', k .. ':steps')
+  for i = 1, #steps, 2 do
+    local s = cjson.decode(steps[i + 1])
+    if type(s.secrets) == 'table' and next(s.secrets) ~= nil then
+      s.secrets = {}
+      redis.call('HSET', k .. ':steps', steps[i], cjson.encode(s))
+    end
+  end
+end
+
 local function finishJob(id, state, err)
   local k = jk(id)
   if TERMINAL[hget(k, 'state')] then return end
@@ -84,8 +97,8 @@ local function finishJob(id, state, err)
   emit(id, cjson.encode({time = NOW_ISO, finished = {state = 'JOB_STATE_' .. state, error = err,
     succeeded = num(k, 'succeeded'), failed = num(k, 'failed')}}))
   local parent = hget(k, 'parent')
-  -- A child keeps its credentials until its bulk job ends: a rollback may still need them.
-  if parent == '' then redis.call('HDEL', k, 'auth') end
+  -- A child keeps its principal and secrets until its bulk job ends: a rollback may still need them.
+  if parent == '' then forget(k) end
   for _, s in ipairs({'', ':steps', ':ev', ':children', ':queue'}) do redis.call('PEXPIRE', k .. s, TTL_MS) end
   if parent ~= '' then childDone(parent, id, state, err, node) end
 end
@@ -171,7 +184,7 @@ settle = function(pid)
     end
     finishJob(pid, final, hget(k, 'error'))
     local kids = redis.call('HKEYS', k .. ':children')
-    for _, cid in ipairs(kids) do redis.call('HDEL', jk(cid), 'auth') end
+    for _, cid in ipairs(kids) do forget(jk(cid)) end
   end
 end
 

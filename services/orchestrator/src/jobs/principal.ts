@@ -1,0 +1,56 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { CallOpts } from "@bmi/grpc";
+
+/**
+ * Who a job runs for, as stored with the job in Redis: the user's identity (the orchestrator's certificate makes
+ * the services believe it), never their password or token. Only with HIL pass-through, where HIL itself must see
+ * the user's credentials, is the authorization header kept too, sealed with a key from configuration, and it goes
+ * with the rest of the principal when the job ends.
+ */
+export interface Principal {
+  user: string;
+  projects: string[];
+  admin: boolean;
+  /** The sealed authorization header (AES-256-GCM, base64url iv.tag.ciphertext); pass-through mode only. */
+  sealed?: string;
+}
+
+/** Seals and opens pass-through credentials; without a key, credentials are never kept. */
+export class CredentialSeal {
+  constructor(private readonly key: Buffer | undefined) {
+    if (key && key.length !== 32) throw new Error("the credential key must be 32 bytes");
+  }
+
+  get passThrough(): boolean {
+    return this.key !== undefined;
+  }
+
+  /** The principal a job stores, as JSON. */
+  principal(who: { user: string; projects: string[]; admin: boolean; authorization: string }): string {
+    const p: Principal = { user: who.user, projects: who.projects, admin: who.admin };
+    if (this.key && who.authorization) p.sealed = this.seal(who.authorization);
+    return JSON.stringify(p);
+  }
+
+  /** How a job's calls go out: on behalf of its user, with the user's own header only in pass-through mode. */
+  callOptions(stored: string): Pick<CallOpts, "onBehalfOf" | "authorization"> {
+    if (!stored) return {};
+    const p = JSON.parse(stored) as Principal;
+    const onBehalfOf = { user: p.user, projects: p.projects, admin: p.admin };
+    return p.sealed && this.key ? { onBehalfOf, authorization: this.open(p.sealed) } : { onBehalfOf };
+  }
+
+  private seal(text: string): string {
+    const iv = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", this.key!, iv);
+    const data = Buffer.concat([c.update(text, "utf8"), c.final()]);
+    return [iv, c.getAuthTag(), data].map((b) => b.toString("base64url")).join(".");
+  }
+
+  private open(sealed: string): string {
+    const [iv, tag, data] = sealed.split(".").map((s) => Buffer.from(s, "base64url"));
+    const d = createDecipheriv("aes-256-gcm", this.key!, iv!);
+    d.setAuthTag(tag!);
+    return Buffer.concat([d.update(data!), d.final()]).toString("utf8");
+  }
+}

@@ -1,0 +1,192 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protobuf from "protobufjs";
+import { channelCredentials, PRINCIPAL_HEADER, principalValue, type TlsFiles } from "@bmi/grpc";
+import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
+import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { testPki } from "@bmi/testing";
+import { callOnce } from "../fuzz/generic-call";
+import { loadBmiServices, serviceName } from "../fuzz/descriptors";
+import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { backEndState, servedScripts } from "./back-ends";
+
+/**
+ * Who may call what, for every RPC of every service: the README's access table, as a test. A row per RPC says
+ * its access rule and a request that names project p1's resources; the test fails when an RPC has no row.
+ *   member:   project members (the handlers check each resource's project)
+ *   admin:    admins only
+ *   internal: only the orchestrator's certificate (forwarding its user) or an admin
+ */
+type Rule = "member" | "admin" | "internal";
+type Row = [Rule, Record<string, unknown>];
+const P1 = { project: "p1" };
+const TABLE: Record<string, Record<string, Row>> = {
+  "bmi.orchestrator.v1.Orchestrator": {
+    ProvisionNode: ["member", { project: "p1", spec: { node: "n2", image: "golden" } }],
+    DeprovisionNode: ["member", { project: "p1", node: "n1" }],
+    SnapshotNode: ["member", { project: "p1", node: "n1", image: "stolen" }],
+    ReprovisionNode: ["member", { project: "p1", node: "n1", disk: "n1-1" }],
+    BulkProvision: ["member", { project: "p1", free_nodes: { count: 1, image: "golden" } }],
+    GetJob: ["member", { id: "$job" }],
+    ListJobs: ["member", P1],
+    WatchJob: ["member", { id: "$job" }],
+    CancelJob: ["member", { id: "$job" }],
+    ListProvisioned: ["member", P1],
+    ListNodes: ["member", P1],
+    GetNode: ["member", { node: "n1" }],
+    RegisterNode: ["admin", { name: "evil", nics: [{ label: "eth0", mac: "52:54:00:66:66:66" }] }],
+    UpdateNode: ["admin", { name: "n1", nics: [{ label: "eth0", mac: "52:54:00:66:66:67" }] }],
+    UnregisterNode: ["admin", { name: "n2" }],
+  },
+  "bmi.image.v1.ImageService": {
+    ListImages: ["member", P1],
+    GetImage: ["member", { project: "p1", name: "golden" }],
+    ImportImage: ["admin", { project: "p1", name: "shadow", file_path: "/etc/shadow" }],
+    UploadImage: ["member", { header: { project: "p1", name: "planted", format: 1, size_bytes: 512, checksum: "0".repeat(64) } }],
+    DownloadImage: ["member", { project: "p1", name: "golden" }],
+    CopyImage: ["member", { project: "p1", name: "golden", new_name: "loot", new_project: "p2" }],
+    RenameImage: ["member", { project: "p1", name: "golden", new_name: "gone" }],
+    DeleteImage: ["member", { project: "p1", name: "golden" }],
+    SetImageVisibility: ["member", { project: "p1", name: "golden", public: true }],
+    CreateDisk: ["internal", { project: "p1", name: "extra", image: "golden" }],
+    GetDisk: ["member", { project: "p1", name: "n1-1" }],
+    ListDisks: ["member", P1],
+    DeleteDisk: ["internal", { project: "p1", name: "n1-1" }],
+    CreateSnapshot: ["internal", { project: "p1", disk: "n1-1", name: "snap" }],
+    ListSnapshots: ["member", P1],
+  },
+  "bmi.target.v1.TargetService": {
+    CreateTarget: ["internal", { project: "p1", disk: "n1-1", initiator_iqn: "iqn.2026-01.org.evil:x" }],
+    GetTarget: ["internal", { project: "p1", disk: "n1-1" }],
+    ListTargets: ["internal", P1],
+    DeleteTarget: ["internal", { project: "p1", disk: "n1-1" }],
+  },
+  "bmi.boot.v1.BootService": {
+    SetBootConfig: ["internal", { config: { node: "n1", project: "p1", macs: ["52:54:00:66:66:66"] } }],
+    ClearBootConfig: ["internal", { node: "n1" }],
+    GetBootConfig: ["internal", { node: "n1" }],
+    ListBootConfigs: ["internal", P1],
+    RenderDhcpHints: ["internal", P1],
+    RenderScript: ["internal", { node: "n1" }],
+  },
+  "bmi.haas.v1.HaasGateway": {
+    ListNodes: ["internal", { project: "p1" }],
+    GetNode: ["internal", { node: "n1" }],
+    AllocateNode: ["internal", { project: "p1", node: "n2" }],
+    ReleaseNode: ["internal", { project: "p1", node: "n1" }],
+    ConnectNetwork: ["internal", { project: "p1", node: "n1", nic: "eth0", network: "evil" }],
+    DetachNetwork: ["internal", { project: "p1", node: "n1", nic: "eth0", network: "net1" }],
+    PowerCycle: ["internal", { project: "p1", node: "n1" }],
+    PowerOn: ["internal", { project: "p1", node: "n1" }],
+    PowerOff: ["internal", { project: "p1", node: "n1" }],
+    GetPowerStatus: ["internal", { project: "p1", node: "n1" }],
+    SetBootDevice: ["internal", { project: "p1", node: "n1", device: 1 }],
+    RegisterNode: ["internal", { name: "evil", nics: [{ label: "eth0", mac: "52:54:00:66:66:68" }] }],
+    UpdateNode: ["internal", { name: "n1", nics: [{ label: "eth0", mac: "52:54:00:66:66:69" }] }],
+    UnregisterNode: ["internal", { name: "n2" }],
+  },
+};
+
+const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
+const ALICE = basic("alice", "alice-pw");
+const BOB = basic("bob", "bob-pw");
+const FORGED_ADMIN = principalValue({ user: "admin", projects: [], admin: true });
+const { UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND } = grpc.status;
+
+/** The callers an attacker can be, and what each must get for a rule (undefined: allowed, not a row to test). */
+interface Caller { name: string; tls: () => TlsFiles; metadata: Record<string, string>; expect(rule: Rule): grpc.status | undefined }
+const CALLERS: Caller[] = [
+  { name: "a member of another project", tls: () => ({ ca: testPki().ca }), metadata: { authorization: BOB },
+    expect: (r) => (r === "member" ? NOT_FOUND : PERMISSION_DENIED) },
+  { name: "a member of the owning project, on an internal RPC", tls: () => ({ ca: testPki().ca }), metadata: { authorization: ALICE },
+    expect: (r) => (r === "member" ? undefined : PERMISSION_DENIED) },
+  { name: "no credentials", tls: () => ({ ca: testPki().ca }), metadata: {}, expect: () => UNAUTHENTICATED },
+  { name: "a certificate from another CA, forwarding an admin", tls: () => ({ ...testPki().foreign, ca: testPki().ca }),
+    metadata: { [PRINCIPAL_HEADER]: FORGED_ADMIN },
+    expect: () => UNAUTHENTICATED },
+  { name: "no client certificate, forwarding an admin", tls: () => ({ ca: testPki().ca }), metadata: { [PRINCIPAL_HEADER]: FORGED_ADMIN },
+    expect: () => UNAUTHENTICATED },
+];
+
+describe("every RPC of every service, called directly by whoever must not", () => {
+  let s: Stack;
+  let dir: string;
+  let job = "";
+  const services = loadBmiServices();
+  const addresses = (): Record<string, string> => ({
+    "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
+    "bmi.target.v1.TargetService": s.processes.find((p) => p.name === "target-service")!.address,
+    "bmi.boot.v1.BootService": s.processes.find((p) => p.name === "boot-service")!.address,
+    "bmi.haas.v1.HaasGateway": s.processes.find((p) => p.name === "haas-gateway")!.address,
+  });
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "bmi-access-"));
+    const usersFile = path.join(dir, "users.yaml");
+    await writeFile(usersFile, ["users:", "  - {name: admin, token: admin-token, admin: true}",
+      "  - {name: alice, password: alice-pw, projects: [p1]}", "  - {name: bob, password: bob-pw, projects: [p2]}", ""].join("\n"));
+    s = await startStack({ tag: "access", auth: { usersFile, admin: "Bearer admin-token" } });
+    await s.registerNodes(["n1", "n2"]);
+    const admin = { authorization: "Bearer admin-token" };
+    await s.image.importImage({ project: "p1", name: "golden", filePath: await goldenImage(s.dir), format: ImageFormat.IMAGE_FORMAT_RAW, public: false }, admin);
+    const res = await s.orch.provisionNode({ project: "p1", spec: { node: "n1", image: "golden", disk: "", nic: "", network: "net1" },
+      options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" }, { authorization: ALICE });
+    job = res.job!.id;
+    const done = await until("provision", async () => {
+      const j = (await s.orch.getJob({ id: job }, { authorization: ALICE })).job;
+      return j && j.state !== JobState.JOB_STATE_RUNNING && j.state !== JobState.JOB_STATE_PENDING && j;
+    });
+    assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);
+  });
+  after(async () => {
+    await s?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("has a row for every RPC the contracts define, and no row for one they do not", () => {
+    const defined = services.map((svc) => [serviceName(svc), svc.methodsArray.map((m) => m.name).sort()] as const);
+    assert.deepEqual(Object.fromEntries(defined), Object.fromEntries(Object.entries(TABLE).map(([k, v]) => [k, Object.keys(v).sort()])));
+  });
+
+  it("refuses each of them with the expected code, and nothing changes in Redis, tgtd, the image store or the boot scripts", async () => {
+    const macs = ["52:54:00:00:00:01", "52:54:00:66:66:66"];
+    const scriptsBefore = await servedScripts(s, macs);
+    // The fetch is a boot event: let the orchestrator record it before the back ends are read.
+    await new Promise((r) => setTimeout(r, 2000));
+    const beforeState = await backEndState(s);
+    const addr = addresses();
+    const wrong: string[] = [];
+    let calls = 0;
+    for (const caller of CALLERS) {
+      const clients = new Map<string, grpc.Client>();
+      for (const svc of services) {
+        const name = serviceName(svc);
+        const client = new grpc.Client(addr[name]!, channelCredentials(caller.tls()));
+        clients.set(name, client);
+        for (const m of svc.methodsArray) {
+          const [rule, request] = TABLE[name]![m.name]!;
+          const want = caller.expect(rule);
+          if (want === undefined) continue;
+          const type = m.resolvedRequestType as protobuf.Type;
+          const body = JSON.parse(JSON.stringify(request).replace(/"\$job"/g, JSON.stringify(job)));
+          const md = new grpc.Metadata();
+          for (const [k, v] of Object.entries(caller.metadata)) md.set(k, v);
+          const encoded = Buffer.from(type.encode(type.fromObject(body)).finish());
+          const out = await callOnce(client, { path: `/${name}/${m.name}`, requestStream: !!m.requestStream,
+            responseStream: !!m.responseStream }, [encoded], md, { deadlineMs: 10_000, streamReadMs: 3000, streamReadMessages: 1 });
+          calls++;
+          if (out.code !== want) wrong.push(`${caller.name}: ${name}/${m.name} answered ${String(out.code)} (${out.details}), expected ${grpc.status[want]}`);
+        }
+      }
+      for (const c of clients.values()) c.close();
+    }
+    assert.deepEqual(wrong, [], `${wrong.length} of ${calls} calls were not refused as expected`);
+    assert.ok(calls > 150, `only ${calls} calls`);
+    assert.deepEqual(await backEndState(s), beforeState);
+    assert.deepEqual(await servedScripts(s, macs), scriptsBefore);
+  });
+});
