@@ -52,6 +52,8 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const provisioning = new Provisioning(e.store, e.queries, nodes, {
     initiatorPrefix: config.initiatorPrefix, defaultMaxParallel: config.bulkParallel, idempotencyTtlMs: config.idempotencyHours * 3600_000,
     seal,
+    disks: { names: async (project, who) => (await clients.image.listDisks({ project },
+      { onBehalfOf: who, ...(seal.passThrough && who.authorization ? { authorization: who.authorization } : {}) })).disks.map((d) => d.name) },
   }, () => e.poke());
   const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke());
   addOrchestrator(server, provisioning, access, clients.haas, e.queries);

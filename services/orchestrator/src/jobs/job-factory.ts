@@ -29,3 +29,9 @@ export function diskName(node: string, seq: number): string {
   const suffix = `-${seq}`;
   return node.slice(0, 63 - suffix.length).replace(/[._-]+$/, "") + suffix;
 }
+
+/** `seq`, or one past the highest of the node's disk names in `taken` when that is higher. */
+export function nextDiskSeq(node: string, seq: number, taken: string[]): number {
+  const held = taken.map((name) => Number(/-(\d+)$/.exec(name)?.[1] ?? 0)).filter((n, i) => n > 0 && diskName(node, n) === taken[i]);
+  return Math.max(seq, ...held.map((n) => n + 1));
+}

@@ -5,7 +5,7 @@ import type { CreateRequest, JobStore, NewJob } from "../engine/store";
 import type { JobQueries } from "../engine/queries";
 import type { JobRecord, JobSpec } from "../engine/types";
 import { assertMember, type Requester } from "./caller";
-import { diskName, nodeJob } from "./job-factory";
+import { diskName, nextDiskSeq, nodeJob } from "./job-factory";
 import { validateImageRef, validateOptions, type NodeInput, type ProvisionOptions } from "./inputs";
 import { planBulk, type BulkInput } from "./bulk";
 import type { CredentialSeal } from "./principal";
@@ -15,11 +15,19 @@ export interface NodeDirectory {
   freeNodes(who: Requester): Promise<string[]>;
 }
 
+/** What storage (image-service) holds: new disk names are picked past it, not only past a counter in Redis. */
+export interface DiskDirectory {
+  /** Names of the disks `project` holds, as the caller may see them. */
+  names(project: string, who: Requester): Promise<string[]>;
+}
+
 export interface ProvisioningOptions {
   /** Initiator IQNs are "<prefix>:<project>.<node>". */
   initiatorPrefix: string;
   defaultMaxParallel: number;
   idempotencyTtlMs: number;
+  /** Without one (tests of the engine alone), storage is taken to hold no disk. */
+  disks?: DiskDirectory;
   /** What jobs keep of their caller. */
   seal: CredentialSeal;
 }
@@ -73,7 +81,8 @@ export class Provisioning {
     // Free nodes are picked now; another request may take some in between, so a refused pick is tried again.
     for (let round = 1; ; round++) {
       const specs = input.specs ?? await this.pickFree(who, input.free?.count ?? 0, input.free?.image ?? "", input.free?.network ?? "");
-      const children = await Promise.all(specs.map((s) => this.provisionJob(who, project, s, input.options)));
+      const held = this.heldDisks(who, project);
+      const children = await Promise.all(specs.map((s) => this.provisionJob(who, project, s, input.options, held)));
       const parent = planBulk(project, this.principal(who), children, input, this.opts.defaultMaxParallel);
       try {
         return await this.create(who, project, key, { kind: "bulk", project, input }, [parent, ...children]);
@@ -83,7 +92,8 @@ export class Provisioning {
     }
   }
 
-  private async provisionJob(who: Requester, project: string, input: NodeInput, options: ProvisionOptions): Promise<NewJob> {
+  private async provisionJob(who: Requester, project: string, input: NodeInput, options: ProvisionOptions,
+    held = this.heldDisks(who, project)): Promise<NewJob> {
     const node = validateName("node", input.node);
     validateOptions(options);
     if (input.nic) validateName("nic", input.nic);
@@ -92,13 +102,31 @@ export class Provisioning {
     if (reuse) await this.assertDiskUnused(project, validateName("disk", input.disk ?? ""), node);
     else if (!input.image) throw new InvalidArgumentError(`node ${node}: an image or an existing disk is required`);
     else validateImageRef(input.image);
-    const disk = reuse ? input.disk ?? "" : diskName(node, await this.store.redis.incr(this.store.keys.diskSeq(node)));
+    const disk = reuse ? input.disk ?? "" : await this.newDiskName(node, held);
     const spec: JobSpec = { node, disk, reuseDisk: reuse, nic: input.nic ?? "", network: input.network ?? "",
       ...(input.image ? { image: input.image } : {}), ...options, initiatorIqn: this.iqn(project, node) };
     return nodeJob("PROVISION", project, node, spec, this.principal(who), {
       provMode: "new", provExpect: "",
       prov: { project, node, state: "PROVISIONING", disk, image: input.image ?? "", nic: input.nic ?? "", network: input.network ?? "" },
     });
+  }
+
+  /**
+   * The node's next disk name: past its counter and past every `<node>-<n>` disk storage holds. The counter lives
+   * only in Redis: after a flush, a lost Redis or with a new prefix it starts again at 1, while the disks remain.
+   */
+  private async newDiskName(node: string, held: () => Promise<string[]>): Promise<string> {
+    const key = this.store.keys.diskSeq(node);
+    const counted = await this.store.redis.incr(key);
+    const seq = nextDiskSeq(node, counted, await held());
+    if (seq > counted) await this.store.redis.set(key, seq);
+    return diskName(node, seq);
+  }
+
+  /** The project's disk names, asked for once per request (a bulk job names hundreds of disks) and only if needed. */
+  private heldDisks(who: Requester, project: string): () => Promise<string[]> {
+    let names: Promise<string[]> | undefined;
+    return () => (names ??= this.opts.disks?.names(project, who) ?? Promise.resolve([]));
   }
 
   private async pickFree(who: Requester, count: number, image: string, network: string): Promise<NodeInput[]> {

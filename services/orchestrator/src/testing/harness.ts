@@ -43,7 +43,8 @@ export async function harness(tag: string, overrides: Partial<EngineOptions> = {
   const h: Harness = {
     redis, prefix, executor, engines, addEngine, freeNodes: [],
     provisioning: new Provisioning(first.store, first.queries, { freeNodes: async () => h.freeNodes },
-      { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000, seal: new CredentialSeal(undefined) },
+      { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000, seal: new CredentialSeal(undefined),
+        disks: { names: async (project) => fakeDiskNames(executor, project) } },
       () => first.poke()),
     access: new JobAccess(first.store, first.queries, 10),
     async waitJob(id, timeoutMs = 10_000) {
@@ -67,4 +68,9 @@ export async function harness(tag: string, overrides: Partial<EngineOptions> = {
     },
   };
   return h;
+}
+
+/** The disks the fake image-service holds in `project`, as ListDisks answers. */
+function fakeDiskNames(executor: FakeExecutor, project: string): string[] {
+  return [...executor.world.disks.keys()].filter((k) => k.startsWith(`${project}/`)).map((k) => k.slice(project.length + 1));
 }
