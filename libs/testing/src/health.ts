@@ -10,7 +10,9 @@ const HealthClient = grpc.makeGenericClientConstructor(healthService as unknown 
  */
 export function checkHealth(address: string, service = "", timeoutMs = 2000, ca?: string): Promise<string> {
   const creds = ca ? grpc.credentials.createSsl(readFileSync(ca)) : grpc.credentials.createInsecure();
-  const client = new HealthClient(address, creds);
+  // Health is asked on this host: BMI certificates name localhost, and an IP as TLS server name draws a warning.
+  const local = ca && /^(127\.0\.0\.1|\[::1\]|localhost):/.test(address) ? { "grpc.ssl_target_name_override": "localhost" } : {};
+  const client = new HealthClient(address, creds, local);
   return new Promise<string>((resolve, reject) => {
     client.makeUnaryRequest(
       "/grpc.health.v1.Health/Check",

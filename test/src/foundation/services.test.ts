@@ -1,10 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
-  checkHealth, findTgtd, freeControlPort, freePort, startService, stopTgtd, uniquePrefix, type RunningService,
+  REPO_ROOT, checkHealth, findTgtd, freeControlPort, freePort, startService, stopTgtd, testPki, uniquePrefix, type RunningService,
 } from "@bmi/testing";
 import { ReflectionClient } from "./reflection-client";
 
@@ -52,6 +53,16 @@ for (const s of SERVICES) {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it("says in one log line what it is: auth mode, TLS mode and its certificate's identity", async () => {
+      const startLine = () => readFileSync(svc.logFile, "utf8").split("\n").find((l) => l.includes(" started: auth "));
+      // Written just after the server starts serving: give the log a moment.
+      for (let i = 0; i < 30 && !startLine(); i++) await new Promise((r) => setTimeout(r, 100));
+      const started = startLine();
+      assert.ok(started, "a start-up line");
+      const line = JSON.parse(started) as { auth: string; tls: string; identity: string; listen: string };
+      assert.deepEqual([line.auth, line.tls, line.identity, line.listen], ["none", "mutual", s.dir, address]);
+    });
+
     it("answers health SERVING for the server and its service", async () => {
       assert.equal(await checkHealth(address, "", 2000, svc.ca), "SERVING");
       assert.equal(await checkHealth(address, s.service, 2000, svc.ca), "SERVING");
@@ -76,3 +87,25 @@ for (const s of SERVICES) {
     });
   });
 }
+
+// A tenant's node shares the network with the services: a service that would answer it in plaintext, or make every
+// caller an admin, must not start at all.
+describe("a service refuses to start exposed: exit 2 and one line that says why", () => {
+  const run = (dir: string, env: Record<string, string>) => spawnSync(process.execPath,
+    [path.join(REPO_ROOT, "services", dir, "dist", "main.js")], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8", timeout: 20_000 });
+  for (const s of SERVICES) {
+    it(`${s.dir}: plaintext or BMI_AUTH=none off loopback, mutual TLS without its files`, () => {
+      const listen = { [`${s.prefix}_LISTEN`]: "0.0.0.0:1" };
+      const plain = run(s.dir, { ...listen, BMI_TLS: "off", BMI_AUTH: "static", BMI_AUTH_FILE: "/dev/null" });
+      assert.equal(plain.status, 2, plain.stderr);
+      assert.match(plain.stderr, /plaintext \(BMI_TLS=off\) is allowed only on a loopback address/);
+      const none = run(s.dir, { ...listen, ...testPki().env(s.dir), BMI_AUTH: "none" });
+      assert.equal(none.status, 2, none.stderr);
+      assert.match(none.stderr, /BMI_AUTH=none makes every caller an admin: allowed only on a loopback address/);
+      const nofiles = run(s.dir, { [`${s.prefix}_LISTEN`]: "127.0.0.1:1" });
+      assert.equal(nofiles.status, 2, nofiles.stderr);
+      assert.match(nofiles.stderr, /BMI_TLS_CA is required with BMI_TLS=mutual/);
+      for (const r of [plain, none, nofiles]) assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+    });
+  }
+});

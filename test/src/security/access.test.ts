@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protobuf from "protobufjs";
-import { channelCredentials, PRINCIPAL_HEADER, principalValue, type TlsFiles } from "@bmi/grpc";
+import { channelCredentials, createClient, PRINCIPAL_HEADER, principalValue, type TlsFiles } from "@bmi/grpc";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
+import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { testPki } from "@bmi/testing";
+import { testClientTls, testPki } from "@bmi/testing";
 import { callOnce } from "../fuzz/generic-call";
 import { loadBmiServices, serviceName } from "../fuzz/descriptors";
 import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
@@ -116,6 +117,7 @@ describe("every RPC of every service, called directly by whoever must not", () =
   let s: Stack;
   let dir: string;
   let job = "";
+  const jobId = () => job;
   const services = loadBmiServices();
   const addresses = (): Record<string, string> => ({
     "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
@@ -188,5 +190,63 @@ describe("every RPC of every service, called directly by whoever must not", () =
     assert.ok(calls > 150, `only ${calls} calls`);
     assert.deepEqual(await backEndState(s), beforeState);
     assert.deepEqual(await servedScripts(s, macs), scriptsBefore);
+  });
+
+  it("target-service exports only a disk image-service says is the project's: no host file, device or other project's disk", async () => {
+    const admin = { authorization: "Bearer admin-token" };
+    await s.image.importImage({ project: "p2", name: "base", filePath: await goldenImage(s.dir), format: ImageFormat.IMAGE_FORMAT_RAW, public: false }, admin);
+    await s.image.createDisk({ project: "p2", name: "d2", image: "base" }, admin);
+    const p1Disk = (await s.image.getDisk({ project: "p1", name: "n1-1" }, admin)).disk!.backing!;
+    const tgtdBefore = await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]);
+    // Even through the orchestrator's own certificate, speaking for bob (project p2).
+    const asOrch = createClient(TargetServiceClient, addresses()["bmi.target.v1.TargetService"]!, { deadlineMs: 10_000, tls: testClientTls("orchestrator") });
+    const bob = { onBehalfOf: { user: "bob", projects: ["p2"], admin: false } };
+    const iqn = "iqn.2026-01.org.evil:x";
+    const file = (p: string) => ({ file: { path: p } });
+    try {
+      const refused: Array<[string, () => Promise<unknown>, string]> = [
+        ["a host file under a disk name that does not exist", () => asOrch.createTarget({ project: "p2", disk: "shadow", backing: file("/etc/shadow"), initiatorIqn: iqn }, bob), "NOT_FOUND"],
+        ["a host file behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/etc/shadow"), initiatorIqn: iqn }, bob), "INVALID_ARGUMENT"],
+        ["a device behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/dev/sda"), initiatorIqn: iqn }, bob), "INVALID_ARGUMENT"],
+        ["another project's disk under its own project", () => asOrch.createTarget({ project: "p2", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn }, bob), "NOT_FOUND"],
+        ["another project's disk under that project", () => asOrch.createTarget({ project: "p1", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn }, bob), "NOT_FOUND"],
+        ["another project's disk's file, by an admin, behind another disk", () => s.target.createTarget({ project: "p2", disk: "d2", backing: p1Disk, initiatorIqn: iqn }, admin), "INVALID_ARGUMENT"],
+        ["a host file by an admin", () => s.target.createTarget({ project: "p1", disk: "n1-2", backing: file("/etc/shadow"), initiatorIqn: iqn }, admin), "NOT_FOUND"],
+      ];
+      for (const [what, call, code] of refused) await assert.rejects(call(), { code }, what);
+      assert.equal(await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]), tgtdBefore);
+      // The project's own disk, with no backing named: exported as image-service describes it.
+      const ok = await asOrch.createTarget({ project: "p2", disk: "d2", backing: undefined, initiatorIqn: iqn }, bob);
+      assert.equal(ok.target?.backing?.file?.path, (await s.image.getDisk({ project: "p2", name: "d2" }, admin)).disk?.backing?.file?.path);
+      await asOrch.deleteTarget({ project: "p2", disk: "d2" }, bob);
+    } finally {
+      asOrch.close();
+    }
+  });
+
+  it("keeps no user credentials at rest: jobs carry the user's identity, and CHAP secrets leave them when they end", async () => {
+    const admin = { authorization: "Bearer admin-token" };
+    const chap = (await s.target.getTarget({ project: "p1", disk: "n1-1" }, admin)).target?.chap?.secret ?? "";
+    assert.ok(chap.length >= 12, "the target has a CHAP secret");
+    const leaks: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, keys] = await s.redis.scan(cursor, "MATCH", `${s.prefix}orch:*`, "COUNT", 1000);
+      cursor = next;
+      for (const k of keys) {
+        const type = await s.redis.type(k);
+        const values = type === "hash" ? Object.values(await s.redis.hgetall(k)) : type === "string" ? [await s.redis.get(k) ?? ""]
+          : type === "list" ? await s.redis.lrange(k, 0, -1) : type === "zset" ? await s.redis.zrange(k, "0", "-1") : [];
+        for (const v of values) {
+          for (const secret of [ALICE, "alice-pw", Buffer.from("alice:alice-pw").toString("base64"), chap]) {
+            if (v.includes(secret)) leaks.push(`${k} holds ${secret === chap ? "the CHAP secret" : "alice's credentials"}`);
+          }
+        }
+      }
+    } while (cursor !== "0");
+    assert.deepEqual(leaks, []);
+    const job = await s.redis.hgetall(`${s.prefix}orch:job:${jobId()}`);
+    assert.equal(job.state, "SUCCEEDED");
+    assert.equal(job.auth, undefined, "the principal went with the job's end");
   });
 });
