@@ -5,12 +5,15 @@ import type { PowerControl } from "../power-control";
 
 export interface IpmiTarget { host: string; user: string; password: string }
 
+/** The longest one ipmitool run may take (an unreachable BMC keeps ipmitool retrying for about 20 s). */
+export const IPMI_TIMEOUT_MS = 15_000;
+
 /**
  * A BMC through ipmitool (IPMI v2 lanplus). The password goes through the environment (-E), never the command
  * line, where any local user could read it.
  */
 export class IpmiPower implements PowerControl {
-  constructor(private readonly target: IpmiTarget, private readonly ipmitool = "ipmitool", private readonly timeoutMs = 15_000) {}
+  constructor(private readonly target: IpmiTarget, private readonly ipmitool = "ipmitool", private readonly timeoutMs = IPMI_TIMEOUT_MS) {}
 
   async power(action: PowerAction, force: boolean): Promise<void> {
     // "cycle" is off-then-on; "reset" is the hard reset a forced cycle asks for.

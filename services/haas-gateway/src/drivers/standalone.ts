@@ -6,7 +6,7 @@ import type {
   PowerSpec, PowerState,
 } from "../node-driver";
 import type { PowerControl } from "../power-control";
-import { IpmiPower } from "./power-ipmi";
+import { IPMI_TIMEOUT_MS, IpmiPower } from "./power-ipmi";
 import { QemuPower } from "./power-qemu";
 import { StandaloneStore, type StoredNode } from "./standalone-store";
 
@@ -28,12 +28,12 @@ export interface StandaloneOptions {
 export class StandaloneDriver implements NodeDriver {
   readonly isolated = false;
   private readonly store: StandaloneStore;
-  private readonly powerFor: (spec: PowerSpec) => PowerControl;
+  private readonly powerFor: (spec: PowerSpec, scope: CallScope) => PowerControl;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.store = new StandaloneStore(opts.redis, opts.prefix);
-    this.powerFor = (spec) => {
-      if (spec.kind === "ipmi") return new IpmiPower(spec, opts.ipmitool);
+    this.powerFor = (spec, scope) => {
+      if (spec.kind === "ipmi") return new IpmiPower(spec, opts.ipmitool, ipmiTimeout(scope));
       if (spec.kind === "qemu") return new QemuPower(spec.qmpSocket);
       throw new InvalidArgumentError(NO_OBMD);
     };
@@ -59,9 +59,9 @@ export class StandaloneDriver implements NodeDriver {
   }
 
   /** Powered off first: the next project must not find the node still running the last one's system. */
-  async release(_scope: CallScope, project: string, node: string): Promise<void> {
+  async release(scope: CallScope, project: string, node: string): Promise<void> {
     const { record } = await this.load(node);
-    if (record.power) await this.powerFor(record.power).power("off", true);
+    if (record.power) await this.powerFor(record.power, scope).power("off", true);
     if ((await this.store.unassign(node, project)) === "other") {
       throw new FailedPreconditionError(`node ${node} changed hands while being released`);
     }
@@ -83,16 +83,16 @@ export class StandaloneDriver implements NodeDriver {
     return res === "ok";
   }
 
-  async power(_scope: CallScope, node: string, action: PowerAction, force: boolean): Promise<void> {
-    await (await this.control(node)).power(action, force);
+  async power(scope: CallScope, node: string, action: PowerAction, force: boolean): Promise<void> {
+    await (await this.control(scope, node)).power(action, force);
   }
 
-  async powerStatus(_scope: CallScope, node: string): Promise<PowerState> {
-    return (await this.control(node)).status();
+  async powerStatus(scope: CallScope, node: string): Promise<PowerState> {
+    return (await this.control(scope, node)).status();
   }
 
-  async setBootDevice(_scope: CallScope, node: string, device: BootDevice): Promise<void> {
-    await (await this.control(node)).setBootDevice(device);
+  async setBootDevice(scope: CallScope, node: string, device: BootDevice): Promise<void> {
+    await (await this.control(scope, node)).setBootDevice(device);
   }
 
   async register(_scope: CallScope, spec: NodeSpec): Promise<NodeInfo> {
@@ -147,9 +147,18 @@ export class StandaloneDriver implements NodeDriver {
     if (!(await this.load(node)).record.nics.some((n) => n.label === nic)) throw new NotFoundError(`node ${node} has no NIC ${nic}`);
   }
 
-  private async control(node: string): Promise<PowerControl> {
+  private async control(scope: CallScope, node: string): Promise<PowerControl> {
     const { record } = await this.load(node);
     if (!record.power) throw new FailedPreconditionError(`node ${node} has no power control registered`);
-    return this.powerFor(record.power);
+    return this.powerFor(record.power, scope);
   }
+}
+
+// An unreachable BMC must not outlast the call: ipmitool gets what is left of the caller's deadline, less a moment
+// to answer UNAVAILABLE in time. The fuzzer found ReleaseNode of a node registered with BMC 127.0.0.1 running past
+// a 5 s deadline, the ipmitool process living on after the call.
+const ANSWER_MARGIN_MS = 250;
+
+function ipmiTimeout(scope: CallScope): number {
+  return Math.max(1, Math.min(IPMI_TIMEOUT_MS, (scope.deadline ?? Infinity) - Date.now() - ANSWER_MARGIN_MS));
 }
