@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import type * as protobuf from "protobufjs";
 import { callOnce, type CallLimits, type CallOutcome } from "./generic-call";
 import { serviceName } from "./descriptors";
-import { hostileMessage } from "./hostile-message";
+import { hostileRequest } from "./hostile-message";
 import { requestText } from "./request-text";
 import { Rng } from "./rng";
 
@@ -56,7 +56,7 @@ export function fuzzRequest(service: protobuf.Service, seed: number, index: numb
   const rng = new Rng(seed ^ hashName(serviceName(service)), index);
   const count = method.requestStream ? 1 + rng.int(3) : 1;
   const type = method.resolvedRequestType!;
-  return { method, messages: Array.from({ length: count }, () => hostileMessage(type, rng)) };
+  return { method, messages: Array.from({ length: count }, () => hostileRequest(type, rng)) };
 }
 
 /** Sends `opts.calls` hostile requests to one service and tallies every answer. */

@@ -1,4 +1,5 @@
 import type * as grpc from "@grpc/grpc-js";
+import { createClient } from "@bmi/grpc";
 import type { Stack } from "../orchestrator/stack";
 import { loadBmiServices, serviceName } from "./descriptors";
 import { fuzzService, type FuzzOptions, type ServiceFigures } from "./fuzz-service";
@@ -19,35 +20,50 @@ export interface StackFuzzResult {
 }
 
 type StackClient = Stack["orch"] | Stack["image"] | Stack["target"] | Stack["boot"] | Stack["haas"];
+type ClientClass = Parameters<typeof createClient>[0];
 
 /**
- * Fuzzes every BMI service of the descriptor set, one service after another, through the stack's own clients
- * (their channels carry the stack's credentials), then asks each for its health. A service in the descriptors that
- * the stack has no client for is an error: the fuzzer must not skip it quietly.
+ * Fuzzes every BMI service of the descriptor set, one service after another, over channels like the stack's own
+ * clients (same address, the stack's TLS settings), then asks each for its health. A service in the descriptors
+ * that the stack has no client for is an error: the fuzzer must not skip it quietly.
  */
 export async function fuzzStack(stack: Stack, opts: FuzzOptions & { authorization?: string },
   progress: (f: ServiceFigures) => void = () => {}): Promise<StackFuzzResult> {
-  const clients = new Map<string, StackClient>();
+  const clients = new Map<string, ReturnType<typeof fuzzClient>>();
   for (const c of [stack.orch, stack.image, stack.target, stack.boot, stack.haas] as StackClient[]) {
-    clients.set(clientService(c.raw as unknown as grpc.Client), c);
+    const own = fuzzClient(stack, c);
+    clients.set(clientService(own.raw), own);
   }
-  const metadata = (c: StackClient) => () => c.metadata(opts.authorization ? { authorization: opts.authorization } : {});
   const targets = loadBmiServices().map((service) => {
     const c = clients.get(serviceName(service));
     if (!c) throw new Error(`fuzz: the stack has no client for ${serviceName(service)}`);
-    return { service, client: c.raw as unknown as grpc.Client, metadata: metadata(c) };
+    return { service, client: c.raw, metadata: () => c.metadata(opts.authorization ? { authorization: opts.authorization } : {}) };
   });
-  const figures: ServiceFigures[] = [];
-  for (const t of targets) {
-    const f = await fuzzService(t, opts);
-    figures.push(f);
-    progress(f);
+  try {
+    const figures: ServiceFigures[] = [];
+    for (const t of targets) {
+      const f = await fuzzService(t, opts);
+      figures.push(f);
+      progress(f);
+    }
+    const health: Record<string, string> = {};
+    for (const t of targets) health[serviceName(t.service)] = await servingStatus(t.client, serviceName(t.service), t.metadata());
+    const dead = stack.processes.filter((p) => p.process.exitCode !== null || p.process.signalCode !== null)
+      .map((p) => `${p.name} (exit ${p.process.exitCode ?? p.process.signalCode}; log ${p.logFile})`);
+    return { figures, health, dead };
+  } finally {
+    for (const c of clients.values()) c.close();
   }
-  const health: Record<string, string> = {};
-  for (const t of targets) health[serviceName(t.service)] = await servingStatus(t.client, serviceName(t.service), t.metadata());
-  const dead = stack.processes.filter((p) => p.process.exitCode !== null || p.process.signalCode !== null)
-    .map((p) => `${p.name} (exit ${p.process.exitCode ?? p.process.signalCode}; log ${p.logFile})`);
-  return { figures, health, dead };
+}
+
+/**
+ * A client for the service behind one of the stack's clients: its address and the stack's TLS settings, but no
+ * retries. The stack's clients retry read-only methods on UNAVAILABLE, and a retry close to the deadline would turn
+ * a service's timely answer into the client's DEADLINE_EXCEEDED: the fuzzer judges the service, not that policy.
+ */
+function fuzzClient(stack: Stack, c: StackClient) {
+  const raw = c.raw as unknown as grpc.Client;
+  return createClient(raw.constructor as ClientClass, raw.getChannel().getTarget(), { tls: stack.clientTls, retryMethods: [] });
 }
 
 /** The gRPC service a ts-proto client class was generated for (its constructor carries the service definition). */

@@ -1,11 +1,18 @@
 import type { Rng } from "./rng";
 
 // Plausible values let a request get past the first check and reach the code behind it (stores, drivers,
-// proxies); the hostile ones are what an attacker or a broken client sends.
-const PLAUSIBLE = [
-  "fz", "fz-1", "p1", "n1", "golden", "eth0", "net1", "52:54:00:aa:bb:cc", "iqn.2026-01.org.example.bmi:fz",
-  "/tmp/fz", "qemu:///tmp/fz.qmp", "http://127.0.0.1:1/", "fz.1_x",
+// proxies). They are chosen by the field's name alone, so a new field or RPC needs no entry here.
+const PLAUSIBLE_BY_NAME: Array<[RegExp, string[]]> = [
+  [/mac/, ["52:54:00:aa:bb:cc", "52-54-00-AA-BB-01"]],
+  [/iqn/, ["iqn.2026-01.org.example.bmi:fz"]],
+  [/path|socket|file|conf/, ["/tmp/fz", "/tmp/fz.qmp"]],
+  [/ur[il]/, ["http://127.0.0.1:1/"]],
+  [/portal/, ["127.0.0.1:3260"]],
+  [/channel/, ["vlan/native", "vlan/100"]],
+  [/host/, ["127.0.0.1"]],
 ];
+const PLAUSIBLE_NAMES = ["fz", "fz-1", "p1", "n1", "golden", "eth0", "net1", "fz.1_x"];
+const PLAUSIBLE = [...PLAUSIBLE_NAMES, ...PLAUSIBLE_BY_NAME.flatMap(([, values]) => values)];
 
 const HOSTILE = [
   "", " ", ".", "..", "/", "-", "--help", "-rf", "*", "?", "\\", "~",
@@ -19,12 +26,15 @@ const HOSTILE = [
   "ipmi://u:p@host/", "qemu://", "http://[::1", "javascript:alert(1)", "x".repeat(1024),
 ];
 
-/** One string: plausible, hostile, 64 KiB long, or two of them run together. */
-export function hostileString(rng: Rng): string {
+/**
+ * A string for the field `name`: plausible for it (with probability `plausible`), else hostile, 64 KiB long, or
+ * hostile ones run together.
+ */
+export function hostileString(rng: Rng, plausible: number, name: string): string {
+  if (rng.chance(plausible)) return rng.pick(PLAUSIBLE_BY_NAME.find(([re]) => re.test(name))?.[1] ?? PLAUSIBLE_NAMES);
   const roll = rng.next();
-  if (roll < 0.3) return rng.pick(PLAUSIBLE);
-  if (roll < 0.85) return rng.pick(HOSTILE);
-  if (roll < 0.92) return rng.pick(["a", "\0", "../", "$(", "é"]).repeat(rng.pick([4096, 65536]));
+  if (roll < 0.8) return rng.pick(HOSTILE);
+  if (roll < 0.9) return rng.pick(["a", "\0", "../", "$(", "é"]).repeat(rng.pick([4096, 65536]));
   return rng.pick([...PLAUSIBLE, ...HOSTILE]) + rng.pick(HOSTILE) + rng.pick([...PLAUSIBLE, ...HOSTILE]);
 }
 
@@ -46,9 +56,9 @@ export function hostileNumber(rng: Rng, type: string): number | undefined {
   }
 }
 
-/** An enum value: a declared one, or one no version of the contract declares. */
-export function hostileEnum(rng: Rng, declared: number[]): number {
-  return rng.chance(0.5) ? rng.pick(declared) : rng.pick([-1, 99, 2 ** 31 - 1, -(2 ** 31), Math.max(...declared) + 1]);
+/** An enum value: a declared one (with probability `plausible`), or one no version of the contract declares. */
+export function hostileEnum(rng: Rng, plausible: number, declared: number[]): number {
+  return rng.chance(plausible) ? rng.pick(declared) : rng.pick([-1, 99, 2 ** 31 - 1, -(2 ** 31), Math.max(...declared) + 1]);
 }
 
 /** Bytes: empty, a few, or 1 MiB of zeros (an upload's chunk). */
