@@ -7,12 +7,13 @@ import { promisify } from "node:util";
 import { silentLogger } from "@bmi/log";
 import { connectRedis, type Redis } from "@bmi/redis";
 import {
-  checkHealth, findTgtd, freeControlPort, freePort, holdIscsiSession, iscsiInquiry, iscsiReadHead, stopTgtd, tempDir, uniquePrefix,
+  bootVm, checkHealth, findTgtd, freeControlPort, freePort, iscsiInquiry, iscsiReadHead, stopTgtd, tempDir, uniquePrefix,
 } from "@bmi/testing";
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
 import { parseTargets } from "./drivers/tgt-show";
 import { Gate } from "./gate";
+import { buildReaderDisk } from "./reader-disk";
 import { Reconciler } from "./reconciler";
 import { TargetManager, type TargetView } from "./targets";
 
@@ -21,6 +22,8 @@ const DIST = path.resolve(__dirname);
 const authority = { date: "2026-01", domain: "org.example.test" };
 const node = "iqn.2026-01.org.example.test:n1";
 const PERIOD_MS = 300;
+// How long the VM keeps reading its disk: through the flush, the refusal and the adoption.
+const VM_READ_SECONDS = 25;
 
 // The issue's failure: a store that comes back empty (flush, lost Redis) or unfamiliar (another prefix) made the
 // reconciler delete every target within seconds. Real tgtd, real Redis, the service as a process.
@@ -29,7 +32,8 @@ describe("target-service: an empty or foreign store deletes no target", () => {
   const controlPort = freeControlPort();
   const prefixA = uniquePrefix("store-loss-a");
   const prefixB = uniquePrefix("store-loss-b");
-  const disk = path.join(dir, "n1.img");
+  let disk: string;
+  let head: string;
   let redis: Redis;
   let portal: string;
   let address: string;
@@ -38,12 +42,12 @@ describe("target-service: an empty or foreign store deletes no target", () => {
   let target: TargetView;
   let first: ReturnType<typeof domain>;
   const logs: string[] = [];
+  let vms: Promise<unknown> = Promise.resolve();
 
   before(async () => {
     redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
-    const head = Buffer.alloc(1 << 20);
-    head.write("STORE-LOSS-DISK");
-    writeFileSync(disk, head);
+    disk = await buildReaderDisk(dir, VM_READ_SECONDS);
+    head = readFileSync(disk).toString("latin1", 0, 15);
     portal = `127.0.0.1:${await freePort()}`;
     address = `127.0.0.1:${await freePort()}`;
     env = {
@@ -56,13 +60,15 @@ describe("target-service: an empty or foreign store deletes no target", () => {
     first = domain(prefixA);
     await first.reconciler.kick();
     target = (await first.targets.create({ project: "p1", disk: "n1-1", backing: { kind: "file", path: disk }, initiatorIqn: node })).view;
-    assert.equal((await readHead(target)).toString("latin1", 0, 15), "STORE-LOSS-DISK");
+    assert.equal((await readHead(target)).toString("latin1"), head);
   });
   after(async () => {
     await svc?.stop();
     if (process.env["BMI_TEST_DEBUG"]) for (const l of logs) console.log(readFileSync(l, "utf8"));
     const pid = findTgtd(controlPort);
     if (pid) await stopTgtd(controlPort, pid);
+    // Without its target a VM still running fails its next read and exits (or bootVm kills it at its deadline).
+    await vms;
     for (const prefix of [prefixA, prefixB]) await deleteKeys(redis, prefix);
     redis?.disconnect();
   });
@@ -94,6 +100,16 @@ describe("target-service: an empty or foreign store deletes no target", () => {
   const admin = (...args: string[]): Promise<{ code?: number; stdout: string }> =>
     run(process.execPath, [path.join(DIST, "admin.js"), ...args], { env: { ...process.env, ...env } })
       .catch((err: { code: number; stdout: string }) => err);
+  /** A VM booted from `v` through iPXE's sanboot, reading its disk for VM_READ_SECONDS. */
+  const readingVm = (v: TargetView) => {
+    const script = path.join(dir, "reader.ipxe");
+    writeFileSync(script, ["#!ipxe", "dhcp", `set initiator-iqn ${node}`, `set username ${v.spec.chapUser}`, `set password ${v.spec.chapSecret}`,
+      `sanboot --keep iscsi:10.0.2.2::${portal.split(":")[1]}:1:${v.spec.iqn}`, ""].join("\n"));
+    const done = bootVm({ dir, name: "reader", mac: "52:54:00:42:05:01", net: { kind: "user" }, kernel: "/usr/lib/ipxe/ipxe.lkrn",
+      initrd: script, until: /READ-LOOP-DONE|READ-ERROR|DATA-ERROR/, deadlineMs: (VM_READ_SECONDS + 60) * 1000 });
+    vms = done.catch(() => undefined);
+    return { done, serialFile: path.join(dir, "reader.serial.log") };
+  };
   /** Several reconcile periods of refusing: NOT_SERVING throughout, the target still in tgtd and still readable. */
   const assertRefusing = async (v: TargetView) => {
     await waitHealth(address, "NOT_SERVING");
@@ -105,37 +121,39 @@ describe("target-service: an empty or foreign store deletes no target", () => {
     assert.equal((await iscsiInquiry(login(v))).ok, true, "the node still logs in with its secret");
   };
 
-  it("Redis keys deleted: the target stays, NOT_SERVING with one log line, adopt brings SERVING back", async () => {
-    const session = await holdIscsiSession(login(target));
-    try {
-      await deleteKeys(redis, prefixA);
-      const t0 = Date.now();
-      await waitHealth(address, "NOT_SERVING");
-      console.log(`# keys deleted: NOT_SERVING after ${Date.now() - t0} ms (reconcile period ${PERIOD_MS} ms)`);
-      await assertRefusing(target);
-      assert.equal((await tgtdTargets()).length, 2, "the target and the store marker");
-      assert.equal((await tgtdLive()).find((t) => t.tid === target.spec.tid)?.sessions, 1, "the held session was never dropped");
-      const log = readFileSync(svc?.logFile ?? "", "utf8");
-      assert.equal(log.split("\n").filter((l) => l.includes("is empty (no store-id)")).length, 1, "one log line");
-      assert.match(log, /Redis has no persistence/);
-      // Nor does the API delete or create on the word of a store tgtd does not follow.
-      await assert.rejects(first.targets.delete("p1", "n1-1"), { code: "UNAVAILABLE" });
-      await assert.rejects(first.targets.create({ project: "p1", disk: "n1-2", backing: { kind: "file", path: disk }, initiatorIqn: node }),
-        { code: "UNAVAILABLE" });
-      assert.ok((await tgtdTargets()).includes(target.spec.iqn));
-      const adopted = await admin("adopt");
-      assert.match(adopted.stdout, /1 targets adopted/);
-      await waitHealth(address, "SERVING");
-      const spec = await new RedisTargetStore(redis, prefixA).get("p1", "n1-1");
-      assert.deepEqual({ ...spec, chapSecret: "x", created: "" }, { ...target.spec, chapSecret: "x", created: "" });
-      assert.equal(spec?.chapSecret, "", "tgtd never shows the secret");
-      await new Promise((r) => setTimeout(r, 3 * PERIOD_MS));
-      assert.equal(await checkHealth(address), "SERVING");
-      assert.ok((await tgtdTargets()).includes(target.spec.iqn));
-      assert.equal((await readHead(target)).toString("latin1"), "STORE-LOSS-DISK", "the old secret still opens it");
-    } finally {
-      await session.close();
-    }
+  it("Redis keys deleted while a VM reads its disk: the VM reads on, NOT_SERVING with one log line, adopt brings SERVING back", async () => {
+    const vm = readingVm(target);
+    const dots = () => (readFileSync(vm.serialFile, "latin1").match(/\./g) ?? []).length;
+    await until("the VM reading its disk", async () => /READ-LOOP-START/.test(readFileSync(vm.serialFile, "latin1")) && dots() >= 3);
+    await deleteKeys(redis, prefixA);
+    const t0 = Date.now();
+    const before = dots();
+    await waitHealth(address, "NOT_SERVING");
+    console.log(`# keys deleted: NOT_SERVING after ${Date.now() - t0} ms (reconcile period ${PERIOD_MS} ms)`);
+    await assertRefusing(target);
+    assert.equal((await tgtdTargets()).length, 2, "the target and the store marker");
+    assert.equal((await tgtdLive()).find((t) => t.tid === target.spec.tid)?.sessions, 1, "the VM's session was never dropped");
+    assert.ok(dots() > before, `the VM kept reading: ${before} -> ${dots()} x 64 reads`);
+    const log = readFileSync(svc?.logFile ?? "", "utf8");
+    assert.equal(log.split("\n").filter((l) => l.includes("is empty (no store-id)")).length, 1, "one log line");
+    assert.match(log, /Redis has no persistence/);
+    // Nor does the API delete or create on the word of a store tgtd does not follow.
+    await assert.rejects(first.targets.delete("p1", "n1-1"), { code: "UNAVAILABLE" });
+    await assert.rejects(first.targets.create({ project: "p1", disk: "n1-2", backing: { kind: "file", path: disk }, initiatorIqn: node }),
+      { code: "UNAVAILABLE" });
+    const adopted = await admin("adopt");
+    assert.match(adopted.stdout, /1 targets adopted/);
+    await waitHealth(address, "SERVING");
+    const spec = await new RedisTargetStore(redis, prefixA).get("p1", "n1-1");
+    assert.deepEqual({ ...spec, chapSecret: "x", created: "" }, { ...target.spec, chapSecret: "x", created: "" });
+    assert.equal(spec?.chapSecret, "", "tgtd never shows the secret");
+    await new Promise((r) => setTimeout(r, 3 * PERIOD_MS));
+    assert.equal(await checkHealth(address), "SERVING");
+    assert.equal((await readHead(target)).toString("latin1"), head, "the old secret still opens it");
+    const done = await vm.done;
+    assert.match(done.serial, /READ-LOOP-DONE/);
+    assert.equal(done.exitCode, 99, "no read failed");
+    console.log(`# the VM read its disk for ${VM_READ_SECONDS} s (${dots()} x 64 reads) through the flush, the refusal and the adoption`);
   });
 
   it("an adopted target gets a new CHAP secret when it is created again", async () => {
@@ -146,7 +164,7 @@ describe("target-service: an empty or foreign store deletes no target", () => {
     assert.equal(again.view.spec.tid, target.spec.tid);
     assert.notEqual(again.view.spec.chapSecret, "");
     assert.equal((await iscsiInquiry(login(target))).ok, false, "the old secret is gone");
-    assert.equal((await readHead(again.view)).toString("latin1"), "STORE-LOSS-DISK");
+    assert.equal((await readHead(again.view)).toString("latin1"), head);
     target = again.view;
   });
 
@@ -160,7 +178,7 @@ describe("target-service: an empty or foreign store deletes no target", () => {
     assert.match(refused.stdout, new RegExp(target.spec.iqn.replace(/\./g, "\\.")));
     await restart(prefixA);
     await waitHealth(address, "SERVING");
-    assert.equal((await readHead(target)).toString("latin1"), "STORE-LOSS-DISK");
+    assert.equal((await readHead(target)).toString("latin1"), head);
   });
 
   it("accept-store --yes makes tgtd follow the new store: its next pass deletes the unwanted target", async () => {
@@ -219,6 +237,14 @@ async function waitHealth(address: string, want: string, timeoutMs = 10_000): Pr
   while ((last = await checkHealth(address).catch((e: Error) => e.message)) !== want) {
     if (Date.now() > until) throw new Error(`${address} is ${last}, not ${want}, after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
