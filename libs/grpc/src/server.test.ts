@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
@@ -9,6 +9,7 @@ import {
   GetImageResponse, ImageServiceClient, ImageServiceService, ListImagesResponse,
 } from "@bmi/proto/bmi/image/v1/image";
 import { checkHealth } from "@bmi/testing/dist/health";
+import { testClientTls, testPki } from "@bmi/testing/dist/pki";
 import { createClient, createServer, staticAuth, type AccessTable, type BmiServer, type Handlers } from "./index";
 import { tempDir } from "@bmi/testing/dist/temp";
 
@@ -22,8 +23,8 @@ function handlers(release: Promise<void>) {
       if (req.name === "slow") await release;
       return GetImageResponse.fromPartial({ image: { name: req.name, project: "p" } });
     },
-    listImages: async (_req: unknown, ctx: { caller: { user: string } }) =>
-      ListImagesResponse.fromPartial({ images: [{ name: ctx.caller.user }] }),
+    listImages: async (_req: unknown, ctx: { caller: { user: string; service?: string } }) =>
+      ListImagesResponse.fromPartial({ images: [{ name: ctx.caller.user, project: ctx.caller.service ?? "" }] }),
   };
   const other = async () => { throw new Error("not part of this test"); };
   return new Proxy(impl, { get: (t, k) => (t as Record<string | symbol, unknown>)[k] ?? other }) as unknown as
@@ -42,7 +43,10 @@ describe("gRPC chassis", () => {
 
   before(async () => {
     const release = new Promise<void>((r) => (releaseSlow = r));
-    server = createServer({ name: "test", log: silentLogger(), auth: staticAuth(usersFile), shutdownGraceMs: 5000 });
+    server = createServer({
+      name: "test", log: silentLogger(), auth: staticAuth(usersFile), shutdownGraceMs: 5000,
+      transport: { tls: true, files: testPki().files("image-service") },
+    });
     server.add(ImageServiceService, handlers(release), everyone);
     address = `127.0.0.1:${await server.listen("127.0.0.1:0")}`;
   });
@@ -51,12 +55,12 @@ describe("gRPC chassis", () => {
   const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
 
   it("answers health SERVING for the server and the service", async () => {
-    assert.equal(await checkHealth(address), "SERVING");
-    assert.equal(await checkHealth(address, "bmi.image.v1.ImageService"), "SERVING");
+    assert.equal(await checkHealth(address, "", 2000, testPki().ca), "SERVING");
+    assert.equal(await checkHealth(address, "bmi.image.v1.ImageService", 2000, testPki().ca), "SERVING");
   });
 
   it("rejects calls without credentials as UNAUTHENTICATED", async () => {
-    const c = createClient(ImageServiceClient, address);
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
     await assert.rejects(c.getImage({ project: "p", name: "x" }), { code: "UNAUTHENTICATED" });
     await assert.rejects(c.getImage({ project: "p", name: "x" }, { authorization: basic("alice", "nope") }),
       { code: "UNAUTHENTICATED", message: "invalid credentials" });
@@ -64,7 +68,7 @@ describe("gRPC chassis", () => {
   });
 
   it("identifies the caller from Basic and Bearer credentials", async () => {
-    const c = createClient(ImageServiceClient, address);
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
     const a = await c.listImages({ project: "p", includePublic: false, pageSize: 0, pageToken: "" }, { authorization: basic("alice", "wonder") });
     assert.equal(a.images[0]?.name, "alice");
     const b = await c.listImages({ project: "p", includePublic: false, pageSize: 0, pageToken: "" }, { authorization: "Bearer t0k3n" });
@@ -72,8 +76,31 @@ describe("gRPC chassis", () => {
     c.close();
   });
 
+  it("a BMI service's verified certificate is its identity; a forwarded user is believed only with one", async () => {
+    const list = { project: "p", includePublic: false, pageSize: 0, pageToken: "" };
+    const carol = { onBehalfOf: { user: "carol", projects: ["p9"], admin: false } };
+    const who = async (tls: Parameters<typeof createClient>[2], o: object) => {
+      const c = createClient(ImageServiceClient, address, tls);
+      try {
+        const img = (await c.listImages(list, o)).images[0];
+        return `${img?.name}@${img?.project}`;
+      } finally {
+        c.close();
+      }
+    };
+    assert.equal(await who({ tls: testClientTls("orchestrator") }, carol), "carol@orchestrator");
+    assert.equal(await who({ tls: testClientTls("orchestrator") }, {}), "@orchestrator", "a service calling as itself");
+    assert.equal(await who({ tls: testClientTls("orchestrator") }, { authorization: basic("alice", "wonder") }), "alice@orchestrator");
+    await assert.rejects(who({ tls: testClientTls() }, carol), { code: "UNAUTHENTICATED", message: /only from a BMI service/ });
+    await assert.rejects(who({ tls: { ...testPki().foreign, ca: testPki().ca } }, carol), { code: "UNAUTHENTICATED" });
+    await assert.rejects(who({ tls: { ...testPki().foreign, ca: testPki().ca } }, {}), { code: "UNAUTHENTICATED" });
+    const plain = createClient(ImageServiceClient, address, { deadlineMs: 2000 });
+    await assert.rejects(plain.listImages(list, { authorization: "Bearer t0k3n" }), { code: "UNAVAILABLE" });
+    plain.close();
+  });
+
   it("maps domain errors to status codes and hides unexpected ones", async () => {
-    const raw = new ImageServiceClient(address, grpc.credentials.createInsecure());
+    const raw = new ImageServiceClient(address, grpc.credentials.createSsl(readFileSync(testPki().ca)));
     const md = new grpc.Metadata();
     md.set("authorization", "Bearer t0k3n");
     const call = (name: string) => new Promise<grpc.ServiceError>((resolve) =>
@@ -89,19 +116,19 @@ describe("gRPC chassis", () => {
   });
 
   it("turns downstream status codes back into domain errors in the typed client", async () => {
-    const c = createClient(ImageServiceClient, address);
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
     await assert.rejects(c.getImage({ project: "p", name: "missing" }, { authorization: "Bearer t0k3n" }),
       (err: unknown) => err instanceof NotFoundError && err.message === "image missing not found");
     c.close();
   });
 
   it("shutdown drains an in-flight call, then stops accepting", async () => {
-    const c = createClient(ImageServiceClient, address);
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
     const slow = c.getImage({ project: "p", name: "slow" }, { authorization: "Bearer t0k3n", deadlineMs: 10_000 });
     await new Promise((r) => setTimeout(r, 100));
     const stopped = server.shutdown();
     await new Promise((r) => setTimeout(r, 100));
-    await assert.rejects(checkHealth(address, "", 500)); // no new calls once draining
+    await assert.rejects(checkHealth(address, "", 500, testPki().ca)); // no new calls once draining
     releaseSlow();
     const res = await slow;
     assert.equal(res.image?.name, "slow");
