@@ -4,12 +4,14 @@ import { validateName } from "@bmi/validate";
 import { assertMember, canSee, isMember, type Viewer } from "./access";
 import { verified } from "./bytes";
 import { Catalog, type ImageInfo, type Page } from "./catalog";
-import { validateSource } from "./import-source";
+import { openImportFile, validateSource } from "./import-source";
+import { DEFAULT_INTAKE_LIMITS, inspectImage, type IntakeLimits, type OfferedImage } from "./intake";
 import { KeyedLocks } from "./keyed-locks";
 import { refKey, type ImageFormat, type ImageRecord, type ImportSource, type NewImage, type Ref, type StorageDriver } from "./storage";
 
 export interface UploadHeader extends Ref {
-  format: ImageFormat;
+  /** undefined: detected from the data. */
+  format: ImageFormat | undefined;
   sizeBytes: number;
   checksum: string;
   public: boolean;
@@ -23,13 +25,13 @@ export interface UploadHeader extends Ref {
 export class ImageLibrary {
   readonly locks = new KeyedLocks();
 
-  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger) {}
+  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger, readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {}
 
   /** Opens the driver (which reconciles leftovers of crashed operations) and indexes what it holds. */
-  static async open(driver: StorageDriver, log: Logger): Promise<ImageLibrary> {
+  static async open(driver: StorageDriver, log: Logger, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS): Promise<ImageLibrary> {
     const state = await driver.open();
     log.info({ driver: driver.kind, images: state.images.length, disks: state.disks.length }, "storage opened");
-    return new ImageLibrary(driver, new Catalog(state), log);
+    return new ImageLibrary(driver, new Catalog(state), log, limits);
   }
 
   close(): Promise<void> {
@@ -59,10 +61,10 @@ export class ImageLibrary {
     if (!/^[0-9a-f]{64}$/i.test(header.checksum)) throw new InvalidArgumentError("checksum must be a sha256 in hex");
     if (!Number.isSafeInteger(header.sizeBytes) || header.sizeBytes <= 0) throw new InvalidArgumentError("size_bytes must be positive");
     const image = this.newImage(viewer, header, { public: header.public });
-    return this.create(image, () => this.driver.writeImage(image, {
+    return this.write(image, {
       format: header.format, sizeBytes: header.sizeBytes, checksum: header.checksum.toLowerCase(),
       chunks: verified(chunks, header.sizeBytes, header.checksum),
-    }));
+    });
   }
 
   /** Server-side sources (files on this host, any Ceph pool) could expose other tenants' data: admins only. */
@@ -70,7 +72,18 @@ export class ImageLibrary {
     if (!viewer.admin) throw new PermissionDeniedError("importing server-side files or Ceph images needs an admin");
     validateSource(source);
     const image = this.newImage(viewer, ref, { public: isPublic });
-    return this.create(image, () => this.driver.importImage(image, source));
+    if (source.kind === "ceph") return this.create(image, () => this.driver.importImage(image, source, this.limits.maxVirtualSize));
+    const file = await openImportFile(source.path);
+    try {
+      return await this.write(image, { format: source.format, sizeBytes: file.sizeBytes, chunks: file.chunks });
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** A new image from offered bytes, inspected before the driver (and qemu-img) sees any of them. */
+  private write(image: NewImage, offered: OfferedImage): Promise<ImageInfo> {
+    return this.create(image, async () => this.driver.writeImage(image, await inspectImage(offered, this.limits)));
   }
 
   /**

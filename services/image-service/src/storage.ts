@@ -45,17 +45,20 @@ export interface NewImage extends Ref {
   sourceDisk: string;
 }
 
-/** Bytes to turn into an image. `checksum` is given when the library has verified the raw content already. */
+/**
+ * Bytes to turn into an image, inspected by the library (intake.ts): raw, or qcow2 with no backing or data file and
+ * `virtualSize` in its header. `checksum` is given when the library has verified the raw content already.
+ */
 export interface ImageData {
   format: ImageFormat;
   sizeBytes: number;
+  virtualSize: number;
   chunks: AsyncIterable<Buffer>;
   checksum?: string;
 }
 
-export type ImportSource =
-  | { kind: "file"; path: string; format: ImageFormat | undefined }
-  | { kind: "ceph"; pool: string; image: string; snapshot: string };
+export type CephSource = { kind: "ceph"; pool: string; image: string; snapshot: string };
+export type ImportSource = { kind: "file"; path: string; format: ImageFormat | undefined } | CephSource;
 
 /** Everything a driver found in storage when it opened, after removing what crashed operations left behind. */
 export interface StoredState {
@@ -76,7 +79,8 @@ export interface StorageDriver {
   close(): Promise<void>;
 
   writeImage(image: NewImage, data: ImageData): Promise<ImageRecord>;
-  importImage(image: NewImage, source: ImportSource): Promise<ImageRecord>;
+  /** A copy of a Ceph image (files are read by the library and written with writeImage); INVALID_ARGUMENT over `maxBytes`. */
+  importImage(image: NewImage, source: CephSource, maxBytes: number): Promise<ImageRecord>;
   /** The raw content, in order. */
   readImage(ref: Ref): AsyncIterable<Buffer>;
   /** A deep copy, independent of the source. */

@@ -4,8 +4,8 @@ import type { Logger } from "@bmi/log";
 import { refKey, type ImageRecord, type NewImage } from "../storage";
 import { BASE_SNAPSHOT, META_KEY, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
 import { discard } from "./ceph-scan";
-import { run } from "./exec";
 import { newId, readChunks } from "./files";
+import type { QemuImg } from "./qemu-img";
 import type { RbdPool } from "./rbd";
 import { fillImage } from "./rbd-io";
 
@@ -14,7 +14,9 @@ import { fillImage } from "./rbd-io";
  * snapshot before an atomic rename gives it its real name. Whatever fails, the tmp~ image is removed.
  */
 export class CephImageWriter {
-  constructor(private readonly pool: () => RbdPool, private readonly tmpDir: string, private readonly log: Logger) {}
+  constructor(
+    private readonly pool: () => RbdPool, private readonly tmpDir: string, private readonly qemuImg: QemuImg, private readonly log: Logger,
+  ) {}
 
   /** `tmp` becomes an independent copy of `image@snapshot` (in `from`): a clone, flattened. */
   async cloneFlat(from: RbdPool, image: string, snapshot: string, tmp: string): Promise<void> {
@@ -22,11 +24,11 @@ export class CephImageWriter {
     await this.pool().with(tmp, {}, (img) => img.flatten());
   }
 
-  /** A raw or qcow2 file, converted to raw on local disk when needed, then written into the pool. */
-  async importFile(image: NewImage, file: string, format: string | undefined): Promise<ImageRecord> {
+  /** A qcow2 file the library inspected (no backing or data file), converted to raw on local disk, then written into the pool. */
+  async importQcow2(image: NewImage, file: string, virtualSize: number): Promise<ImageRecord> {
     const raw = path.join(this.tmpDir, `${newId()}.raw`);
     try {
-      await run("qemu-img", ["convert", ...(format ? ["-f", format] : []), "-O", "raw", file, raw]);
+      await this.qemuImg.qcow2ToRaw(file, raw, virtualSize);
       return await this.build(image, (await stat(raw)).size, readChunks(raw));
     } finally {
       await rm(raw, { force: true });

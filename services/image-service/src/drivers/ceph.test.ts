@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startCeph, type TestCeph } from "@bmi/testing";
-import { AS, Harness, run, sparseImage, type Backend } from "../testkit/harness";
+import { AS, Harness, rejectsWith, run, sparseImage, type Backend } from "../testkit/harness";
 import { crashMidSnapshot } from "../testkit/crash";
-import { imageServiceSuite } from "../testkit/suite";
+import { TEST_MAX_VIRTUAL_SIZE, intakeSuite } from "../testkit/intake-suite";
+import { imageServiceSuite, waitClean } from "../testkit/suite";
 import { CephDriver } from "./ceph";
 import { isTmp } from "./ceph-names";
 import { Rados } from "./rbd";
@@ -51,6 +52,24 @@ describe("image-service, ceph driver (single-node Ceph)", () => {
   });
 
   describe("contract", () => imageServiceSuite(backend));
+
+  describe("uploads and imports inspected before they are opened", () => {
+    intakeSuite(backend);
+
+    it("refuses a Ceph image over the size limit", async () => {
+      const h = new Harness(backend(), { maxVirtualSize: TEST_MAX_VIRTUAL_SIZE });
+      await h.start();
+      try {
+        await run("rbd", ["-c", ceph.conf, "create", "--size", `${(TEST_MAX_VIRTUAL_SIZE >> 20) + 1}M`, `${ceph.pool}/outside-big`]);
+        const req = { project: "pa", name: "big", ceph: { pool: ceph.pool, image: "outside-big", snapshot: "" }, format: 0, public: false };
+        await rejectsWith(h.client.importImage(req, { authorization: AS.admin }), "INVALID_ARGUMENT");
+        assert.deepEqual(await waitClean(h.backend), []);
+      } finally {
+        await run("rbd", ["-c", ceph.conf, "rm", `${ceph.pool}/outside-big`]).catch(() => undefined);
+        await h.stop();
+      }
+    });
+  });
 
   it("kill -9 in the middle of a snapshot, restart: nothing orphaned", () => crashMidSnapshot(backend()));
 

@@ -1,15 +1,16 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import {
-  refKey, type Backing, type DiskRecord, type ImageData, type ImageRecord, type ImportSource, type NewImage, type Ref,
+  refKey, type Backing, type CephSource, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref,
   type StorageDriver, type StoredState,
 } from "../storage";
 import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
 import { discard, scanPool, sweepLater } from "./ceph-scan";
 import { CephImageWriter } from "./ceph-writer";
 import { newId, writeSparse } from "./files";
+import { QemuImg, type QemuImgLimits } from "./qemu-img";
 import { ERRNO, Rados, type RbdError, type RbdImage, type RbdPool } from "./rbd";
 import { hashImage, readImage } from "./rbd-io";
 
@@ -21,9 +22,10 @@ export interface CephDriverOptions {
   pool: string;
   /** Client id without "client.". */
   user: string;
-  /** For converting qcow2 uploads and imports to raw before they go into the pool. */
+  /** For converting qcow2 uploads to raw before they go into the pool. */
   dataDir: string;
   log: Logger;
+  qemuImg?: QemuImgLimits;
 }
 
 /**
@@ -40,7 +42,7 @@ export class CephDriver implements StorageDriver {
 
   constructor(private readonly opts: CephDriverOptions) {
     this.tmpDir = path.join(path.resolve(opts.dataDir), "ceph-tmp");
-    this.writer = new CephImageWriter(() => this.pool, this.tmpDir, opts.log);
+    this.writer = new CephImageWriter(() => this.pool, this.tmpDir, new QemuImg(opts.qemuImg), opts.log);
   }
 
   private get pool(): RbdPool {
@@ -72,19 +74,20 @@ export class CephDriver implements StorageDriver {
     const qcow2 = path.join(this.tmpDir, `${newId()}.qcow2`);
     try {
       await writeSparse(qcow2, data.chunks);
-      return await this.writer.importFile(image, qcow2, "qcow2");
+      return await this.writer.importQcow2(image, qcow2, data.virtualSize);
     } finally {
       await rm(qcow2, { force: true });
     }
   }
 
-  async importImage(image: NewImage, source: ImportSource): Promise<ImageRecord> {
-    if (source.kind === "file") return this.writer.importFile(image, source.path, source.format);
+  async importImage(image: NewImage, source: CephSource, maxBytes: number): Promise<ImageRecord> {
     const what = `Ceph image ${source.pool}/${source.image}${source.snapshot ? `@${source.snapshot}` : ""}`;
     const from = await mapped(what, () => this.poolNamed(source.pool).open(source.image, {
       readOnly: true, ...(source.snapshot ? { snapshot: source.snapshot } : {}),
     }));
     try {
+      const size = await from.size();
+      if (size > maxBytes) throw new InvalidArgumentError(`${what} has ${size} bytes, over the limit of ${maxBytes} (BMI_IMAGE_MAX_VIRTUAL_SIZE)`);
       return await this.writer.finish(image, async (tmp) => {
         if (source.snapshot) await this.writer.cloneFlat(this.poolNamed(source.pool), source.image, source.snapshot, tmp);
         else await this.pool.copyFrom(from, tmp);

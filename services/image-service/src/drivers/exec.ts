@@ -9,15 +9,16 @@ export class CommandError extends Error {
 }
 
 /**
- * Runs `cmd args...` (an argument array, never a shell) and answers its stdout. The command gets SIGKILL when this
- * process dies (setpriv --pdeathsig), so a service killed in the middle of a `qemu-img convert` leaves no writer
- * behind that outlives the clean-up at the next start.
+ * Runs `cmd args...` (an argument array, never a shell) and answers its stdout; it gets SIGKILL after `timeoutMs`.
+ * The command also gets SIGKILL when this process dies (setpriv --pdeathsig), so a service killed in the middle of a
+ * `qemu-img convert` leaves no writer behind that outlives the clean-up at the next start.
  */
-export function run(cmd: string, args: string[], opts: { signal?: AbortSignal } = {}): Promise<string> {
+export function run(cmd: string, args: string[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", cmd, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs, killSignal: "SIGKILL" as const } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { AS, Harness, sparseImage, type Backend } from "../testkit/harness";
 import { crashMidSnapshot } from "../testkit/crash";
+import { intakeSuite } from "../testkit/intake-suite";
 import { imageServiceSuite } from "../testkit/suite";
 import { LocalDriver } from "./local";
 import { LocalLayout, type ImageSidecar } from "./local-store";
@@ -53,6 +54,12 @@ describe("image-service, local driver", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bmi-local-"));
   after(() => { stopDaemon(dataDir); rmSync(dataDir, { recursive: true, force: true }); });
   imageServiceSuite(() => localBackend(dataDir));
+});
+
+describe("local driver: uploads and imports inspected before they are opened", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bmi-local-"));
+  after(() => { stopDaemon(dataDir); rmSync(dataDir, { recursive: true, force: true }); });
+  intakeSuite(() => localBackend(dataDir));
 });
 
 describe("local driver: crash and scale", () => {

@@ -3,14 +3,14 @@ import path from "node:path";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import {
-  refKey, type DiskRecord, type ImageData, type ImageRecord, type ImportSource, type NewImage, type Ref,
-  type StorageDriver, type StoredState,
+  refKey, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref, type StorageDriver, type StoredState,
 } from "../storage";
 import { run } from "./exec";
 import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "./files";
 import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./local-store";
 import { OverlayMaker } from "./overlays";
 import { DiskExports } from "./local-exports";
+import { QemuImg, type QemuImgLimits } from "./qemu-img";
 
 export interface LocalDriverOptions {
   dataDir: string;
@@ -20,6 +20,8 @@ export interface LocalDriverOptions {
    * restart does not cut off nodes. Off: the daemon dies with the service.
    */
   keepExports?: boolean;
+  /** For converting qcow2 uploads. */
+  qemuImg?: QemuImgLimits;
 }
 
 /**
@@ -35,10 +37,12 @@ export class LocalDriver implements StorageDriver {
   private readonly imageIds = new Map<string, string>();
   private readonly disks = new Map<string, DiskSidecar>();
   private readonly overlays: OverlayMaker;
+  private readonly qemuImg: QemuImg;
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.layout = new LocalLayout(path.resolve(opts.dataDir));
     this.overlays = new OverlayMaker(this.layout);
+    this.qemuImg = new QemuImg(opts.qemuImg);
   }
 
   async open(): Promise<StoredState> {
@@ -61,25 +65,15 @@ export class LocalDriver implements StorageDriver {
     const raw = data.format === "raw" ? upload : this.layout.tmp("raw");
     try {
       await writeSparse(upload, data.chunks);
-      if (data.format === "qcow2") await run("qemu-img", ["convert", "-f", "qcow2", "-O", "raw", upload, raw]);
+      if (data.format === "qcow2") await this.qemuImg.qcow2ToRaw(upload, raw, data.virtualSize);
       return await this.commit(image, raw, data.format === "raw" ? data.checksum : undefined);
     } finally {
       await Promise.all([rm(upload, { force: true }), rm(raw, { force: true })]);
     }
   }
 
-  async importImage(image: NewImage, source: ImportSource): Promise<ImageRecord> {
-    if (source.kind !== "file") throw new InvalidArgumentError("the local driver imports files only, not Ceph images");
-    if (!path.isAbsolute(source.path)) throw new InvalidArgumentError(`import path ${source.path} is not absolute`);
-    await stat(source.path).catch(() => { throw new NotFoundError(`file ${source.path} not found`); });
-    const raw = this.layout.tmp("raw");
-    try {
-      const format = source.format ? ["-f", source.format] : [];
-      await run("qemu-img", ["convert", ...format, "-O", "raw", source.path, raw]);
-      return await this.commit(image, raw, undefined);
-    } finally {
-      await rm(raw, { force: true });
-    }
+  importImage(): Promise<ImageRecord> {
+    return Promise.reject(new InvalidArgumentError("the local driver imports files only, not Ceph images"));
   }
 
   readImage(ref: Ref): AsyncIterable<Buffer> {
