@@ -58,5 +58,7 @@ it("keeps events in the Redis outbox while NATS is down and delivers them in ord
   await bus.publish(jobSubject("j1"), Buffer.from("e4"), "j1-4"); // a re-sent event is dropped by its message id
   const info = await jsm.streams.info("BMI_TEST");
   assert.equal(info.state.messages, 4);
+  // Bounded: unauthenticated boot callbacks feed this stream, a flood ages out the oldest events.
+  assert.deepEqual([info.config.max_bytes, info.config.max_msg_size, info.config.discard], [1024 ** 3, 64 * 1024, "old"]);
   await nc.close();
 });

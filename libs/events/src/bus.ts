@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
-  connect, credsAuthenticator, type ConnectionOptions, type JetStreamClient, type NatsConnection, RetentionPolicy,
-  StorageType,
+  connect, credsAuthenticator, DiscardPolicy, type ConnectionOptions, type JetStreamClient, type JetStreamManager,
+  type NatsConnection, RetentionPolicy, StorageType,
 } from "nats";
 import type { Redis } from "ioredis";
 import type { Logger } from "@bmi/log";
@@ -124,11 +124,7 @@ export class EventBus {
         const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
         const jsm = await nc.jetstreamManager();
         const name = this.opts.stream ?? DEFAULT_STREAM;
-        try {
-          await jsm.streams.info(name);
-        } catch {
-          await jsm.streams.add({ name, subjects: STREAM_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File, max_age: 7 * 24 * 3600 * 1e9, duplicate_window: 120 * 1e9 });
-        }
+        await ensureStream(jsm, name);
         this.nc = nc;
         this.js = nc.jetstream();
         log.info({ servers: this.opts.servers, stream: name }, "nats connected");
@@ -138,5 +134,27 @@ export class EventBus {
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+  }
+}
+
+/**
+ * The events stream, bounded in age, bytes and message size: boot-phase callbacks come from unauthenticated nodes,
+ * and a flood of them must age out the oldest events rather than fill the NATS server's disk. A stream made by an
+ * older BMI gets the limits too.
+ */
+const STREAM_LIMITS = {
+  max_age: 7 * 24 * 3600 * 1e9, max_bytes: 1024 ** 3, max_msg_size: 64 * 1024, discard: DiscardPolicy.Old,
+} as const;
+
+async function ensureStream(jsm: JetStreamManager, name: string): Promise<void> {
+  const info = await jsm.streams.info(name).catch(() => undefined);
+  if (!info) {
+    await jsm.streams.add({ name, subjects: STREAM_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File,
+      duplicate_window: 120 * 1e9, ...STREAM_LIMITS });
+    return;
+  }
+  const c = info.config;
+  if (c.max_bytes !== STREAM_LIMITS.max_bytes || c.max_msg_size !== STREAM_LIMITS.max_msg_size || c.max_age !== STREAM_LIMITS.max_age) {
+    await jsm.streams.update(name, { ...c, ...STREAM_LIMITS });
   }
 }

@@ -55,7 +55,7 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
     disks: { names: async (project, who) => (await clients.image.listDisks({ project },
       { onBehalfOf: who, ...(seal.passThrough && who.authorization ? { authorization: who.authorization } : {}) })).disks.map((d) => d.name) },
   }, () => e.poke());
-  const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke());
+  const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke(), config.maxWatchersPerUser);
   addOrchestrator(server, provisioning, access, clients.haas, e.queries);
   e.start();
   log.info({ instance, prefix, consumer }, "job engine started");

@@ -30,6 +30,7 @@ export const orchSpec = {
   initiatorPrefix: str("BMI_ORCH_INITIATOR_PREFIX", { default: "iqn.2026-01.org.example.bmi.node", help: "initiator IQN = <prefix>:<project>.<node>" }),
   bootConsumer: str("BMI_ORCH_BOOT_CONSUMER", { default: "", help: "JetStream consumer of boot phases; default from BMI_REDIS_PREFIX" }),
   maxWatchers: int("BMI_ORCH_MAX_WATCHERS", { default: 200, min: 1, help: "concurrent WatchJob streams" }),
+  maxWatchersPerUser: int("BMI_ORCH_MAX_WATCHERS_PER_USER", { default: 20, min: 1, help: "concurrent WatchJob streams of one user" }),
   faults: faults("BMI_ORCH_FAULTS"),
   passCredentials: bool("BMI_ORCH_PASS_CREDENTIALS", {
     default: false, help: "keep each job's caller credentials (sealed) for HIL pass-through; needs BMI_ORCH_CREDENTIAL_KEY_FILE",

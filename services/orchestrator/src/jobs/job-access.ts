@@ -14,9 +14,15 @@ export interface ProvisionedView extends ProvisionedRecord {
 /** Reading, watching and cancelling jobs, and the provisioned nodes, within what the caller may see. */
 export class JobAccess {
   private watchers = 0;
+  private readonly perUser = new Map<string, number>();
 
+  /**
+   * `maxWatchers` bounds the streams of this instance; `maxPerUser` those of one user (or one service identity
+   * speaking for nobody), so that one tenant's runaway script cannot take every stream from the others.
+   */
   constructor(private readonly store: JobStore, private readonly queries: JobQueries,
-    private readonly maxWatchers: number, private readonly onCancel: () => void = () => undefined) {}
+    private readonly maxWatchers: number, private readonly onCancel: () => void = () => undefined,
+    private readonly maxPerUser = Math.max(1, Math.ceil(maxWatchers / 4))) {}
 
   async get(who: Requester, id: string): Promise<JobRecord> {
     const job = isJobId(id) ? await this.queries.job(id) : undefined;
@@ -48,12 +54,21 @@ export class JobAccess {
   async *watch(who: Requester, id: string, fromStart: boolean, signal: AbortSignal): AsyncGenerator<LoggedEvent> {
     const job = await this.get(who, id);
     if (this.watchers >= this.maxWatchers) throw new ResourceExhaustedError(`too many watchers (${this.maxWatchers})`);
+    const key = who.user || `service:${who.service ?? ""}`;
+    const mine = this.perUser.get(key) ?? 0;
+    if (mine >= this.maxPerUser) {
+      throw new ResourceExhaustedError(`user ${who.user} already watches ${mine} jobs (at most ${this.maxPerUser} at once)`);
+    }
     this.watchers++;
+    this.perUser.set(key, mine + 1);
     try {
       yield* followEvents(this.store.redis, this.store.keys.events(job.id), fromStart, signal,
         async () => TERMINAL.has((await this.queries.state(job.id)) ?? "CANCELLED"));
     } finally {
       this.watchers--;
+      const left = (this.perUser.get(key) ?? 1) - 1;
+      if (left > 0) this.perUser.set(key, left);
+      else this.perUser.delete(key);
     }
   }
 

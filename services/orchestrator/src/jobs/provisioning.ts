@@ -7,7 +7,7 @@ import type { JobRecord, JobSpec } from "../engine/types";
 import { assertMember, type Requester } from "./caller";
 import { diskName, nextDiskSeq, nodeJob } from "./job-factory";
 import { validateImageRef, validateOptions, type NodeInput, type ProvisionOptions } from "./inputs";
-import { planBulk, type BulkInput } from "./bulk";
+import { MAX_BULK, planBulk, type BulkInput } from "./bulk";
 import type { CredentialSeal } from "./principal";
 
 export interface NodeDirectory {
@@ -78,6 +78,9 @@ export class Provisioning {
   async bulk(who: Requester, project: string, input: BulkInput, key = ""): Promise<JobRecord> {
     assertMember(who, validateName("project", project), `project ${project}`);
     validateOptions(input.options);
+    // The size is checked before any work (picking nodes, naming disks): a request for a billion nodes costs nothing.
+    const size = input.specs?.length ?? input.free?.count ?? 0;
+    if (size > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes, not ${size}`);
     // Free nodes are picked now; another request may take some in between, so a refused pick is tried again.
     for (let round = 1; ; round++) {
       const specs = input.specs ?? await this.pickFree(who, input.free?.count ?? 0, input.free?.image ?? "", input.free?.network ?? "");
