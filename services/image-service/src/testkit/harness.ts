@@ -53,7 +53,10 @@ export class Harness {
       ...(this.intake ? { intake: this.intake } : {}),
     });
     const port = await this.service.server.listen("127.0.0.1:0");
-    this.client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000, tls: testClientTls() });
+    // The orchestrator's certificate, as in production: disks and snapshots are internal RPCs it makes for a
+    // member, named by the member's own authorization header in these tests. Members' direct calls are refused
+    // (test/src/security/access.test.ts).
+    this.client = createClient(ImageServiceClient, `127.0.0.1:${port}`, { deadlineMs: 120_000, tls: testClientTls("orchestrator") });
   }
 
   async stop(): Promise<void> {
