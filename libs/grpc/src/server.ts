@@ -6,6 +6,7 @@ import type { AccessTable } from "./policy";
 import { serverCredentials, type Transport } from "./tls";
 import type { Handlers, MethodDefinitionLike } from "./handlers";
 import { wrapMethod, type CallRunner } from "./wrap";
+import { lenientDecoding } from "./decode";
 import { addReflection } from "./reflection";
 
 export interface ServerOptions {
@@ -52,7 +53,7 @@ export class BmiServer {
       impl[key] = wrapMethod(def, handler as (...a: never[]) => unknown, rule, this.runner);
       service = def.path.split("/")[1] ?? "";
     }
-    this.grpc.addService(definition as unknown as grpc.ServiceDefinition, impl);
+    this.grpc.addService(lenientDecoding(definition) as unknown as grpc.ServiceDefinition, impl);
     this.services.push(service);
     this.health.setStatus(service, "NOT_SERVING");
   }

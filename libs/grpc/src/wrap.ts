@@ -8,6 +8,7 @@ import { checkAccess, type Access } from "./policy";
 import { peerIdentity } from "./tls";
 import type { CallContext } from "./context";
 import type { MethodDefinitionLike } from "./handlers";
+import { decoded, decodedStream } from "./decode";
 import { toStatus } from "./status";
 
 export interface CallRunner {
@@ -30,7 +31,7 @@ export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, acces
   if (!def.requestStream && !def.responseStream) {
     return ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void run(def.path, call, runner, async (ctx) => {
-        const res = await h(call.request, ctx);
+        const res = await h(decoded(call.request), ctx);
         cb(null, res, trailers(ctx));
       }).then((err) => err && cb(err));
     }) as grpc.handleUnaryCall<unknown, unknown>;
@@ -38,14 +39,14 @@ export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, acces
   if (def.requestStream && !def.responseStream) {
     return ((call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void run(def.path, call, runner, async (ctx) => {
-        const res = await h(call, ctx);
+        const res = await h(decodedStream(call as AsyncIterable<unknown>), ctx);
         cb(null, res, trailers(ctx));
       }).then((err) => err && cb(err));
     }) as grpc.handleClientStreamingCall<unknown, unknown>;
   }
   return ((call: grpc.ServerWritableStream<unknown, unknown>) => {
     void run(def.path, call, runner, async (ctx) => {
-      const input = def.requestStream ? call : call.request;
+      const input = def.requestStream ? decodedStream(call as unknown as AsyncIterable<unknown>) : decoded(call.request);
       for await (const msg of h(input, ctx) as AsyncIterable<unknown>) {
         if (ctx.signal.aborted) break;
         if (!call.write(msg)) {
