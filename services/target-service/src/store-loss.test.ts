@@ -123,8 +123,9 @@ describe("target-service: an empty or foreign store deletes no target", () => {
 
   it("Redis keys deleted while a VM reads its disk: the VM reads on, NOT_SERVING with one log line, adopt brings SERVING back", async () => {
     const vm = readingVm(target);
-    const dots = () => (readFileSync(vm.serialFile, "latin1").match(/\./g) ?? []).length;
-    await until("the VM reading its disk", async () => /READ-LOOP-START/.test(readFileSync(vm.serialFile, "latin1")) && dots() >= 3);
+    // One '.' per 64 reads, after READ-LOOP-START (iPXE prints dots of its own before).
+    const dots = () => (readFileSync(vm.serialFile, "latin1").split("READ-LOOP-START")[1]?.match(/\./g) ?? []).length;
+    await until("the VM reading its disk", async () => dots() >= 3);
     await deleteKeys(redis, prefixA);
     const t0 = Date.now();
     const before = dots();
