@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = silentLogger();
-  const redis = await connectRedis(cfg.redisUrl, log);
+  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
   try {
     const hosts = dnsmasqHostLines(await new RedisBootStore(redis, cfg.redisPrefix).list());
     const identity = bootStoreIdentity(redis, cfg.redisPrefix);
