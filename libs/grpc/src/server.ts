@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "@bmi/log";
+import type { AuditSink } from "./audit";
 import type { Authenticator } from "./auth";
 import type { AccessTable } from "./policy";
 import { serverCredentials, type Transport } from "./tls";
@@ -20,6 +21,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Deadline applied to calls that come without one. */
   defaultDeadlineMs?: number;
+  /** Every mutating call (not Get*, List*, Watch*, Render*, Download*), accepted or refused, is recorded here. */
+  audit?: AuditSink;
 }
 
 type Hook = () => Promise<void> | void;
@@ -32,13 +35,15 @@ export class BmiServer {
   private readonly hooks: Hook[] = [];
   private readonly runner: CallRunner;
   private stopping: Promise<void> | undefined;
+  private reported: boolean | undefined;
 
   private readonly transport: Transport;
 
   constructor(private readonly opts: ServerOptions) {
     this.transport = opts.transport ?? { tls: false };
     this.health.addToServer(this.grpc);
-    this.runner = { log: opts.log, auth: opts.auth, defaultDeadlineMs: opts.defaultDeadlineMs ?? 120_000 };
+    this.runner = { log: opts.log, auth: opts.auth, defaultDeadlineMs: opts.defaultDeadlineMs ?? 120_000,
+      ...(opts.audit ? { audit: opts.audit, name: opts.name } : {}) };
   }
 
   /** Registers a ts-proto service definition with plain async handlers and who may call each method. */
@@ -65,13 +70,15 @@ export class BmiServer {
     const port = await new Promise<number>((resolve, reject) =>
       this.grpc.bindAsync(address, serverCredentials(this.transport), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    this.setServing(true);
+    // A dependency already reported down during wiring (a store refused at start-up) keeps the server NOT_SERVING.
+    this.setServing(this.reported ?? true);
     this.opts.log.info({ address, port, services: this.services, tls: this.transport.tls ? "mutual" : "off" }, "serving");
     return port;
   }
 
   /** Health of the whole server and each service; false while a dependency is down or while stopping. */
   setServing(serving: boolean): void {
+    this.reported = serving;
     const s = serving && !this.stopping ? "SERVING" : "NOT_SERVING";
     this.health.setStatus("", s);
     for (const name of this.services) this.health.setStatus(name, s);
