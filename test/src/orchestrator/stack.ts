@@ -48,6 +48,8 @@ export interface StackOptions {
   bootAddr?: string;
   /** image-service environment; the local driver in the stack's directory by default (the ceph driver for benches). */
   imageEnv?: Record<string, string>;
+  /** haas-gateway environment on top of the standalone driver (the hil driver's settings). */
+  haasEnv?: Record<string, string>;
   /** Every service authenticates with BMI_AUTH=static and this users file; the harness calls as `admin`. */
   auth?: { usersFile: string; admin: string };
 }
@@ -90,7 +92,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const image = await start("image-service", "BMI_IMAGE_LISTEN", {
       BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
     });
-    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
+    const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone", ...opts.haasEnv });
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal, BMI_TARGET_IMAGE_ADDR: image.address,
     });
