@@ -1,10 +1,12 @@
+import { BmiError, domainError, isTransient } from "@bmi/errors";
 import { fromServiceError, isServiceError } from "@bmi/grpc";
 import type { JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { Job, JobKind, JobState, StepState, WatchJobRequest, type WatchJobResponse } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import type { Ctx } from "./context";
-import { OperationFailed } from "./exit-codes";
+import { OperationFailed, interruption } from "./exit-codes";
 import { bar, when } from "./output";
+import { describeFailure } from "./report";
 
 export const kindName = (k: JobKind) => (JobKind[k] ?? "").replace(/^JOB_KIND_/, "").toLowerCase();
 export const stateName = (s: JobState) => (JobState[s] ?? "").replace(/^JOB_STATE_/, "");
@@ -42,16 +44,29 @@ export function describeEvent(e: JobEvent): string {
 export async function follow(ctx: Ctx, id: string, fromStart: boolean, onEvent: (e: JobEvent) => void): Promise<void> {
   const call = ctx.orch.raw.watchJob(WatchJobRequest.fromPartial({ id, fromStart }), ctx.orch.metadata(ctx.stream),
     ctx.orch.callOptions(ctx.stream));
+  const cancel = () => call.cancel();
+  ctx.signal.addEventListener("abort", cancel, { once: true });
+  if (ctx.signal.aborted) cancel();
   try {
     for await (const res of call as AsyncIterable<WatchJobResponse>) {
       if (res.event) onEvent(res.event);
       if (res.event?.finished) break;
     }
   } catch (err) {
-    throw isServiceError(err) ? fromServiceError(err, "orchestrator") : err;
+    // The job runs in the orchestrator, not here: losing sight of it does not stop it.
+    throw interruption(ctx.signal, `interrupted: stopped watching job ${id}, which is not cancelled (bmi job watch ${id}; bmi job cancel ${id})`) ??
+      lostSight(err, id);
   } finally {
+    ctx.signal.removeEventListener("abort", cancel);
     call.cancel();
   }
+}
+
+/** A watch that broke because the orchestrator went away says so, and that the job was not touched. */
+function lostSight(err: unknown, id: string): unknown {
+  const failure = isServiceError(err) ? fromServiceError(err, "orchestrator") : err;
+  if (!(failure instanceof BmiError) || !isTransient(failure)) return failure;
+  return domainError(failure.code, `orchestrator: ${describeFailure(failure)}: stopped watching job ${id}, which is not cancelled (bmi job watch ${id})`, { cause: err });
 }
 
 /**
@@ -68,7 +83,8 @@ export async function waitJob(ctx: Ctx, job: Job): Promise<Job> {
       if (e.childFinished) done++;
       const rate = done / Math.max(0.001, (Date.now() - started) / 1000);
       out.progress(`${bar(done, job.total)} ${done}/${job.total} nodes  ${rate.toFixed(1)}/s`);
-      if (e.childFinished?.error && !out.json) { out.done(); process.stderr.write(`${describeEvent(e)}\n`); }
+      // On a terminal only: a script reads one line for a failure (and `bmi job ls --all` for every child's).
+      if (e.childFinished?.error && out.tty && !out.json) { out.done(); process.stderr.write(`${describeEvent(e)}\n`); }
     } else if (out.tty && !out.json && !(e.stepStarted && e.stepStarted.attempt === 1)) {
       // A first start is followed by its result at once; only retries are worth their own line.
       process.stderr.write(`${describeEvent(e)}\n`);

@@ -1,15 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { UsageError } from "./exit-codes";
+import { onFile } from "./local-file";
 
 /** A YAML or JSON file (JSON is YAML): a list, or an object whose `key` holds the list. */
 export async function readList(file: string, key: string): Promise<Record<string, unknown>[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-  }
+  const text = await onFile("read", file, () => readFile(file, "utf8"));
   let doc: unknown;
   try {
     doc = parse(text);

@@ -2,7 +2,8 @@ import { Image } from "@bmi/proto/bmi/image/v1/image";
 import { arg, type Command, type Ctx } from "../context";
 import { UsageError } from "../exit-codes";
 import { bytes, when } from "../output";
-import { downloadFile, formatOf, uploadFile } from "../transfer";
+import { downloadFile } from "../download";
+import { formatOf, uploadFile } from "../upload";
 
 /** `bmi <what> rm NAME`: one call, one line. */
 export function removeCommand(what: string, summary: string, remove: (ctx: Ctx, name: string) => Promise<unknown>): Command {
@@ -76,8 +77,10 @@ export const imageCommands: Command[] = [
     name: "image upload", args: "NAME FILE [--format raw|qcow2] [--public]", summary: "upload a local file as an image",
     options: { format: { type: "string" }, public: { type: "boolean" } },
     async run(ctx, p, v) {
+      const name = arg(p, 0, "NAME");
       const file = arg(p, 1, "FILE");
-      showImage(ctx, await uploadFile(ctx, ctx.project(), arg(p, 0, "NAME"), file, formatOf(v.format as string | undefined, file), v.public === true), "uploaded");
+      const format = formatOf(v.format as string | undefined, file);
+      showImage(ctx, await uploadFile(ctx, { project: ctx.project(), name, file, format, public: v.public === true }), "uploaded");
     },
   },
   {

@@ -1,3 +1,4 @@
+import { NotFoundError } from "@bmi/errors";
 import { JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import { Job, JobState, StepState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { arg, num, type Command } from "../context";
@@ -49,8 +50,9 @@ export const jobCommands: Command[] = [
   {
     name: "job show", args: "ID", summary: "a job and its steps",
     async run(ctx, p) {
-      const { job } = await ctx.orch.getJob({ id: arg(p, 0, "ID") }, ctx.call);
-      if (!job) return 3;
+      const id = arg(p, 0, "ID");
+      const { job } = await ctx.orch.getJob({ id }, ctx.call);
+      if (!job) throw new NotFoundError(`job ${id} not found`);
       if (ctx.out.json) return ctx.out.data(Job.toJSON(job));
       const row = jobRow(job);
       for (const k of ["id", "kind", "state", "node", "progress", "created", "error"]) ctx.out.line(`${k.padEnd(9)} ${row[k] || "-"}`);
@@ -79,8 +81,9 @@ export const jobCommands: Command[] = [
     name: "job cancel", args: "ID [--no-wait]", summary: "cancel a job: stop what has not started, undo what is half done",
     options: { "no-wait": { type: "boolean" } },
     async run(ctx, p, v) {
-      const { job } = await ctx.orch.cancelJob({ id: arg(p, 0, "ID") }, ctx.call);
-      if (!job) return 3;
+      const id = arg(p, 0, "ID");
+      const { job } = await ctx.orch.cancelJob({ id }, ctx.call);
+      if (!job) throw new NotFoundError(`job ${id} not found`);
       if (v["no-wait"]) return ctx.out.line(`${job.id} ${stateName(job.state)}`);
       await follow(ctx, job.id, false, () => undefined);
       const { job: ended } = await ctx.orch.getJob({ id: job.id }, ctx.call);

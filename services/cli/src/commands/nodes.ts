@@ -2,8 +2,9 @@ import { validateMac } from "@bmi/validate";
 import { Node, NodeFilter, PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { Provisioned } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { arg, type Command, type Ctx } from "../context";
-import { OperationFailed, UsageError, exitCodeOf } from "../exit-codes";
+import { CliError, UsageError, errorCodeOf, exitCodeOf, interruption } from "../exit-codes";
 import { parsePower } from "../power-url";
+import { describeFailure } from "../report";
 import { field, readList } from "../spec-file";
 
 interface Registration { name: string; nics: { label: string; mac: string; networks: Record<string, string> }[]; power?: PowerSpec; metadata: Record<string, string> }
@@ -89,23 +90,21 @@ export const nodeCommands: Command[] = [
     name: "node import", args: "FILE", summary: "register every node of a YAML/JSON inventory ({nodes: [...]} or a list)",
     async run(ctx, p) {
       const entries = (await readList(arg(p, 0, "FILE"), "nodes")).map(fromEntry);
-      let worst = 0;
-      let failed = 0;
-      for (const r of entries) {
+      const failed: Array<{ node: string; err: unknown }> = [];
+      for (const [i, r] of entries.entries()) {
         try {
           await register(ctx, r);
         } catch (err) {
-          failed++;
-          worst = Math.max(worst, exitCodeOf(err));
-          process.stderr.write(`bmi: node ${r.name}: ${(err as Error).message}\n`);
+          const stop = interruption(ctx.signal, `interrupted: ${i - failed.length} of ${entries.length} nodes registered`);
+          if (stop) throw stop;
+          failed.push({ node: r.name, err });
         }
       }
-      if (failed > 0) {
-        process.stderr.write(`bmi: ${failed} of ${entries.length} nodes not registered\n`);
-        if (worst === 0) throw new OperationFailed("import failed");
-        return worst;
-      }
-      return 0;
+      if (failed.length === 0) return;
+      // One line for all of them; the exit code of the worst (unavailable > denied > conflict > not found > usage).
+      const worst = failed.reduce((a, b) => (exitCodeOf(b.err) > exitCodeOf(a.err) ? b : a)).err;
+      const why = failed.map((f) => `${f.node}: ${describeFailure(f.err)}`).join("; ");
+      throw new CliError(errorCodeOf(worst), exitCodeOf(worst), `${failed.length} of ${entries.length} nodes not registered: ${why}`);
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { arg, num, type Command, type Ctx, type Values } from "../context";
-import { UsageError } from "../exit-codes";
+import { OperationFailed, UsageError } from "../exit-codes";
 import { reportJob, waitJob } from "../jobs-view";
 import { when } from "../output";
 
@@ -23,7 +23,7 @@ export function bootOptions(v: Values): ProvisionOptions {
 
 /** Prints the job id at once with --no-wait, else waits and reports how it ended. */
 export async function finish(ctx: Ctx, job: Job | undefined, v: Values, what: string): Promise<void> {
-  if (!job) throw new Error("the orchestrator answered no job");
+  if (!job) throw new OperationFailed(`${what}: the orchestrator answered no job`);
   if (v["no-wait"]) {
     if (ctx.out.json) ctx.out.data({ id: job.id });
     else ctx.out.line(job.id);

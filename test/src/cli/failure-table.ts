@@ -1,0 +1,158 @@
+/** Who runs a row: alice is a member of p1 (the default), bob of p2 only, admin may do anything. */
+export type Who = "alice" | "bob" | "admin";
+
+/** One failure of one command: what it is, how to cause it, the exit code the README documents and the line. */
+export interface Row {
+  kind: "usage" | "invalid argument" | "not found" | "conflict" | "precondition" | "permission" | "local file" | "job failed";
+  args: string[];
+  exit: number;
+  line: RegExp;
+  as?: Who;
+  env?: Record<string, string>;
+}
+
+export interface CommandRows {
+  /** Arguments that pass the CLI's own checks and reach a service: the rows every command gets start from them. */
+  reaches: string[];
+  as?: Who;
+  rows: Row[];
+}
+
+/** What the rows refer to: made by the test's before() hook. */
+export interface Fixtures {
+  /** A finished job of p1 (provisioning cx1). */
+  job: string;
+  /** A local image file, a path that does not exist, a directory, and a directory for downloads. */
+  file: string;
+  missing: string;
+  dir: string;
+  downloads: string;
+  /** Node inventories: one new node; a node that exists; a bad name; and YAML that is no list. */
+  inventory: string;
+  inventoryTaken: string;
+  inventoryBadName: string;
+  notAList: string;
+}
+
+const BAD = "../x";
+const invalid = (kind: string, args: string[], as?: Who): Row =>
+  ({ kind: "invalid argument", args, exit: 2, line: new RegExp(`${kind} name "\\.\\./x" is invalid`), ...(as ? { as } : {}) });
+const missing = (args: string[], what: string): Row => ({ kind: "usage", args, exit: 2, line: new RegExp(`missing ${what}`) });
+// Another project's things are NOT_FOUND for bob (a member of p2 only): not told apart from things that do not exist.
+const hidden = (args: string[], line = /project p1 not found/): Row => ({ kind: "permission", args, as: "bob", exit: 3, line });
+const notFound = (args: string[], line: RegExp, as?: Who): Row => ({ kind: "not found", args, exit: 3, line, ...(as ? { as } : {}) });
+// Disks and snapshots of disks are made and removed by the orchestrator's jobs; only admins call them directly.
+const INTERNAL = /is internal to BMI: only orchestrator or an admin may call it/;
+const NEEDS_ADMIN = /needs an admin|is an admin operation/;
+
+/** Every command of the CLI (`bmi help --json`) and its failures; a command missing here fails the test. */
+export function failureTable(f: Fixtures): Record<string, CommandRows> {
+  const dl = (name: string) => `${f.downloads}/${name}`;
+  return {
+    pro: { reaches: ["cx2", "golden"], rows: [
+      missing(["cx2"], "IMAGE"), missing([], "NODE"), invalid("node", [BAD, "golden"]),
+      { kind: "job failed", args: ["cx2", "nosuch"], exit: 1, line: /image p1\/nosuch not found/ },
+      { kind: "job failed", args: ["nosuchnode", "golden"], exit: 1, line: /check_node: node nosuchnode is not registered/ },
+      { kind: "conflict", args: ["cx1", "golden"], exit: 4, line: /cx1 is already provisioned/ }, hidden(["cx2", "golden"])] },
+    dpro: { reaches: ["cx1"], rows: [
+      missing([], "NODE"), invalid("node", [BAD]), notFound(["cx2"], /node cx2 is not provisioned in project p1/), hidden(["cx1"])] },
+    repro: { reaches: ["cx1", "d1"], rows: [
+      missing(["cx1"], "DISK"), invalid("disk", ["cx1", BAD]), hidden(["cx1", "d1"]),
+      { kind: "job failed", args: ["cx1", "nosuchdisk"], exit: 1, line: /disk p1\/nosuchdisk not found/ }] },
+    ls: { reaches: [], rows: [
+      { kind: "usage", args: [], env: { BMI_PROJECT: "" }, exit: 2, line: /no project: use --project or set BMI_PROJECT/ },
+      invalid("project", ["-p", BAD]), hidden([])] },
+    bulk: { reaches: ["--count", "1", "--image", "golden"], rows: [
+      { kind: "usage", args: [], exit: 2, line: /give a spec FILE, or --count N and --image IMAGE/ },
+      { kind: "usage", args: ["--count", "x", "--image", "golden"], exit: 2, line: /--count x: a whole number expected/ },
+      { kind: "invalid argument", args: ["--count", "1", "--image", BAD], exit: 2, line: /image name "\.\." is invalid/ },
+      { kind: "conflict", args: ["--count", "5", "--image", "golden"], exit: 4, line: /only \d free nodes, 5 requested/ },
+      { kind: "local file", args: [f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
+      { kind: "local file", args: [f.notAList], exit: 2, line: /expected a list of nodes/ }, hidden(["--count", "1", "--image", "golden"])] },
+    "job ls": { reaches: [], rows: [
+      { kind: "usage", args: ["--state", "bogus"], exit: 2, line: /--state bogus: one of/ },
+      { kind: "usage", args: ["--limit", "x"], exit: 2, line: /--limit x: a whole number expected/ }, hidden([])] },
+    "job show": { reaches: [f.job], rows: [
+      missing([], "ID"), notFound(["jnosuch"], /job jnosuch not found/), notFound([f.job], /not found/, "bob")] },
+    "job watch": { reaches: [f.job, "--from-start"], rows: [
+      missing([], "ID"), notFound(["jnosuch"], /^bmi: job jnosuch not found$/), notFound([f.job], /not found/, "bob")] },
+    "job cancel": { reaches: [f.job], rows: [
+      missing([], "ID"), notFound(["jnosuch"], /job jnosuch not found/), notFound([f.job], /not found/, "bob"),
+      { kind: "precondition", args: [f.job], exit: 4, line: /already ended SUCCEEDED/ }] },
+    "image ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "image show": { reaches: ["golden"], rows: [
+      missing([], "NAME"), invalid("image", [BAD]), notFound(["nosuch"], /image p1\/nosuch not found/), notFound(["golden"], /not found/, "bob")] },
+    "image import": { reaches: ["x", "--file", "/nonexistent.raw"], as: "admin", rows: [
+      { kind: "usage", args: ["x"], exit: 2, line: /--file PATH or --ceph POOL\/IMAGE/ },
+      { kind: "usage", args: ["x", "--ceph", "bad"], exit: 2, line: /--ceph bad: use POOL\/IMAGE/ },
+      { kind: "permission", args: ["x", "--file", "/nonexistent.raw"], exit: 5, line: NEEDS_ADMIN },
+      notFound(["x", "--file", "/nonexistent.raw"], /file \/nonexistent.raw not found/, "admin"),
+      { kind: "conflict", args: ["golden", "--file", f.file], as: "admin", exit: 4, line: /image p1\/golden already exists/ },
+      { kind: "invalid argument", args: ["x", "--file", "rel.raw"], as: "admin", exit: 2, line: /must be an absolute, normalized path/ },
+      invalid("image", [BAD, "--file", f.file], "admin")] },
+    "image upload": { reaches: ["up", f.file], rows: [
+      missing(["up"], "FILE"), invalid("image", [BAD, f.file]),
+      { kind: "usage", args: ["up", f.file, "--format", "vmdk"], exit: 2, line: /--format vmdk: raw or qcow2/ },
+      { kind: "conflict", args: ["golden", f.file], exit: 4, line: /^bmi: image p1\/golden already exists$/ },
+      { kind: "local file", args: ["up", f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
+      { kind: "local file", args: ["up", f.dir], exit: 2, line: /cannot read .*: is a directory$/ }, hidden(["up", f.file])] },
+    "image download": { reaches: ["golden", dl("reach.raw")], rows: [
+      missing(["golden"], "FILE"), invalid("image", [BAD, dl("x.raw")]), notFound(["nosuch", dl("x.raw")], /image p1\/nosuch not found/),
+      notFound(["golden", dl("x.raw")], /not found/, "bob"),
+      { kind: "local file", args: ["golden", `${f.missing}/out.raw`], exit: 2, line: /^bmi: cannot write .*nothing-here\/out.raw: no such directory$/ },
+      { kind: "local file", args: ["golden", f.dir], exit: 2, line: /cannot write .*: is a directory$/ }] },
+    "image cp": { reaches: ["golden", "x"], rows: [
+      missing(["golden"], "NEW_NAME"), invalid("image", ["golden", BAD]), notFound(["nosuch", "x"], /image p1\/nosuch not found/),
+      { kind: "conflict", args: ["golden", "s1"], exit: 4, line: /image p1\/s1 already exists/ },
+      { kind: "permission", args: ["golden", "x", "--to-project", "p2"], exit: 3, line: /project p2 not found/ },
+      notFound(["golden", "x"], /not found/, "bob")] },
+    "image mv": { reaches: ["golden", "x"], rows: [
+      missing(["golden"], "NEW_NAME"), invalid("image", ["golden", BAD]), notFound(["nosuch", "x"], /image p1\/nosuch not found/),
+      { kind: "conflict", args: ["golden", "s1"], exit: 4, line: /image p1\/s1 already exists/ }, hidden(["golden", "x"])] },
+    "image rm": { reaches: ["golden"], rows: [
+      missing([], "NAME"), invalid("image", [BAD]), notFound(["nosuch"], /image p1\/nosuch not found/),
+      { kind: "precondition", args: ["golden"], exit: 4, line: /image p1\/golden has \d disk\(s\); delete them first/ }, hidden(["golden"])] },
+    "image public": { reaches: ["golden"], rows: [
+      missing([], "NAME"), invalid("image", [BAD]), notFound(["nosuch"], /image p1\/nosuch not found/), hidden(["golden"])] },
+    "disk create": { reaches: ["d2", "golden"], as: "admin", rows: [
+      missing(["d2"], "IMAGE"), invalid("disk", [BAD, "golden"], "admin"), notFound(["d2", "nosuch"], /image p1\/nosuch not found/, "admin"),
+      { kind: "conflict", args: ["d1", "s1"], as: "admin", exit: 4, line: /disk p1\/d1 exists with image p1\/golden/ },
+      { kind: "permission", args: ["d2", "golden"], exit: 5, line: INTERNAL }] },
+    "disk ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "disk rm": { reaches: ["d1"], as: "admin", rows: [
+      missing([], "NAME"), invalid("disk", [BAD], "admin"), notFound(["nosuch"], /disk p1\/nosuch not found/, "admin"),
+      { kind: "permission", args: ["d1"], exit: 5, line: INTERNAL }] },
+    "snap create": { reaches: ["cx1", "s2"], rows: [
+      missing(["cx1"], "NAME"), invalid("image", ["cx1", BAD]), notFound(["cx2", "s2"], /node cx2 is not provisioned in project p1/),
+      notFound(["--disk", "nosuch", "s2"], /disk p1\/nosuch not found/, "admin"),
+      { kind: "conflict", args: ["--disk", "d1", "s1"], as: "admin", exit: 4, line: /image p1\/s1 already exists/ },
+      hidden(["cx1", "s2"]), { kind: "permission", args: ["--disk", "d1", "s2"], exit: 5, line: INTERNAL }] },
+    "snap ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "node ls": { reaches: [], rows: [
+      { kind: "permission", args: ["--all"], exit: 5, line: NEEDS_ADMIN },
+      hidden([])] },
+    "node show": { reaches: ["cx1"], rows: [
+      missing([], "NAME"), invalid("node", [BAD]), notFound(["nosuch"], /node nosuch is not registered/),
+      hidden(["cx1"], /node cx1 not found/)] },
+    "node register": { reaches: ["cx9", "--nic", "eth0=52:54:00:00:09:01"], as: "admin", rows: [
+      { kind: "usage", args: ["cx9"], exit: 2, line: /at least one --nic LABEL=MAC/ },
+      { kind: "usage", args: ["cx9", "--nic", "eth0=zz"], exit: 2, line: /MAC address "zz" is invalid/ },
+      { kind: "usage", args: ["cx9", "--nic", "eth0=52:54:00:00:09:01", "--power", "bogus"], exit: 2, line: /--power bogus: not a URL/ },
+      { kind: "permission", args: ["cx9", "--nic", "eth0=52:54:00:00:09:01"], exit: 5, line: NEEDS_ADMIN },
+      { kind: "conflict", args: ["cx1", "--nic", "eth0=52:54:00:00:09:01"], as: "admin", exit: 4, line: /node cx1 is already registered/ },
+      { kind: "conflict", args: ["cx9", "--nic", "eth0=52:54:00:00:00:01"], as: "admin", exit: 4, line: /MAC address 52:54:00:00:00:01 is already registered/ },
+      invalid("node", [BAD, "--nic", "eth0=52:54:00:00:09:01"], "admin")] },
+    "node unregister": { reaches: ["cx2"], as: "admin", rows: [
+      missing([], "NAME"), invalid("node", [BAD], "admin"), notFound(["nosuch"], /node nosuch is not registered/, "admin"),
+      { kind: "precondition", args: ["cx1"], as: "admin", exit: 4, line: /node cx1 is provisioned \(project p1\): deprovision it first/ },
+      { kind: "permission", args: ["cx2"], exit: 5, line: NEEDS_ADMIN }] },
+    "node import": { reaches: [f.inventory], as: "admin", rows: [
+      missing([], "FILE"),
+      { kind: "local file", args: [f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
+      { kind: "local file", args: [f.dir], exit: 2, line: /cannot read .*: is a directory$/ },
+      { kind: "local file", args: [f.notAList], exit: 2, line: /expected a list of nodes/ },
+      { kind: "permission", args: [f.inventory], exit: 5, line: /1 of 1 nodes not registered: cx9: RegisterNode needs an admin/ },
+      { kind: "conflict", args: [f.inventoryTaken], as: "admin", exit: 4, line: /1 of 1 nodes not registered: cx1: node cx1 is already registered/ },
+      { kind: "invalid argument", args: [f.inventoryBadName], as: "admin", exit: 2, line: /node name "\.\.\/x" is invalid/ }] },
+  };
+}
