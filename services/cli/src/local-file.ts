@@ -4,7 +4,7 @@ import { open, rename, stat, type FileHandle } from "node:fs/promises";
 import { CliError, EXIT } from "./exit-codes";
 
 // Errors that mean the path the user gave is wrong (exit 2); anything else (disk full, I/O error) failed the run (1).
-const BAD_PATH = new Set(["ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG", "ELOOP", "EEXIST"]);
+const BAD_PATH = new Set(["ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "EROFS", "ENAMETOOLONG", "ELOOP"]);
 
 /** Thrown when a local file named on the command line cannot be read or written; names that path, not a temporary. */
 export class LocalFileError extends CliError {

@@ -9,7 +9,7 @@ export interface BlackHole { address: string; connected(): Promise<void>; close(
 export async function startBlackHole(): Promise<BlackHole> {
   const sockets = new Set<Socket>();
   let arrived: () => void = () => undefined;
-  let first = new Promise<void>((resolve) => { arrived = resolve; });
+  const first = new Promise<void>((resolve) => { arrived = resolve; });
   const server = createServer((sock) => {
     sockets.add(sock);
     sock.on("error", () => undefined).on("close", () => sockets.delete(sock));
@@ -22,7 +22,6 @@ export async function startBlackHole(): Promise<BlackHole> {
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      first = Promise.resolve();
     },
   };
 }
