@@ -28,9 +28,18 @@ export function describeFailure(err: unknown, service = "service"): string {
   const refused = /(connect \w+ [\w.:[\]-]+?)\.?(?:\s|$)/.exec(message);
   if (/No connection established/.test(message) && refused) return `${service} unreachable: ${refused[1]}`;
   if (/^Connection dropped$/i.test(message)) return `${service} unavailable: connection dropped`;
+  if (/self[- ]signed certificate|unable to (verify|get local issuer)|certificate has expired/i.test(message)) {
+    return `${whose(service)} TLS certificate is not trusted: --ca or BMI_CA names the CA of BMI's services`;
+  }
+  const altnames = /Hostname\/IP does not match certificate's altnames: ([^.]+)/.exec(message);
+  if (altnames) return `${whose(service)} TLS certificate does not name the address used (${altnames[1]})`;
   const deadline = /^Deadline exceeded after ([\d.]+)s/.exec(message);
   if (deadline) return `no answer within ${Number(deadline[1]).toFixed(1)} s (deadline exceeded; --timeout sets it)`;
   return message.split("\n")[0]!.trim() || "failed";
+}
+
+function whose(service: string): string {
+  return service === "service" ? "the server's" : `${service}'s`;
 }
 
 function trace(err: unknown): string {
