@@ -60,17 +60,69 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
   const canLogin = async (v: TargetView) =>
     (await iscsiInquiry({ portal, iqn: v.spec.iqn, initiator: v.spec.initiatorIqn, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } })).ok;
 
-  it("creates a target with a real IQN, LUN 1 and its own CHAP secret; create is idempotent", async () => {
+  it("creates a target with a real IQN, LUN 1 and its own CHAP secret; a repeated create rotates the secret", async () => {
     const a = await create("disk1");
     assert.equal(a.created, true);
     assert.equal(a.view.spec.iqn, "iqn.2026-01.org.example.test:proj1.disk1");
     assert.match(a.view.spec.chapSecret, /^[A-Za-z0-9_-]{24}$/);
     assert.equal(a.view.active, true);
+    assert.equal(await canLogin(a.view), true);
+    // A provision of the same disk again: same target, a secret nobody had, the old one refused by tgtd.
     const b = await create("disk1");
     assert.equal(b.created, false);
-    assert.deepEqual(b.view.spec, a.view.spec);
-    assert.notEqual((await create("disk2")).view.spec.chapSecret, a.view.spec.chapSecret);
-    assert.equal(await canLogin(a.view), true);
+    assert.deepEqual({ ...b.view.spec, chapSecret: "" }, { ...a.view.spec, chapSecret: "" });
+    assert.notEqual(b.view.spec.chapSecret, a.view.spec.chapSecret);
+    assert.equal((await svc.targets.get("proj1", "disk1")).spec.chapSecret, b.view.spec.chapSecret);
+    assert.equal(await canLogin(a.view), false);
+    assert.equal(await canLogin(b.view), true);
+    assert.notEqual((await create("disk2")).view.spec.chapSecret, b.view.spec.chapSecret);
+  });
+
+  it("binds the ACL to the address the node booted from: logins from any other address are refused", async () => {
+    const v = (await create("disk5")).view;
+    const iqn = v.spec.iqn;
+    // This host logs in from 127.0.0.1; the node, for tgtd, is 127.0.0.2.
+    assert.equal(await svc.targets.bindAddress("proj1", iqn, "127.0.0.2"), true);
+    const bound = await svc.targets.get("proj1", "disk5");
+    assert.equal(bound.spec.initiatorAddress, "127.0.0.2");
+    assert.equal(bound.active, true);
+    assert.deepEqual((await svc.driver.list()).find((t) => t.tid === v.spec.tid)?.initiators, ["127.0.0.2"]);
+    const refused = await iscsiInquiry({ portal, iqn, initiator: node1, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } });
+    assert.equal(refused.ok, false);
+    assert.match(refused.output, /Target not found/);
+    // The reconciler leaves a bound target as it is, and the node's address logs in.
+    assert.equal((await svc.reconciler.kick()).removed, 0);
+    assert.equal(await svc.targets.bindAddress("proj1", iqn, "::ffff:127.0.0.1"), true);
+    assert.equal(await canLogin(v), true);
+    assert.deepEqual((await svc.driver.list()).find((t) => t.tid === v.spec.tid)?.initiators, ["127.0.0.1"]);
+    // Back to the initiator name; another project's or an unknown IQN is not found; not an address is invalid.
+    assert.equal(await svc.targets.bindAddress("proj1", iqn, ""), true);
+    assert.deepEqual((await svc.driver.list()).find((t) => t.tid === v.spec.tid)?.initiators, [node1]);
+    await assert.rejects(svc.targets.bindAddress("proj2", iqn, "127.0.0.2"), { code: "NOT_FOUND" });
+    await assert.rejects(svc.targets.bindAddress("proj1", `${iqn}x`, "127.0.0.2"), { code: "NOT_FOUND" });
+    await assert.rejects(svc.targets.bindAddress("proj1", iqn, "10.0.0.1,initiator-name=x"), { code: "INVALID_ARGUMENT" });
+    await svc.targets.delete("proj1", "disk5");
+  });
+
+  it("with mutual CHAP each target has an outgoing account too, rotated with the initiator's", async () => {
+    const store = new RedisTargetStore(redis, prefix);
+    store.follow(await store.claimIdentity()); // the store tgtd follows (its reconciler is svc's)
+    const mutual = new TargetManager(store, svc.driver, authority, [portal], new Gate(), silentLogger(), { mutualChap: true });
+    const a = await mutual.create({ project: "proj1", disk: "disk6", backing: { kind: "file", path: disk }, initiatorIqn: node1 });
+    assert.equal(a.view.spec.reverse?.user, `${a.view.spec.chapUser}-t`);
+    assert.match(a.view.spec.reverse?.secret ?? "", /^[A-Za-z0-9_-]{24}$/);
+    const live = () => svc.driver.list().then((all) => all.find((t) => t.tid === a.view.spec.tid));
+    assert.deepEqual((await live())?.outgoing, [a.view.spec.reverse?.user]);
+    assert.equal((await mutual.get("proj1", "disk6")).active, true);
+    const b = await mutual.create({ project: "proj1", disk: "disk6", backing: { kind: "file", path: disk }, initiatorIqn: node1 });
+    assert.notEqual(b.view.spec.reverse?.secret, a.view.spec.reverse?.secret);
+    assert.equal(await canLogin(b.view), true);
+    // Turned off again: the next create drops the outgoing account.
+    const c = await create("disk6");
+    assert.equal(c.view.spec.reverse, undefined);
+    assert.deepEqual((await live())?.outgoing ?? [], []);
+    assert.ok(!(await svc.driver.accounts()).includes(a.view.spec.reverse?.user ?? ""));
+    await svc.targets.delete("proj1", "disk6");
   });
 
   it("refuses a second create with another initiator, bad names and a missing backing", async () => {
@@ -128,6 +180,22 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
     assert.deepEqual(again.map((v) => v.spec), wanted.map((v) => v.spec));
     assert.ok(again.every((v) => v.active));
     for (const v of again) assert.equal(await canLogin(v), true);
+  });
+
+  it("a flood of reads shares tgtd listings instead of one each, and a change is seen at once", async () => {
+    const list = svc.driver.list.bind(svc.driver);
+    let listings = 0;
+    svc.driver.list = async () => { listings++; return list(); };
+    try {
+      const views = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? svc.targets.get("proj1", "disk1") : svc.targets.list())));
+      assert.ok(listings <= 2, `${listings} listings for 200 reads`);
+      assert.ok(views.length === 200);
+      await create("disk-flood");
+      assert.equal((await svc.targets.get("proj1", "disk-flood")).active, true, "a read after a change sees it");
+      await svc.targets.delete("proj1", "disk-flood");
+    } finally {
+      svc.driver.list = list;
+    }
   });
 
   it("deletes a target with a live session by force and says so", async () => {

@@ -1,9 +1,17 @@
 import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { validateIqn, validateName } from "@bmi/validate";
-import { chapSecret, chapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
+import { chapSecret, chapUser, reverseChapUser, targetIqn, validateBacking, validateInitiatorAddress, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
-import { describe, matches, withSecret, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+import { aclOf, describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+
+/** Settings of the manager (target-service's config). */
+export interface TargetOptions {
+  /** Give every target an outgoing account too (BMI_TARGET_MUTUAL_CHAP). */
+  mutualChap?: boolean;
+  /** Follow boot-service's bound addresses in the ACL (BMI_TARGET_BIND_ADDRESS, default true). */
+  bindAddress?: boolean;
+}
 
 /** A target with what tgtd says about it right now. */
 export interface TargetView {
@@ -25,9 +33,14 @@ export class TargetManager {
     readonly portals: string[],
     private readonly gate: Gate,
     private readonly log: Logger,
+    private readonly options: TargetOptions = {},
   ) {}
 
-  /** Idempotent: the same project, disk, backing and initiator answer the same target and secret. */
+  /**
+   * Idempotent in the target: the same project, disk, backing and initiator answer the same target. Not in its
+   * credentials: an existing target gets new CHAP secrets (tgtd first, then the store), so every provision of a
+   * disk hands its node secrets nobody saw before; sessions already logged in keep going.
+   */
   async create(req: { project: string; disk: string; backing: Backing; initiatorIqn: string }): Promise<{ view: TargetView; created: boolean }> {
     validateName("project", req.project);
     validateName("disk", req.disk);
@@ -41,21 +54,52 @@ export class TargetManager {
       if (!spec) {
         const fresh: TargetSpec = {
           project: req.project, disk: req.disk, iqn, tid: await this.store.nextTid(), initiatorIqn: req.initiatorIqn,
-          chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), backing: req.backing, created: new Date().toISOString(),
+          chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), ...this.reverse(req.project, req.disk),
+          backing: req.backing, created: new Date().toISOString(),
         };
         created = await this.store.insert(fresh);
         spec = created ? fresh : await this.store.get(req.project, req.disk);
         if (!spec) throw new FailedPreconditionError(`target ${req.project}/${req.disk} was deleted while being created`);
       }
-      if (spec.initiatorIqn !== req.initiatorIqn || JSON.stringify(spec.backing) !== JSON.stringify(req.backing)) {
+      // An adopted target whose ACL was an address has no initiator name yet: the request names it.
+      if ((spec.initiatorIqn !== "" && spec.initiatorIqn !== req.initiatorIqn) || JSON.stringify(spec.backing) !== JSON.stringify(req.backing)) {
         throw new AlreadyExistsError(`target ${req.project}/${req.disk} exists with another initiator or backing; delete it first`);
       }
       // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
       const found = spec;
       const live = created ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
-      if (!spec.chapSecret) spec = await this.rekey(spec, live !== undefined);
+      if (!created) spec = await this.rotate({ ...spec, initiatorIqn: req.initiatorIqn }, spec, live !== undefined);
       if (!live) await this.applyNew(spec, created);
       return { view: live ? view(spec, live) : { spec, active: true, sessions: 0 }, created };
+    });
+  }
+
+  /**
+   * boot-service's word that the target's node booted from `address` (its boot script was fetched from there): the
+   * ACL becomes that address alone, in the store first, so that the reconciler puts it back should tgtd miss it.
+   * "" makes the ACL the initiator name again. False when addresses are not bound (BMI_TARGET_BIND_ADDRESS=false).
+   */
+  async bindAddress(project: string, iqn: string, address: string): Promise<boolean> {
+    validateName("project", project);
+    validateIqn("target IQN", iqn);
+    const ip = address === "" ? "" : validateInitiatorAddress(address);
+    if (this.options.bindAddress === false) return false;
+    const owned = await this.store.byIqn(iqn);
+    if (!owned || owned.project !== project) throw new NotFoundError(`target ${iqn} not found in project ${project}`);
+    return this.gate.shared(`${owned.project}/${owned.disk}`, async () => {
+      await this.store.assertFollowed();
+      const spec = await this.store.get(owned.project, owned.disk);
+      if (!spec || spec.iqn !== iqn) throw new NotFoundError(`target ${iqn} not found in project ${project}`);
+      if ((spec.initiatorAddress ?? "") === ip) return true;
+      const next: TargetSpec = { ...spec, initiatorAddress: ip };
+      if (ip === "" && spec.initiatorIqn === "") throw new FailedPreconditionError(`target ${iqn} has no initiator name to go back to`);
+      await this.store.replace(next);
+      await this.backend.rebind(next, aclOf(spec)).catch((err: unknown) => {
+        // Not in tgtd right now (restarted): the reconciler applies it from the store, with the new ACL.
+        if (!(err instanceof BmiError && /can't find the target/.test(err.message))) throw err;
+      });
+      this.log.info(describe(next), ip ? "target bound to the address its node booted from" : "target bound to its initiator name");
+      return true;
     });
   }
 
@@ -107,23 +151,40 @@ export class TargetManager {
   }
 
   /**
-   * An adopted target's secret is unknown (tgtd never shows one): whoever creates it again is about to hand it to
-   * the node, so it gets a new one, in tgtd first (when tgtd has the target) and then in the store.
+   * New CHAP secrets for a target that exists (an adopted one's are unknown, any other's were handed out before):
+   * in tgtd first when tgtd has the target, then in the store. Mutual CHAP follows the current setting.
    */
-  private async rekey(spec: TargetSpec, live: boolean): Promise<TargetSpec> {
-    if (!live) return withSecret(this.store, spec);
-    const next = { ...spec, chapSecret: chapSecret() };
-    await this.backend.rekey(next);
+  private async rotate(spec: TargetSpec, previous: TargetSpec, live: boolean): Promise<TargetSpec> {
+    const { reverse: _, ...rest } = spec;
+    const next: TargetSpec = { ...rest, chapSecret: chapSecret(), ...this.reverse(spec.project, spec.disk) };
+    if (live) await this.backend.rekey(next, previous);
     await this.store.replace(next);
-    this.log.info(describe(next), "adopted target given a new CHAP secret");
+    this.log.info(describe(next), "target given new CHAP secrets");
     return next;
   }
 
-  private async liveOrNone(): Promise<LiveTarget[]> {
-    return this.backend.list().catch((err: unknown) => {
+  /** The target's own account when mutual CHAP is on. */
+  private reverse(project: string, disk: string): Pick<TargetSpec, "reverse"> {
+    return this.options.mutualChap ? { reverse: { user: reverseChapUser(project, disk), secret: chapSecret() } } : {};
+  }
+
+  private liveCache: Promise<LiveTarget[]> | undefined;
+
+  /**
+   * tgtd's listing for GetTarget and ListTargets: one listing in flight at a time, shared by every read that arrives
+   * meanwhile, so a flood of reads costs tgtd one full listing at a time instead of one per read; a read sees a
+   * listing begun at most one listing's time before it arrived.
+   */
+  private liveOrNone(): Promise<LiveTarget[]> {
+    if (this.liveCache) return this.liveCache;
+    const targets = this.backend.list().catch((err: unknown) => {
       this.log.warn({ err: String(err) }, "tgtd not answering: targets reported inactive");
-      return [];
+      return [] as LiveTarget[];
+    }).finally(() => {
+      if (this.liveCache === targets) this.liveCache = undefined;
     });
+    this.liveCache = targets;
+    return targets;
   }
 }
 
