@@ -27,7 +27,8 @@ const SERVICES = [
   { name: "haas-gateway", port: 50054, env: { BMI_HAAS_LISTEN: `${HOST}:50054` } },
   { name: "target-service", port: 50052, env: { BMI_TARGET_LISTEN: `${HOST}:50052`, BMI_TGTD_CONTROL_PORT: TGTD_CONTROL_PORT,
     BMI_TGTD_LOG_FILE: path.join(RUN, "logs", "tgtd.log") } },
-  { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: `${HOST}:50053`, BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080" } },
+  { name: "boot-service", port: 50053, env: { BMI_BOOT_LISTEN: `${HOST}:50053`, BMI_BOOT_HTTP_LISTEN: "0.0.0.0:8080",
+    BMI_BOOT_TARGET_ADDR: `${HOST}:50052` } },
   { name: "orchestrator", port: 50050, env: { BMI_ORCH_LISTEN: `${HOST}:50050` } },
 ];
 

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { InvalidArgumentError } from "@bmi/errors";
 
 // Image, disk, project and node names reach Ceph, file paths, IQNs and command lines: a closed alphabet keeps
@@ -47,6 +48,21 @@ export function validateIqn(kind: string, value: string): string {
     throw new InvalidArgumentError(`${kind} ${JSON.stringify(value)} is not a valid IQN (iqn.yyyy-mm.domain:name)`);
   }
   return value;
+}
+
+/**
+ * An IP address as a socket reports its peer and as tgtd compares it: an IPv4-mapped IPv6 address (how a dual-stack
+ * listener sees an IPv4 peer) as plain IPv4, IPv6 in lower case. Does not validate.
+ */
+export function plainAddress(value: string): string {
+  return value.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "").toLowerCase();
+}
+
+/** Throws INVALID_ARGUMENT unless `value` is an IPv4 or IPv6 address (no port, no name); returns it plain. */
+export function validateAddress(kind: string, value: string): string {
+  const plain = typeof value === "string" ? plainAddress(value) : "";
+  if (isIP(plain) === 0) throw new InvalidArgumentError(`${kind} ${JSON.stringify(String(value).slice(0, 64))} is not an IP address`);
+  return plain;
 }
 
 /** Throws INVALID_ARGUMENT when a required field is empty. */

@@ -12,12 +12,28 @@ export interface BootConfig {
   target: { iqn: string; portals: string[]; lun: number };
   /** Never logged: log `describe(config)`. */
   chap: { user: string; secret: string };
+  /** Mutual CHAP: the target's own credentials, which the node checks before it trusts the target. Never logged. */
+  reverseChap?: { user: string; secret: string };
   initiatorIqn: string;
   firmware: Firmware;
   /** UEFI loader on the disk's EFI system partition, e.g. \EFI\BOOT\BOOTX64.EFI. */
   efiLoader: string;
   /** ISO timestamp. */
   updated: string;
+  /** Read from the store beside the config, never part of what is set: where the script may go. */
+  binding?: Binding;
+}
+
+/**
+ * Where a node's script may go (script-binding.ts): armed (no address) until a fetch binds it to the address that
+ * fetched it. Times are ISO timestamps, "" for never.
+ */
+export interface Binding {
+  address: string;
+  armed: string;
+  bound: string;
+  /** target-service confirmed the target's ACL holds the address. */
+  targetAcl: boolean;
 }
 
 export const DEFAULT_EFI_LOADER = "\\EFI\\BOOT\\BOOTX64.EFI";
@@ -44,12 +60,17 @@ export function validateBootConfig(c: BootConfig): BootConfig {
   if (!Number.isInteger(lun) || lun < 0 || lun > 255) throw new InvalidArgumentError(`LUN ${lun} is out of range`);
   if (!CHAP_USER.test(c.chap.user)) throw new InvalidArgumentError("CHAP user is required: 1-64 of [A-Za-z0-9._:-]");
   if (!CHAP_SECRET.test(c.chap.secret)) throw new InvalidArgumentError("CHAP secret is required: 12-128 of [A-Za-z0-9._~+/=-]");
+  if (c.reverseChap && (!CHAP_USER.test(c.reverseChap.user) || !CHAP_SECRET.test(c.reverseChap.secret))) {
+    throw new InvalidArgumentError("reverse CHAP needs a user (1-64 of [A-Za-z0-9._:-]) and a secret (12-128 of [A-Za-z0-9._~+/=-])");
+  }
   const efiLoader = c.efiLoader || DEFAULT_EFI_LOADER;
   if (!EFI_LOADER.test(efiLoader)) throw new InvalidArgumentError(`EFI loader ${JSON.stringify(efiLoader)} must look like \\EFI\\BOOT\\BOOTX64.EFI`);
-  return { ...c, macs, target: { ...c.target, lun }, efiLoader };
+  const { binding: _, ...config } = c;
+  return { ...config, macs, target: { ...config.target, lun }, efiLoader };
 }
 
 /** Everything but the CHAP secret, for logs. */
 export function describe(c: BootConfig): Record<string, unknown> {
-  return { node: c.node, project: c.project, macs: c.macs, iqn: c.target.iqn, portals: c.target.portals, firmware: c.firmware };
+  return { node: c.node, project: c.project, macs: c.macs, iqn: c.target.iqn, portals: c.target.portals, firmware: c.firmware,
+    mutualChap: c.reverseChap !== undefined };
 }

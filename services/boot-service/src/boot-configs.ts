@@ -1,17 +1,32 @@
 import { NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { normalizeMac, validateName } from "@bmi/validate";
-import { describe, validateBootConfig, type BootConfig } from "./boot-config";
+import { describe, validateBootConfig, type Binding, type BootConfig } from "./boot-config";
 
-/** Persistence of boot configs, with each MAC owned by at most one node. */
+/**
+ * Persistence of boot configs, with each MAC owned by at most one node, and of their bindings (script-binding.ts):
+ * configs are read with theirs.
+ */
 export interface BootConfigStore {
-  /** Replaces the node's config; throws ALREADY_EXISTS when one of its MACs belongs to another node. */
-  put(config: BootConfig): Promise<void>;
+  /**
+   * Replaces the node's config and arms it (at `now`); throws ALREADY_EXISTS when one of its MACs belongs to
+   * another node.
+   */
+  put(config: BootConfig, now: string): Promise<void>;
   /** False when the node had no config. */
   delete(node: string): Promise<boolean>;
   get(node: string): Promise<BootConfig | undefined>;
   byMac(mac: string): Promise<BootConfig | undefined>;
   list(): Promise<BootConfig[]>;
+  /** Arms the node's script: the next fetch binds it. Undefined when the node has no config. */
+  arm(node: string, now: string): Promise<Binding | undefined>;
+  /**
+   * The first fetch while armed binds the script to `address`: answers the binding as it is after the call and
+   * whether this call bound it; undefined when the node has no config.
+   */
+  bind(node: string, address: string, now: string): Promise<{ binding: Binding; fresh: boolean } | undefined>;
+  /** Records that the target's ACL holds `address`, if the binding still names it. */
+  confirmAcl(node: string, address: string): Promise<void>;
 }
 
 /**
@@ -29,7 +44,7 @@ export class BootConfigs {
 
   async set(input: Omit<BootConfig, "updated">): Promise<BootConfig> {
     const config = validateBootConfig({ ...input, updated: new Date().toISOString() });
-    await this.store.put(config);
+    await this.store.put(config, config.updated);
     this.log.info(describe(config), "boot config set");
     await this.changed();
     return config;
@@ -42,6 +57,14 @@ export class BootConfigs {
       await this.changed();
     }
     return cleared;
+  }
+
+  /** Arms the node's script again (see script-binding.ts): its next fetch binds it. */
+  async arm(node: string): Promise<Binding> {
+    const binding = await this.store.arm(validateName("node", node), new Date().toISOString());
+    if (!binding) throw new NotFoundError(`node ${node} has no boot config`);
+    this.log.info({ node }, "boot script armed");
+    return binding;
   }
 
   async get(node: string): Promise<BootConfig> {

@@ -3,7 +3,8 @@ export interface BootPhaseReport {
   node: string;
   project: string;
   mac: string;
-  phase: "script-served" | "boot-attempted" | "boot-failed";
+  /** script-refused: `remoteAddress` asked for a script bound to another address (and got 404). */
+  phase: "script-served" | "boot-attempted" | "boot-failed" | "script-refused";
   remoteAddress: string;
   /** sanboot attempt (1, 2, ...); 0 for script-served. */
   attempt: number;

@@ -15,6 +15,8 @@ const MAC = "52:54:00:d1:00:01";
 const IQN = "iqn.2026-01.org.example.test:proj1.netns-disk";
 const INITIATOR = "iqn.2026-01.org.example.test:netns-node";
 const CHAP = { user: "bmi-netns", secret: randomBytes(18).toString("base64url") };
+// The fixture's client has the orchestrator's certificate: it calls for a user of proj1, as the orchestrator does.
+const FOR_PROJ1 = { onBehalfOf: { user: "netns-test", projects: ["proj1"], admin: false } };
 
 // The real path, with no QEMU DHCP: dnsmasq (configured from boot-service's hints, its hosts file kept in step
 // by boot-service) -> the NIC's iPXE ROM -> HTTP scripts -> iSCSI, on a private L2 network.
@@ -41,7 +43,7 @@ describe("boot-service: DHCP from dnsmasq configured by the hints, then iPXE -> 
   });
 
   it("a VM gets its address and boot file from dnsmasq and boots its disk", async () => {
-    const hints = await f.client.renderDhcpHints({ format: DhcpFormat.DHCP_FORMAT_DNSMASQ, project: "" });
+    const hints = await f.client.renderDhcpHints({ format: DhcpFormat.DHCP_FORMAT_DNSMASQ, project: "" }, FOR_PROJ1);
     assert.match(hints.content, new RegExp(`dhcp-boot=tag:bmi,tag:bmi-ipxe,http://${net.hostAddress}:${f.httpPort}/boot.ipxe`));
     const dnsmasq = await net.startDnsmasq({
       dir: f.dir, pidFile, conf: [
@@ -55,9 +57,9 @@ describe("boot-service: DHCP from dnsmasq configured by the hints, then iPXE -> 
     await f.client.setBootConfig({
       config: {
         node: "netns-node", project: "proj1", macs: [MAC], initiatorIqn: INITIATOR, firmware: Firmware.FIRMWARE_BIOS, efiLoader: "",
-        target: { iqn: IQN, portals: [tgtd.portal], lun: 1 }, chap: CHAP, updated: undefined,
+        target: { iqn: IQN, portals: [tgtd.portal], lun: 1 }, chap: CHAP, updated: undefined, reverseChap: undefined, binding: undefined,
       },
-    });
+    }, FOR_PROJ1);
     assert.equal(readFileSync(hostsFile, "utf8"), `${MAC},set:bmi\n`);
     const vm = await bootVm({
       dir: f.dir, name: "netns-vm", mac: MAC, net: { kind: "tap", tap: net.tap, netns: net.name },

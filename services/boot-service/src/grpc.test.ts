@@ -21,7 +21,7 @@ describe("boot-service over gRPC, with per-project authorization", () => {
     config: {
       node, project, macs, initiatorIqn: `iqn.2026-01.org.example:${node}`, firmware: Firmware.FIRMWARE_UEFI, efiLoader: "", updated: undefined,
       target: { iqn: `iqn.2026-01.org.example.bmi:${project}.${node}`, portals: ["10.0.0.1:3260"], lun: 1 },
-      chap: { user: `bmi-${node}`, secret: "0123456789abcdef-_" },
+      chap: { user: `bmi-${node}`, secret: "0123456789abcdef-_" }, reverseChap: undefined, binding: undefined,
     },
   });
 
@@ -47,6 +47,17 @@ describe("boot-service over gRPC, with per-project authorization", () => {
     await assert.rejects(f.client.setBootConfig(config("b1", "proj2", ["nope"]), bob), { code: "INVALID_ARGUMENT" });
     await assert.rejects(f.client.getBootConfig({ node: "a1" }), { code: "NOT_FOUND" }); // the orchestrator for nobody
     await assert.rejects(f.client.getBootConfig({ node: "zz" }, admin), { code: "NOT_FOUND" });
+  });
+
+  it("arms a node's script for its own project only; the config shows where the script is bound", async () => {
+    const fetched = await fetch(`http://127.0.0.1:${f.httpPort}/nodes/52-54-00-aa-00-01.ipxe`);
+    assert.equal(fetched.status, 200);
+    assert.equal((await f.client.getBootConfig({ node: "a1" }, alice)).config?.binding?.address, "127.0.0.1");
+    const armed = await f.client.armBootConfig({ node: "a1" }, alice);
+    assert.equal(armed.binding?.address, "");
+    assert.ok(armed.binding?.armed instanceof Date);
+    await assert.rejects(f.client.armBootConfig({ node: "a1" }, bob), { code: "NOT_FOUND" });
+    await assert.rejects(f.client.armBootConfig({ node: "zz" }, alice), { code: "NOT_FOUND" });
   });
 
   it("lists by project without secrets", async () => {

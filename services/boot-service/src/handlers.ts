@@ -1,12 +1,12 @@
 import { InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Caller, type Handlers } from "@bmi/grpc";
 import {
-  BootConfig as PbBootConfig, BootServiceService, ClearBootConfigResponse, DhcpFormat as PbFormat, GetBootConfigResponse,
+  ArmBootConfigResponse, BootBinding as PbBootBinding, BootConfig as PbBootConfig, BootServiceService, ClearBootConfigResponse, DhcpFormat as PbFormat, GetBootConfigResponse,
   ListBootConfigsResponse, RenderDhcpHintsResponse, RenderScriptResponse, SetBootConfigResponse,
 } from "@bmi/proto/bmi/boot/v1/boot";
 import { Firmware as PbFirmware } from "@bmi/proto/bmi/common/v1/common";
 import { normalizeMac } from "@bmi/validate";
-import type { BootConfig, Firmware } from "./boot-config";
+import type { Binding, BootConfig, Firmware } from "./boot-config";
 import type { BootConfigs } from "./boot-configs";
 import type { NodeOwners } from "./node-owners";
 import { renderHints, type DhcpFormat, type HintOptions } from "./dhcp";
@@ -26,7 +26,7 @@ const FIRMWARE: Record<Firmware, PbFirmware> = { unspecified: PbFirmware.FIRMWAR
  */
 export const BOOT_ACCESS: AccessTable<typeof BootServiceService> = {
   setBootConfig: INTERNAL, clearBootConfig: INTERNAL, getBootConfig: INTERNAL, listBootConfigs: INTERNAL,
-  renderDhcpHints: INTERNAL, renderScript: INTERNAL,
+  renderDhcpHints: INTERNAL, renderScript: INTERNAL, armBootConfig: INTERNAL,
 };
 
 /** bmi.boot.v1.BootService: protobuf in, domain call, protobuf out. */
@@ -73,6 +73,10 @@ export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: Handler
       if (!c.macs.includes(mac)) throw new InvalidArgumentError(`MAC ${req.mac} is not one of node ${c.node}'s`);
       return RenderScriptResponse.fromPartial({ script: nodeScript(c, mac, { ...o.script, maskSecret: true }) });
     },
+    armBootConfig: async (req, ctx) => {
+      await owned(ctx.caller, req.node);
+      return ArmBootConfigResponse.fromPartial({ binding: bindingToPb(await configs.arm(req.node)) });
+    },
   };
 }
 
@@ -82,6 +86,7 @@ function fromPb(c: PbBootConfig): Omit<BootConfig, "updated"> {
     node: c.node, project: c.project, macs: c.macs, initiatorIqn: c.initiatorIqn, firmware, efiLoader: c.efiLoader,
     target: { iqn: c.target?.iqn ?? "", portals: c.target?.portals ?? [], lun: c.target?.lun ?? 1 },
     chap: { user: c.chap?.user ?? "", secret: c.chap?.secret ?? "" },
+    ...(c.reverseChap?.user ? { reverseChap: { user: c.reverseChap.user, secret: c.reverseChap.secret } } : {}),
   };
 }
 
@@ -90,5 +95,12 @@ function toPb(c: BootConfig, withSecret: boolean): PbBootConfig {
     node: c.node, project: c.project, macs: c.macs, target: c.target, initiatorIqn: c.initiatorIqn,
     chap: { user: c.chap.user, secret: withSecret ? c.chap.secret : "" }, firmware: FIRMWARE[c.firmware],
     efiLoader: c.efiLoader, updated: new Date(c.updated),
+    reverseChap: c.reverseChap ? { user: c.reverseChap.user, secret: withSecret ? c.reverseChap.secret : "" } : undefined,
+    binding: bindingToPb(c.binding),
   });
+}
+
+function bindingToPb(b: Binding | undefined): PbBootBinding | undefined {
+  const at = (iso: string | undefined) => (iso ? new Date(iso) : undefined);
+  return b ? PbBootBinding.fromPartial({ address: b.address, armed: at(b.armed), bound: at(b.bound), targetAcl: b.targetAcl }) : undefined;
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { silentLogger } from "@bmi/log";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { uniquePrefix } from "@bmi/testing";
@@ -7,22 +8,45 @@ import { BootConfigs } from "./boot-configs";
 import type { BootPhaseReport } from "./boot-phases";
 import { RedisBootStore } from "./drivers/redis-store";
 import { BootHttpServer } from "./http-server";
+import { ScriptBinder } from "./script-binding";
 import { sample } from "./test-support";
+
+/** GET from a chosen loopback address (Linux routes all of 127/8 to lo): another host, as the server sees it. */
+function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { localAddress }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => { body += d.toString(); });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on("error", reject);
+  });
+}
 
 describe("boot HTTP server", () => {
   const prefix = uniquePrefix("boot-http");
   const reports: BootPhaseReport[] = [];
+  const aclCalls: string[] = [];
+  let aclFails = false;
   let redis: Redis;
+  let configs: BootConfigs;
   let server: BootHttpServer;
   let base: string;
+  let port = 0;
 
   before(async () => {
     redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
-    const configs = new BootConfigs(new RedisBootStore(redis, prefix), silentLogger());
+    const store = new RedisBootStore(redis, prefix);
+    configs = new BootConfigs(store, silentLogger());
     await configs.set(sample());
-    server = new BootHttpServer(configs, { publish: async (r) => { reports.push(r); } },
+    const acl = { bind: async (c: { target: { iqn: string } }, address: string) => {
+      aclCalls.push(`${c.target.iqn} ${address}`);
+      if (aclFails) throw new Error("target-service unavailable");
+      return true;
+    } };
+    server = new BootHttpServer(configs, new ScriptBinder(store, acl, silentLogger(), true), { publish: async (r) => { reports.push(r); } },
       { publicUrl: "http://boot.example:8080", attempts: 2, retryDelaySeconds: 1 }, silentLogger());
-    base = `http://127.0.0.1:${await server.listen("127.0.0.1:0")}`;
+    port = await server.listen("127.0.0.1:0");
+    base = `http://127.0.0.1:${port}`;
   });
   after(async () => {
     await server.close();
@@ -53,5 +77,37 @@ describe("boot HTTP server", () => {
     assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01/phase/failed?attempt=2`)).status, 200);
     assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-77/phase/failed?attempt=1`)).status, 404);
     assert.deepEqual(reports.map((x) => [x.phase, x.attempt, x.project]), [["boot-attempted", 1, "p1"], ["boot-failed", 2, "p1"]]);
+  });
+
+  it("binds the script and the target's ACL to the first fetch's address; any other gets 404 and an event", async () => {
+    // The earlier fetches came from 127.0.0.1 and bound it, once; the node's every fetch from there still works.
+    assert.deepEqual(aclCalls, ["iqn.2026-01.org.example.bmi:p1.d1 127.0.0.1"]);
+    assert.equal((await getFrom("127.0.0.1", `${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200);
+    reports.length = 0;
+    const other = await getFrom("127.0.0.2", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-02.ipxe`);
+    assert.deepEqual(other, { status: 404, body: "no boot config for this MAC\n" });
+    assert.equal((await getFrom("127.0.0.2", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-02/phase/attempted?attempt=1`)).status, 404);
+    assert.deepEqual(reports.map((x) => [x.node, x.mac, x.phase, x.remoteAddress]), [["n1", "52:54:00:00:00:02", "script-refused", "127.0.0.2"]]);
+    assert.equal(aclCalls.length, 1);
+    assert.equal((await configs.get("n1")).binding?.targetAcl, true);
+  });
+
+  it("binds afresh after an arm, and tries the ACL again at the next fetch when target-service failed", async () => {
+    const armed = await configs.arm("n1");
+    assert.equal(armed.address, "");
+    aclFails = true;
+    assert.equal((await getFrom("127.0.0.2", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-01.ipxe`)).status, 200);
+    assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 404);
+    const bound = (await configs.get("n1")).binding;
+    assert.equal(bound?.address, "127.0.0.2");
+    assert.equal(bound?.targetAcl, false);
+    aclFails = false;
+    assert.equal((await getFrom("127.0.0.2", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-01.ipxe`)).status, 200);
+    assert.deepEqual(aclCalls.slice(1), ["iqn.2026-01.org.example.bmi:p1.d1 127.0.0.2", "iqn.2026-01.org.example.bmi:p1.d1 127.0.0.2"]);
+    assert.equal((await configs.get("n1")).binding?.targetAcl, true);
+    // A new config (a provision) arms too.
+    await configs.set(sample());
+    assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200);
+    assert.equal((await configs.get("n1")).binding?.address, "127.0.0.1");
   });
 });

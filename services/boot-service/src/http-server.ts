@@ -3,6 +3,8 @@ import type { Logger } from "@bmi/log";
 import type { BootConfigs } from "./boot-configs";
 import type { BootPhaseReport, BootPhaseSink } from "./boot-phases";
 import { genericScript, nodeScript } from "./ipxe-script";
+import { plainAddress } from "@bmi/validate";
+import type { ScriptBinder } from "./script-binding";
 
 export interface HttpOptions {
   /** Used when a request has no usable Host header. */
@@ -17,14 +19,16 @@ const PHASE = new RegExp(`^/nodes/${MAC}/phase/(attempted|failed)$`);
 
 /**
  * The HTTP side nodes talk to while booting: the generic script, each NIC's own script (404 for MACs without a
- * boot config) and the phase callbacks those scripts make. Scripts carry absolute URLs built from the Host the
- * node used, so they work behind NAT and port forwards alike.
+ * boot config, and for every address but the one the script is bound to: `binder`) and the phase callbacks those
+ * scripts make. Scripts carry absolute URLs built from the Host the node used, so they work behind NAT and port
+ * forwards alike.
  */
 export class BootHttpServer {
   private readonly server: http.Server;
 
   constructor(
     private readonly configs: BootConfigs,
+    private readonly binder: ScriptBinder,
     private readonly sink: BootPhaseSink,
     private readonly o: HttpOptions,
     private readonly log: Logger,
@@ -62,23 +66,33 @@ export class BootHttpServer {
     const phase = PHASE.exec(url.pathname);
     const mac = (script?.[1] ?? phase?.[1])?.replace(/-/g, ":");
     const config = mac ? await this.configs.byMac(mac) : undefined;
-    if (!mac || !config) return send(res, 404, "no boot config for this MAC\n");
+    if (!mac || !config) return send(res, 404, NO_CONFIG);
+    const remote = plainAddress(req.socket.remoteAddress ?? "");
     const report = (p: BootPhaseReport["phase"], attempt: number) => {
       // The node's boot never waits on the event bus; the bus keeps events in its outbox while NATS is down.
-      void this.sink.publish({ node: config.node, project: config.project, mac, phase: p, remoteAddress: req.socket.remoteAddress ?? "", attempt })
+      void this.sink.publish({ node: config.node, project: config.project, mac, phase: p, remoteAddress: remote, attempt })
         .catch((err: unknown) => this.log.error({ err: String(err), node: config.node }, "boot phase not published"));
     };
     if (script) {
+      // Refused exactly like an unknown MAC: the requester learns nothing, operators get the event.
+      if (!(await this.binder.admit(config, remote))) {
+        this.log.warn({ node: config.node, mac, remote }, "boot script refused: bound to another address");
+        send(res, 404, NO_CONFIG);
+        return report("script-refused", 0);
+      }
       send(res, 200, nodeScript(config, mac, { baseUrl: baseUrl(req, this.o.publicUrl), attempts: this.o.attempts, retryDelaySeconds: this.o.retryDelaySeconds }));
-      this.log.info({ node: config.node, mac, remote: req.socket.remoteAddress }, "boot script served");
+      this.log.info({ node: config.node, mac, remote }, "boot script served");
       return report("script-served", 0);
     }
+    if (!this.binder.allows(config, remote)) return send(res, 404, NO_CONFIG);
     const attempt = Math.max(0, Math.min(1000, Number.parseInt(url.searchParams.get("attempt") ?? "0", 10) || 0));
     send(res, 200, "ok\n");
     this.log.info({ node: config.node, mac, phase: phase?.[2], attempt }, "boot phase");
     report(phase?.[2] === "attempted" ? "boot-attempted" : "boot-failed", attempt);
   }
 }
+
+const NO_CONFIG = "no boot config for this MAC\n";
 
 function send(res: http.ServerResponse, status: number, body: string): void {
   res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });

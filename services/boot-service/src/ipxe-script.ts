@@ -56,6 +56,8 @@ export function nodeScript(c: BootConfig, mac: string, o: ScriptOptions): string
     `set initiator-iqn ${c.initiatorIqn}`,
     `set username ${c.chap.user}`,
     `set password ${o.maskSecret ? "********" : c.chap.secret}`,
+    // Mutual CHAP: iPXE then refuses a target that cannot prove it knows the target's own secret.
+    ...(c.reverseChap ? [`set reverse-username ${c.reverseChap.user}`, `set reverse-password ${o.maskSecret ? "********" : c.reverseChap.secret}`] : []),
     "set keep-san 1",
     // Typed, or "inc" cannot store the incremented value back ("Operation not supported").
     "set bmi-attempt:int32 0",

@@ -12,6 +12,8 @@ import { RedisBootStore } from "./drivers/redis-store";
 import { BOOT_ACCESS, bootHandlers } from "./handlers";
 import { HaasNodeOwners } from "./drivers/haas-nodes";
 import { BootHttpServer } from "./http-server";
+import { ScriptBinder } from "./script-binding";
+import { TargetServiceAcl } from "./drivers/target-acl";
 import { TftpServer } from "./tftp/server";
 
 export interface BootService {
@@ -26,7 +28,8 @@ export interface BootService {
 export async function wireBootService(server: BmiServer, cfg: BootServiceConfig, log: Logger): Promise<BootService> {
   const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
   await warnIfNotPersistent(redis, log, "every boot config (the managed dnsmasq hosts file keeps its MACs, see admin.js accept-store)");
-  const configs = new BootConfigs(new RedisBootStore(redis, cfg.redisPrefix), log);
+  const store = new RedisBootStore(redis, cfg.redisPrefix);
+  const configs = new BootConfigs(store, log);
   const bus = new EventBus({ servers: cfg.natsServers, stream: cfg.natsStream, redis, outboxKey: `${cfg.redisPrefix}boot:outbox`, log, security: cfg });
   bus.start();
   const base = publicUrl(cfg);
@@ -37,16 +40,20 @@ export async function wireBootService(server: BmiServer, cfg: BootServiceConfig,
     configs.onChange((all) => sync.write(renderHints("dnsmasq", all, hints).hostsFile));
     await configs.changed();
   }
-  const http = new BootHttpServer(configs, new NatsPhaseSink(bus), { publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS }, log);
+  const acl = new TargetServiceAcl(cfg.targetAddr, clientTlsOf(cfg));
+  const binder = new ScriptBinder(store, acl, log, cfg.bindAddress);
+  const http = new BootHttpServer(configs, binder, new NatsPhaseSink(bus), { publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS }, log);
   const httpPort = await http.listen(cfg.httpListen);
   const tftp = cfg.tftp ? new TftpServer({ root: cfg.tftpRoot, log }) : undefined;
   const tftpPort = await tftp?.listen(cfg.tftpListen);
-  log.info({ http: cfg.httpListen, publicUrl: base, tftp: tftp ? cfg.tftpListen : "off", dnsmasq: cfg.dnsmasqHostsFile || "off" }, "boot endpoints up");
+  log.info({ http: cfg.httpListen, publicUrl: base, tftp: tftp ? cfg.tftpListen : "off", dnsmasq: cfg.dnsmasqHostsFile || "off",
+    bindAddress: cfg.bindAddress }, "boot endpoints up");
   const nodes = new HaasNodeOwners(cfg.haasAddr, clientTlsOf(cfg));
   server.add(BootServiceService, bootHandlers(configs, nodes, { hints, script }), BOOT_ACCESS);
   server.onShutdown(async () => {
     nodes.close();
     await http.close();
+    acl.close();
     await tftp?.close();
     await bus.close();
     redis.disconnect();

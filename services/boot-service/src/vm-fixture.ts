@@ -39,7 +39,8 @@ export class BootServiceFixture {
     } });
     this.haas = createClient(HaasGatewayClient, haasAddr, { deadlineMs: 10_000, tls: testClientTls() });
     this.env = {
-      BMI_BOOT_HAAS_ADDR: haasAddr,
+      // No target-service here: a port nobody listens on, so a script's bind is refused at once (and logged).
+      BMI_BOOT_HAAS_ADDR: haasAddr, BMI_BOOT_TARGET_ADDR: `127.0.0.1:${await freePort()}`,
       BMI_BOOT_LISTEN: address, BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${this.httpPort}`, BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${this.tftpPort}`,
       BMI_REDIS_PREFIX: this.prefix, BMI_BOOT_PUBLIC_URL: `http://10.0.2.2:${this.httpPort}`, ...env(this),
     };

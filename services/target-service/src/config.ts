@@ -18,6 +18,10 @@ export const targetSpec = {
   tgtdIpc: bool("BMI_TGTD_IPC", {
     default: true, help: "talk to tgtd on its control socket; false: run tgtadm per request (any tgt version)",
   }),
+  bindAddress: bool("BMI_TARGET_BIND_ADDRESS", {
+    default: true, help: "a target's ACL becomes the address its node's boot script was fetched from (boot-service says); false where the boot network rewrites addresses",
+  }),
+  mutualChap: bool("BMI_TARGET_MUTUAL_CHAP", { default: false, help: "targets authenticate themselves to nodes too (an outgoing CHAP account each)" }),
   reconcileMs: int("BMI_TARGET_RECONCILE_MS", { default: 2000, min: 50, help: "how often tgtd is checked against the store" }),
 };
 

@@ -2,15 +2,19 @@ import { InvalidArgumentError } from "@bmi/errors";
 import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Handlers } from "@bmi/grpc";
 import type { Backing as PbBacking } from "@bmi/proto/bmi/common/v1/common";
 import {
-  CreateTargetResponse, DeleteTargetResponse, GetTargetResponse, ListTargetsResponse, Target, TargetServiceService,
+  BindInitiatorAddressResponse, CreateTargetResponse, DeleteTargetResponse, GetTargetResponse, ListTargetsResponse, Target, TargetServiceService,
 } from "@bmi/proto/bmi/target/v1/target";
 import type { Backing } from "./target";
 import { sameBacking, type DiskDirectory } from "./disk-directory";
 import type { TargetManager, TargetView } from "./targets";
 
-/** Targets carry CHAP secrets and open disks: only the orchestrator (for a user) or an admin manages them. */
+/**
+ * Targets carry CHAP secrets and open disks: only the orchestrator (for a user) or an admin manages them. The ACL's
+ * address is boot-service's to say: it sees which address fetched the node's boot script.
+ */
 export const TARGET_ACCESS: AccessTable<typeof TargetServiceService> = {
   createTarget: INTERNAL, getTarget: INTERNAL, listTargets: INTERNAL, deleteTarget: INTERNAL,
+  bindInitiatorAddress: { services: ["boot-service"] },
 };
 
 /** bmi.target.v1.TargetService: protobuf in, domain call, protobuf out. */
@@ -18,8 +22,9 @@ export function targetHandlers(targets: TargetManager, portals: string[], disks:
   const toPb = (v: TargetView, withSecret: boolean) => Target.fromPartial({
     project: v.spec.project, disk: v.spec.disk,
     target: { iqn: v.spec.iqn, portals, lun: 1 },
-    initiatorIqn: v.spec.initiatorIqn,
+    initiatorIqn: v.spec.initiatorIqn, initiatorAddress: v.spec.initiatorAddress ?? "",
     chap: { user: v.spec.chapUser, secret: withSecret ? v.spec.chapSecret : "" },
+    reverseChap: v.spec.reverse ? { user: v.spec.reverse.user, secret: withSecret ? v.spec.reverse.secret : "" } : undefined,
     backing: backingToPb(v.spec.backing), created: new Date(v.spec.created), active: v.active, sessions: v.sessions,
   });
   return {
@@ -47,6 +52,9 @@ export function targetHandlers(targets: TargetManager, portals: string[], disks:
       assertMember(ctx.caller, req.project, `target ${req.project}/${req.disk}`);
       return DeleteTargetResponse.fromPartial(await targets.delete(req.project, req.disk));
     },
+    // boot-service calls as itself (a node's HTTP fetch has no user): the target must be the project's, by IQN.
+    bindInitiatorAddress: async (req) =>
+      BindInitiatorAddressResponse.fromPartial({ bound: await targets.bindAddress(req.project, req.iqn, req.address) }),
   };
 }
 

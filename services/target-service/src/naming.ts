@@ -59,9 +59,14 @@ export function chapUser(project: string, disk: string): string {
   return `bmi-${createHash("sha256").update(`${project}/${disk}`).digest("hex").slice(0, 20)}`;
 }
 
-/** Our CHAP accounts in tgtd, so the reconciler can drop stale ones and leave others alone. */
+/** The target's own CHAP user for mutual CHAP (tgtd's outgoing account): the initiator's user and "-t". */
+export function reverseChapUser(project: string, disk: string): string {
+  return `${chapUser(project, disk)}-t`;
+}
+
+/** Our CHAP accounts in tgtd (both directions), so the reconciler can drop stale ones and leave others alone. */
 export function isChapUser(user: string): boolean {
-  return /^bmi-[0-9a-f]{20}$/.test(user);
+  return /^bmi-[0-9a-f]{20}(-t)?$/.test(user);
 }
 
 /**

@@ -101,14 +101,14 @@ export class Reconciler {
       await inParallel(wanted.filter((s) => !present.has(s.tid)), APPLY_CONCURRENCY, async (want) => {
         try {
           const spec = await withSecret(this.store, want);
-          await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser) });
+          await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser), reverseExists: accounts.has(spec.reverse?.user ?? "") });
           result.applied++;
         } catch (err) {
           result.failed++;
           this.log.error({ ...describe(want), err: String(err) }, "target could not be re-applied");
         }
       });
-      const users = new Set(wanted.map((s) => s.chapUser));
+      const users = new Set(wanted.flatMap((s) => [s.chapUser, ...(s.reverse ? [s.reverse.user] : [])]));
       for (const a of accounts) {
         if (isChapUser(a) && !users.has(a)) await this.backend.deleteAccount(a);
       }

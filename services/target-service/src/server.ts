@@ -37,7 +37,8 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
     onDaemonExit: () => void reconciler?.kick(),
   });
   reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok));
-  const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log);
+  const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log,
+    { mutualChap: cfg.mutualChap, bindAddress: cfg.bindAddress });
   const disks = new ImageServiceDisks(cfg.imageAddr, clientTlsOf(cfg));
   server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg), disks), TARGET_ACCESS);
   await reconciler.kick();

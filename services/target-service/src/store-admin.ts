@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { BmiError } from "@bmi/errors";
 import { ownsIqn, storeMarkerIqn, targetNames, type IqnAuthority } from "./naming";
 import { compare, judgeStore, type Comparison } from "./store-check";
@@ -43,7 +44,8 @@ export class StoreAdmin {
 
   /**
    * Records every target of our IQN authority that tgtd serves as wanted, as tgtd lists it: IQN, tid, LUN 1's
-   * backing, the ACL's initiator and the bound CHAP user (which also tells a.b/c from a/b.c). tgtd never shows a
+   * backing, the ACL's initiator (a name, or the address the node booted from) and the bound CHAP users (the
+ * initiator's tells a.b/c from a/b.c; an outgoing one is mutual CHAP's). tgtd never shows a
    * CHAP secret: tgtd keeps the old one, and the spec's stays empty until the target is created again (see
    * TargetSpec.chapSecret). RBD backings list only pool/image: `ceph` fills in the rest.
    */
@@ -100,8 +102,12 @@ function specOf(auth: IqnAuthority, t: LiveTarget, ceph: { conf: string; user: s
   if (!names) return "its CHAP user is not the one its IQN implies";
   const backing = backingOf(t.lun1, ceph);
   if (!backing) return `LUN 1 is ${t.lun1 ? `a ${t.lun1.type} backing` : "missing"}`;
+  // An address in the ACL is the one the node booted from; the name it used is not in tgtd's listing then.
+  const acl = t.initiators[0] ?? "";
+  const reverse = t.outgoing?.[0];
   return {
-    ...names, iqn: t.iqn, tid: t.tid, initiatorIqn: t.initiators[0] ?? "", chapUser: t.accounts[0] ?? "", chapSecret: "",
+    ...names, iqn: t.iqn, tid: t.tid, initiatorIqn: isIP(acl) ? "" : acl, ...(isIP(acl) ? { initiatorAddress: acl } : {}),
+    chapUser: t.accounts[0] ?? "", chapSecret: "", ...(reverse ? { reverse: { user: reverse, secret: "" } } : {}),
     backing, created: new Date().toISOString(),
   };
 }

@@ -17,14 +17,28 @@ export interface TargetSpec {
   iqn: string;
   /** tgtd's target id, fixed at creation so a re-applied target keeps it. */
   tid: number;
-  /** The only initiator allowed to log in. */
+  /**
+   * The only initiator allowed to log in while no address is bound. "" for an adopted target whose ACL was an
+   * address (tgtd's listing cannot say which name the node used); the next CreateTarget names it again.
+   */
   initiatorIqn: string;
+  /**
+   * The address the node's boot script was fetched from (boot-service binds it), once bound: the ACL is then this
+   * address alone. tgt admits a login when any one ACL entry matches, so keeping the name beside it would let every
+   * address in that knows the name, and the name is in the boot script. Absent or "": the ACL is the name.
+   */
+  initiatorAddress?: string;
   chapUser: string;
   /**
    * Never logged: log `describe(spec)` instead of the spec. Empty for an adopted target: tgtd never shows a
    * secret, so tgtd keeps the old one (booted nodes still log in with it) until tgtd must be given one again.
    */
   chapSecret: string;
+  /**
+   * Mutual CHAP (BMI_TARGET_MUTUAL_CHAP): the target's own account, tgtd's outgoing one, which the node checks.
+   * Never logged; its secret is empty for an adopted target, like chapSecret.
+   */
+  reverse?: { user: string; secret: string };
   backing: Backing;
   /** ISO timestamp. */
   created: string;
@@ -36,8 +50,12 @@ export interface LiveTarget {
   iqn: string;
   /** LUN 1's backing store: type ("rdwr", "rbd") and path. */
   lun1?: { type: string; path: string };
+  /** The ACL: initiator names and addresses. */
   initiators: string[];
+  /** Incoming CHAP accounts (the initiator's). */
   accounts: string[];
+  /** Outgoing CHAP accounts (the target's own, for mutual CHAP). */
+  outgoing?: string[];
   /** Live I_T nexuses (one per logged-in initiator session). */
   sessions: number;
 }
@@ -50,6 +68,8 @@ export interface TargetStore {
   /** Where the store lives, for messages (e.g. the Redis key prefix). */
   readonly location: string;
   get(project: string, disk: string): Promise<TargetSpec | undefined>;
+  /** The target with this IQN, whoever's it is. */
+  byIqn(iqn: string): Promise<TargetSpec | undefined>;
   list(): Promise<TargetSpec[]>;
   /** The identity and every spec, read at one instant: a flush cannot fall between the two. */
   snapshot(): Promise<{ identity: string | undefined; specs: TargetSpec[] }>;
@@ -82,14 +102,20 @@ export interface TargetBackend {
   ensureRunning(): Promise<void>;
   list(): Promise<LiveTarget[]>;
   /**
-   * Creates the target with LUN 1, ACL and CHAP account; the tid must be free. A stale account of the same name
-   * is replaced; `accountExists` (the caller just listed the accounts) says up front whether there is one.
+   * Creates the target with LUN 1, ACL and CHAP account(s); the tid must be free. A stale account of the same name
+   * is replaced; `accountExists`/`reverseExists` (the caller just listed the accounts) say up front whether there
+   * is one.
    */
-  apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void>;
+  apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void>;
   /** Removes a target (with force when it has sessions) and answers how many sessions it had. */
   remove(tid: number): Promise<number>;
-  /** Replaces the CHAP account of a target that exists with one holding `spec.chapSecret`, and binds it. */
-  rekey(spec: TargetSpec): Promise<void>;
+  /**
+   * Replaces the CHAP accounts of a target that exists with ones holding `spec`'s secrets, and binds them; an
+   * outgoing account `previous` had and `spec` has not is deleted.
+   */
+  rekey(spec: TargetSpec, previous: TargetSpec): Promise<void>;
+  /** Makes the ACL of a target that exists `aclOf(spec)` alone, where it was `previous`; adds before it removes. */
+  rebind(spec: TargetSpec, previous: string): Promise<void>;
   /**
    * Makes `iqn` the daemon's store marker (a target without LUN or ACL), removing the marker at `previous`;
    * the marker goes and comes with the daemon's other targets.
@@ -105,15 +131,21 @@ export interface TargetBackend {
  * anybody else is given it.
  */
 export async function withSecret(store: TargetStore, spec: TargetSpec): Promise<TargetSpec> {
-  if (spec.chapSecret !== "") return spec;
-  const next = { ...spec, chapSecret: chapSecret() };
+  if (spec.chapSecret !== "" && spec.reverse?.secret !== "") return spec;
+  const next = { ...spec, chapSecret: chapSecret(), ...(spec.reverse ? { reverse: { user: spec.reverse.user, secret: chapSecret() } } : {}) };
   await store.replace(next);
   return next;
 }
 
 /** A one-line description of a spec for logs and messages: everything but the CHAP secret. */
 export function describe(spec: TargetSpec): Record<string, unknown> {
-  return { project: spec.project, disk: spec.disk, iqn: spec.iqn, tid: spec.tid, initiator: spec.initiatorIqn, chapUser: spec.chapUser };
+  return { project: spec.project, disk: spec.disk, iqn: spec.iqn, tid: spec.tid, initiator: spec.initiatorIqn,
+    address: spec.initiatorAddress ?? "", chapUser: spec.chapUser, reverseUser: spec.reverse?.user ?? "" };
+}
+
+/** The one ACL entry the target has: the bound address, else the initiator name. */
+export function aclOf(spec: TargetSpec): string {
+  return spec.initiatorAddress || spec.initiatorIqn;
 }
 
 /** True when tgtd's target is exactly what `spec` asks for. */
@@ -122,6 +154,7 @@ export function matches(spec: TargetSpec, live: LiveTarget): boolean {
     ? { type: "rdwr", path: spec.backing.path }
     : { type: "rbd", path: `${spec.backing.pool}/${spec.backing.image}` };
   return live.iqn === spec.iqn && live.lun1?.type === want.type && live.lun1.path === want.path &&
-    live.initiators.length === 1 && live.initiators[0] === spec.initiatorIqn &&
-    live.accounts.length === 1 && live.accounts[0] === spec.chapUser;
+    live.initiators.length === 1 && live.initiators[0] === aclOf(spec) &&
+    live.accounts.length === 1 && live.accounts[0] === spec.chapUser &&
+    (live.outgoing ?? []).join() === (spec.reverse ? spec.reverse.user : "");
 }

@@ -1,7 +1,7 @@
 import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { validateIqn, validateName } from "@bmi/validate";
-import { chapSecret, chapUser, reverseChapUser, targetIqn, validateBacking, validateInitiatorAddress, type IqnAuthority } from "./naming";
+import { validateAddress, validateIqn, validateName } from "@bmi/validate";
+import { chapSecret, chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
 import { aclOf, describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
@@ -82,7 +82,7 @@ export class TargetManager {
   async bindAddress(project: string, iqn: string, address: string): Promise<boolean> {
     validateName("project", project);
     validateIqn("target IQN", iqn);
-    const ip = address === "" ? "" : validateInitiatorAddress(address);
+    const ip = address === "" ? "" : validateAddress("initiator address", address);
     if (this.options.bindAddress === false) return false;
     const owned = await this.store.byIqn(iqn);
     if (!owned || owned.project !== project) throw new NotFoundError(`target ${iqn} not found in project ${project}`);

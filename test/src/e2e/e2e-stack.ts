@@ -43,6 +43,8 @@ export interface E2eStackOptions {
   vmHost?: string;
   /** image-service environment on top of the local driver in the stack's directory (the ceph driver's settings). */
   imageEnv?: Record<string, string>;
+  /** target-service environment on top of the stack's (e.g. BMI_TARGET_MUTUAL_CHAP). */
+  targetEnv?: Record<string, string>;
 }
 
 const CLIENTS = { orch: OrchestratorClient, image: ImageServiceClient, target: TargetServiceClient, boot: BootServiceClient, haas: HaasGatewayClient };
@@ -57,6 +59,9 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
   const dir = await mkdtemp(path.join(tmpdir(), `bmi-e2e-${opts.tag}-`));
   const prefix = uniquePrefix(`e2e-${opts.tag}`);
   const vmHost = opts.vmHost ?? "10.0.2.2";
+  // QEMU's user network shows every VM to the host as 127.0.0.1: binding scripts and ACLs to addresses would admit
+  // every VM at once (and drop the initiator-name ACL the isolation tests check), so it is off there.
+  const bind = String(opts.vmHost !== undefined);
   const services: RunningService[] = [];
   const vms: VmNode[] = [];
   let tgtd: TestTgtd | undefined;
@@ -94,16 +99,18 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
       BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
     });
     const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
+    const target = await start("target-service", "BMI_TARGET_LISTEN", {
+      BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
+      BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`, BMI_TARGET_IMAGE_ADDR: image, BMI_TARGET_BIND_ADDRESS: bind,
+      ...opts.targetEnv,
+    });
     const addrs = {
-      image, haas,
-      target: await start("target-service", "BMI_TARGET_LISTEN", {
-        BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal,
-        BMI_TARGET_ADVERTISE: `${vmHost}:${iscsiPort}`, BMI_TARGET_IMAGE_ADDR: image,
-      }),
+      image, haas, target,
       boot: await start("boot-service", "BMI_BOOT_LISTEN", {
         // The public URL is what its DHCP hints hand out; scripts follow the Host header the VM sent.
         BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vmHost}:${httpPort}`,
-        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_HAAS_ADDR: haas,
+        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_HAAS_ADDR: haas, BMI_BOOT_TARGET_ADDR: target,
+        BMI_BOOT_BIND_ADDRESS: bind,
       }),
     };
     const orch = await start("orchestrator", "BMI_ORCH_LISTEN", {

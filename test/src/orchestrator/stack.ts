@@ -99,7 +99,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const bootHttp = `127.0.0.1:${await freePort()}`;
     const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
       BMI_BOOT_HTTP_LISTEN: bootHttp, BMI_BOOT_PUBLIC_URL: `http://${bootHttp}`, BMI_BOOT_TFTP: "false",
-      BMI_BOOT_HAAS_ADDR: haas.address,
+      BMI_BOOT_HAAS_ADDR: haas.address, BMI_BOOT_TARGET_ADDR: target.address,
     });
     const orchEnv = {
       BMI_ORCH_IMAGE_ADDR: image.address, BMI_ORCH_TARGET_ADDR: target.address, BMI_ORCH_BOOT_ADDR: boot.address,

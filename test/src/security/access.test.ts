@@ -65,6 +65,8 @@ const TABLE: Record<string, Record<string, Row>> = {
     GetTarget: ["internal", { project: "p1", disk: "n1-1" }],
     ListTargets: ["internal", P1],
     DeleteTarget: ["internal", { project: "p1", disk: "n1-1" }],
+    // boot-service's, not the orchestrator's: for this table's attackers the same refusal as "internal".
+    BindInitiatorAddress: ["internal", { project: "p1", iqn: "iqn.2026-01.org.example.bmi:p1.n1-1", address: "10.6.6.6" }],
   },
   "bmi.boot.v1.BootService": {
     SetBootConfig: ["internal", { config: { node: "n1", project: "p1", macs: ["52:54:00:66:66:66"] } }],
@@ -73,6 +75,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     ListBootConfigs: ["internal", P1],
     RenderDhcpHints: ["internal", P1],
     RenderScript: ["internal", { node: "n1" }],
+    ArmBootConfig: ["internal", { node: "n1" }],
   },
   "bmi.haas.v1.HaasGateway": {
     ListNodes: ["internal", { project: "p1" }],

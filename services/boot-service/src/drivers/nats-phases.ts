@@ -7,6 +7,7 @@ const PHASES: Record<BootPhaseReport["phase"], BootPhase> = {
   "script-served": BootPhase.BOOT_PHASE_SCRIPT_SERVED,
   "boot-attempted": BootPhase.BOOT_PHASE_BOOT_ATTEMPTED,
   "boot-failed": BootPhase.BOOT_PHASE_BOOT_FAILED,
+  "script-refused": BootPhase.BOOT_PHASE_SCRIPT_REFUSED,
 };
 
 /** Boot phases as BootPhaseEvent on bmi.boot.<node>.phase, through the event bus (outbox while NATS is down). */

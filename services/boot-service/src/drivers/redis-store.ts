@@ -1,13 +1,14 @@
 import { AlreadyExistsError } from "@bmi/errors";
 import type { Redis } from "@bmi/redis";
-import type { BootConfig } from "../boot-config";
+import type { BootConfig, Binding } from "../boot-config";
 import type { BootConfigStore } from "../boot-configs";
 
-// Both scripts keep the MAC index and the configs in step atomically: a MAC is never handed to two nodes, and a
-// node's old MACs are released when its config changes. Every key they touch is passed in KEYS.
+// Both scripts keep the MAC index, the configs and their bindings in step atomically: a MAC is never handed to two
+// nodes, a node's old MACs are released when its config changes, and a new config starts armed (ARGV[3]), so a
+// provision binds the script afresh. Every key they touch is passed in KEYS.
 const PUT = `
 local node = ARGV[1]
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   local owner = redis.call('HGET', KEYS[2], ARGV[i])
   if owner and owner ~= node then return {0, ARGV[i], owner} end
 end
@@ -16,7 +17,8 @@ if old then
   for _, m in ipairs(cjson.decode(old).macs) do redis.call('HDEL', KEYS[2], m) end
 end
 redis.call('HSET', KEYS[1], node, ARGV[2])
-for i = 3, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], node) end
+redis.call('HSET', KEYS[3], node, ARGV[3])
+for i = 4, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], node) end
 return {1}`;
 
 const DELETE = `
@@ -26,30 +28,63 @@ for _, m in ipairs(cjson.decode(old).macs) do
   if redis.call('HGET', KEYS[2], m) == ARGV[1] then redis.call('HDEL', KEYS[2], m) end
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return 1`;
 
-/** Boot configs in a Redis hash (node -> JSON) with a MAC index (mac -> node). */
+const ARM = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1`;
+
+// The first fetch while armed takes the binding; every later one reads it. A config stored before bindings
+// existed has none and counts as armed. Answers {1 if this call bound it, the binding}, or {} without a config.
+const BIND = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {} end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+local b = raw and cjson.decode(raw) or {address = '', armed = '', bound = '', targetAcl = false}
+if b.address ~= '' then return {0, raw} end
+b.address = ARGV[2]
+b.bound = ARGV[3]
+b.targetAcl = false
+raw = cjson.encode(b)
+redis.call('HSET', KEYS[2], ARGV[1], raw)
+return {1, raw}`;
+
+const CONFIRM = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local b = cjson.decode(raw)
+if b.address ~= ARGV[2] then return 0 end
+b.targetAcl = true
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(b))
+return 1`;
+
+/** Boot configs in a Redis hash (node -> JSON) with a MAC index (mac -> node) and their bindings (node -> JSON). */
 export class RedisBootStore implements BootConfigStore {
   private readonly configs: string;
   private readonly macs: string;
+  private readonly bindings: string;
 
   constructor(private readonly redis: Redis, prefix: string) {
     this.configs = `${prefix}boot:configs`;
     this.macs = `${prefix}boot:macs`;
+    this.bindings = `${prefix}boot:bindings`;
   }
 
-  async put(c: BootConfig): Promise<void> {
-    const r = (await this.redis.eval(PUT, 2, this.configs, this.macs, c.node, JSON.stringify(c), ...c.macs)) as [number, string?, string?];
+  async put(c: BootConfig, now: string): Promise<void> {
+    const { binding: _, ...config } = c;
+    const r = (await this.redis.eval(PUT, 3, this.configs, this.macs, this.bindings, c.node, JSON.stringify(config),
+      JSON.stringify(armed(now)), ...c.macs)) as [number, string?, string?];
     if (r[0] !== 1) throw new AlreadyExistsError(`MAC ${r[1]} already belongs to node ${r[2]}`);
   }
 
   async delete(node: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE, 2, this.configs, this.macs, node)) === 1;
+    return (await this.redis.eval(DELETE, 3, this.configs, this.macs, this.bindings, node)) === 1;
   }
 
   async get(node: string): Promise<BootConfig | undefined> {
-    const raw = await this.redis.hget(this.configs, node);
-    return raw === null ? undefined : (JSON.parse(raw) as BootConfig);
+    const [raw, binding] = await Promise.all([this.redis.hget(this.configs, node), this.redis.hget(this.bindings, node)]);
+    return raw === null ? undefined : attach(JSON.parse(raw) as BootConfig, binding);
   }
 
   async byMac(mac: string): Promise<BootConfig | undefined> {
@@ -58,7 +93,30 @@ export class RedisBootStore implements BootConfigStore {
   }
 
   async list(): Promise<BootConfig[]> {
-    const all = (await this.redis.hvals(this.configs)).map((raw) => JSON.parse(raw) as BootConfig);
+    const [configs, bindings] = await Promise.all([this.redis.hvals(this.configs), this.redis.hgetall(this.bindings)]);
+    const all = configs.map((raw) => JSON.parse(raw) as BootConfig).map((c) => attach(c, bindings[c.node]));
     return all.sort((a, b) => a.node.localeCompare(b.node));
   }
+
+  async arm(node: string, now: string): Promise<Binding | undefined> {
+    const b = armed(now);
+    return (await this.redis.eval(ARM, 2, this.configs, this.bindings, node, JSON.stringify(b))) === 1 ? b : undefined;
+  }
+
+  async bind(node: string, address: string, now: string): Promise<{ binding: Binding; fresh: boolean } | undefined> {
+    const r = (await this.redis.eval(BIND, 2, this.configs, this.bindings, node, address, now)) as [number, string] | [];
+    return r.length === 0 ? undefined : { binding: JSON.parse(r[1]) as Binding, fresh: r[0] === 1 };
+  }
+
+  async confirmAcl(node: string, address: string): Promise<void> {
+    await this.redis.eval(CONFIRM, 1, this.bindings, node, address);
+  }
+}
+
+function armed(now: string): Binding {
+  return { address: "", armed: now, bound: "", targetAcl: false };
+}
+
+function attach(c: BootConfig, binding: string | null | undefined): BootConfig {
+  return binding ? { ...c, binding: JSON.parse(binding) as Binding } : c;
 }

@@ -57,7 +57,8 @@ async function createTarget(ctx: StepContext, env: StepEnv): Promise<StepResult>
   if (!target?.target) throw new FailedPreconditionError(`target-service answered no target for disk ${spec.disk}`);
   return {
     outputs: { iqn: target.target.iqn, portals: target.target.portals.join(","), lun: String(target.target.lun) },
-    secrets: { chapUser: target.chap?.user ?? "", chapSecret: target.chap?.secret ?? "" },
+    secrets: { chapUser: target.chap?.user ?? "", chapSecret: target.chap?.secret ?? "",
+      ...(target.reverseChap ? { reverseUser: target.reverseChap.user, reverseSecret: target.reverseChap.secret } : {}) },
   };
 }
 
@@ -70,6 +71,7 @@ async function setBootConfig(ctx: StepContext, env: StepEnv): Promise<void> {
     node: job.node, project: job.project, macs: [out(ctx, "check_node").mac ?? ""],
     target: { iqn: t.iqn ?? "", portals: (t.portals ?? "").split(",").filter(Boolean), lun: Number(t.lun ?? 1) },
     chap: { user: chap.chapUser ?? "", secret: chap.chapSecret ?? "" }, initiatorIqn: job.spec.initiatorIqn ?? "",
+    reverseChap: chap.reverseUser ? { user: chap.reverseUser, secret: chap.reverseSecret ?? "" } : undefined,
     firmware: fw === "uefi" ? Firmware.FIRMWARE_UEFI : fw === "bios" ? Firmware.FIRMWARE_BIOS : Firmware.FIRMWARE_UNSPECIFIED,
     efiLoader: out(ctx, "check_node").efiLoader ?? "",
   }) }, env.call(ctx));
@@ -87,7 +89,7 @@ async function restoreBootConfig(ctx: StepContext, env: StepEnv): Promise<void> 
     return;
   }
   const { config } = await env.clients.boot.getBootConfig({ node: job.node }, env.call(ctx));
-  await env.clients.boot.setBootConfig({ config: { ...config!, target: target.target, chap: target.chap } }, env.call(ctx));
+  await env.clients.boot.setBootConfig({ config: { ...config!, target: target.target, chap: target.chap, reverseChap: target.reverseChap } }, env.call(ctx));
 }
 
 export const PROVISION_STEPS: StepTable = {
@@ -130,6 +132,8 @@ export const PROVISION_STEPS: StepTable = {
   power: {
     run: async (ctx, env) => {
       if (!out(ctx, "check_node").power) throw new FailedPreconditionError(`node ${ctx.job.node} has no power control to power-cycle it`);
+      // Armed again right before the node starts: its first fetch binds the script (and the target's ACL) to it.
+      await env.clients.boot.armBootConfig({ node: ctx.job.node }, env.call(ctx));
       await env.clients.haas.powerCycle({ project: ctx.job.project, node: ctx.job.node, force: true }, env.call(ctx));
     },
     undo: async (ctx, env) => {

@@ -51,6 +51,12 @@ export class RedisTargetStore implements TargetStore {
     return raw === null ? undefined : (JSON.parse(raw) as TargetSpec);
   }
 
+  async byIqn(iqn: string): Promise<TargetSpec | undefined> {
+    const key = await this.redis.hget(this.iqns, iqn);
+    const raw = key === null ? null : await this.redis.hget(this.specs, key);
+    return raw === null ? undefined : (JSON.parse(raw) as TargetSpec);
+  }
+
   async list(): Promise<TargetSpec[]> {
     return (await this.redis.hvals(this.specs)).map((raw) => JSON.parse(raw) as TargetSpec);
   }

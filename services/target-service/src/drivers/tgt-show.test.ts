@@ -47,7 +47,7 @@ describe("tgtadm output parsing", () => {
   it("reads targets, sessions, LUN 1's backing, accounts and ACL", () => {
     assert.deepEqual(parseTargets(SHOW), [
       { tid: 1, iqn: "iqn.2026-01.org.example.bmi:p1.d1", sessions: 1, lun1: { type: "rdwr", path: "/var/lib/bmi/disks/d1.raw" },
-        accounts: ["bmi-0123456789abcdef0123", "out-user"], initiators: ["iqn.2026-01.org.example:n1"] },
+        accounts: ["bmi-0123456789abcdef0123"], outgoing: ["out-user"], initiators: ["iqn.2026-01.org.example:n1"] },
       { tid: 2, iqn: "iqn.2026-01.org.example.bmi:p1.d2", sessions: 0, lun1: { type: "rbd", path: "rbd/d2" }, accounts: [], initiators: [] },
     ]);
     assert.deepEqual(parseTargets(""), []);

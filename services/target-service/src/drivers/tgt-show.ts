@@ -37,7 +37,11 @@ export function parseTargets(text: string): LiveTarget[] {
       if (m?.[1] === "LUN") lun = Number(m[2]);
       else if (m?.[1] === "Backing store type") lunType = m[2] ?? "";
       else if (m?.[1] === "Backing store path" && lun === 1) cur.lun1 = { type: lunType, path: m[2] ?? "" };
-    } else if (section === "Account information") cur.accounts.push(item.replace(/\s*\(outgoing\)$/, ""));
+    } else if (section === "Account information") {
+      const out = /^(\S+)\s+\(outgoing\)$/.exec(item);
+      if (out) (cur.outgoing ??= []).push(out[1] ?? "");
+      else cur.accounts.push(item);
+    }
     else if (section === "ACL information") cur.initiators.push(item);
   }
   return out;

@@ -70,6 +70,21 @@ describe("tgt driver against a real tgtd", () => {
     assert.equal((await iscsiInquiry(login(s, p))).ok, true);
   });
 
+  it("exports to one address alone once bound, and gives a mutual-CHAP target its outgoing account", async () => {
+    // tgt admits a login when any ACL entry matches: the address replaces the name, it does not join it.
+    const s = spec(3, { initiatorAddress: "127.0.0.2", reverse: { user: `bmi-${"3".padStart(20, "0")}-t`, secret: "target-s3cret-s3cret" } });
+    const p = portals[0] ?? "";
+    await driver.apply(s);
+    const live = (await driver.list()).find((t) => t.tid === 3);
+    assert.deepEqual([live?.initiators, live?.accounts, live?.outgoing], [["127.0.0.2"], [s.chapUser], [s.reverse?.user]]);
+    assert.match((await iscsiInquiry(login(s, p))).output, /Target not found/);
+    await driver.rebind({ ...s, initiatorAddress: "127.0.0.1" }, "127.0.0.2");
+    assert.equal((await iscsiInquiry(login(s, p, { initiator: "iqn.2026-01.org.example.test:any-name" }))).ok, true);
+    assert.deepEqual((await driver.list()).find((t) => t.tid === 3)?.initiators, ["127.0.0.1"]);
+    assert.equal(await driver.remove(3), 0);
+    for (const user of [s.chapUser, s.reverse?.user ?? ""]) await driver.deleteAccount(user);
+  });
+
   it("refuses a missing backing file before creating anything", async () => {
     await assert.rejects(driver.apply(spec(2, { backing: { kind: "file", path: path.join(dir, "nope.raw") } })),
       { code: "FAILED_PRECONDITION" });

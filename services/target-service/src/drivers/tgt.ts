@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
+import { isIP } from "node:net";
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import type { LiveTarget, TargetBackend, TargetSpec } from "../target";
+import { aclOf, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
 import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
@@ -24,7 +25,8 @@ const MARKER_TID = 2_147_483_647;
 
 /**
  * The tgt (Linux SCSI target framework, userspace) back end: one target per disk with the disk as LUN 1 (LUN 0
- * is tgt's controller), an initiator-name ACL and a CHAP account of its own.
+ * is tgt's controller), an ACL of one entry (the initiator name, or the node's address once bound) and a CHAP
+ * account of its own (two with mutual CHAP).
  */
 export class TgtDriver implements TargetBackend {
   readonly adm: Tgtadm;
@@ -51,7 +53,7 @@ export class TgtDriver implements TargetBackend {
     return parseTargets(await this.adm.run(["--mode", "target", "--op", "show"]));
   }
 
-  async apply(spec: TargetSpec, hint?: { accountExists: boolean }): Promise<void> {
+  async apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
     const b = spec.backing;
     if (b.kind === "file" && !existsSync(b.path)) throw new FailedPreconditionError(`backing ${b.path} does not exist`);
     const tid = String(spec.tid);
@@ -61,8 +63,9 @@ export class TgtDriver implements TargetBackend {
     await this.adm.run(["--mode", "target", "--op", "new", "--tid", tid, "--targetname", spec.iqn]);
     try {
       await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]);
-      await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, "--initiator-name", spec.initiatorIqn]);
-      await this.bindAccount(spec, hint?.accountExists === true);
+      await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(aclOf(spec))]);
+      await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, hint?.accountExists === true, false);
+      if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, hint?.reverseExists === true, true);
     } catch (err) {
       // Never leave a half-made target: without its ACL or CHAP it would be open to anyone.
       await this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", tid]).catch(() => undefined);
@@ -82,8 +85,19 @@ export class TgtDriver implements TargetBackend {
     return parseSessions(conns);
   }
 
-  rekey(spec: TargetSpec): Promise<void> {
-    return this.bindAccount(spec, true);
+  async rekey(spec: TargetSpec, previous: TargetSpec): Promise<void> {
+    await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, true, false);
+    if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, previous.reverse !== undefined, true);
+    else if (previous.reverse) await this.deleteAccount(previous.reverse.user);
+  }
+
+  async rebind(spec: TargetSpec, previous: string): Promise<void> {
+    const tid = String(spec.tid);
+    const acl = aclOf(spec);
+    // Add first: the node that just fetched its script logs in at once, and must never find an ACL without it.
+    await missingAs(this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(acl)]), /rule already exists/, "");
+    if (previous === acl) return;
+    await missingAs(this.adm.run(["--mode", "target", "--op", "unbind", "--tid", tid, ...aclArgs(previous)]), /rule does not exist/, "");
   }
 
   async mark(iqn: string, previous?: number): Promise<void> {
@@ -100,19 +114,25 @@ export class TgtDriver implements TargetBackend {
   }
 
   /**
-   * Gives the target its account, holding `spec.chapSecret`. An account left from an earlier life of this target
-   * may carry an old secret: it is replaced. Creating first and replacing only when tgtd says it exists costs one
-   * tgtadm less per target than deleting blindly first; `known` (it exists) skips the try.
+   * Gives the target an account holding `secret`: the initiator's, or with `outgoing` the target's own (mutual
+   * CHAP). An account left from an earlier life of this target may carry an old secret: it is replaced. Creating
+   * first and replacing only when tgtd says it exists costs one tgtadm less per target than deleting blindly first;
+   * `known` (it exists) skips the try.
    */
-  private async bindAccount(spec: TargetSpec, known: boolean): Promise<void> {
-    const create = ["--mode", "account", "--op", "new", "--user", spec.chapUser, "--password", spec.chapSecret];
+  private async bindAccount(tid: number, user: string, secret: string, known: boolean, outgoing: boolean): Promise<void> {
+    const create = ["--mode", "account", "--op", "new", "--user", user, "--password", secret];
     const made = !known && (await missingAs(this.adm.run(create), /already exists/, undefined)) !== undefined;
     if (!made) {
-      await this.deleteAccount(spec.chapUser);
+      await this.deleteAccount(user);
       await this.adm.run(create);
     }
-    await this.adm.run(["--mode", "account", "--op", "bind", "--tid", String(spec.tid), "--user", spec.chapUser]);
+    await this.adm.run(["--mode", "account", "--op", "bind", "--tid", String(tid), "--user", user, ...(outgoing ? ["--outgoing"] : [])]);
   }
+}
+
+/** tgtadm's ACL option for an entry: an address (the node's, once bound) or an initiator name. */
+function aclArgs(entry: string): string[] {
+  return isIP(entry) !== 0 ? ["--initiator-address", entry] : ["--initiator-name", entry];
 }
 
 /** Answers `fallback` instead of failing when tgtd's error matches `missing` (nothing there to act on). */

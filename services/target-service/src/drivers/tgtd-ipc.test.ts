@@ -7,7 +7,7 @@ describe("tgtd control protocol", () => {
   it("encodes a request the way tgtadm does: header, then key=value parameters", () => {
     const req = toRequest(["--mode", "logicalunit", "--op", "new", "--tid", "302", "--lun", "1", "--bstype", "rbd",
       "--backing-store", "rbd/c1", "--bsopts", "conf=/c;id=admin"]);
-    assert.deepEqual(req, { mode: 2, op: 0, tid: 302, lun: 1, force: false, params: ["bstype=rbd", "path=rbd/c1", "bsopts=conf=/c;id=admin"] });
+    assert.deepEqual(req, { mode: 2, op: 0, tid: 302, lun: 1, force: false, outgoing: false, params: ["bstype=rbd", "path=rbd/c1", "bsopts=conf=/c;id=admin"] });
     const buf = encode(req);
     const params = "bstype=rbd,path=rbd/c1,bsopts=conf=/c;id=admin\0";
     assert.equal(buf.length, 120 + params.length);
@@ -23,6 +23,11 @@ describe("tgtd control protocol", () => {
     assert.deepEqual([del.readUInt32LE(0), del.readUInt32LE(4), del.readUInt32LE(72), del.readUInt32LE(116)], [1, 1, 120, 1]);
     const acct = encode(toRequest(["--mode", "account", "--op", "delete", "--user", "u1"])!);
     assert.deepEqual([acct.readUInt32LE(0), acct.readInt32LE(76), acct.readBigInt64LE(88)], [7, -1, -1n]);
+    // An outgoing (mutual CHAP) account bind: ac_dir 1 at byte 108, as tgtadm sends it.
+    const out = encode(toRequest(["--mode", "account", "--op", "bind", "--tid", "1", "--user", "u1", "--outgoing"])!);
+    assert.deepEqual([out.readUInt32LE(0), out.readUInt32LE(4), out.readUInt32LE(108), out.subarray(120).toString()], [7, 3, 1, "user=u1\0"]);
+    const addr = encode(toRequest(["--mode", "target", "--op", "unbind", "--tid", "1", "--initiator-address", "10.0.0.5"])!);
+    assert.equal(addr.subarray(120).toString(), "initiator-address=10.0.0.5\0");
     assert.equal(toRequest(["--mode", "portal", "--op", "show"]), undefined);
     assert.equal(toRequest(["--mode", "target", "--op", "show", "--param", "x=y"]), undefined);
   });

@@ -13,6 +13,8 @@ export interface IpcRequest {
   tid: number;
   lun: number;
   force: boolean;
+  /** An account bind/unbind of the target's own (outgoing) account: tgtd's ac_dir. */
+  outgoing: boolean;
   params: string[];
 }
 
@@ -21,7 +23,7 @@ const OPS: Record<string, number> = { new: 0, delete: 1, show: 2, bind: 3, unbin
 // tgtadm's option -> tgtd's parameter key, for the options this driver uses.
 const PARAMS: Record<string, string> = {
   "--targetname": "targetname", "--backing-store": "path", "--bstype": "bstype", "--bsopts": "bsopts",
-  "--initiator-name": "initiator-name", "--user": "user", "--password": "password",
+  "--initiator-name": "initiator-name", "--initiator-address": "initiator-address", "--user": "user", "--password": "password",
 };
 /** tgtadm's wording of tgtd's error codes (usr/tgtadm_error.h), so messages read the same either way. */
 const ERRORS = [
@@ -37,10 +39,11 @@ const HEADER = 120;
 
 /** The request tgtadm would send for `args` (iSCSI), or undefined for options this client does not know. */
 export function toRequest(args: string[]): IpcRequest | undefined {
-  const req: IpcRequest = { mode: -1, op: -1, tid: -1, lun: -1, force: false, params: [] };
+  const req: IpcRequest = { mode: -1, op: -1, tid: -1, lun: -1, force: false, outgoing: false, params: [] };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] ?? "";
     if (flag === "--force") { req.force = true; continue; }
+    if (flag === "--outgoing") { req.outgoing = true; continue; }
     const value = args[++i];
     if (value === undefined) return undefined;
     if (flag === "--mode") req.mode = MODES[value] ?? -1;
@@ -62,6 +65,7 @@ export function encode(req: IpcRequest): Buffer {
   head.writeUInt32LE(HEADER + params.length, 72);
   head.writeInt32LE(req.tid, 76);
   head.writeBigInt64LE(BigInt(req.lun), 88);
+  head.writeUInt32LE(req.outgoing ? 1 : 0, 108);
   head.writeUInt32LE(req.force ? 1 : 0, 116);
   return Buffer.concat([head, params]);
 }

@@ -89,6 +89,24 @@ export interface BootConfig {
    * without it.
    */
   efiLoader: string;
+  /** Mutual CHAP: the target's own credentials, which the node checks before it trusts the target. Unset: one-way. */
+  reverseChap:
+    | ChapCredentials
+    | undefined;
+  /** Answers only: where the script may go. */
+  binding: BootBinding | undefined;
+}
+
+/** Which address a node's script is bound to. Unset times: never. */
+export interface BootBinding {
+  /** The address the first fetch after arming came from; empty while armed (the next fetch binds it). */
+  address: string;
+  armed: Date | undefined;
+  bound:
+    | Date
+    | undefined;
+  /** target-service confirmed the target's ACL holds the address (false with BMI_BOOT_BIND_ADDRESS=false). */
+  targetAcl: boolean;
 }
 
 export interface SetBootConfigRequest {
@@ -147,6 +165,14 @@ export interface RenderScriptResponse {
   script: string;
 }
 
+export interface ArmBootConfigRequest {
+  node: string;
+}
+
+export interface ArmBootConfigResponse {
+  binding: BootBinding | undefined;
+}
+
 function createBaseBootConfig(): BootConfig {
   return {
     node: "",
@@ -158,6 +184,8 @@ function createBaseBootConfig(): BootConfig {
     firmware: 0,
     updated: undefined,
     efiLoader: "",
+    reverseChap: undefined,
+    binding: undefined,
   };
 }
 
@@ -189,6 +217,12 @@ export const BootConfig: MessageFns<BootConfig> = {
     }
     if (message.efiLoader !== "") {
       writer.uint32(74).string(message.efiLoader);
+    }
+    if (message.reverseChap !== undefined) {
+      ChapCredentials.encode(message.reverseChap, writer.uint32(82).fork()).join();
+    }
+    if (message.binding !== undefined) {
+      BootBinding.encode(message.binding, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -278,6 +312,22 @@ export const BootConfig: MessageFns<BootConfig> = {
             message.efiLoader = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reverseChap = ChapCredentials.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.binding = BootBinding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -309,6 +359,12 @@ export const BootConfig: MessageFns<BootConfig> = {
         : isSet(object.efi_loader)
         ? globalThis.String(object.efi_loader)
         : "",
+      reverseChap: isSet(object.reverseChap)
+        ? ChapCredentials.fromJSON(object.reverseChap)
+        : isSet(object.reverse_chap)
+        ? ChapCredentials.fromJSON(object.reverse_chap)
+        : undefined,
+      binding: isSet(object.binding) ? BootBinding.fromJSON(object.binding) : undefined,
     };
   },
 
@@ -341,6 +397,12 @@ export const BootConfig: MessageFns<BootConfig> = {
     if (message.efiLoader !== "") {
       obj.efiLoader = message.efiLoader;
     }
+    if (message.reverseChap !== undefined) {
+      obj.reverseChap = ChapCredentials.toJSON(message.reverseChap);
+    }
+    if (message.binding !== undefined) {
+      obj.binding = BootBinding.toJSON(message.binding);
+    }
     return obj;
   },
 
@@ -362,6 +424,133 @@ export const BootConfig: MessageFns<BootConfig> = {
     message.firmware = object.firmware ?? 0;
     message.updated = object.updated ?? undefined;
     message.efiLoader = object.efiLoader ?? "";
+    message.reverseChap = (object.reverseChap !== undefined && object.reverseChap !== null)
+      ? ChapCredentials.fromPartial(object.reverseChap)
+      : undefined;
+    message.binding = (object.binding !== undefined && object.binding !== null)
+      ? BootBinding.fromPartial(object.binding)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBootBinding(): BootBinding {
+  return { address: "", armed: undefined, bound: undefined, targetAcl: false };
+}
+
+export const BootBinding: MessageFns<BootBinding> = {
+  encode(message: BootBinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.armed !== undefined) {
+      Timestamp.encode(toTimestamp(message.armed), writer.uint32(18).fork()).join();
+    }
+    if (message.bound !== undefined) {
+      Timestamp.encode(toTimestamp(message.bound), writer.uint32(26).fork()).join();
+    }
+    if (message.targetAcl !== false) {
+      writer.uint32(32).bool(message.targetAcl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BootBinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBootBinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.armed = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bound = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.targetAcl = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BootBinding {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      armed: isSet(object.armed) ? fromJsonTimestamp(object.armed) : undefined,
+      bound: isSet(object.bound) ? fromJsonTimestamp(object.bound) : undefined,
+      targetAcl: isSet(object.targetAcl)
+        ? globalThis.Boolean(object.targetAcl)
+        : isSet(object.target_acl)
+        ? globalThis.Boolean(object.target_acl)
+        : false,
+    };
+  },
+
+  toJSON(message: BootBinding): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.armed !== undefined) {
+      obj.armed = message.armed.toISOString();
+    }
+    if (message.bound !== undefined) {
+      obj.bound = message.bound.toISOString();
+    }
+    if (message.targetAcl !== false) {
+      obj.targetAcl = message.targetAcl;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BootBinding>, I>>(base?: I): BootBinding {
+    return BootBinding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BootBinding>, I>>(object: I): BootBinding {
+    const message = createBaseBootBinding();
+    message.address = object.address ?? "";
+    message.armed = object.armed ?? undefined;
+    message.bound = object.bound ?? undefined;
+    message.targetAcl = object.targetAcl ?? false;
     return message;
   },
 };
@@ -1236,6 +1425,142 @@ export const RenderScriptResponse: MessageFns<RenderScriptResponse> = {
   },
 };
 
+function createBaseArmBootConfigRequest(): ArmBootConfigRequest {
+  return { node: "" };
+}
+
+export const ArmBootConfigRequest: MessageFns<ArmBootConfigRequest> = {
+  encode(message: ArmBootConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== "") {
+      writer.uint32(10).string(message.node);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArmBootConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArmBootConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArmBootConfigRequest {
+    return { node: isSet(object.node) ? globalThis.String(object.node) : "" };
+  },
+
+  toJSON(message: ArmBootConfigRequest): unknown {
+    const obj: any = {};
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArmBootConfigRequest>, I>>(base?: I): ArmBootConfigRequest {
+    return ArmBootConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArmBootConfigRequest>, I>>(object: I): ArmBootConfigRequest {
+    const message = createBaseArmBootConfigRequest();
+    message.node = object.node ?? "";
+    return message;
+  },
+};
+
+function createBaseArmBootConfigResponse(): ArmBootConfigResponse {
+  return { binding: undefined };
+}
+
+export const ArmBootConfigResponse: MessageFns<ArmBootConfigResponse> = {
+  encode(message: ArmBootConfigResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.binding !== undefined) {
+      BootBinding.encode(message.binding, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ArmBootConfigResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseArmBootConfigResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.binding = BootBinding.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ArmBootConfigResponse {
+    return { binding: isSet(object.binding) ? BootBinding.fromJSON(object.binding) : undefined };
+  },
+
+  toJSON(message: ArmBootConfigResponse): unknown {
+    const obj: any = {};
+    if (message.binding !== undefined) {
+      obj.binding = BootBinding.toJSON(message.binding);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ArmBootConfigResponse>, I>>(base?: I): ArmBootConfigResponse {
+    return ArmBootConfigResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ArmBootConfigResponse>, I>>(object: I): ArmBootConfigResponse {
+    const message = createBaseArmBootConfigResponse();
+    message.binding = (object.binding !== undefined && object.binding !== null)
+      ? BootBinding.fromPartial(object.binding)
+      : undefined;
+    return message;
+  },
+};
+
 export type BootServiceService = typeof BootServiceService;
 export const BootServiceService = {
   setBootConfig: {
@@ -1303,6 +1628,21 @@ export const BootServiceService = {
       Buffer.from(RenderScriptResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenderScriptResponse => RenderScriptResponse.decode(value),
   },
+  /**
+   * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
+   * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
+   * node on or cycles it, an operator when a node's boot address changed.
+   */
+  armBootConfig: {
+    path: "/bmi.boot.v1.BootService/ArmBootConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ArmBootConfigRequest): Buffer => Buffer.from(ArmBootConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ArmBootConfigRequest => ArmBootConfigRequest.decode(value),
+    responseSerialize: (value: ArmBootConfigResponse): Buffer =>
+      Buffer.from(ArmBootConfigResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ArmBootConfigResponse => ArmBootConfigResponse.decode(value),
+  },
 } as const;
 
 export interface BootServiceServer extends UntypedServiceImplementation {
@@ -1314,6 +1654,12 @@ export interface BootServiceServer extends UntypedServiceImplementation {
   renderDhcpHints: handleUnaryCall<RenderDhcpHintsRequest, RenderDhcpHintsResponse>;
   /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
   renderScript: handleUnaryCall<RenderScriptRequest, RenderScriptResponse>;
+  /**
+   * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
+   * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
+   * node on or cycles it, an operator when a node's boot address changed.
+   */
+  armBootConfig: handleUnaryCall<ArmBootConfigRequest, ArmBootConfigResponse>;
 }
 
 export interface BootServiceClient extends Client {
@@ -1408,6 +1754,26 @@ export interface BootServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderScriptResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
+   * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
+   * node on or cycles it, an operator when a node's boot address changed.
+   */
+  armBootConfig(
+    request: ArmBootConfigRequest,
+    callback: (error: ServiceError | null, response: ArmBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  armBootConfig(
+    request: ArmBootConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ArmBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  armBootConfig(
+    request: ArmBootConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ArmBootConfigResponse) => void,
   ): ClientUnaryCall;
 }
 

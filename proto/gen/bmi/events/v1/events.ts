@@ -20,6 +20,8 @@ export enum BootPhase {
   BOOT_PHASE_BOOT_ATTEMPTED = 2,
   /** BOOT_PHASE_BOOT_FAILED - sanboot returned (failed); the script is retrying or exiting to the next boot device. */
   BOOT_PHASE_BOOT_FAILED = 3,
+  /** BOOT_PHASE_SCRIPT_REFUSED - Somebody asked for the node's script from an address it is not bound to (remote_address), and got 404. */
+  BOOT_PHASE_SCRIPT_REFUSED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -37,6 +39,9 @@ export function bootPhaseFromJSON(object: any): BootPhase {
     case 3:
     case "BOOT_PHASE_BOOT_FAILED":
       return BootPhase.BOOT_PHASE_BOOT_FAILED;
+    case 4:
+    case "BOOT_PHASE_SCRIPT_REFUSED":
+      return BootPhase.BOOT_PHASE_SCRIPT_REFUSED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -54,6 +59,8 @@ export function bootPhaseToJSON(object: BootPhase): string {
       return "BOOT_PHASE_BOOT_ATTEMPTED";
     case BootPhase.BOOT_PHASE_BOOT_FAILED:
       return "BOOT_PHASE_BOOT_FAILED";
+    case BootPhase.BOOT_PHASE_SCRIPT_REFUSED:
+      return "BOOT_PHASE_SCRIPT_REFUSED";
     case BootPhase.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

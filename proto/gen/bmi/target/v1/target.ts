@@ -34,7 +34,10 @@ export interface Target {
     | undefined;
   /** The only initiator allowed to log in. */
   initiatorIqn: string;
-  /** Secret is only filled in by CreateTarget and GetTarget, never by ListTargets. */
+  /**
+   * Secret is only filled in by CreateTarget and GetTarget, never by ListTargets. A new one with every
+   * CreateTarget.
+   */
   chap: ChapCredentials | undefined;
   backing: Backing | undefined;
   created:
@@ -43,8 +46,16 @@ export interface Target {
   /** Whether the target is live in tgtd right now (false for a moment after tgtd restarts). */
   active: boolean;
   sessions: number;
+  /** The only address a login is accepted from, once the node's boot bound it; empty: any address. */
+  initiatorAddress: string;
+  /** Mutual CHAP (BMI_TARGET_MUTUAL_CHAP): the target's own credentials, secret filled in like chap's. Unset: off. */
+  reverseChap: ChapCredentials | undefined;
 }
 
+/**
+ * Idempotent, except that every call gives the target new CHAP secrets (tgtd and the store), so each provision
+ * of a disk hands its node credentials nobody had before; live sessions keep going.
+ */
 export interface CreateTargetRequest {
   project: string;
   disk: string;
@@ -86,6 +97,19 @@ export interface DeleteTargetResponse {
   sessionsClosed: number;
 }
 
+export interface BindInitiatorAddressRequest {
+  project: string;
+  /** The target's IQN, as the boot config names it. */
+  iqn: string;
+  /** IPv4 or IPv6 address; empty: the initiator name again. */
+  address: string;
+}
+
+export interface BindInitiatorAddressResponse {
+  /** False when target-service does not bind addresses (BMI_TARGET_BIND_ADDRESS=false): the ACL stays the name. */
+  bound: boolean;
+}
+
 function createBaseTarget(): Target {
   return {
     project: "",
@@ -97,6 +121,8 @@ function createBaseTarget(): Target {
     created: undefined,
     active: false,
     sessions: 0,
+    initiatorAddress: "",
+    reverseChap: undefined,
   };
 }
 
@@ -128,6 +154,12 @@ export const Target: MessageFns<Target> = {
     }
     if (message.sessions !== 0) {
       writer.uint32(72).uint32(message.sessions);
+    }
+    if (message.initiatorAddress !== "") {
+      writer.uint32(82).string(message.initiatorAddress);
+    }
+    if (message.reverseChap !== undefined) {
+      ChapCredentials.encode(message.reverseChap, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -217,6 +249,22 @@ export const Target: MessageFns<Target> = {
             message.sessions = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.initiatorAddress = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.reverseChap = ChapCredentials.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -244,6 +292,16 @@ export const Target: MessageFns<Target> = {
       created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
       active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
       sessions: isSet(object.sessions) ? globalThis.Number(object.sessions) : 0,
+      initiatorAddress: isSet(object.initiatorAddress)
+        ? globalThis.String(object.initiatorAddress)
+        : isSet(object.initiator_address)
+        ? globalThis.String(object.initiator_address)
+        : "",
+      reverseChap: isSet(object.reverseChap)
+        ? ChapCredentials.fromJSON(object.reverseChap)
+        : isSet(object.reverse_chap)
+        ? ChapCredentials.fromJSON(object.reverse_chap)
+        : undefined,
     };
   },
 
@@ -276,6 +334,12 @@ export const Target: MessageFns<Target> = {
     if (message.sessions !== 0) {
       obj.sessions = Math.round(message.sessions);
     }
+    if (message.initiatorAddress !== "") {
+      obj.initiatorAddress = message.initiatorAddress;
+    }
+    if (message.reverseChap !== undefined) {
+      obj.reverseChap = ChapCredentials.toJSON(message.reverseChap);
+    }
     return obj;
   },
 
@@ -299,6 +363,10 @@ export const Target: MessageFns<Target> = {
     message.created = object.created ?? undefined;
     message.active = object.active ?? false;
     message.sessions = object.sessions ?? 0;
+    message.initiatorAddress = object.initiatorAddress ?? "";
+    message.reverseChap = (object.reverseChap !== undefined && object.reverseChap !== null)
+      ? ChapCredentials.fromPartial(object.reverseChap)
+      : undefined;
     return message;
   },
 };
@@ -977,9 +1045,177 @@ export const DeleteTargetResponse: MessageFns<DeleteTargetResponse> = {
   },
 };
 
+function createBaseBindInitiatorAddressRequest(): BindInitiatorAddressRequest {
+  return { project: "", iqn: "", address: "" };
+}
+
+export const BindInitiatorAddressRequest: MessageFns<BindInitiatorAddressRequest> = {
+  encode(message: BindInitiatorAddressRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    if (message.iqn !== "") {
+      writer.uint32(18).string(message.iqn);
+    }
+    if (message.address !== "") {
+      writer.uint32(26).string(message.address);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindInitiatorAddressRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindInitiatorAddressRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.iqn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindInitiatorAddressRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      iqn: isSet(object.iqn) ? globalThis.String(object.iqn) : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+    };
+  },
+
+  toJSON(message: BindInitiatorAddressRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.iqn !== "") {
+      obj.iqn = message.iqn;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindInitiatorAddressRequest>, I>>(base?: I): BindInitiatorAddressRequest {
+    return BindInitiatorAddressRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindInitiatorAddressRequest>, I>>(object: I): BindInitiatorAddressRequest {
+    const message = createBaseBindInitiatorAddressRequest();
+    message.project = object.project ?? "";
+    message.iqn = object.iqn ?? "";
+    message.address = object.address ?? "";
+    return message;
+  },
+};
+
+function createBaseBindInitiatorAddressResponse(): BindInitiatorAddressResponse {
+  return { bound: false };
+}
+
+export const BindInitiatorAddressResponse: MessageFns<BindInitiatorAddressResponse> = {
+  encode(message: BindInitiatorAddressResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bound !== false) {
+      writer.uint32(8).bool(message.bound);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindInitiatorAddressResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindInitiatorAddressResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.bound = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindInitiatorAddressResponse {
+    return { bound: isSet(object.bound) ? globalThis.Boolean(object.bound) : false };
+  },
+
+  toJSON(message: BindInitiatorAddressResponse): unknown {
+    const obj: any = {};
+    if (message.bound !== false) {
+      obj.bound = message.bound;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindInitiatorAddressResponse>, I>>(base?: I): BindInitiatorAddressResponse {
+    return BindInitiatorAddressResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindInitiatorAddressResponse>, I>>(object: I): BindInitiatorAddressResponse {
+    const message = createBaseBindInitiatorAddressResponse();
+    message.bound = object.bound ?? false;
+    return message;
+  },
+};
+
 export type TargetServiceService = typeof TargetServiceService;
 export const TargetServiceService = {
-  /** Idempotent: the same project/disk/initiator answers the same target and credentials. */
+  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
   createTarget: {
     path: "/bmi.target.v1.TargetService/CreateTarget" as const,
     requestStream: false as const,
@@ -1019,19 +1255,39 @@ export const TargetServiceService = {
       Buffer.from(DeleteTargetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteTargetResponse => DeleteTargetResponse.decode(value),
   },
+  /**
+   * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
+   * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   */
+  bindInitiatorAddress: {
+    path: "/bmi.target.v1.TargetService/BindInitiatorAddress" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BindInitiatorAddressRequest): Buffer =>
+      Buffer.from(BindInitiatorAddressRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BindInitiatorAddressRequest => BindInitiatorAddressRequest.decode(value),
+    responseSerialize: (value: BindInitiatorAddressResponse): Buffer =>
+      Buffer.from(BindInitiatorAddressResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BindInitiatorAddressResponse => BindInitiatorAddressResponse.decode(value),
+  },
 } as const;
 
 export interface TargetServiceServer extends UntypedServiceImplementation {
-  /** Idempotent: the same project/disk/initiator answers the same target and credentials. */
+  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
   createTarget: handleUnaryCall<CreateTargetRequest, CreateTargetResponse>;
   getTarget: handleUnaryCall<GetTargetRequest, GetTargetResponse>;
   listTargets: handleUnaryCall<ListTargetsRequest, ListTargetsResponse>;
   /** A target with a live session is removed with force; the answer says so. */
   deleteTarget: handleUnaryCall<DeleteTargetRequest, DeleteTargetResponse>;
+  /**
+   * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
+   * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   */
+  bindInitiatorAddress: handleUnaryCall<BindInitiatorAddressRequest, BindInitiatorAddressResponse>;
 }
 
 export interface TargetServiceClient extends Client {
-  /** Idempotent: the same project/disk/initiator answers the same target and credentials. */
+  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
   createTarget(
     request: CreateTargetRequest,
     callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
@@ -1092,6 +1348,25 @@ export interface TargetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
+   * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   */
+  bindInitiatorAddress(
+    request: BindInitiatorAddressRequest,
+    callback: (error: ServiceError | null, response: BindInitiatorAddressResponse) => void,
+  ): ClientUnaryCall;
+  bindInitiatorAddress(
+    request: BindInitiatorAddressRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BindInitiatorAddressResponse) => void,
+  ): ClientUnaryCall;
+  bindInitiatorAddress(
+    request: BindInitiatorAddressRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BindInitiatorAddressResponse) => void,
   ): ClientUnaryCall;
 }
 
