@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { waitServing } from "./health";
+import { readFileSync } from "node:fs";
 import { testPki } from "./pki";
+import { freePort } from "./ports";
 
 /** Root of the repository (libs/testing/dist/ -> ../../..). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -69,4 +71,21 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     name: opts.service, address: opts.address, pid: child.pid ?? -1, process: child, logFile, stop, ca: opts.env?.BMI_TLS_CA ?? ca,
     kill: async () => { if (!exited) { child.kill("SIGKILL"); await exit; } },
   };
+}
+
+/**
+ * startService on a free 127.0.0.1 port given to it as `listenVar`. A port free a moment ago may be taken by the
+ * time the service binds it (test files run side by side, each starting services): then it tries another port.
+ */
+export async function startServiceOnFreePort(opts: Omit<StartOptions, "address">, listenVar: string): Promise<RunningService> {
+  for (let attempt = 1; ; attempt++) {
+    const address = `127.0.0.1:${await freePort()}`;
+    try {
+      return await startService({ ...opts, address, env: { ...opts.env, [listenVar]: address } });
+    } catch (err) {
+      const log = /log: (\S+)$/.exec((err as Error).message)?.[1];
+      const taken = log !== undefined && /EADDRINUSE/.test(readFileSync(log, "utf8"));
+      if (!taken || attempt >= 3) throw err;
+    }
+  }
 }

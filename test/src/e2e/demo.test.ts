@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT } from "@bmi/testing";
+import { REPO_ROOT, testPki } from "@bmi/testing";
 import { startE2eStack, type E2eStack } from "./e2e-stack";
 
 const run = promisify(execFile);
@@ -18,7 +18,7 @@ test("the demo program tells its whole story and exits 0", { timeout: 240_000 },
     timeout: 200_000,
     env: {
       ...process.env, BMI_DEMO_ORCH_ADDR: s.addresses.orch, BMI_DEMO_IMAGE_ADDR: s.addresses.image,
-      BMI_DEMO_TARGET_ADDR: s.addresses.target, BMI_DEMO_BOOT_ADDR: s.addresses.boot,
+      BMI_DEMO_TARGET_ADDR: s.addresses.target, BMI_DEMO_BOOT_ADDR: s.addresses.boot, BMI_DEMO_CA: testPki().ca,
       BMI_DEMO_BOOT_HTTP_PORT: String(s.httpPort), BMI_DEMO_DIR: path.join(s.dir, "demo"), BMI_DEMO_PROJECT: "e2e-demo",
     },
   }).catch((err: { stdout?: string; message: string }) => { throw new Error(`${err.message}\n${err.stdout ?? ""}`); });

@@ -5,7 +5,7 @@ import { createClient, type PromiseClient } from "@bmi/grpc";
 import { connectRedis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
-  freePort, startService, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
+  freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
 } from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
@@ -67,9 +67,9 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
   let tgtd: TestTgtd | undefined;
   const base = { BMI_LOG_LEVEL: "info", BMI_REDIS_PREFIX: prefix, BMI_AUTH: "none", BMI_DATA_DIR: path.join(dir, "data") };
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
-    const address = `127.0.0.1:${await freePort()}`;
-    services.push(await startService({ service, address, env: { ...base, [listenVar]: address, ...env } }));
-    return address;
+    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar);
+    services.push(s);
+    return s.address;
   };
   const clients: Partial<{ [K in keyof typeof CLIENTS]: PromiseClient<InstanceType<(typeof CLIENTS)[K]>> }> = {};
   // Every step runs whatever the one before did: a failed test must not leave a process behind.

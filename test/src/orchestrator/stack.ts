@@ -5,7 +5,7 @@ import { createClient, type PromiseClient } from "@bmi/grpc";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
-  freePort, startService, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd,
+  freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd,
 } from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
@@ -73,8 +73,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
   const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
-    const address = `127.0.0.1:${await freePort()}`;
-    const s = await startService({ service, address, env: { ...base, [listenVar]: address, ...env } });
+    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar);
     running.push(s);
     return s;
   };
