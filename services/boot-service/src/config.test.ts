@@ -6,7 +6,7 @@ import { bootSpec, publicUrl, tftpServer } from "./config";
 describe("boot-service config", () => {
   it("starts with no configuration at all", () => {
     const cfg = loadConfig(bootSpec, {});
-    assert.equal(cfg.listen, "0.0.0.0:50053");
+    assert.equal(cfg.listen, "127.0.0.1:50053", "gRPC on loopback unless told otherwise (BMI_AUTH=none is refused elsewhere)");
     assert.equal(cfg.httpListen, "0.0.0.0:8080");
     assert.equal(cfg.tftpListen, "0.0.0.0:69");
     assert.equal(cfg.tftpRoot, "/usr/lib/ipxe");

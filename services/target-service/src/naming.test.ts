@@ -35,7 +35,7 @@ describe("target naming, secrets and config", () => {
 
   it("starts with no configuration at all, and lists every bad setting", () => {
     const cfg = loadConfig(targetSpec, {});
-    assert.equal(cfg.listen, "0.0.0.0:50052");
+    assert.equal(cfg.listen, "127.0.0.1:50052");
     assert.deepEqual(advertisedPortals(cfg), ["127.0.0.1:3260"]);
     assert.equal(cfg.tgtdControlPort, 7);
     assert.throws(() => loadConfig(targetSpec, { BMI_TARGET_IQN_DATE: "2026-13", BMI_TARGET_PORTALS: "nohost", BMI_TARGET_IQN_DOMAIN: "Example" }),
