@@ -1,5 +1,5 @@
 import { networkInterfaces } from "node:os";
-import { address, bool, int, natsSpec, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import { address, auditSpec, bool, int, natsSpec, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
 
 /** boot-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const bootSpec = {
@@ -11,6 +11,7 @@ export const bootSpec = {
     default: true, help: "a node's script goes only to the address that first fetched it after arming; false where the boot network rewrites addresses",
   }),
   ...natsSpec,
+  ...auditSpec,
   httpListen: address("BMI_BOOT_HTTP_LISTEN", { default: "0.0.0.0:8080", help: "host:port of the iPXE script server" }),
   publicUrl: url("BMI_BOOT_PUBLIC_URL", ["http"], { default: "", help: "http://host:port nodes reach the script server at; default: this host's first IPv4 and the HTTP port" }),
   tftp: bool("BMI_BOOT_TFTP", { default: true, help: "serve iPXE builds over TFTP in-process" }),
@@ -22,6 +23,8 @@ export const bootSpec = {
   sanAttempts: int("BMI_BOOT_SAN_ATTEMPTS", { default: 3, min: 1, max: 100, help: "sanboot attempts before exiting to the firmware" }),
   sanRetryDelayS: int("BMI_BOOT_SAN_RETRY_DELAY_S", { default: 5, min: 0, max: 3600 }),
   dnsmasqHostsFile: str("BMI_BOOT_DNSMASQ_HOSTS_FILE", { default: "", help: "managed dnsmasq: dhcp-hostsfile to keep in step; empty: none" }),
+  eventsPerSecond: int("BMI_BOOT_EVENTS_PER_SECOND", { default: 5, min: 1, help: "boot events one node address may cause per second" }),
+  eventBurst: int("BMI_BOOT_EVENT_BURST", { default: 20, min: 1, help: "boot events one node address may cause in a burst" }),
   dnsmasqPidFile: str("BMI_BOOT_DNSMASQ_PID_FILE", { default: "", help: "managed dnsmasq: its pid-file, signalled with SIGHUP" }),
 };
 

@@ -110,4 +110,13 @@ describe("boot HTTP server", () => {
     assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200);
     assert.equal((await configs.get("n1")).binding?.address, "127.0.0.1");
   });
+
+  it("a node address flooding refused fetches or callbacks gets answers but no more than its burst of events", async () => {
+    const before = reports.length;
+    const answers = await Promise.all(Array.from({ length: 100 }, () => getFrom("127.0.0.3", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-01.ipxe`)));
+    assert.ok(answers.every((r) => r.status === 404));
+    const events = reports.length - before;
+    assert.ok(events >= 1 && events <= 20, `${events} events for 100 refused fetches`);
+    assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200, "the bound node still gets its script");
+  });
 });

@@ -5,12 +5,16 @@ import type { BootPhaseReport, BootPhaseSink } from "./boot-phases";
 import { genericScript, nodeScript } from "./ipxe-script";
 import { plainAddress } from "@bmi/validate";
 import type { ScriptBinder } from "./script-binding";
+import { AddressLimiter } from "./address-limiter";
 
 export interface HttpOptions {
   /** Used when a request has no usable Host header. */
   publicUrl: string;
   attempts: number;
   retryDelaySeconds: number;
+  /** Events one requesting address may cause per second, and in a burst (default 5 and 20). */
+  eventsPerSecond?: number;
+  eventBurst?: number;
 }
 
 const MAC = "([0-9a-f]{2}(?:-[0-9a-f]{2}){5})";
@@ -25,6 +29,7 @@ const PHASE = new RegExp(`^/nodes/${MAC}/phase/(attempted|failed)$`);
  */
 export class BootHttpServer {
   private readonly server: http.Server;
+  private readonly limiter: AddressLimiter;
 
   constructor(
     private readonly configs: BootConfigs,
@@ -33,6 +38,7 @@ export class BootHttpServer {
     private readonly o: HttpOptions,
     private readonly log: Logger,
   ) {
+    this.limiter = new AddressLimiter(o.eventsPerSecond ?? 5, o.eventBurst ?? 20);
     this.server = http.createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.log.error({ err: String(err), url: req.url }, "http request failed");
@@ -69,6 +75,11 @@ export class BootHttpServer {
     if (!mac || !config) return send(res, 404, NO_CONFIG);
     const remote = plainAddress(req.socket.remoteAddress ?? "");
     const report = (p: BootPhaseReport["phase"], attempt: number) => {
+      // Unauthenticated: an address past its rate is answered as usual but causes no event.
+      if (!this.limiter.take(remote)) {
+        this.log.debug({ node: config.node, mac, remote, phase: p }, "boot event dropped: the address is over its rate");
+        return;
+      }
       // The node's boot never waits on the event bus; the bus keeps events in its outbox while NATS is down.
       void this.sink.publish({ node: config.node, project: config.project, mac, phase: p, remoteAddress: remote, attempt })
         .catch((err: unknown) => this.log.error({ err: String(err), node: config.node }, "boot phase not published"));

@@ -42,7 +42,10 @@ export async function wireBootService(server: BmiServer, cfg: BootServiceConfig,
   }
   const acl = new TargetServiceAcl(cfg.targetAddr, clientTlsOf(cfg));
   const binder = new ScriptBinder(store, acl, log, cfg.bindAddress);
-  const http = new BootHttpServer(configs, binder, new NatsPhaseSink(bus), { publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS }, log);
+  const http = new BootHttpServer(configs, binder, new NatsPhaseSink(bus), {
+    publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS, eventsPerSecond: cfg.eventsPerSecond,
+    eventBurst: cfg.eventBurst,
+  }, log);
   const httpPort = await http.listen(cfg.httpListen);
   const tftp = cfg.tftp ? new TftpServer({ root: cfg.tftpRoot, log }) : undefined;
   const tftpPort = await tftp?.listen(cfg.tftpListen);
