@@ -79,3 +79,10 @@ export const natsSpec = {
   natsCredsFile: str("BMI_NATS_CREDS_FILE", { default: "", help: "NATS .creds file (JWT and nkey seed), instead of user/password" }),
   natsTlsCa: str("BMI_NATS_TLS_CA", { default: "", help: "PEM CA of the NATS servers; set it to connect with TLS" }),
 };
+
+/** The audit trail (every service): where its records go, and how long and how much the stream keeps. */
+export const auditSpec = {
+  auditStream: str("BMI_AUDIT_STREAM", { default: "BMI_AUDIT", help: "JetStream stream of the audit trail (subjects bmi-audit.>)" }),
+  auditMaxAgeHours: int("BMI_AUDIT_MAX_AGE_HOURS", { default: 90 * 24, min: 1, help: "audit records older than this are dropped" }),
+  auditMaxBytes: int("BMI_AUDIT_MAX_BYTES", { default: 1024 ** 3, min: 1 << 20, help: "size of the audit stream; past it the oldest records go" }),
+};

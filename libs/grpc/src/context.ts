@@ -1,5 +1,6 @@
 import type { Metadata } from "@grpc/grpc-js";
 import type { Logger } from "@bmi/log";
+import type { AuditSubject } from "./audit";
 import type { Caller } from "./auth";
 
 /** What a handler knows about the call besides its request. */
@@ -17,4 +18,6 @@ export interface CallContext {
   /** Milliseconds since the epoch when the call must be answered. */
   deadline: number;
   log: Logger;
+  /** What the call's audit entry names (mutating calls on a server with an audit sink); a handler may add to it. */
+  audit?: AuditSubject;
 }

@@ -8,3 +8,4 @@ export * from "./reflection";
 export * from "./main";
 export * from "./policy";
 export * from "./tls";
+export * from "./audit";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createLogger, type Logger } from "@bmi/log";
+import type { AuditSink } from "./audit";
 import { authFromConfig } from "./auth";
 import { createServer, exitOnSignals, type BmiServer } from "./server";
 import type { TlsFiles, Transport } from "./tls";
@@ -34,20 +35,26 @@ export function certificateIdentity(file: string): string {
   return /(?:^|\n)CN=([^\n]*)/.exec(subject)?.[1] ?? "";
 }
 
+/** An audit sink a service opens at start-up and closes after its last call (@bmi/events' AuditTrail). */
+export type AuditFactory = (log: Logger) => AuditSink & { close(): Promise<void> };
+
 /**
  * The start-up every service shares: logger, server, the service's own wiring, listen, and SIGTERM handling.
  * `wire` registers handlers and shutdown hooks; if it throws (a dependency unreachable at start), the process
- * logs why and exits 1 so a supervisor restarts it.
+ * logs why and exits 1 so a supervisor restarts it. With `audit`, every mutating call is recorded there.
  */
 export async function runService(
-  name: string, settings: ServerSettings, wire: (server: BmiServer, log: Logger) => Promise<void>,
+  name: string, settings: ServerSettings, wire: (server: BmiServer, log: Logger) => Promise<void>, audit?: AuditFactory,
 ): Promise<BmiServer> {
   const log = createLogger({ name, level: settings.logLevel });
   const transport = transportOf(settings);
+  const sink = audit?.(log);
   const server = createServer({
     name, log, auth: authFromConfig(settings), transport,
-    shutdownGraceMs: settings.shutdownGraceMs, defaultDeadlineMs: settings.defaultDeadlineMs,
+    shutdownGraceMs: settings.shutdownGraceMs, defaultDeadlineMs: settings.defaultDeadlineMs, ...(sink ? { audit: sink } : {}),
   });
+  // Registered first, so it runs last: after the calls that drained and the service's own shutdown hooks.
+  if (sink) server.onShutdown(() => sink.close());
   exitOnSignals(server, log);
   try {
     await wire(server, log);

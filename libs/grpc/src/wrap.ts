@@ -3,7 +3,8 @@ import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
 import { CancelledError, DeadlineExceededError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { authenticate, header, type Authenticator } from "./auth";
+import { auditSubjectOf, isMutating, noteFirst, type AuditSink, type AuditSubject } from "./audit";
+import { authenticate, header, type Authenticator, type Caller } from "./auth";
 import { checkAccess, type Access } from "./policy";
 import { peerIdentity } from "./tls";
 import type { CallContext } from "./context";
@@ -15,6 +16,10 @@ export interface CallRunner {
   log: Logger;
   auth: Authenticator;
   defaultDeadlineMs: number;
+  /** Receives an entry for every mutating call, accepted or refused. */
+  audit?: AuditSink;
+  /** The server's name in audit entries. */
+  name?: string;
 }
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerReadableStream<unknown, unknown> |
@@ -27,7 +32,7 @@ type AnyHandler = (...args: never[]) => unknown;
  */
 export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, access: Access, base: CallRunner): grpc.UntypedHandleCall {
   const h = handler as unknown as (input: unknown, ctx: CallContext) => unknown;
-  const runner: MethodRunner = { ...base, access };
+  const runner: MethodRunner = { ...base, access, audited: base.audit !== undefined && isMutating(def.path) };
   if (!def.requestStream && !def.responseStream) {
     return ((call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void run(def.path, call, runner, async (ctx) => {
@@ -39,7 +44,9 @@ export function wrapMethod(def: MethodDefinitionLike, handler: AnyHandler, acces
   if (def.requestStream && !def.responseStream) {
     return ((call: grpc.ServerReadableStream<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
       void run(def.path, call, runner, async (ctx) => {
-        const res = await h(decodedStream(call as AsyncIterable<unknown>), ctx);
+        const messages = decodedStream(call as AsyncIterable<unknown>);
+        const subject = ctx.audit;
+        const res = await h(subject ? noteFirst(messages, (first) => Object.assign(subject, auditSubjectOf(first))) : messages, ctx);
         cb(null, res, trailers(ctx));
       }).then((err) => err && cb(err));
     }) as grpc.handleClientStreamingCall<unknown, unknown>;
@@ -72,6 +79,7 @@ function trailers(ctx: CallContext): grpc.Metadata {
 /** Runs one call; answers the error to send (already mapped and logged), or undefined on success. */
 interface MethodRunner extends CallRunner {
   access: Access;
+  audited: boolean;
 }
 
 async function run(
@@ -91,14 +99,18 @@ async function run(
   (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => abort.abort(new CancelledError(`${method}: cancelled by the client`)));
   let user = "";
   let outcome: Partial<grpc.StatusObject> | undefined;
+  // A unary or server-streaming request is known now; a client stream's first message fills it in as it is read.
+  const audit: AuditSubject | undefined = runner.audited ? auditSubjectOf((call as { request?: unknown }).request) : undefined;
+  let who: Caller | undefined;
   try {
     const caller = await authenticate(runner.auth, md, peerIdentity(call as never));
+    who = caller;
     user = caller.service ? `${caller.user}@${caller.service}` : caller.user;
     checkAccess(runner.access, caller, method);
     const authorization = header(md);
     const ctx: CallContext = {
       method, requestId, caller, metadata: md, signal: abort.signal, deadline, log,
-      ...(authorization !== undefined ? { authorization } : {}),
+      ...(authorization !== undefined ? { authorization } : {}), ...(audit ? { audit } : {}),
     };
     await Promise.race([body(ctx), rejectOnAbort(abort.signal)]);
   } catch (err) {
@@ -112,6 +124,13 @@ async function run(
   const entry = { status: grpc.status[code], code, durationMs: Math.round((performance.now() - start) * 10) / 10, user, peer: call.getPeer() };
   if (code === grpc.status.OK) log.info(entry, "call");
   else log.warn({ ...entry, error: outcome?.details }, "call");
+  if (audit) {
+    runner.audit?.record({
+      time: new Date(), service: runner.name ?? "", method, requestId, code: grpc.status[code], peer: call.getPeer(),
+      caller: { user: who?.user ?? "", admin: who?.admin ?? false, ...(who?.service ? { service: who.service } : {}) },
+      project: audit.project, resources: audit.resources,
+    });
+  }
   return outcome;
 }
 

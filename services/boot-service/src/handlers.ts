@@ -56,6 +56,8 @@ export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: Handler
     clearBootConfig: async (req, ctx) => {
       const existing = await configs.get(req.node).catch(() => undefined);
       if (existing) assertMember(ctx.caller, existing.project, `boot config of node ${req.node}`);
+      // The request names only the node: its audit record gets the project here.
+      if (existing && ctx.audit) ctx.audit.project ||= existing.project;
       return ClearBootConfigResponse.fromPartial({ cleared: existing ? await configs.clear(req.node) : false });
     },
     getBootConfig: async (req, ctx) => GetBootConfigResponse.fromPartial({ config: toPb(await owned(ctx.caller, req.node), true) }),

@@ -1,3 +1,4 @@
+import { auditTrailOf } from "@bmi/events";
 import { runService } from "@bmi/grpc";
 import { loadHaasConfig } from "./config";
 import { createDriver } from "./create-driver";
@@ -8,4 +9,4 @@ void runService("haas-gateway", config, async (server, log) => {
   const { driver, close } = await createDriver(config, log);
   server.onShutdown(close);
   addGateway(server, driver);
-});
+}, auditTrailOf(config));

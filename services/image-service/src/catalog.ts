@@ -71,6 +71,23 @@ export class Catalog {
     return [...this.disks.values()].filter((d) => d.project === project).sort(byKey);
   }
 
+  /** What a project holds, for its quotas: images are full copies, disks count their virtual size only. */
+  usage(project: string): { images: number; disks: number; virtual_bytes: number; stored_bytes: number } {
+    const u = { images: 0, disks: 0, virtual_bytes: 0, stored_bytes: 0 };
+    for (const i of this.images.values()) {
+      if (i.project !== project) continue;
+      u.images++;
+      u.stored_bytes += i.sizeBytes;
+    }
+    for (const d of this.disks.values()) {
+      if (d.project !== project) continue;
+      u.disks++;
+      u.virtual_bytes += d.sizeBytes;
+    }
+    u.virtual_bytes += u.stored_bytes;
+    return u;
+  }
+
   diskCount(image: Ref): number {
     const key = refKey(image);
     let n = 0;

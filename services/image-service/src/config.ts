@@ -1,9 +1,11 @@
 import path from "node:path";
-import { bool, int, loadConfigOrExit, oneOf, serverProblems, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { auditSpec, bool, int, loadConfigOrExit, natsSpec, oneOf, serverProblems, serverSpec, str, type ConfigOf } from "@bmi/config";
 
 /** image-service settings. With none set (but its TLS files) it runs the local driver under /var/lib/bmi/images on 127.0.0.1:50051. */
 export const imageConfigSpec = {
   ...serverSpec("BMI_IMAGE", "127.0.0.1:50051"),
+  ...natsSpec,
+  ...auditSpec,
   driver: oneOf("BMI_IMAGE_DRIVER", ["local", "ceph"], { default: "local", help: "storage back end" }),
   dataRoot: str("BMI_DATA_DIR", { default: "/var/lib/bmi", help: "root of every BMI service's data" }),
   dataDir: str("BMI_IMAGE_DATA_DIR", { default: "", help: "images, disks and temporaries (default BMI_DATA_DIR/images)" }),

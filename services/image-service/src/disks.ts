@@ -3,6 +3,7 @@ import { validateName } from "@bmi/validate";
 import { assertMember, type Viewer } from "./access";
 import type { ImageInfo } from "./catalog";
 import { diskLock, imageLock, type ImageLibrary } from "./library";
+import { diskCost, imageCost } from "./quotas";
 import { refKey, type DiskRecord, type Ref } from "./storage";
 
 /**
@@ -27,9 +28,11 @@ export class DiskLibrary {
         if (existing.image === refKey(imageRef)) return { disk: existing, created: false };
         throw new AlreadyExistsError(`disk ${refKey(ref)} exists with image ${existing.image}`);
       }
-      const disk = await this.lib.driver.createDisk(ref, image);
-      this.lib.catalog.putDisk(disk);
-      return { disk, created: true };
+      return this.lib.quotas.with(ref.project, diskCost(image.sizeBytes), async () => {
+        const disk = await this.lib.driver.createDisk(ref, image);
+        this.lib.catalog.putDisk(disk);
+        return { disk, created: true };
+      });
     });
   }
 
@@ -59,8 +62,10 @@ export class DiskLibrary {
   async createSnapshot(viewer: Viewer, diskRef: Ref, name: string): Promise<ImageInfo> {
     const disk = this.getDisk(viewer, diskRef);
     const image = this.lib.newImage(viewer, { project: diskRef.project, name }, { parent: disk.image, sourceDisk: refKey(diskRef) });
-    return this.lib.create(image, () => {
-      if (!this.lib.catalog.disk(diskRef)) throw new NotFoundError(`disk ${refKey(diskRef)} not found`);
+    return this.lib.create(image, (hold) => {
+      const current = this.lib.catalog.disk(diskRef);
+      if (!current) throw new NotFoundError(`disk ${refKey(diskRef)} not found`);
+      hold.add(imageCost(current.sizeBytes));
       return this.lib.driver.snapshotDisk(diskRef, image);
     }, [[diskLock(diskRef), "read"]]);
   }

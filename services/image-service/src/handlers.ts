@@ -9,11 +9,13 @@ import {
 import type { DiskLibrary } from "./disks";
 import type { ImageLibrary, UploadHeader } from "./library";
 import { fromFormat, rechunk, toDisk, toImage } from "./messages";
+import { quotaHandlers } from "./quota-handlers";
 import type { ImportSource } from "./storage";
 
 /** bmi.image.v1.ImageService: protobuf in, domain call, protobuf out. Nothing else happens here. */
 export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handlers<typeof ImageServiceService> {
   return {
+    ...quotaHandlers(images),
     async listImages(req, ctx) {
       const page = images.listImages(ctx.caller, req);
       return ListImagesResponse.fromPartial({ images: page.items.map(toImage), nextPageToken: page.nextPageToken });

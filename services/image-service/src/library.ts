@@ -7,6 +7,7 @@ import { Catalog, type ImageInfo, type Page } from "./catalog";
 import { openImportFile, validateSource } from "./import-source";
 import { DEFAULT_INTAKE_LIMITS, inspectImage, type IntakeLimits, type OfferedImage } from "./intake";
 import { KeyedLocks } from "./keyed-locks";
+import { ImageQuotas, imageCost, type QuotaHold } from "./quotas";
 import { refKey, type ImageFormat, type ImageRecord, type ImportSource, type NewImage, type Ref, type StorageDriver } from "./storage";
 
 export interface UploadHeader extends Ref {
@@ -24,8 +25,11 @@ export interface UploadHeader extends Ref {
  */
 export class ImageLibrary {
   readonly locks = new KeyedLocks();
+  readonly quotas: ImageQuotas;
 
-  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger, readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {}
+  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger, readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {
+    this.quotas = new ImageQuotas(catalog);
+  }
 
   /** Opens the driver (which reconciles leftovers of crashed operations) and indexes what it holds. */
   static async open(driver: StorageDriver, log: Logger, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS): Promise<ImageLibrary> {
@@ -72,7 +76,9 @@ export class ImageLibrary {
     if (!viewer.admin) throw new PermissionDeniedError("importing server-side files or Ceph images needs an admin");
     validateSource(source);
     const image = this.newImage(viewer, ref, { public: isPublic });
-    if (source.kind === "ceph") return this.create(image, () => this.driver.importImage(image, source, this.limits.maxVirtualSize));
+    if (source.kind === "ceph") {
+      return this.create(image, async (hold) => counted(hold, await this.driver.importImage(image, source, this.limits.maxVirtualSize), this.driver));
+    }
     const file = await openImportFile(source.path);
     try {
       return await this.write(image, { format: source.format, sizeBytes: file.sizeBytes, chunks: file.chunks });
@@ -83,7 +89,11 @@ export class ImageLibrary {
 
   /** A new image from offered bytes, inspected before the driver (and qemu-img) sees any of them. */
   private write(image: NewImage, offered: OfferedImage): Promise<ImageInfo> {
-    return this.create(image, async () => this.driver.writeImage(image, await inspectImage(offered, this.limits)));
+    return this.create(image, async (hold) => {
+      const data = await inspectImage(offered, this.limits);
+      hold.add(imageCost(data.virtualSize));
+      return this.driver.writeImage(image, data);
+    });
   }
 
   /**
@@ -108,9 +118,12 @@ export class ImageLibrary {
   }
 
   async copyImage(viewer: Viewer, source: Ref, target: Ref): Promise<ImageInfo> {
-    this.visible(viewer, source);
+    const from = this.visible(viewer, source);
     const image = this.newImage(viewer, target, { parent: refKey(source) });
-    return this.create(image, () => this.driver.copyImage(source, image), [[imageLock(source), "read"]]);
+    return this.create(image, (hold) => {
+      hold.add(imageCost(from.sizeBytes));
+      return this.driver.copyImage(source, image);
+    }, [[imageLock(source), "read"]]);
   }
 
   async renameImage(viewer: Viewer, ref: Ref, newName: string): Promise<ImageInfo> {
@@ -153,13 +166,18 @@ export class ImageLibrary {
     return { project: ref.project, name: ref.name, created: new Date(), public: false, parent: "", sourceDisk: "", ...extra };
   }
 
-  /** Runs `write` under the new image's lock (and `more` locks), then adds what it made to the catalog. */
-  async create(image: NewImage, write: () => Promise<ImageRecord>, more: Array<[string, "read" | "write"]> = []): Promise<ImageInfo> {
+  /**
+   * Runs `write` under the new image's lock (and `more` locks), then adds what it made to the catalog. The image
+   * counts against its project's quota from the start; `write` adds its bytes to `hold` once it knows them.
+   */
+  async create(image: NewImage, write: (hold: QuotaHold) => Promise<ImageRecord>, more: Array<[string, "read" | "write"]> = []): Promise<ImageInfo> {
     return this.locks.with([[imageLock(image), "write"], ...more], async () => {
       if (this.catalog.image(image)) throw new AlreadyExistsError(`image ${refKey(image)} already exists`);
-      const record = await write();
-      this.catalog.putImage(record);
-      return this.catalog.info(record);
+      return this.quotas.with(image.project, { images: 1 }, async (hold) => {
+        const record = await write(hold);
+        this.catalog.putImage(record);
+        return this.catalog.info(record);
+      });
     });
   }
 
@@ -188,6 +206,17 @@ export class ImageLibrary {
     const image = this.catalog.image(ref);
     if (!image) throw new NotFoundError(`image ${refKey(ref)} not found`);
     return image;
+  }
+}
+
+/** A Ceph import's size is known once it is made: over the quota, it is removed again. */
+async function counted(hold: QuotaHold, record: ImageRecord, driver: StorageDriver): Promise<ImageRecord> {
+  try {
+    hold.add(imageCost(record.sizeBytes));
+    return record;
+  } catch (err) {
+    await driver.deleteImage(record);
+    throw err;
   }
 }
 

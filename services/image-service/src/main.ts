@@ -1,4 +1,6 @@
+import path from "node:path";
 import { announce, authFromConfig, exitOnSignals, transportOf } from "@bmi/grpc";
+import { auditTrailOf } from "@bmi/events";
 import { createLogger } from "@bmi/log";
 import { loadImageConfig } from "./config";
 import { CephDriver } from "./drivers/ceph";
@@ -14,10 +16,13 @@ async function main(): Promise<void> {
   const driver = cfg.driver === "ceph"
     ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log, qemuImg })
     : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports, qemuImg });
+  const audit = auditTrailOf(cfg)(log);
   const { server } = await createImageServer({
     driver, log, auth: authFromConfig(cfg), transport: transportOf(cfg), shutdownGraceMs: cfg.shutdownGraceMs, defaultDeadlineMs: cfg.defaultDeadlineMs,
-    intake: { maxVirtualSize: cfg.maxVirtualSize },
+    intake: { maxVirtualSize: cfg.maxVirtualSize }, quotaFile: path.join(cfg.dataDir, "quotas.json"), audit,
   });
+  // After in-flight calls have drained: their records are the last ones.
+  server.onShutdown(() => audit.close());
   exitOnSignals(server, log);
   await server.listen(cfg.listen);
   announce("image-service", cfg, log);

@@ -1,4 +1,4 @@
-import { createServer, INTERNAL, type AccessTable, type Authenticator, type BmiServer, type Transport } from "@bmi/grpc";
+import { createServer, INTERNAL, type AccessTable, type AuditSink, type Authenticator, type BmiServer, type Transport } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { ImageServiceService } from "@bmi/proto/bmi/image/v1/image";
 import { DiskLibrary } from "./disks";
@@ -19,13 +19,17 @@ export interface ImageServer {
  */
 export async function createImageServer(opts: {
   driver: StorageDriver; log: Logger; auth: Authenticator; transport?: Transport; shutdownGraceMs?: number; defaultDeadlineMs?: number; intake?: IntakeLimits;
+  /** Where quota limits are kept (without one, in memory only); and where mutating calls are recorded. */
+  quotaFile?: string; audit?: AuditSink;
 }): Promise<ImageServer> {
   const images = await ImageLibrary.open(opts.driver, opts.log, opts.intake);
+  if (opts.quotaFile) await images.quotas.load(opts.quotaFile);
   const disks = new DiskLibrary(images);
   const server = createServer({
     name: "image-service", log: opts.log, auth: opts.auth, ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.shutdownGraceMs !== undefined ? { shutdownGraceMs: opts.shutdownGraceMs } : {}),
     ...(opts.defaultDeadlineMs !== undefined ? { defaultDeadlineMs: opts.defaultDeadlineMs } : {}),
+    ...(opts.audit ? { audit: opts.audit } : {}),
   });
   server.add(ImageServiceService, imageHandlers(images, disks), IMAGE_ACCESS);
   server.onShutdown(() => images.close());
@@ -41,5 +45,5 @@ export const IMAGE_ACCESS: AccessTable<typeof ImageServiceService> = {
   listImages: "member", getImage: "member", importImage: "admin", uploadImage: "member", downloadImage: "member",
   copyImage: "member", renameImage: "member", deleteImage: "member", setImageVisibility: "member",
   createDisk: INTERNAL, getDisk: "member", listDisks: "member", deleteDisk: INTERNAL,
-  createSnapshot: INTERNAL, listSnapshots: "member",
+  createSnapshot: INTERNAL, listSnapshots: "member", getQuota: "member", setQuota: "admin",
 };

@@ -16,6 +16,7 @@ import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
 import { JobAccess } from "./jobs/job-access";
 import { CredentialSeal } from "./jobs/principal";
 import { addOrchestrator } from "./server";
+import { NodeQuota } from "./engine/node-quota";
 import type { Publisher } from "./engine/relay";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
@@ -57,7 +58,11 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
       { onBehalfOf: who, ...(seal.passThrough && who.authorization ? { authorization: who.authorization } : {}) })).disks.map((d) => d.name) },
   }, () => e.poke());
   const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke(), config.maxWatchersPerUser);
-  addOrchestrator(server, provisioning, access, clients.haas, e.queries);
+  const nodeQuota = new NodeQuota(e.store);
+  await nodeQuota.index();
+  addOrchestrator(server, provisioning, access, clients.haas, e.queries, {
+    nodes: nodeQuota, image: clients.image, audit: { stream: config.auditStream, connection: () => bus.ready(5000) },
+  });
   e.start();
   log.info({ instance, prefix, consumer }, "job engine started");
   server.onShutdown(async () => {

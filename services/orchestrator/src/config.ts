@@ -1,5 +1,5 @@
 import {
-  address, bool, int, natsSpec, redisSpec, serverProblems, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field,
+  address, auditSpec, bool, int, natsSpec, redisSpec, serverProblems, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field,
 } from "@bmi/config";
 import type { Bottleneck } from "./engine/plan";
 import { parseFaults } from "./steps/faults";
@@ -11,6 +11,7 @@ export const orchSpec = {
   ...serverSpec("BMI_ORCH", "127.0.0.1:50050"),
   ...redisSpec,
   ...natsSpec,
+  ...auditSpec,
   imageAddr: address("BMI_ORCH_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service" }),
   targetAddr: address("BMI_ORCH_TARGET_ADDR", { default: "127.0.0.1:50052", help: "target-service" }),
   bootAddr: address("BMI_ORCH_BOOT_ADDR", { default: "127.0.0.1:50053", help: "boot-service" }),

@@ -154,5 +154,16 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "permission", args: [f.inventory], exit: 5, line: /1 of 1 nodes not registered: cx9: RegisterNode needs an admin/ },
       { kind: "conflict", args: [f.inventoryTaken], as: "admin", exit: 4, line: /1 of 1 nodes not registered: cx1: node cx1 is already registered/ },
       { kind: "invalid argument", args: [f.inventoryBadName], as: "admin", exit: 2, line: /node name "\.\.\/x" is invalid/ }] },
+    "quota show": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "quota set": { reaches: ["nodes=5"], as: "admin", rows: [
+      missing([], "NAME=LIMIT"),
+      { kind: "usage", args: ["bogus=1"], exit: 2, line: /bogus=1: use NAME=LIMIT with NAME one of nodes, disks/ },
+      { kind: "usage", args: ["nodes=1G"], exit: 2, line: /nodes=1G: a whole number or "unlimited"/ },
+      { kind: "usage", args: ["nodes=1", "nodes=2"], exit: 2, line: /a quota is named twice/ },
+      { kind: "permission", args: ["nodes=5"], exit: 5, line: NEEDS_ADMIN }, invalid("project", ["-p", BAD, "nodes=5"], "admin")] },
+    "audit ls": { reaches: [], rows: [
+      { kind: "usage", args: ["--since", "yesterday"], exit: 2, line: /--since yesterday: a span like 30m, 2h, 7d or an ISO time/ },
+      { kind: "usage", args: ["--limit", "5000"], exit: 2, line: /--limit 5000: 1 to 1000/ },
+      invalid("project", ["-p", BAD]), hidden([])] },
   };
 }

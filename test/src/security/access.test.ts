@@ -42,6 +42,9 @@ const TABLE: Record<string, Record<string, Row>> = {
     RegisterNode: ["admin", { name: "evil", nics: [{ label: "eth0", mac: "52:54:00:66:66:66" }] }],
     UpdateNode: ["admin", { name: "n1", nics: [{ label: "eth0", mac: "52:54:00:66:66:67" }] }],
     UnregisterNode: ["admin", { name: "n2" }],
+    GetQuota: ["member", P1],
+    SetQuota: ["admin", { project: "p1", quotas: [{ kind: 1, limit: 0 }, { kind: 2, limit: 0 }] }],
+    ListAuditRecords: ["member", P1],
   },
   "bmi.image.v1.ImageService": {
     ListImages: ["member", P1],
@@ -59,6 +62,8 @@ const TABLE: Record<string, Record<string, Row>> = {
     DeleteDisk: ["internal", { project: "p1", name: "n1-1" }],
     CreateSnapshot: ["internal", { project: "p1", disk: "n1-1", name: "snap" }],
     ListSnapshots: ["member", P1],
+    GetQuota: ["member", P1],
+    SetQuota: ["admin", { project: "p1", quotas: [{ kind: 2, limit: 0 }] }],
   },
   "bmi.target.v1.TargetService": {
     CreateTarget: ["internal", { project: "p1", disk: "n1-1", initiator_iqn: "iqn.2026-01.org.evil:x" }],

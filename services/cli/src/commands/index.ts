@@ -4,8 +4,11 @@ import { imageCommands } from "./images";
 import { jobCommands } from "./jobs";
 import { nodeCommands } from "./nodes";
 import { provisionCommands } from "./provision";
+import { quotaCommands } from "./quota";
+import { auditCommands } from "./audit";
 
-export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands];
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...quotaCommands,
+  ...auditCommands];
 
 /** The command named by the first one or two words, and the words after it. */
 export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {

@@ -12,6 +12,10 @@ export class Keys {
   lock(node: string): string { return `${this.prefix}lock:${node}`; }
   prov(node: string): string { return `${this.prefix}prov:${node}`; }
   get provNodes(): string { return `${this.prefix}provnodes`; }
+  /** The nodes provisioned in a project (its node quota's use), kept by the scripts beside the records. */
+  provOf(project: string): string { return `${this.prefix}provof:${project}`; }
+  /** A project's quota limits (hash: nodes). */
+  quota(project: string): string { return `${this.prefix}quota:${project}`; }
   provDisks(project: string, node: string): string { return `${this.prefix}provdisks:${project}:${node}`; }
   nodeBoot(node: string): string { return `${this.prefix}nodeboot:${node}`; }
   diskSeq(node: string): string { return `${this.prefix}diskseq:${node}`; }

@@ -71,7 +71,8 @@ export class JobStore {
     this.keys = new Keys(prefix);
   }
 
-  private run(script: Script, args: Array<string | number>): Promise<unknown> {
+  /** Runs a script built on lua/common.ts (key prefix, clock and retention first, then `args`). */
+  run(script: Script, args: Array<string | number>): Promise<unknown> {
     const now = new Date();
     return script.run(this.redis, [this.prefix, now.toISOString(), now.getTime(), this.retentionMs, ...args]);
   }

@@ -1,4 +1,4 @@
-import type { Handlers } from "@bmi/grpc";
+import { addResource, type CallContext, type Handlers } from "@bmi/grpc";
 import { InvalidArgumentError } from "@bmi/errors";
 import {
   BulkProvisionResponse, CancelJobResponse, DeprovisionNodeResponse, GetJobResponse, ListJobsResponse,
@@ -19,24 +19,33 @@ function nodeInput(s: NodeSpec | undefined): NodeInput {
     ...(s.nic ? { nic: s.nic } : {}), ...(s.network ? { network: s.network } : {}) };
 }
 
+/** The audit record of a call that made or cancelled a job names the job, and its project (CancelJob names only the id). */
+function noted<J extends { id: string; project: string }>(ctx: CallContext, job: J): J {
+  if (ctx.audit) {
+    ctx.audit.project ||= job.project;
+    addResource(ctx.audit, job.id);
+  }
+  return job;
+}
+
 /** The job half of bmi.orchestrator.v1.Orchestrator: protobuf to Provisioning / JobAccess calls and back. */
 export function jobHandlers(prov: Provisioning, access: JobAccess): Pick<Handlers<typeof OrchestratorService>, JobMethods> {
   return {
     async provisionNode(req, ctx) {
       const job = await prov.provision(requester(ctx), req.project, nodeInput(req.spec), optionsFromProto(req.options), req.idempotencyKey);
-      return ProvisionNodeResponse.fromPartial({ job: jobToProto(job) });
+      return ProvisionNodeResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async deprovisionNode(req, ctx) {
       const job = await prov.deprovision(requester(ctx), req.project, req.node, req.deleteDisk, req.releaseNode, req.idempotencyKey);
-      return DeprovisionNodeResponse.fromPartial({ job: jobToProto(job) });
+      return DeprovisionNodeResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async snapshotNode(req, ctx) {
       const job = await prov.snapshot(requester(ctx), req.project, req.node, req.image, req.idempotencyKey);
-      return SnapshotNodeResponse.fromPartial({ job: jobToProto(job) });
+      return SnapshotNodeResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async reprovisionNode(req, ctx) {
       const job = await prov.reprovision(requester(ctx), req.project, req.node, req.disk, optionsFromProto(req.options), req.idempotencyKey);
-      return ReprovisionNodeResponse.fromPartial({ job: jobToProto(job) });
+      return ReprovisionNodeResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async bulkProvision(req, ctx) {
       if (!req.specs && !req.freeNodes) throw new InvalidArgumentError("specs or free_nodes is required");
@@ -45,7 +54,7 @@ export function jobHandlers(prov: Provisioning, access: JobAccess): Pick<Handler
         ...(req.freeNodes ? { free: { count: req.freeNodes.count, image: req.freeNodes.image, network: req.freeNodes.network } } : {}),
         maxParallel: req.maxParallel, minSuccess: req.minSuccess, options: optionsFromProto(req.options),
       }, req.idempotencyKey);
-      return BulkProvisionResponse.fromPartial({ job: jobToProto(job) });
+      return BulkProvisionResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async getJob(req, ctx) {
       return GetJobResponse.fromPartial({ job: jobToProto(await access.get(requester(ctx), req.id)) });
@@ -63,7 +72,7 @@ export function jobHandlers(prov: Provisioning, access: JobAccess): Pick<Handler
       }
     },
     async cancelJob(req, ctx) {
-      return CancelJobResponse.fromPartial({ job: jobToProto(await access.cancel(requester(ctx), req.id)) });
+      return CancelJobResponse.fromPartial({ job: jobToProto(noted(ctx, await access.cancel(requester(ctx), req.id))) });
     },
     async listProvisioned(req, ctx) {
       const nodes = await access.provisioned(requester(ctx), req.project);

@@ -51,6 +51,77 @@ export function firmwareToJSON(object: Firmware): string {
   }
 }
 
+/**
+ * What a project's quota limits. Each kind has one owner that counts and enforces it: nodes the orchestrator
+ * (Redis, taken in the same script that creates the job), the others image-service (from its catalog of what
+ * storage holds; limits kept in its data directory).
+ */
+export enum QuotaKind {
+  QUOTA_KIND_UNSPECIFIED = 0,
+  /** QUOTA_KIND_NODES - Provisioned nodes: a node counts from the job that provisions it until it is deprovisioned. */
+  QUOTA_KIND_NODES = 1,
+  /** QUOTA_KIND_DISKS - Disks (the per-node clones). */
+  QUOTA_KIND_DISKS = 2,
+  /** QUOTA_KIND_IMAGES - Images, snapshots included. */
+  QUOTA_KIND_IMAGES = 3,
+  /** QUOTA_KIND_VIRTUAL_BYTES - Bytes the project's images and disks may grow to: the full virtual size of each image and each disk. */
+  QUOTA_KIND_VIRTUAL_BYTES = 4,
+  /**
+   * QUOTA_KIND_STORED_BYTES - Bytes stored in full: the size of each image (uploads, imports, copies and snapshots are independent copies).
+   * A disk is a copy-on-write clone that stores only what its node writes, which BMI cannot bound: it counts
+   * towards virtual bytes only.
+   */
+  QUOTA_KIND_STORED_BYTES = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function quotaKindFromJSON(object: any): QuotaKind {
+  switch (object) {
+    case 0:
+    case "QUOTA_KIND_UNSPECIFIED":
+      return QuotaKind.QUOTA_KIND_UNSPECIFIED;
+    case 1:
+    case "QUOTA_KIND_NODES":
+      return QuotaKind.QUOTA_KIND_NODES;
+    case 2:
+    case "QUOTA_KIND_DISKS":
+      return QuotaKind.QUOTA_KIND_DISKS;
+    case 3:
+    case "QUOTA_KIND_IMAGES":
+      return QuotaKind.QUOTA_KIND_IMAGES;
+    case 4:
+    case "QUOTA_KIND_VIRTUAL_BYTES":
+      return QuotaKind.QUOTA_KIND_VIRTUAL_BYTES;
+    case 5:
+    case "QUOTA_KIND_STORED_BYTES":
+      return QuotaKind.QUOTA_KIND_STORED_BYTES;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return QuotaKind.UNRECOGNIZED;
+  }
+}
+
+export function quotaKindToJSON(object: QuotaKind): string {
+  switch (object) {
+    case QuotaKind.QUOTA_KIND_UNSPECIFIED:
+      return "QUOTA_KIND_UNSPECIFIED";
+    case QuotaKind.QUOTA_KIND_NODES:
+      return "QUOTA_KIND_NODES";
+    case QuotaKind.QUOTA_KIND_DISKS:
+      return "QUOTA_KIND_DISKS";
+    case QuotaKind.QUOTA_KIND_IMAGES:
+      return "QUOTA_KIND_IMAGES";
+    case QuotaKind.QUOTA_KIND_VIRTUAL_BYTES:
+      return "QUOTA_KIND_VIRTUAL_BYTES";
+    case QuotaKind.QUOTA_KIND_STORED_BYTES:
+      return "QUOTA_KIND_STORED_BYTES";
+    case QuotaKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Where a disk's bytes are, as target-service exports them. */
 export interface Backing {
   file?: FileBacking | undefined;
@@ -85,6 +156,17 @@ export interface IscsiTarget {
 export interface ChapCredentials {
   user: string;
   secret: string;
+}
+
+/** One quota of a project. */
+export interface Quota {
+  kind: QuotaKind;
+  /** Absent: unlimited. */
+  limit?:
+    | number
+    | undefined;
+  /** What the project holds now, in the quota's unit (answers only). */
+  used: number;
 }
 
 function createBaseBacking(): Backing {
@@ -548,6 +630,107 @@ export const ChapCredentials: MessageFns<ChapCredentials> = {
   },
 };
 
+function createBaseQuota(): Quota {
+  return { kind: 0, limit: undefined, used: 0 };
+}
+
+export const Quota: MessageFns<Quota> = {
+  encode(message: Quota, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(16).uint64(message.limit);
+    }
+    if (message.used !== 0) {
+      writer.uint32(24).uint64(message.used);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Quota {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuota();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.used = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Quota {
+    return {
+      kind: isSet(object.kind) ? quotaKindFromJSON(object.kind) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      used: isSet(object.used) ? globalThis.Number(object.used) : 0,
+    };
+  },
+
+  toJSON(message: Quota): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = quotaKindToJSON(message.kind);
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.used !== 0) {
+      obj.used = Math.round(message.used);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Quota>, I>>(base?: I): Quota {
+    return Quota.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Quota>, I>>(object: I): Quota {
+    const message = createBaseQuota();
+    message.kind = object.kind ?? 0;
+    message.limit = object.limit ?? undefined;
+    message.used = object.used ?? 0;
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -559,6 +742,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

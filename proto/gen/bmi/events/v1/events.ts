@@ -156,6 +156,37 @@ export interface JobEvent {
   boot?: BootPhaseEvent | undefined;
 }
 
+/**
+ * One mutating call (not Get*, List*, Watch*, Render*, Download*) of a BMI service, accepted or refused, as the
+ * service's gRPC chassis saw it. It holds names only: never a request's other fields, its headers or the error
+ * message, so no secret (CHAP secrets, passwords, tokens, forwarded principals) can reach it.
+ */
+export interface AuditRecord {
+  time:
+    | Date
+    | undefined;
+  /** The service that answered, e.g. "image-service". */
+  service: string;
+  /** The full method, e.g. "/bmi.image.v1.ImageService/DeleteImage". */
+  method: string;
+  requestId: string;
+  /** The end user; empty when a BMI service called as itself. */
+  user: string;
+  /** The BMI service that called on the user's behalf (from its verified certificate); empty for a user's own client. */
+  callerService: string;
+  admin: boolean;
+  /** The project the request named, as given (at most 64 characters). */
+  project: string;
+  /** The names the request gave: node, image, disk, job id, new name, ... (at most 32, 128 characters each). */
+  resources: string[];
+  /** The call succeeded (code OK). */
+  accepted: boolean;
+  /** The gRPC status code's name: OK, PERMISSION_DENIED, RESOURCE_EXHAUSTED, ... */
+  code: string;
+  /** The client's address. */
+  peer: string;
+}
+
 function createBaseBootPhaseEvent(): BootPhaseEvent {
   return { node: "", project: "", mac: "", phase: 0, time: undefined, remoteAddress: "", attempt: 0 };
 }
@@ -1571,6 +1602,274 @@ export const JobEvent: MessageFns<JobEvent> = {
     message.boot = (object.boot !== undefined && object.boot !== null)
       ? BootPhaseEvent.fromPartial(object.boot)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseAuditRecord(): AuditRecord {
+  return {
+    time: undefined,
+    service: "",
+    method: "",
+    requestId: "",
+    user: "",
+    callerService: "",
+    admin: false,
+    project: "",
+    resources: [],
+    accepted: false,
+    code: "",
+    peer: "",
+  };
+}
+
+export const AuditRecord: MessageFns<AuditRecord> = {
+  encode(message: AuditRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(10).fork()).join();
+    }
+    if (message.service !== "") {
+      writer.uint32(18).string(message.service);
+    }
+    if (message.method !== "") {
+      writer.uint32(26).string(message.method);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    if (message.user !== "") {
+      writer.uint32(42).string(message.user);
+    }
+    if (message.callerService !== "") {
+      writer.uint32(50).string(message.callerService);
+    }
+    if (message.admin !== false) {
+      writer.uint32(56).bool(message.admin);
+    }
+    if (message.project !== "") {
+      writer.uint32(66).string(message.project);
+    }
+    for (const v of message.resources) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.accepted !== false) {
+      writer.uint32(80).bool(message.accepted);
+    }
+    if (message.code !== "") {
+      writer.uint32(90).string(message.code);
+    }
+    if (message.peer !== "") {
+      writer.uint32(98).string(message.peer);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.callerService = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.admin = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.resources.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.accepted = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.peer = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditRecord {
+    return {
+      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      method: isSet(object.method) ? globalThis.String(object.method) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      callerService: isSet(object.callerService)
+        ? globalThis.String(object.callerService)
+        : isSet(object.caller_service)
+        ? globalThis.String(object.caller_service)
+        : "",
+      admin: isSet(object.admin) ? globalThis.Boolean(object.admin) : false,
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      resources: globalThis.Array.isArray(object?.resources)
+        ? object.resources.map((e: any) => globalThis.String(e))
+        : [],
+      accepted: isSet(object.accepted) ? globalThis.Boolean(object.accepted) : false,
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      peer: isSet(object.peer) ? globalThis.String(object.peer) : "",
+    };
+  },
+
+  toJSON(message: AuditRecord): unknown {
+    const obj: any = {};
+    if (message.time !== undefined) {
+      obj.time = message.time.toISOString();
+    }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.method !== "") {
+      obj.method = message.method;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.callerService !== "") {
+      obj.callerService = message.callerService;
+    }
+    if (message.admin !== false) {
+      obj.admin = message.admin;
+    }
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.resources?.length) {
+      obj.resources = message.resources;
+    }
+    if (message.accepted !== false) {
+      obj.accepted = message.accepted;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.peer !== "") {
+      obj.peer = message.peer;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuditRecord>, I>>(base?: I): AuditRecord {
+    return AuditRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuditRecord>, I>>(object: I): AuditRecord {
+    const message = createBaseAuditRecord();
+    message.time = object.time ?? undefined;
+    message.service = object.service ?? "";
+    message.method = object.method ?? "";
+    message.requestId = object.requestId ?? "";
+    message.user = object.user ?? "";
+    message.callerService = object.callerService ?? "";
+    message.admin = object.admin ?? false;
+    message.project = object.project ?? "";
+    message.resources = object.resources?.map((e) => e) || [];
+    message.accepted = object.accepted ?? false;
+    message.code = object.code ?? "";
+    message.peer = object.peer ?? "";
     return message;
   },
 };

@@ -23,7 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { Backing } from "../../common/v1/common";
+import { Backing, Quota } from "../../common/v1/common";
 
 export const protobufPackage = "bmi.image.v1";
 
@@ -277,6 +277,28 @@ export interface ListSnapshotsRequest {
 
 export interface ListSnapshotsResponse {
   snapshots: Image[];
+}
+
+export interface GetQuotaRequest {
+  project: string;
+}
+
+/** The project's image-service quotas, with limits and use. */
+export interface GetQuotaResponse {
+  /** Disks, images, virtual bytes, stored bytes. */
+  quotas: Quota[];
+}
+
+/** SetQuota's request. */
+export interface SetQuotaRequest {
+  project: string;
+  /** Each kind named gets its limit (absent: unlimited); kinds not named keep theirs. Nodes are the orchestrator's. */
+  quotas: Quota[];
+}
+
+/** The project's image-service quotas after the change. */
+export interface SetQuotaResponse {
+  quotas: Quota[];
 }
 
 function createBaseImage(): Image {
@@ -3517,6 +3539,292 @@ export const ListSnapshotsResponse: MessageFns<ListSnapshotsResponse> = {
   },
 };
 
+function createBaseGetQuotaRequest(): GetQuotaRequest {
+  return { project: "" };
+}
+
+export const GetQuotaRequest: MessageFns<GetQuotaRequest> = {
+  encode(message: GetQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQuotaRequest {
+    return { project: isSet(object.project) ? globalThis.String(object.project) : "" };
+  },
+
+  toJSON(message: GetQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetQuotaRequest>, I>>(base?: I): GetQuotaRequest {
+    return GetQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetQuotaRequest>, I>>(object: I): GetQuotaRequest {
+    const message = createBaseGetQuotaRequest();
+    message.project = object.project ?? "";
+    return message;
+  },
+};
+
+function createBaseGetQuotaResponse(): GetQuotaResponse {
+  return { quotas: [] };
+}
+
+export const GetQuotaResponse: MessageFns<GetQuotaResponse> = {
+  encode(message: GetQuotaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQuotaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQuotaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQuotaResponse {
+    return { quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: GetQuotaResponse): unknown {
+    const obj: any = {};
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetQuotaResponse>, I>>(base?: I): GetQuotaResponse {
+    return GetQuotaResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetQuotaResponse>, I>>(object: I): GetQuotaResponse {
+    const message = createBaseGetQuotaResponse();
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetQuotaRequest(): SetQuotaRequest {
+  return { project: "", quotas: [] };
+}
+
+export const SetQuotaRequest: MessageFns<SetQuotaRequest> = {
+  encode(message: SetQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQuotaRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SetQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetQuotaRequest>, I>>(base?: I): SetQuotaRequest {
+    return SetQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetQuotaRequest>, I>>(object: I): SetQuotaRequest {
+    const message = createBaseSetQuotaRequest();
+    message.project = object.project ?? "";
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetQuotaResponse(): SetQuotaResponse {
+  return { quotas: [] };
+}
+
+export const SetQuotaResponse: MessageFns<SetQuotaResponse> = {
+  encode(message: SetQuotaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQuotaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQuotaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQuotaResponse {
+    return { quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: SetQuotaResponse): unknown {
+    const obj: any = {};
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetQuotaResponse>, I>>(base?: I): SetQuotaResponse {
+    return SetQuotaResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetQuotaResponse>, I>>(object: I): SetQuotaResponse {
+    const message = createBaseSetQuotaResponse();
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Images are scoped by project; public images are visible to every project. Another project's private image is
  * NOT_FOUND. Names: lowercase letters, digits, '.', '_', '-', at most 63 characters, starting with a letter or digit.
@@ -3674,6 +3982,29 @@ export const ImageServiceService = {
       Buffer.from(ListSnapshotsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListSnapshotsResponse => ListSnapshotsResponse.decode(value),
   },
+  /**
+   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
+   * that would add to it is RESOURCE_EXHAUSTED.
+   */
+  getQuota: {
+    path: "/bmi.image.v1.ImageService/GetQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetQuotaRequest): Buffer => Buffer.from(GetQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetQuotaRequest => GetQuotaRequest.decode(value),
+    responseSerialize: (value: GetQuotaResponse): Buffer => Buffer.from(GetQuotaResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetQuotaResponse => GetQuotaResponse.decode(value),
+  },
+  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  setQuota: {
+    path: "/bmi.image.v1.ImageService/SetQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetQuotaRequest): Buffer => Buffer.from(SetQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetQuotaRequest => SetQuotaRequest.decode(value),
+    responseSerialize: (value: SetQuotaResponse): Buffer => Buffer.from(SetQuotaResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetQuotaResponse => SetQuotaResponse.decode(value),
+  },
 } as const;
 
 export interface ImageServiceServer extends UntypedServiceImplementation {
@@ -3702,6 +4033,13 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
   /** Flattens a disk into a new image of the project, independent of the disk. */
   createSnapshot: handleUnaryCall<CreateSnapshotRequest, CreateSnapshotResponse>;
   listSnapshots: handleUnaryCall<ListSnapshotsRequest, ListSnapshotsResponse>;
+  /**
+   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
+   * that would add to it is RESOURCE_EXHAUSTED.
+   */
+  getQuota: handleUnaryCall<GetQuotaRequest, GetQuotaResponse>;
+  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  setQuota: handleUnaryCall<SetQuotaRequest, SetQuotaResponse>;
 }
 
 export interface ImageServiceClient extends Client {
@@ -3934,6 +4272,41 @@ export interface ImageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
+   * that would add to it is RESOURCE_EXHAUSTED.
+   */
+  getQuota(
+    request: GetQuotaRequest,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  getQuota(
+    request: GetQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  getQuota(
+    request: GetQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  setQuota(
+    request: SetQuotaRequest,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  setQuota(
+    request: SetQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  setQuota(
+    request: SetQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -21,7 +21,8 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { JobEvent } from "../../events/v1/events";
+import { Quota } from "../../common/v1/common";
+import { AuditRecord, JobEvent } from "../../events/v1/events";
 import { Nic, Node, NodeFilter, nodeFilterFromJSON, nodeFilterToJSON, PowerSpec } from "../../haas/v1/haas";
 
 export const protobufPackage = "bmi.orchestrator.v1";
@@ -546,6 +547,54 @@ export interface UnregisterNodeRequest {
 }
 
 export interface UnregisterNodeResponse {
+}
+
+export interface GetQuotaRequest {
+  project: string;
+}
+
+/** Every quota kind of the project, with its limit and use. */
+export interface GetQuotaResponse {
+  quotas: Quota[];
+}
+
+/** SetQuota's request. */
+export interface SetQuotaRequest {
+  project: string;
+  /** Each kind named gets its limit (absent: unlimited); kinds not named keep theirs. */
+  quotas: Quota[];
+}
+
+/** Every quota of the project after the change. */
+export interface SetQuotaResponse {
+  quotas: Quota[];
+}
+
+/** ListAuditRecords' request: every filter given must match. */
+export interface ListAuditRecordsRequest {
+  /** Empty: every project of the caller (for an admin: every record). */
+  project: string;
+  /** Only calls made by (or on behalf of) this user. */
+  user: string;
+  /** Only calls at or after this time; default: 24 hours ago. */
+  since:
+    | Date
+    | undefined;
+  /** Only calls before this time; default: now. */
+  until:
+    | Date
+    | undefined;
+  /** Only calls that named this resource (node, image, disk, job id, ...). */
+  resource: string;
+  /** The most recent matching records, oldest first; 0: 100, at most 1000. */
+  limit: number;
+}
+
+/** The matching records, oldest first. */
+export interface ListAuditRecordsResponse {
+  records: AuditRecord[];
+  /** More records matched than `limit`: the oldest were left out. */
+  truncated: boolean;
 }
 
 function createBaseStep(): Step {
@@ -4673,6 +4722,526 @@ export const UnregisterNodeResponse: MessageFns<UnregisterNodeResponse> = {
   },
 };
 
+function createBaseGetQuotaRequest(): GetQuotaRequest {
+  return { project: "" };
+}
+
+export const GetQuotaRequest: MessageFns<GetQuotaRequest> = {
+  encode(message: GetQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQuotaRequest {
+    return { project: isSet(object.project) ? globalThis.String(object.project) : "" };
+  },
+
+  toJSON(message: GetQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetQuotaRequest>, I>>(base?: I): GetQuotaRequest {
+    return GetQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetQuotaRequest>, I>>(object: I): GetQuotaRequest {
+    const message = createBaseGetQuotaRequest();
+    message.project = object.project ?? "";
+    return message;
+  },
+};
+
+function createBaseGetQuotaResponse(): GetQuotaResponse {
+  return { quotas: [] };
+}
+
+export const GetQuotaResponse: MessageFns<GetQuotaResponse> = {
+  encode(message: GetQuotaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQuotaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQuotaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQuotaResponse {
+    return { quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: GetQuotaResponse): unknown {
+    const obj: any = {};
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetQuotaResponse>, I>>(base?: I): GetQuotaResponse {
+    return GetQuotaResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetQuotaResponse>, I>>(object: I): GetQuotaResponse {
+    const message = createBaseGetQuotaResponse();
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetQuotaRequest(): SetQuotaRequest {
+  return { project: "", quotas: [] };
+}
+
+export const SetQuotaRequest: MessageFns<SetQuotaRequest> = {
+  encode(message: SetQuotaRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQuotaRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQuotaRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQuotaRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SetQuotaRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetQuotaRequest>, I>>(base?: I): SetQuotaRequest {
+    return SetQuotaRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetQuotaRequest>, I>>(object: I): SetQuotaRequest {
+    const message = createBaseSetQuotaRequest();
+    message.project = object.project ?? "";
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetQuotaResponse(): SetQuotaResponse {
+  return { quotas: [] };
+}
+
+export const SetQuotaResponse: MessageFns<SetQuotaResponse> = {
+  encode(message: SetQuotaResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.quotas) {
+      Quota.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetQuotaResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetQuotaResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.quotas.push(Quota.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetQuotaResponse {
+    return { quotas: globalThis.Array.isArray(object?.quotas) ? object.quotas.map((e: any) => Quota.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: SetQuotaResponse): unknown {
+    const obj: any = {};
+    if (message.quotas?.length) {
+      obj.quotas = message.quotas.map((e) => Quota.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetQuotaResponse>, I>>(base?: I): SetQuotaResponse {
+    return SetQuotaResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetQuotaResponse>, I>>(object: I): SetQuotaResponse {
+    const message = createBaseSetQuotaResponse();
+    message.quotas = object.quotas?.map((e) => Quota.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListAuditRecordsRequest(): ListAuditRecordsRequest {
+  return { project: "", user: "", since: undefined, until: undefined, resource: "", limit: 0 };
+}
+
+export const ListAuditRecordsRequest: MessageFns<ListAuditRecordsRequest> = {
+  encode(message: ListAuditRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    if (message.user !== "") {
+      writer.uint32(18).string(message.user);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(26).fork()).join();
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(34).fork()).join();
+    }
+    if (message.resource !== "") {
+      writer.uint32(42).string(message.resource);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(48).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditRecordsRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListAuditRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAuditRecordsRequest>, I>>(base?: I): ListAuditRecordsRequest {
+    return ListAuditRecordsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAuditRecordsRequest>, I>>(object: I): ListAuditRecordsRequest {
+    const message = createBaseListAuditRecordsRequest();
+    message.project = object.project ?? "";
+    message.user = object.user ?? "";
+    message.since = object.since ?? undefined;
+    message.until = object.until ?? undefined;
+    message.resource = object.resource ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAuditRecordsResponse(): ListAuditRecordsResponse {
+  return { records: [], truncated: false };
+}
+
+export const ListAuditRecordsResponse: MessageFns<ListAuditRecordsResponse> = {
+  encode(message: ListAuditRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.records) {
+      AuditRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.truncated !== false) {
+      writer.uint32(16).bool(message.truncated);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.records.push(AuditRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.truncated = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditRecordsResponse {
+    return {
+      records: globalThis.Array.isArray(object?.records) ? object.records.map((e: any) => AuditRecord.fromJSON(e)) : [],
+      truncated: isSet(object.truncated) ? globalThis.Boolean(object.truncated) : false,
+    };
+  },
+
+  toJSON(message: ListAuditRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => AuditRecord.toJSON(e));
+    }
+    if (message.truncated !== false) {
+      obj.truncated = message.truncated;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAuditRecordsResponse>, I>>(base?: I): ListAuditRecordsResponse {
+    return ListAuditRecordsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAuditRecordsResponse>, I>>(object: I): ListAuditRecordsResponse {
+    const message = createBaseListAuditRecordsResponse();
+    message.records = object.records?.map((e) => AuditRecord.fromPartial(e)) || [];
+    message.truncated = object.truncated ?? false;
+    return message;
+  },
+};
+
 export type OrchestratorService = typeof OrchestratorService;
 export const OrchestratorService = {
   /** Every mutating call answers a job at once; watch it for progress. */
@@ -4832,6 +5401,41 @@ export const OrchestratorService = {
       Buffer.from(UnregisterNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnregisterNodeResponse => UnregisterNodeResponse.decode(value),
   },
+  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  getQuota: {
+    path: "/bmi.orchestrator.v1.Orchestrator/GetQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetQuotaRequest): Buffer => Buffer.from(GetQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetQuotaRequest => GetQuotaRequest.decode(value),
+    responseSerialize: (value: GetQuotaResponse): Buffer => Buffer.from(GetQuotaResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetQuotaResponse => GetQuotaResponse.decode(value),
+  },
+  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  setQuota: {
+    path: "/bmi.orchestrator.v1.Orchestrator/SetQuota" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetQuotaRequest): Buffer => Buffer.from(SetQuotaRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetQuotaRequest => SetQuotaRequest.decode(value),
+    responseSerialize: (value: SetQuotaResponse): Buffer => Buffer.from(SetQuotaResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetQuotaResponse => SetQuotaResponse.decode(value),
+  },
+  /**
+   * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
+   * Members see their projects' records; admins see every record, those naming no project included.
+   */
+  listAuditRecords: {
+    path: "/bmi.orchestrator.v1.Orchestrator/ListAuditRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditRecordsRequest): Buffer =>
+      Buffer.from(ListAuditRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditRecordsRequest => ListAuditRecordsRequest.decode(value),
+    responseSerialize: (value: ListAuditRecordsResponse): Buffer =>
+      Buffer.from(ListAuditRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditRecordsResponse => ListAuditRecordsResponse.decode(value),
+  },
 } as const;
 
 export interface OrchestratorServer extends UntypedServiceImplementation {
@@ -4860,6 +5464,15 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
   updateNode: handleUnaryCall<UpdateNodeRequest, UpdateNodeResponse>;
   /** Refused while the node is provisioned or allocated to a project. */
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
+  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  getQuota: handleUnaryCall<GetQuotaRequest, GetQuotaResponse>;
+  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  setQuota: handleUnaryCall<SetQuotaRequest, SetQuotaResponse>;
+  /**
+   * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
+   * Members see their projects' records; admins see every record, those naming no project included.
+   */
+  listAuditRecords: handleUnaryCall<ListAuditRecordsRequest, ListAuditRecordsResponse>;
 }
 
 export interface OrchestratorClient extends Client {
@@ -5088,6 +5701,57 @@ export interface OrchestratorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  getQuota(
+    request: GetQuotaRequest,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  getQuota(
+    request: GetQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  getQuota(
+    request: GetQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  setQuota(
+    request: SetQuotaRequest,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  setQuota(
+    request: SetQuotaRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  setQuota(
+    request: SetQuotaRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
+   * Members see their projects' records; admins see every record, those naming no project included.
+   */
+  listAuditRecords(
+    request: ListAuditRecordsRequest,
+    callback: (error: ServiceError | null, response: ListAuditRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditRecords(
+    request: ListAuditRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditRecords(
+    request: ListAuditRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditRecordsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -36,6 +36,22 @@ local function nodeEvent(node, project, state, jobId)
   redis.call('RPUSH', P .. 'relay', 'node\n' .. node .. '\n' .. jobId .. ':' .. state .. ':' .. NOW_MS .. '\n' .. body)
 end
 
+-- The nodes provisioned in a project (what its node quota counts), beside the provisioned records themselves.
+local function provOf(project) return P .. 'provof:' .. project end
+
+-- How many nodes a project holds; a member whose record is gone or names another project is dropped on the way.
+local function provUsed(project)
+  local n = 0
+  for _, node in ipairs(redis.call('SMEMBERS', provOf(project))) do
+    if redis.call('HGET', P .. 'prov:' .. node, 'project') == project then
+      n = n + 1
+    else
+      redis.call('SREM', provOf(project), node)
+    end
+  end
+  return n
+end
+
 local function setProv(node, fields, jobId)
   local pk = P .. 'prov:' .. node
   local flat = {}
@@ -45,12 +61,14 @@ local function setProv(node, fields, jobId)
   end
   redis.call('HSET', pk, 'updated', NOW_ISO, unpack(flat))
   redis.call('SADD', P .. 'provnodes', node)
+  if hget(pk, 'project') ~= '' then redis.call('SADD', provOf(hget(pk, 'project')), node) end
   if fields.state then nodeEvent(node, hget(pk, 'project'), fields.state, jobId) end
 end
 
 local function delProv(node, project, jobId)
   redis.call('DEL', P .. 'prov:' .. node)
   redis.call('SREM', P .. 'provnodes', node)
+  redis.call('SREM', provOf(project), node)
   nodeEvent(node, project, 'DEPROVISIONED', jobId)
 end
 

@@ -5,6 +5,12 @@ import { COMMON } from "./common";
  * provisioned records, indexes, the first events, and the claimable queue. All or nothing: a busy node refuses the
  * whole request before anything is written.
  *
+ * The project's node quota (quota:<project> nodes) is taken here too: a node this request provisions anew counts
+ * from now on, so two requests can never both take the last one. A single-node request over the quota is refused
+ * RESOURCE_EXHAUSTED. A bulk job takes all its nodes up front: when they do not all fit but at least min_success
+ * do (all, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
+ * FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
+ *
  * ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
  * Answers {'CREATED', id} or {'EXISTING', id}; refusals are error replies "CODE message".
  */
@@ -25,6 +31,9 @@ if doc.idem then
 end
 
 local seen = {}
+local over, overIds = {}, {}
+local full = ''
+
 for _, j in ipairs(doc.jobs) do
   if j.node ~= '' then
     if seen[j.node] then return redis.error_reply('INVALID_ARGUMENT node ' .. j.node .. ' appears twice') end
@@ -42,11 +51,37 @@ for _, j in ipairs(doc.jobs) do
   end
 end
 
+local limit = tonumber(redis.call('HGET', P .. 'quota:' .. doc.project, 'nodes') or '')
+if limit then
+  local adds = {}
+  for _, j in ipairs(doc.jobs) do
+    if j.prov and j.node ~= '' and redis.call('EXISTS', P .. 'prov:' .. j.node) == 0 then table.insert(adds, j) end
+  end
+  local used = provUsed(doc.project)
+  local room = math.max(0, limit - used)
+  if #adds > room then
+    local msg = 'quota nodes of project ' .. doc.project .. ': ' .. used .. ' of ' .. limit .. ' in use'
+    local parent = doc.jobs[1]
+    if parent.kind ~= 'BULK' then return redis.error_reply('RESOURCE_EXHAUSTED ' .. msg) end
+    local need = tonumber(parent.minsucc) or 0
+    if need == 0 then need = tonumber(parent.total) end
+    if tonumber(parent.total) - (#adds - room) < need then
+      return redis.error_reply('RESOURCE_EXHAUSTED ' .. msg .. ': this bulk job needs ' .. need .. ' of its ' .. #adds ..
+        ' nodes and ' .. room .. ' fit')
+    end
+    for x = room + 1, #adds do
+      over[adds[x].id] = true
+      table.insert(overIds, adds[x].id)
+    end
+    full = 'quota nodes of project ' .. doc.project .. ': ' .. (used + room) .. ' of ' .. limit .. ' in use'
+  end
+end
+
 for _, j in ipairs(doc.jobs) do
   local k = jk(j.id)
   local provprev = ''
   local nfence = 0
-  if j.node ~= '' then
+  if j.node ~= '' and not over[j.id] then
     redis.call('SET', P .. 'lock:' .. j.node, j.id)
     nfence = redis.call('INCR', P .. 'lockfence:' .. j.node)
     local cur = redis.call('HGETALL', P .. 'prov:' .. j.node)
@@ -62,7 +97,7 @@ for _, j in ipairs(doc.jobs) do
     'idem', j.idem, 'total', j.total, 'succeeded', 0, 'failed', 0, 'cancelled', 0, 'running', 0,
     'maxpar', j.maxpar, 'minsucc', j.minsucc)
   for i, name in ipairs(j.plan) do redis.call('HSET', k .. ':steps', name, j.steps[i]) end
-  if j.prov then
+  if j.prov and not over[j.id] then
     j.prov.job = j.id
     setProv(j.node, j.prov, j.id)
   end
@@ -70,7 +105,7 @@ for _, j in ipairs(doc.jobs) do
   emit(j.id, cjson.encode({time = NOW_ISO, created = {kind = 'JOB_KIND_' .. j.kind, project = j.project, node = j.node, parentId = j.parent}}))
   if j.parent ~= '' then
     redis.call('HSET', jk(j.parent) .. ':children', j.id, 'QUEUED')
-    redis.call('RPUSH', jk(j.parent) .. ':queue', j.id)
+    if not over[j.id] then redis.call('RPUSH', jk(j.parent) .. ':queue', j.id) end
   elseif j.kind ~= 'BULK' then
     redis.call('ZADD', P .. 'runnable', pendScore(), j.id)
   end
@@ -78,6 +113,7 @@ end
 
 if doc.jobs[1].kind == 'BULK' then
   redis.call('HSET', jk(first), 'state', 'RUNNING')
+  for _, id in ipairs(overIds) do finishJob(id, 'FAILED', full) end
   settle(first)
 end
 if doc.idem then

@@ -3,7 +3,7 @@ import type { Redis } from "@bmi/redis";
 import { UnavailableError, domainError, isErrorCode, type ErrorCode } from "@bmi/errors";
 
 // Scripts may refuse with these codes only: anything else in "CODE message" form is a script bug.
-const SCRIPT_CODES = new Set<ErrorCode>(["ALREADY_EXISTS", "FAILED_PRECONDITION", "INVALID_ARGUMENT", "NOT_FOUND", "ABORTED"]);
+const SCRIPT_CODES = new Set<ErrorCode>(["ALREADY_EXISTS", "FAILED_PRECONDITION", "INVALID_ARGUMENT", "NOT_FOUND", "ABORTED", "RESOURCE_EXHAUSTED"]);
 /** A Lua script run by its SHA (loaded on first NOSCRIPT); error replies "CODE message" become domain errors. */
 export class Script {
   private readonly sha: string;
