@@ -25,6 +25,7 @@ export const protobufPackage = "bmi.boot.v1";
 
 export const protobufFileName = "bmi/boot/v1/boot.proto";
 
+/** The DHCP server RenderDhcpHints writes for. */
 export enum DhcpFormat {
   DHCP_FORMAT_UNSPECIFIED = 0,
   /** DHCP_FORMAT_DNSMASQ - dhcp-hostsfile lines plus the tag/boot lines for dnsmasq.conf. */
@@ -71,6 +72,7 @@ export function dhcpFormatToJSON(object: DhcpFormat): string {
   }
 }
 
+/** How one node boots: the iSCSI target its MACs boot, the CHAP credentials, the initiator name and firmware. */
 export interface BootConfig {
   node: string;
   project: string;
@@ -109,45 +111,55 @@ export interface BootBinding {
   targetAcl: boolean;
 }
 
+/** SetBootConfig's request. */
 export interface SetBootConfigRequest {
   config: BootConfig | undefined;
 }
 
+/** The config as stored, armed. */
 export interface SetBootConfigResponse {
   config: BootConfig | undefined;
 }
 
+/** ClearBootConfig's request. */
 export interface ClearBootConfigRequest {
   node: string;
 }
 
+/** Whether a config was removed. */
 export interface ClearBootConfigResponse {
   /** False when there was nothing to clear. */
   cleared: boolean;
 }
 
+/** GetBootConfig's request. */
 export interface GetBootConfigRequest {
   node: string;
 }
 
+/** The node's config. */
 export interface GetBootConfigResponse {
   config: BootConfig | undefined;
 }
 
+/** ListBootConfigs' request. */
 export interface ListBootConfigsRequest {
   /** Empty: all projects the caller may see. */
   project: string;
 }
 
+/** The configs, without secrets. */
 export interface ListBootConfigsResponse {
   configs: BootConfig[];
 }
 
+/** RenderDhcpHints' request: one project's MACs, or every project's. */
 export interface RenderDhcpHintsRequest {
   format: DhcpFormat;
   project: string;
 }
 
+/** The DHCP configuration. */
 export interface RenderDhcpHintsResponse {
   /** Everything, ready to paste: the server-wide part (tags, boot file rules) and one entry per provisioned MAC. */
   content: string;
@@ -155,20 +167,24 @@ export interface RenderDhcpHintsResponse {
   hostsFile: string;
 }
 
+/** RenderScript's request. */
 export interface RenderScriptRequest {
   node: string;
   /** Which of the node's MACs the script is for (it reports boot phases under it). Empty: the first. */
   mac: string;
 }
 
+/** The iPXE script, its CHAP secret masked. */
 export interface RenderScriptResponse {
   script: string;
 }
 
+/** ArmBootConfig's request. */
 export interface ArmBootConfigRequest {
   node: string;
 }
 
+/** The binding after arming: no address until the next fetch. */
 export interface ArmBootConfigResponse {
   binding: BootBinding | undefined;
 }
@@ -1561,8 +1577,20 @@ export const ArmBootConfigResponse: MessageFns<ArmBootConfigResponse> = {
   },
 };
 
+/**
+ * Per-node boot configs (which target a node's MACs boot, with which CHAP credentials, BIOS or UEFI), served to
+ * nodes as iPXE scripts over HTTP without authentication, and bound to the address that fetches them first after
+ * being armed. Internal: the orchestrator calls it for its user; admins operate it. A config of another project is
+ * NOT_FOUND.
+ */
 export type BootServiceService = typeof BootServiceService;
 export const BootServiceService = {
+  /**
+   * Writes a node's boot config and arms it. The project that holds the node in haas-gateway decides, not the
+   * request: NOT_FOUND when the node is not the project's. INVALID_ARGUMENT: no MAC, a MAC that is not one of the
+   * node's, no portal, a bad EFI loader path or LUN. ALREADY_EXISTS: a MAC another node's config has.
+   * Access: internal (orchestrator)
+   */
   setBootConfig: {
     path: "/bmi.boot.v1.BootService/SetBootConfig" as const,
     requestStream: false as const,
@@ -1573,6 +1601,11 @@ export const BootServiceService = {
       Buffer.from(SetBootConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetBootConfigResponse => SetBootConfigResponse.decode(value),
   },
+  /**
+   * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
+   * there was none.
+   * Access: internal (orchestrator)
+   */
   clearBootConfig: {
     path: "/bmi.boot.v1.BootService/ClearBootConfig" as const,
     requestStream: false as const,
@@ -1584,6 +1617,10 @@ export const BootServiceService = {
       Buffer.from(ClearBootConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClearBootConfigResponse => ClearBootConfigResponse.decode(value),
   },
+  /**
+   * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.
+   * Access: internal (orchestrator)
+   */
   getBootConfig: {
     path: "/bmi.boot.v1.BootService/GetBootConfig" as const,
     requestStream: false as const,
@@ -1594,6 +1631,10 @@ export const BootServiceService = {
       Buffer.from(GetBootConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetBootConfigResponse => GetBootConfigResponse.decode(value),
   },
+  /**
+   * The boot configs of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listBootConfigs: {
     path: "/bmi.boot.v1.BootService/ListBootConfigs" as const,
     requestStream: false as const,
@@ -1605,7 +1646,11 @@ export const BootServiceService = {
       Buffer.from(ListBootConfigsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListBootConfigsResponse => ListBootConfigsResponse.decode(value),
   },
-  /** What a site's DHCP server needs for every provisioned MAC. */
+  /**
+   * What a site's DHCP server needs for every provisioned MAC (operators, as admins). INVALID_ARGUMENT: an unknown
+   * format.
+   * Access: internal (orchestrator)
+   */
   renderDhcpHints: {
     path: "/bmi.boot.v1.BootService/RenderDhcpHints" as const,
     requestStream: false as const,
@@ -1617,7 +1662,11 @@ export const BootServiceService = {
       Buffer.from(RenderDhcpHintsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenderDhcpHintsResponse => RenderDhcpHintsResponse.decode(value),
   },
-  /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
+  /**
+   * The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). NOT_FOUND: the node has no boot
+   * config. INVALID_ARGUMENT: a MAC that is not the node's.
+   * Access: internal (orchestrator)
+   */
   renderScript: {
     path: "/bmi.boot.v1.BootService/RenderScript" as const,
     requestStream: false as const,
@@ -1631,7 +1680,8 @@ export const BootServiceService = {
   /**
    * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
    * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
-   * node on or cycles it, an operator when a node's boot address changed.
+   * node on or cycles it, an operator when a node's boot address changed. NOT_FOUND: the node has no boot config.
+   * Access: internal (orchestrator)
    */
   armBootConfig: {
     path: "/bmi.boot.v1.BootService/ArmBootConfig" as const,
@@ -1646,23 +1696,57 @@ export const BootServiceService = {
 } as const;
 
 export interface BootServiceServer extends UntypedServiceImplementation {
+  /**
+   * Writes a node's boot config and arms it. The project that holds the node in haas-gateway decides, not the
+   * request: NOT_FOUND when the node is not the project's. INVALID_ARGUMENT: no MAC, a MAC that is not one of the
+   * node's, no portal, a bad EFI loader path or LUN. ALREADY_EXISTS: a MAC another node's config has.
+   * Access: internal (orchestrator)
+   */
   setBootConfig: handleUnaryCall<SetBootConfigRequest, SetBootConfigResponse>;
+  /**
+   * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
+   * there was none.
+   * Access: internal (orchestrator)
+   */
   clearBootConfig: handleUnaryCall<ClearBootConfigRequest, ClearBootConfigResponse>;
+  /**
+   * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.
+   * Access: internal (orchestrator)
+   */
   getBootConfig: handleUnaryCall<GetBootConfigRequest, GetBootConfigResponse>;
+  /**
+   * The boot configs of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listBootConfigs: handleUnaryCall<ListBootConfigsRequest, ListBootConfigsResponse>;
-  /** What a site's DHCP server needs for every provisioned MAC. */
+  /**
+   * What a site's DHCP server needs for every provisioned MAC (operators, as admins). INVALID_ARGUMENT: an unknown
+   * format.
+   * Access: internal (orchestrator)
+   */
   renderDhcpHints: handleUnaryCall<RenderDhcpHintsRequest, RenderDhcpHintsResponse>;
-  /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
+  /**
+   * The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). NOT_FOUND: the node has no boot
+   * config. INVALID_ARGUMENT: a MAC that is not the node's.
+   * Access: internal (orchestrator)
+   */
   renderScript: handleUnaryCall<RenderScriptRequest, RenderScriptResponse>;
   /**
    * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
    * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
-   * node on or cycles it, an operator when a node's boot address changed.
+   * node on or cycles it, an operator when a node's boot address changed. NOT_FOUND: the node has no boot config.
+   * Access: internal (orchestrator)
    */
   armBootConfig: handleUnaryCall<ArmBootConfigRequest, ArmBootConfigResponse>;
 }
 
 export interface BootServiceClient extends Client {
+  /**
+   * Writes a node's boot config and arms it. The project that holds the node in haas-gateway decides, not the
+   * request: NOT_FOUND when the node is not the project's. INVALID_ARGUMENT: no MAC, a MAC that is not one of the
+   * node's, no portal, a bad EFI loader path or LUN. ALREADY_EXISTS: a MAC another node's config has.
+   * Access: internal (orchestrator)
+   */
   setBootConfig(
     request: SetBootConfigRequest,
     callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
@@ -1678,6 +1762,11 @@ export interface BootServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
+   * there was none.
+   * Access: internal (orchestrator)
+   */
   clearBootConfig(
     request: ClearBootConfigRequest,
     callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
@@ -1693,6 +1782,10 @@ export interface BootServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.
+   * Access: internal (orchestrator)
+   */
   getBootConfig(
     request: GetBootConfigRequest,
     callback: (error: ServiceError | null, response: GetBootConfigResponse) => void,
@@ -1708,6 +1801,10 @@ export interface BootServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetBootConfigResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The boot configs of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listBootConfigs(
     request: ListBootConfigsRequest,
     callback: (error: ServiceError | null, response: ListBootConfigsResponse) => void,
@@ -1723,7 +1820,11 @@ export interface BootServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListBootConfigsResponse) => void,
   ): ClientUnaryCall;
-  /** What a site's DHCP server needs for every provisioned MAC. */
+  /**
+   * What a site's DHCP server needs for every provisioned MAC (operators, as admins). INVALID_ARGUMENT: an unknown
+   * format.
+   * Access: internal (orchestrator)
+   */
   renderDhcpHints(
     request: RenderDhcpHintsRequest,
     callback: (error: ServiceError | null, response: RenderDhcpHintsResponse) => void,
@@ -1739,7 +1840,11 @@ export interface BootServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenderDhcpHintsResponse) => void,
   ): ClientUnaryCall;
-  /** The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). */
+  /**
+   * The per-node iPXE script exactly as the node will fetch it (CHAP secret masked). NOT_FOUND: the node has no boot
+   * config. INVALID_ARGUMENT: a MAC that is not the node's.
+   * Access: internal (orchestrator)
+   */
   renderScript(
     request: RenderScriptRequest,
     callback: (error: ServiceError | null, response: RenderScriptResponse) => void,
@@ -1758,7 +1863,8 @@ export interface BootServiceClient extends Client {
   /**
    * Arms the node's script: the next fetch of it binds it (and the target's ACL) to the address that fetched it,
    * and from then on only that address gets it. SetBootConfig arms too; the orchestrator arms before it powers a
-   * node on or cycles it, an operator when a node's boot address changed.
+   * node on or cycles it, an operator when a node's boot address changed. NOT_FOUND: the node has no boot config.
+   * Access: internal (orchestrator)
    */
   armBootConfig(
     request: ArmBootConfigRequest,

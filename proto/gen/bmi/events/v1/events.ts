@@ -12,6 +12,7 @@ export const protobufPackage = "bmi.events.v1";
 
 export const protobufFileName = "bmi/events/v1/events.proto";
 
+/** What boot-service saw of a node's network boot. */
 export enum BootPhase {
   BOOT_PHASE_UNSPECIFIED = 0,
   /** BOOT_PHASE_SCRIPT_SERVED - The node fetched its per-node iPXE script. */
@@ -67,16 +68,22 @@ export function bootPhaseToJSON(object: BootPhase): string {
   }
 }
 
+/** Published by boot-service on bmi.boot.<node>.phase when a node fetches its script or its script calls back. */
 export interface BootPhaseEvent {
   node: string;
   project: string;
+  /** The MAC the script was asked for. */
   mac: string;
   phase: BootPhase;
-  time: Date | undefined;
+  time:
+    | Date
+    | undefined;
+  /** The address the request came from; for SCRIPT_REFUSED, the address that was refused. */
   remoteAddress: string;
   attempt: number;
 }
 
+/** Published by the orchestrator on bmi.node.<node>.state when a provisioned node's state changes. */
 export interface NodeEvent {
   node: string;
   project: string;
@@ -85,10 +92,12 @@ export interface NodeEvent {
    * longer provisioned.
    */
   state: string;
+  /** The job that changed the state. */
   jobId: string;
   time: Date | undefined;
 }
 
+/** A job's first event: what it is for. */
 export interface JobCreated {
   kind: string;
   project: string;
@@ -96,11 +105,13 @@ export interface JobCreated {
   parentId: string;
 }
 
+/** A step began (again, when `attempt` > 1). */
 export interface StepStarted {
   step: string;
   attempt: number;
 }
 
+/** A step finished; `outputs` are what it produced (disk name, target IQN, ...). */
 export interface StepSucceeded {
   step: string;
   outputs: { [key: string]: string };
@@ -112,6 +123,7 @@ export interface StepSucceeded_OutputsEntry {
   value: string;
 }
 
+/** A step failed; when `permanent`, the job rolls back and fails. */
 export interface StepFailed {
   step: string;
   error: string;
@@ -119,10 +131,12 @@ export interface StepFailed {
   permanent: boolean;
 }
 
+/** A succeeded step was rolled back (after a failure or a cancel). */
 export interface StepUndone {
   step: string;
 }
 
+/** A job's last event: its final state, and for bulk jobs its counters. */
 export interface JobFinished {
   /** bmi.orchestrator.v1.JobState name. */
   state: string;
@@ -131,6 +145,7 @@ export interface JobFinished {
   failed: number;
 }
 
+/** A bulk job's child ended (on the parent's subject). */
 export interface ChildFinished {
   childId: string;
   node: string;
@@ -138,6 +153,7 @@ export interface ChildFinished {
   error: string;
 }
 
+/** Published by the orchestrator on bmi.job.<job_id>, and streamed by WatchJob: one event of a job. */
 export interface JobEvent {
   jobId: string;
   /** 1, 2, 3, ... per job: order and de-duplication. */

@@ -24,6 +24,7 @@ export const protobufPackage = "bmi.haas.v1";
 
 export const protobufFileName = "bmi/haas/v1/haas.proto";
 
+/** Which nodes ListNodes answers. */
 export enum NodeFilter {
   NODE_FILTER_UNSPECIFIED = 0,
   NODE_FILTER_ALL = 1,
@@ -69,6 +70,7 @@ export function nodeFilterToJSON(object: NodeFilter): string {
   }
 }
 
+/** A node's power as its controller reports it. */
 export enum PowerState {
   POWER_STATE_UNSPECIFIED = 0,
   POWER_STATE_ON = 1,
@@ -114,6 +116,7 @@ export function powerStateToJSON(object: PowerState): string {
   }
 }
 
+/** What a node boots from next. */
 export enum BootDevice {
   BOOT_DEVICE_UNSPECIFIED = 0,
   BOOT_DEVICE_PXE = 1,
@@ -153,6 +156,7 @@ export function bootDeviceToJSON(object: BootDevice): string {
   }
 }
 
+/** A network interface of a node, and the networks it is on. */
 export interface Nic {
   label: string;
   /** Lowercase, colon separated. */
@@ -166,6 +170,7 @@ export interface Nic_NetworksEntry {
   value: string;
 }
 
+/** Power through IPMI (standalone driver). */
 export interface IpmiPower {
   host: string;
   user: string;
@@ -173,6 +178,7 @@ export interface IpmiPower {
   password: string;
 }
 
+/** Power of a QEMU VM through its QMP monitor (standalone driver; tests and demos). */
 export interface QemuPower {
   /** Unix socket of the VM's QMP monitor. */
   qmpSocket: string;
@@ -186,6 +192,7 @@ export interface ObmdPower {
   adminToken: string;
 }
 
+/** How a node's power is controlled. */
 export interface PowerSpec {
   ipmi?: IpmiPower | undefined;
   qemu?:
@@ -195,6 +202,7 @@ export interface PowerSpec {
   obmd?: ObmdPower | undefined;
 }
 
+/** A physical node of the inventory. */
 export interface Node {
   name: string;
   /** Empty when the node is free. */
@@ -213,31 +221,37 @@ export interface Node_MetadataEntry {
   value: string;
 }
 
+/** ListNodes' request. */
 export interface ListNodesRequest {
   filter: NodeFilter;
   /** For NODE_FILTER_PROJECT. */
   project: string;
 }
 
+/** The nodes the filter selects. */
 export interface ListNodesResponse {
   nodes: Node[];
   /** Set by the standalone driver: "no VLAN isolation". */
   notice: string;
 }
 
+/** GetNode's request. */
 export interface GetNodeRequest {
   node: string;
 }
 
+/** The node. */
 export interface GetNodeResponse {
   node: Node | undefined;
 }
 
+/** AllocateNode's request. */
 export interface AllocateNodeRequest {
   project: string;
   node: string;
 }
 
+/** The node, now the project's. */
 export interface AllocateNodeResponse {
   node:
     | Node
@@ -246,14 +260,17 @@ export interface AllocateNodeResponse {
   allocated: boolean;
 }
 
+/** ReleaseNode's request. */
 export interface ReleaseNodeRequest {
   project: string;
   node: string;
 }
 
+/** Empty: the node is free. */
 export interface ReleaseNodeResponse {
 }
 
+/** ConnectNetwork's request. */
 export interface ConnectNetworkRequest {
   project: string;
   node: string;
@@ -263,12 +280,14 @@ export interface ConnectNetworkRequest {
   channel: string;
 }
 
+/** Whether the NIC's networks changed. */
 export interface ConnectNetworkResponse {
   /** False when the NIC was already on the network. */
   changed: boolean;
   notice: string;
 }
 
+/** DetachNetwork's request. */
 export interface DetachNetworkRequest {
   project: string;
   node: string;
@@ -276,53 +295,65 @@ export interface DetachNetworkRequest {
   network: string;
 }
 
+/** Whether the NIC's networks changed (false when it was not on the network). */
 export interface DetachNetworkResponse {
   changed: boolean;
 }
 
+/** PowerCycle's request. */
 export interface PowerCycleRequest {
   project: string;
   node: string;
   force: boolean;
 }
 
+/** Empty: the cycle was done. */
 export interface PowerCycleResponse {
 }
 
+/** PowerOn's request. */
 export interface PowerOnRequest {
   project: string;
   node: string;
 }
 
+/** Empty: the node is on. */
 export interface PowerOnResponse {
 }
 
+/** PowerOff's request. */
 export interface PowerOffRequest {
   project: string;
   node: string;
 }
 
+/** Empty: the node is off. */
 export interface PowerOffResponse {
 }
 
+/** GetPowerStatus' request. */
 export interface GetPowerStatusRequest {
   project: string;
   node: string;
 }
 
+/** The node's power. */
 export interface GetPowerStatusResponse {
   state: PowerState;
 }
 
+/** SetBootDevice's request. */
 export interface SetBootDeviceRequest {
   project: string;
   node: string;
   device: BootDevice;
 }
 
+/** Empty: the boot device is set. */
 export interface SetBootDeviceResponse {
 }
 
+/** RegisterNode's request. */
 export interface RegisterNodeRequest {
   name: string;
   nics: Nic[];
@@ -335,10 +366,12 @@ export interface RegisterNodeRequest_MetadataEntry {
   value: string;
 }
 
+/** The registered node. */
 export interface RegisterNodeResponse {
   node: Node | undefined;
 }
 
+/** UpdateNode's request: what is given replaces (NICs, power) or merges (metadata). */
 export interface UpdateNodeRequest {
   name: string;
   /** Replaces the NIC list when non-empty. */
@@ -356,14 +389,17 @@ export interface UpdateNodeRequest_MetadataEntry {
   value: string;
 }
 
+/** The node after the change. */
 export interface UpdateNodeResponse {
   node: Node | undefined;
 }
 
+/** UnregisterNode's request. */
 export interface UnregisterNodeRequest {
   name: string;
 }
 
+/** Empty: the node is gone. */
 export interface UnregisterNodeResponse {
 }
 
@@ -3703,9 +3739,18 @@ export const UnregisterNodeResponse: MessageFns<UnregisterNodeResponse> = {
   },
 };
 
-/** The caller's own credentials (authorization metadata) are passed through to HIL on every call. */
+/**
+ * Nodes, their NICs and networks, and power: through HIL (driver "hil") or a local inventory ("standalone", which
+ * cannot isolate networks and says so in `notice`). With HIL the caller's own credentials (authorization
+ * metadata) are passed through to HIL on every call, or BMI's service account is used (BMI_HAAS_HIL_USER). A node
+ * of another project is NOT_FOUND. UNAVAILABLE: HIL, IPMI or QMP did not answer (retry).
+ */
 export type HaasGatewayService = typeof HaasGatewayService;
 export const HaasGatewayService = {
+  /**
+   * The inventory: every node, the free ones, or a project's.
+   * Access: internal (orchestrator)
+   */
   listNodes: {
     path: "/bmi.haas.v1.HaasGateway/ListNodes" as const,
     requestStream: false as const,
@@ -3715,6 +3760,10 @@ export const HaasGatewayService = {
     responseSerialize: (value: ListNodesResponse): Buffer => Buffer.from(ListNodesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListNodesResponse => ListNodesResponse.decode(value),
   },
+  /**
+   * One node: NICs, networks, which project holds it. NOT_FOUND: no such node.
+   * Access: internal (orchestrator, boot-service)
+   */
   getNode: {
     path: "/bmi.haas.v1.HaasGateway/GetNode" as const,
     requestStream: false as const,
@@ -3724,6 +3773,11 @@ export const HaasGatewayService = {
     responseSerialize: (value: GetNodeResponse): Buffer => Buffer.from(GetNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetNodeResponse => GetNodeResponse.decode(value),
   },
+  /**
+   * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
+   * node belongs to another project. NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   allocateNode: {
     path: "/bmi.haas.v1.HaasGateway/AllocateNode" as const,
     requestStream: false as const,
@@ -3734,7 +3788,11 @@ export const HaasGatewayService = {
       Buffer.from(AllocateNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AllocateNodeResponse => AllocateNodeResponse.decode(value),
   },
-  /** Powers off / disables OBM and detaches every network first, as HIL requires. */
+  /**
+   * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
+   * requires. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   releaseNode: {
     path: "/bmi.haas.v1.HaasGateway/ReleaseNode" as const,
     requestStream: false as const,
@@ -3744,7 +3802,12 @@ export const HaasGatewayService = {
     responseSerialize: (value: ReleaseNodeResponse): Buffer => Buffer.from(ReleaseNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReleaseNodeResponse => ReleaseNodeResponse.decode(value),
   },
-  /** Waits until the switch change is applied (HIL is asynchronous), within the call's deadline. */
+  /**
+   * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is
+   * asynchronous), within the call's deadline: DEADLINE_EXCEEDED when it is not. NOT_FOUND: the node is not the
+   * project's, or it has no such NIC. FAILED_PRECONDITION: the channel is in use. INVALID_ARGUMENT: a bad channel.
+   * Access: internal (orchestrator)
+   */
   connectNetwork: {
     path: "/bmi.haas.v1.HaasGateway/ConnectNetwork" as const,
     requestStream: false as const,
@@ -3756,6 +3819,11 @@ export const HaasGatewayService = {
       Buffer.from(ConnectNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ConnectNetworkResponse => ConnectNetworkResponse.decode(value),
   },
+  /**
+   * Takes one NIC of the node off a network, waiting for the switch like ConnectNetwork. NOT_FOUND: the node is not
+   * the project's, or it has no such NIC.
+   * Access: internal (orchestrator)
+   */
   detachNetwork: {
     path: "/bmi.haas.v1.HaasGateway/DetachNetwork" as const,
     requestStream: false as const,
@@ -3766,6 +3834,11 @@ export const HaasGatewayService = {
       Buffer.from(DetachNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DetachNetworkResponse => DetachNetworkResponse.decode(value),
   },
+  /**
+   * Power-cycles the node (`force`: a hard reset). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: the
+   * node has no power control.
+   * Access: internal (orchestrator)
+   */
   powerCycle: {
     path: "/bmi.haas.v1.HaasGateway/PowerCycle" as const,
     requestStream: false as const,
@@ -3775,6 +3848,10 @@ export const HaasGatewayService = {
     responseSerialize: (value: PowerCycleResponse): Buffer => Buffer.from(PowerCycleResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PowerCycleResponse => PowerCycleResponse.decode(value),
   },
+  /**
+   * Powers the node on. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOn: {
     path: "/bmi.haas.v1.HaasGateway/PowerOn" as const,
     requestStream: false as const,
@@ -3784,6 +3861,10 @@ export const HaasGatewayService = {
     responseSerialize: (value: PowerOnResponse): Buffer => Buffer.from(PowerOnResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PowerOnResponse => PowerOnResponse.decode(value),
   },
+  /**
+   * Powers the node off. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOff: {
     path: "/bmi.haas.v1.HaasGateway/PowerOff" as const,
     requestStream: false as const,
@@ -3793,6 +3874,10 @@ export const HaasGatewayService = {
     responseSerialize: (value: PowerOffResponse): Buffer => Buffer.from(PowerOffResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PowerOffResponse => PowerOffResponse.decode(value),
   },
+  /**
+   * Whether the node is on. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   getPowerStatus: {
     path: "/bmi.haas.v1.HaasGateway/GetPowerStatus" as const,
     requestStream: false as const,
@@ -3804,6 +3889,10 @@ export const HaasGatewayService = {
       Buffer.from(GetPowerStatusResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetPowerStatusResponse => GetPowerStatusResponse.decode(value),
   },
+  /**
+   * The node's next boot device (network or disk). NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   setBootDevice: {
     path: "/bmi.haas.v1.HaasGateway/SetBootDevice" as const,
     requestStream: false as const,
@@ -3814,7 +3903,12 @@ export const HaasGatewayService = {
       Buffer.from(SetBootDeviceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetBootDeviceResponse => SetBootDeviceResponse.decode(value),
   },
-  /** Admin only: add, change or remove a physical node. */
+  /**
+   * Adds a physical node to the inventory. ALREADY_EXISTS: the name or a MAC is registered. INVALID_ARGUMENT: a bad
+   * name, a NIC or MAC twice, a bad power spec (with HIL: obmd is required). PERMISSION_DENIED: HIL refused the
+   * caller's credentials for its admin operation.
+   * Access: internal (orchestrator)
+   */
   registerNode: {
     path: "/bmi.haas.v1.HaasGateway/RegisterNode" as const,
     requestStream: false as const,
@@ -3825,6 +3919,10 @@ export const HaasGatewayService = {
       Buffer.from(RegisterNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RegisterNodeResponse => RegisterNodeResponse.decode(value),
   },
+  /**
+   * Changes a node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another node has.
+   * Access: internal (orchestrator)
+   */
   updateNode: {
     path: "/bmi.haas.v1.HaasGateway/UpdateNode" as const,
     requestStream: false as const,
@@ -3834,6 +3932,11 @@ export const HaasGatewayService = {
     responseSerialize: (value: UpdateNodeResponse): Buffer => Buffer.from(UpdateNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateNodeResponse => UpdateNodeResponse.decode(value),
   },
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is allocated to a project (release it first).
+   * NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   unregisterNode: {
     path: "/bmi.haas.v1.HaasGateway/UnregisterNode" as const,
     requestStream: false as const,
@@ -3848,26 +3951,92 @@ export const HaasGatewayService = {
 } as const;
 
 export interface HaasGatewayServer extends UntypedServiceImplementation {
+  /**
+   * The inventory: every node, the free ones, or a project's.
+   * Access: internal (orchestrator)
+   */
   listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
+  /**
+   * One node: NICs, networks, which project holds it. NOT_FOUND: no such node.
+   * Access: internal (orchestrator, boot-service)
+   */
   getNode: handleUnaryCall<GetNodeRequest, GetNodeResponse>;
+  /**
+   * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
+   * node belongs to another project. NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   allocateNode: handleUnaryCall<AllocateNodeRequest, AllocateNodeResponse>;
-  /** Powers off / disables OBM and detaches every network first, as HIL requires. */
+  /**
+   * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
+   * requires. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   releaseNode: handleUnaryCall<ReleaseNodeRequest, ReleaseNodeResponse>;
-  /** Waits until the switch change is applied (HIL is asynchronous), within the call's deadline. */
+  /**
+   * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is
+   * asynchronous), within the call's deadline: DEADLINE_EXCEEDED when it is not. NOT_FOUND: the node is not the
+   * project's, or it has no such NIC. FAILED_PRECONDITION: the channel is in use. INVALID_ARGUMENT: a bad channel.
+   * Access: internal (orchestrator)
+   */
   connectNetwork: handleUnaryCall<ConnectNetworkRequest, ConnectNetworkResponse>;
+  /**
+   * Takes one NIC of the node off a network, waiting for the switch like ConnectNetwork. NOT_FOUND: the node is not
+   * the project's, or it has no such NIC.
+   * Access: internal (orchestrator)
+   */
   detachNetwork: handleUnaryCall<DetachNetworkRequest, DetachNetworkResponse>;
+  /**
+   * Power-cycles the node (`force`: a hard reset). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: the
+   * node has no power control.
+   * Access: internal (orchestrator)
+   */
   powerCycle: handleUnaryCall<PowerCycleRequest, PowerCycleResponse>;
+  /**
+   * Powers the node on. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOn: handleUnaryCall<PowerOnRequest, PowerOnResponse>;
+  /**
+   * Powers the node off. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOff: handleUnaryCall<PowerOffRequest, PowerOffResponse>;
+  /**
+   * Whether the node is on. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   getPowerStatus: handleUnaryCall<GetPowerStatusRequest, GetPowerStatusResponse>;
+  /**
+   * The node's next boot device (network or disk). NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   setBootDevice: handleUnaryCall<SetBootDeviceRequest, SetBootDeviceResponse>;
-  /** Admin only: add, change or remove a physical node. */
+  /**
+   * Adds a physical node to the inventory. ALREADY_EXISTS: the name or a MAC is registered. INVALID_ARGUMENT: a bad
+   * name, a NIC or MAC twice, a bad power spec (with HIL: obmd is required). PERMISSION_DENIED: HIL refused the
+   * caller's credentials for its admin operation.
+   * Access: internal (orchestrator)
+   */
   registerNode: handleUnaryCall<RegisterNodeRequest, RegisterNodeResponse>;
+  /**
+   * Changes a node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another node has.
+   * Access: internal (orchestrator)
+   */
   updateNode: handleUnaryCall<UpdateNodeRequest, UpdateNodeResponse>;
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is allocated to a project (release it first).
+   * NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
 }
 
 export interface HaasGatewayClient extends Client {
+  /**
+   * The inventory: every node, the free ones, or a project's.
+   * Access: internal (orchestrator)
+   */
   listNodes(
     request: ListNodesRequest,
     callback: (error: ServiceError | null, response: ListNodesResponse) => void,
@@ -3883,6 +4052,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListNodesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One node: NICs, networks, which project holds it. NOT_FOUND: no such node.
+   * Access: internal (orchestrator, boot-service)
+   */
   getNode(
     request: GetNodeRequest,
     callback: (error: ServiceError | null, response: GetNodeResponse) => void,
@@ -3898,6 +4071,11 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
+   * node belongs to another project. NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   allocateNode(
     request: AllocateNodeRequest,
     callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
@@ -3913,7 +4091,11 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Powers off / disables OBM and detaches every network first, as HIL requires. */
+  /**
+   * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
+   * requires. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   releaseNode(
     request: ReleaseNodeRequest,
     callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
@@ -3929,7 +4111,12 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Waits until the switch change is applied (HIL is asynchronous), within the call's deadline. */
+  /**
+   * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is
+   * asynchronous), within the call's deadline: DEADLINE_EXCEEDED when it is not. NOT_FOUND: the node is not the
+   * project's, or it has no such NIC. FAILED_PRECONDITION: the channel is in use. INVALID_ARGUMENT: a bad channel.
+   * Access: internal (orchestrator)
+   */
   connectNetwork(
     request: ConnectNetworkRequest,
     callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
@@ -3945,6 +4132,11 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ConnectNetworkResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Takes one NIC of the node off a network, waiting for the switch like ConnectNetwork. NOT_FOUND: the node is not
+   * the project's, or it has no such NIC.
+   * Access: internal (orchestrator)
+   */
   detachNetwork(
     request: DetachNetworkRequest,
     callback: (error: ServiceError | null, response: DetachNetworkResponse) => void,
@@ -3960,6 +4152,11 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DetachNetworkResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Power-cycles the node (`force`: a hard reset). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: the
+   * node has no power control.
+   * Access: internal (orchestrator)
+   */
   powerCycle(
     request: PowerCycleRequest,
     callback: (error: ServiceError | null, response: PowerCycleResponse) => void,
@@ -3975,6 +4172,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PowerCycleResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Powers the node on. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOn(
     request: PowerOnRequest,
     callback: (error: ServiceError | null, response: PowerOnResponse) => void,
@@ -3990,6 +4191,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PowerOnResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Powers the node off. NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: no power control.
+   * Access: internal (orchestrator)
+   */
   powerOff(
     request: PowerOffRequest,
     callback: (error: ServiceError | null, response: PowerOffResponse) => void,
@@ -4005,6 +4210,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PowerOffResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Whether the node is on. NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   getPowerStatus(
     request: GetPowerStatusRequest,
     callback: (error: ServiceError | null, response: GetPowerStatusResponse) => void,
@@ -4020,6 +4229,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetPowerStatusResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The node's next boot device (network or disk). NOT_FOUND: the node is not the project's.
+   * Access: internal (orchestrator)
+   */
   setBootDevice(
     request: SetBootDeviceRequest,
     callback: (error: ServiceError | null, response: SetBootDeviceResponse) => void,
@@ -4035,7 +4248,12 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetBootDeviceResponse) => void,
   ): ClientUnaryCall;
-  /** Admin only: add, change or remove a physical node. */
+  /**
+   * Adds a physical node to the inventory. ALREADY_EXISTS: the name or a MAC is registered. INVALID_ARGUMENT: a bad
+   * name, a NIC or MAC twice, a bad power spec (with HIL: obmd is required). PERMISSION_DENIED: HIL refused the
+   * caller's credentials for its admin operation.
+   * Access: internal (orchestrator)
+   */
   registerNode(
     request: RegisterNodeRequest,
     callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
@@ -4051,6 +4269,10 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Changes a node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another node has.
+   * Access: internal (orchestrator)
+   */
   updateNode(
     request: UpdateNodeRequest,
     callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
@@ -4066,6 +4288,11 @@ export interface HaasGatewayClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is allocated to a project (release it first).
+   * NOT_FOUND: no such node.
+   * Access: internal (orchestrator)
+   */
   unregisterNode(
     request: UnregisterNodeRequest,
     callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,

@@ -29,6 +29,7 @@ export const protobufPackage = "bmi.image.v1";
 
 export const protobufFileName = "bmi/image/v1/image.proto";
 
+/** The format of uploaded or imported bytes; images are stored and downloaded raw. */
 export enum ImageFormat {
   IMAGE_FORMAT_UNSPECIFIED = 0,
   IMAGE_FORMAT_RAW = 1,
@@ -68,6 +69,7 @@ export function imageFormatToJSON(object: ImageFormat): string {
   }
 }
 
+/** An image of the library: a golden image, an upload, a copy or a snapshot. */
 export interface Image {
   name: string;
   project: string;
@@ -85,6 +87,7 @@ export interface Image {
   sourceDisk: string;
 }
 
+/** A node's disk: a copy-on-write clone of an image. */
 export interface Disk {
   /** Named for its node. */
   name: string;
@@ -96,6 +99,7 @@ export interface Disk {
   sizeBytes: number;
 }
 
+/** ListImages' request. */
 export interface ListImagesRequest {
   /** Empty: every project of the caller (all projects for an admin). */
   project: string;
@@ -106,20 +110,24 @@ export interface ListImagesRequest {
   pageToken: string;
 }
 
+/** One page of images; `next_page_token` is empty on the last page. */
 export interface ListImagesResponse {
   images: Image[];
   nextPageToken: string;
 }
 
+/** GetImage's request. */
 export interface GetImageRequest {
   project: string;
   name: string;
 }
 
+/** The image. */
 export interface GetImageResponse {
   image: Image | undefined;
 }
 
+/** An RBD image (or one of its snapshots) already in the cluster, for ImportImage. */
 export interface CephImageSource {
   pool: string;
   image: string;
@@ -127,6 +135,7 @@ export interface CephImageSource {
   snapshot: string;
 }
 
+/** ImportImage's request: the new image's name and where its bytes are. */
 export interface ImportImageRequest {
   project: string;
   name: string;
@@ -139,10 +148,12 @@ export interface ImportImageRequest {
   public: boolean;
 }
 
+/** The imported image. */
 export interface ImportImageResponse {
   image: Image | undefined;
 }
 
+/** The first message of an upload: what the image will be and the bytes that follow. */
 export interface UploadHeader {
   project: string;
   name: string;
@@ -155,30 +166,36 @@ export interface UploadHeader {
   public: boolean;
 }
 
+/** One message of an upload: the header first, then chunks of the image's bytes. */
 export interface UploadImageRequest {
   header?: UploadHeader | undefined;
   chunk?: Buffer | undefined;
 }
 
+/** The stored image. */
 export interface UploadImageResponse {
   image: Image | undefined;
 }
 
+/** DownloadImage's request; another project's public image is named with that project. */
 export interface DownloadImageRequest {
   project: string;
   name: string;
 }
 
+/** The first message of a download: how many bytes follow and their sha256. */
 export interface DownloadHeader {
   sizeBytes: number;
   checksum: string;
 }
 
+/** One message of a download: the header first, then chunks. */
 export interface DownloadImageResponse {
   header?: DownloadHeader | undefined;
   chunk?: Buffer | undefined;
 }
 
+/** CopyImage's request. */
 export interface CopyImageRequest {
   project: string;
   name: string;
@@ -187,38 +204,46 @@ export interface CopyImageRequest {
   newProject: string;
 }
 
+/** The copy. */
 export interface CopyImageResponse {
   image: Image | undefined;
 }
 
+/** RenameImage's request. */
 export interface RenameImageRequest {
   project: string;
   name: string;
   newName: string;
 }
 
+/** The image under its new name. */
 export interface RenameImageResponse {
   image: Image | undefined;
 }
 
+/** DeleteImage's request. */
 export interface DeleteImageRequest {
   project: string;
   name: string;
 }
 
+/** Empty: the image is gone. */
 export interface DeleteImageResponse {
 }
 
+/** SetImageVisibility's request. */
 export interface SetImageVisibilityRequest {
   project: string;
   name: string;
   public: boolean;
 }
 
+/** The image after the change. */
 export interface SetImageVisibilityResponse {
   image: Image | undefined;
 }
 
+/** CreateDisk's request. */
 export interface CreateDiskRequest {
   project: string;
   /** The disk's name, usually the node's. */
@@ -227,6 +252,7 @@ export interface CreateDiskRequest {
   image: string;
 }
 
+/** The disk, new or as it was. */
 export interface CreateDiskResponse {
   disk:
     | Disk
@@ -235,31 +261,38 @@ export interface CreateDiskResponse {
   created: boolean;
 }
 
+/** GetDisk's request. */
 export interface GetDiskRequest {
   project: string;
   name: string;
 }
 
+/** The disk. */
 export interface GetDiskResponse {
   disk: Disk | undefined;
 }
 
+/** ListDisks' request. */
 export interface ListDisksRequest {
   project: string;
 }
 
+/** The project's disks. */
 export interface ListDisksResponse {
   disks: Disk[];
 }
 
+/** DeleteDisk's request. */
 export interface DeleteDiskRequest {
   project: string;
   name: string;
 }
 
+/** Empty: the disk is gone. */
 export interface DeleteDiskResponse {
 }
 
+/** CreateSnapshot's request. */
 export interface CreateSnapshotRequest {
   project: string;
   disk: string;
@@ -267,18 +300,22 @@ export interface CreateSnapshotRequest {
   name: string;
 }
 
+/** The new image. */
 export interface CreateSnapshotResponse {
   image: Image | undefined;
 }
 
+/** ListSnapshots' request. */
 export interface ListSnapshotsRequest {
   project: string;
 }
 
+/** The project's snapshots. */
 export interface ListSnapshotsResponse {
   snapshots: Image[];
 }
 
+/** GetQuota's request. */
 export interface GetQuotaRequest {
   project: string;
 }
@@ -3826,11 +3863,18 @@ export const SetQuotaResponse: MessageFns<SetQuotaResponse> = {
 };
 
 /**
- * Images are scoped by project; public images are visible to every project. Another project's private image is
- * NOT_FOUND. Names: lowercase letters, digits, '.', '_', '-', at most 63 characters, starting with a letter or digit.
+ * The image library (golden images, uploads, copies, snapshots) and the per-node disks cloned from it, on Ceph RBD
+ * or local qcow2 overlays. Images are scoped by project; public images are visible to every project. Another
+ * project's private image, disk or snapshot is NOT_FOUND. Names: lowercase letters, digits, '.', '_', '-', at most
+ * 63 characters, starting with a letter or digit (INVALID_ARGUMENT otherwise).
  */
 export type ImageServiceService = typeof ImageServiceService;
 export const ImageServiceService = {
+  /**
+   * The images of a project (or of every project of the caller), with other projects' public images on request,
+   * one page at a time. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listImages: {
     path: "/bmi.image.v1.ImageService/ListImages" as const,
     requestStream: false as const,
@@ -3840,6 +3884,10 @@ export const ImageServiceService = {
     responseSerialize: (value: ListImagesResponse): Buffer => Buffer.from(ListImagesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListImagesResponse => ListImagesResponse.decode(value),
   },
+  /**
+   * One image. NOT_FOUND: no such image, or another project's private one.
+   * Access: members
+   */
   getImage: {
     path: "/bmi.image.v1.ImageService/GetImage" as const,
     requestStream: false as const,
@@ -3851,7 +3899,11 @@ export const ImageServiceService = {
   },
   /**
    * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
-   * Admins only: the source is server-side and could be another tenant's data.
+   * Admins only: the source is server-side and could be another tenant's data. The file is inspected before
+   * anything opens it: INVALID_ARGUMENT for a format other than raw or qcow2, a qcow2 naming a backing or data file,
+   * encryption, a size over BMI_IMAGE_MAX_VIRTUAL_SIZE, or a path that is not an absolute regular file. NOT_FOUND: the
+   * file or Ceph image does not exist. ALREADY_EXISTS: the name is taken.
+   * Access: admins
    */
   importImage: {
     path: "/bmi.image.v1.ImageService/ImportImage" as const,
@@ -3862,7 +3914,13 @@ export const ImageServiceService = {
     responseSerialize: (value: ImportImageResponse): Buffer => Buffer.from(ImportImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ImportImageResponse => ImportImageResponse.decode(value),
   },
-  /** Client streaming: first message a header, then chunks. The checksum is verified before the image appears. */
+  /**
+   * Client streaming: first message a header, then chunks. The checksum is verified before the image appears; a
+   * qcow2 upload is inspected like ImportImage's file and stored raw. DATA_LOSS: fewer or more bytes than announced,
+   * or another sha256. ALREADY_EXISTS: the name is taken. INVALID_ARGUMENT: no header first, a second header, a
+   * refused format. DEADLINE_EXCEEDED: nothing received for 60 s. Nothing is kept of a failed or cancelled upload.
+   * Access: members
+   */
   uploadImage: {
     path: "/bmi.image.v1.ImageService/UploadImage" as const,
     requestStream: true as const,
@@ -3872,7 +3930,11 @@ export const ImageServiceService = {
     responseSerialize: (value: UploadImageResponse): Buffer => Buffer.from(UploadImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UploadImageResponse => UploadImageResponse.decode(value),
   },
-  /** Server streaming: first message a header with size and checksum, then raw chunks. */
+  /**
+   * Server streaming: first message a header with size and checksum, then raw chunks. NOT_FOUND: no such image, or
+   * another project's private one.
+   * Access: members
+   */
   downloadImage: {
     path: "/bmi.image.v1.ImageService/DownloadImage" as const,
     requestStream: false as const,
@@ -3883,7 +3945,11 @@ export const ImageServiceService = {
       Buffer.from(DownloadImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadImageResponse => DownloadImageResponse.decode(value),
   },
-  /** Deep copy, independent of the source. */
+  /**
+   * Deep copy, independent of the source, into the same or another of the caller's projects. NOT_FOUND: the source,
+   * or a destination project that is not the caller's. ALREADY_EXISTS: the new name is taken.
+   * Access: members
+   */
   copyImage: {
     path: "/bmi.image.v1.ImageService/CopyImage" as const,
     requestStream: false as const,
@@ -3893,6 +3959,11 @@ export const ImageServiceService = {
     responseSerialize: (value: CopyImageResponse): Buffer => Buffer.from(CopyImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CopyImageResponse => CopyImageResponse.decode(value),
   },
+  /**
+   * Renames an image within its project; its disks keep working. NOT_FOUND: no such image. ALREADY_EXISTS: the new
+   * name is taken.
+   * Access: members
+   */
   renameImage: {
     path: "/bmi.image.v1.ImageService/RenameImage" as const,
     requestStream: false as const,
@@ -3902,7 +3973,11 @@ export const ImageServiceService = {
     responseSerialize: (value: RenameImageResponse): Buffer => Buffer.from(RenameImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RenameImageResponse => RenameImageResponse.decode(value),
   },
-  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
+  /**
+   * Deletes an image. FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do
+   * not hold it. NOT_FOUND: no such image.
+   * Access: members
+   */
   deleteImage: {
     path: "/bmi.image.v1.ImageService/DeleteImage" as const,
     requestStream: false as const,
@@ -3912,6 +3987,10 @@ export const ImageServiceService = {
     responseSerialize: (value: DeleteImageResponse): Buffer => Buffer.from(DeleteImageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteImageResponse => DeleteImageResponse.decode(value),
   },
+  /**
+   * Makes an image public (every project may list, clone and copy it) or private again. NOT_FOUND: no such image.
+   * Access: members
+   */
   setImageVisibility: {
     path: "/bmi.image.v1.ImageService/SetImageVisibility" as const,
     requestStream: false as const,
@@ -3923,7 +4002,11 @@ export const ImageServiceService = {
       Buffer.from(SetImageVisibilityResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetImageVisibilityResponse => SetImageVisibilityResponse.decode(value),
   },
-  /** Idempotent: the same request twice answers the same disk. */
+  /**
+   * Clones an image copy-on-write into a node's disk. Idempotent: the same request twice answers the same disk
+   * (`created` false). ALREADY_EXISTS: a disk of that name from another image. NOT_FOUND: no such image.
+   * Access: internal (orchestrator)
+   */
   createDisk: {
     path: "/bmi.image.v1.ImageService/CreateDisk" as const,
     requestStream: false as const,
@@ -3933,6 +4016,10 @@ export const ImageServiceService = {
     responseSerialize: (value: CreateDiskResponse): Buffer => Buffer.from(CreateDiskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateDiskResponse => CreateDiskResponse.decode(value),
   },
+  /**
+   * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
+   * Access: members
+   */
   getDisk: {
     path: "/bmi.image.v1.ImageService/GetDisk" as const,
     requestStream: false as const,
@@ -3942,6 +4029,10 @@ export const ImageServiceService = {
     responseSerialize: (value: GetDiskResponse): Buffer => Buffer.from(GetDiskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDiskResponse => GetDiskResponse.decode(value),
   },
+  /**
+   * The project's disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listDisks: {
     path: "/bmi.image.v1.ImageService/ListDisks" as const,
     requestStream: false as const,
@@ -3951,6 +4042,10 @@ export const ImageServiceService = {
     responseSerialize: (value: ListDisksResponse): Buffer => Buffer.from(ListDisksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDisksResponse => ListDisksResponse.decode(value),
   },
+  /**
+   * Deletes a disk and what it stored. NOT_FOUND: no such disk. FAILED_PRECONDITION: Ceph still has the disk open.
+   * Access: internal (orchestrator)
+   */
   deleteDisk: {
     path: "/bmi.image.v1.ImageService/DeleteDisk" as const,
     requestStream: false as const,
@@ -3960,7 +4055,11 @@ export const ImageServiceService = {
     responseSerialize: (value: DeleteDiskResponse): Buffer => Buffer.from(DeleteDiskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteDiskResponse => DeleteDiskResponse.decode(value),
   },
-  /** Flattens a disk into a new image of the project, independent of the disk. */
+  /**
+   * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.
+   * ALREADY_EXISTS: the image name is taken.
+   * Access: internal (orchestrator)
+   */
   createSnapshot: {
     path: "/bmi.image.v1.ImageService/CreateSnapshot" as const,
     requestStream: false as const,
@@ -3972,6 +4071,10 @@ export const ImageServiceService = {
       Buffer.from(CreateSnapshotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateSnapshotResponse => CreateSnapshotResponse.decode(value),
   },
+  /**
+   * The project's images that were taken from disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listSnapshots: {
     path: "/bmi.image.v1.ImageService/ListSnapshots" as const,
     requestStream: false as const,
@@ -3983,8 +4086,9 @@ export const ImageServiceService = {
     responseDeserialize: (value: Buffer): ListSnapshotsResponse => ListSnapshotsResponse.decode(value),
   },
   /**
-   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
-   * that would add to it is RESOURCE_EXHAUSTED.
+   * The project's disk, image and byte quotas and what it holds; over a quota, a call that would add to it is
+   * RESOURCE_EXHAUSTED. NOT_FOUND: a project that is not the caller's.
+   * Access: members
    */
   getQuota: {
     path: "/bmi.image.v1.ImageService/GetQuota" as const,
@@ -3995,7 +4099,11 @@ export const ImageServiceService = {
     responseSerialize: (value: GetQuotaResponse): Buffer => Buffer.from(GetQuotaResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetQuotaResponse => GetQuotaResponse.decode(value),
   },
-  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  /**
+   * Sets the project's disk, image and byte limits. Lowering a limit below the use removes nothing; it refuses what
+   * would add more. INVALID_ARGUMENT: nodes (the orchestrator's) or a kind named twice.
+   * Access: admins
+   */
   setQuota: {
     path: "/bmi.image.v1.ImageService/SetQuota" as const,
     requestStream: false as const,
@@ -4008,41 +4116,115 @@ export const ImageServiceService = {
 } as const;
 
 export interface ImageServiceServer extends UntypedServiceImplementation {
+  /**
+   * The images of a project (or of every project of the caller), with other projects' public images on request,
+   * one page at a time. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listImages: handleUnaryCall<ListImagesRequest, ListImagesResponse>;
+  /**
+   * One image. NOT_FOUND: no such image, or another project's private one.
+   * Access: members
+   */
   getImage: handleUnaryCall<GetImageRequest, GetImageResponse>;
   /**
    * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
-   * Admins only: the source is server-side and could be another tenant's data.
+   * Admins only: the source is server-side and could be another tenant's data. The file is inspected before
+   * anything opens it: INVALID_ARGUMENT for a format other than raw or qcow2, a qcow2 naming a backing or data file,
+   * encryption, a size over BMI_IMAGE_MAX_VIRTUAL_SIZE, or a path that is not an absolute regular file. NOT_FOUND: the
+   * file or Ceph image does not exist. ALREADY_EXISTS: the name is taken.
+   * Access: admins
    */
   importImage: handleUnaryCall<ImportImageRequest, ImportImageResponse>;
-  /** Client streaming: first message a header, then chunks. The checksum is verified before the image appears. */
+  /**
+   * Client streaming: first message a header, then chunks. The checksum is verified before the image appears; a
+   * qcow2 upload is inspected like ImportImage's file and stored raw. DATA_LOSS: fewer or more bytes than announced,
+   * or another sha256. ALREADY_EXISTS: the name is taken. INVALID_ARGUMENT: no header first, a second header, a
+   * refused format. DEADLINE_EXCEEDED: nothing received for 60 s. Nothing is kept of a failed or cancelled upload.
+   * Access: members
+   */
   uploadImage: handleClientStreamingCall<UploadImageRequest, UploadImageResponse>;
-  /** Server streaming: first message a header with size and checksum, then raw chunks. */
+  /**
+   * Server streaming: first message a header with size and checksum, then raw chunks. NOT_FOUND: no such image, or
+   * another project's private one.
+   * Access: members
+   */
   downloadImage: handleServerStreamingCall<DownloadImageRequest, DownloadImageResponse>;
-  /** Deep copy, independent of the source. */
+  /**
+   * Deep copy, independent of the source, into the same or another of the caller's projects. NOT_FOUND: the source,
+   * or a destination project that is not the caller's. ALREADY_EXISTS: the new name is taken.
+   * Access: members
+   */
   copyImage: handleUnaryCall<CopyImageRequest, CopyImageResponse>;
+  /**
+   * Renames an image within its project; its disks keep working. NOT_FOUND: no such image. ALREADY_EXISTS: the new
+   * name is taken.
+   * Access: members
+   */
   renameImage: handleUnaryCall<RenameImageRequest, RenameImageResponse>;
-  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
+  /**
+   * Deletes an image. FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do
+   * not hold it. NOT_FOUND: no such image.
+   * Access: members
+   */
   deleteImage: handleUnaryCall<DeleteImageRequest, DeleteImageResponse>;
+  /**
+   * Makes an image public (every project may list, clone and copy it) or private again. NOT_FOUND: no such image.
+   * Access: members
+   */
   setImageVisibility: handleUnaryCall<SetImageVisibilityRequest, SetImageVisibilityResponse>;
-  /** Idempotent: the same request twice answers the same disk. */
+  /**
+   * Clones an image copy-on-write into a node's disk. Idempotent: the same request twice answers the same disk
+   * (`created` false). ALREADY_EXISTS: a disk of that name from another image. NOT_FOUND: no such image.
+   * Access: internal (orchestrator)
+   */
   createDisk: handleUnaryCall<CreateDiskRequest, CreateDiskResponse>;
+  /**
+   * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
+   * Access: members
+   */
   getDisk: handleUnaryCall<GetDiskRequest, GetDiskResponse>;
+  /**
+   * The project's disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listDisks: handleUnaryCall<ListDisksRequest, ListDisksResponse>;
+  /**
+   * Deletes a disk and what it stored. NOT_FOUND: no such disk. FAILED_PRECONDITION: Ceph still has the disk open.
+   * Access: internal (orchestrator)
+   */
   deleteDisk: handleUnaryCall<DeleteDiskRequest, DeleteDiskResponse>;
-  /** Flattens a disk into a new image of the project, independent of the disk. */
+  /**
+   * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.
+   * ALREADY_EXISTS: the image name is taken.
+   * Access: internal (orchestrator)
+   */
   createSnapshot: handleUnaryCall<CreateSnapshotRequest, CreateSnapshotResponse>;
+  /**
+   * The project's images that were taken from disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listSnapshots: handleUnaryCall<ListSnapshotsRequest, ListSnapshotsResponse>;
   /**
-   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
-   * that would add to it is RESOURCE_EXHAUSTED.
+   * The project's disk, image and byte quotas and what it holds; over a quota, a call that would add to it is
+   * RESOURCE_EXHAUSTED. NOT_FOUND: a project that is not the caller's.
+   * Access: members
    */
   getQuota: handleUnaryCall<GetQuotaRequest, GetQuotaResponse>;
-  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  /**
+   * Sets the project's disk, image and byte limits. Lowering a limit below the use removes nothing; it refuses what
+   * would add more. INVALID_ARGUMENT: nodes (the orchestrator's) or a kind named twice.
+   * Access: admins
+   */
   setQuota: handleUnaryCall<SetQuotaRequest, SetQuotaResponse>;
 }
 
 export interface ImageServiceClient extends Client {
+  /**
+   * The images of a project (or of every project of the caller), with other projects' public images on request,
+   * one page at a time. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listImages(
     request: ListImagesRequest,
     callback: (error: ServiceError | null, response: ListImagesResponse) => void,
@@ -4058,6 +4240,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListImagesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One image. NOT_FOUND: no such image, or another project's private one.
+   * Access: members
+   */
   getImage(
     request: GetImageRequest,
     callback: (error: ServiceError | null, response: GetImageResponse) => void,
@@ -4075,7 +4261,11 @@ export interface ImageServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Imports an existing Ceph image/snapshot (ceph driver) or a raw/qcow2 file on the server (either driver).
-   * Admins only: the source is server-side and could be another tenant's data.
+   * Admins only: the source is server-side and could be another tenant's data. The file is inspected before
+   * anything opens it: INVALID_ARGUMENT for a format other than raw or qcow2, a qcow2 naming a backing or data file,
+   * encryption, a size over BMI_IMAGE_MAX_VIRTUAL_SIZE, or a path that is not an absolute regular file. NOT_FOUND: the
+   * file or Ceph image does not exist. ALREADY_EXISTS: the name is taken.
+   * Access: admins
    */
   importImage(
     request: ImportImageRequest,
@@ -4092,7 +4282,13 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ImportImageResponse) => void,
   ): ClientUnaryCall;
-  /** Client streaming: first message a header, then chunks. The checksum is verified before the image appears. */
+  /**
+   * Client streaming: first message a header, then chunks. The checksum is verified before the image appears; a
+   * qcow2 upload is inspected like ImportImage's file and stored raw. DATA_LOSS: fewer or more bytes than announced,
+   * or another sha256. ALREADY_EXISTS: the name is taken. INVALID_ARGUMENT: no header first, a second header, a
+   * refused format. DEADLINE_EXCEEDED: nothing received for 60 s. Nothing is kept of a failed or cancelled upload.
+   * Access: members
+   */
   uploadImage(
     callback: (error: ServiceError | null, response: UploadImageResponse) => void,
   ): ClientWritableStream<UploadImageRequest>;
@@ -4109,7 +4305,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UploadImageResponse) => void,
   ): ClientWritableStream<UploadImageRequest>;
-  /** Server streaming: first message a header with size and checksum, then raw chunks. */
+  /**
+   * Server streaming: first message a header with size and checksum, then raw chunks. NOT_FOUND: no such image, or
+   * another project's private one.
+   * Access: members
+   */
   downloadImage(
     request: DownloadImageRequest,
     options?: Partial<CallOptions>,
@@ -4119,7 +4319,11 @@ export interface ImageServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DownloadImageResponse>;
-  /** Deep copy, independent of the source. */
+  /**
+   * Deep copy, independent of the source, into the same or another of the caller's projects. NOT_FOUND: the source,
+   * or a destination project that is not the caller's. ALREADY_EXISTS: the new name is taken.
+   * Access: members
+   */
   copyImage(
     request: CopyImageRequest,
     callback: (error: ServiceError | null, response: CopyImageResponse) => void,
@@ -4135,6 +4339,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CopyImageResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Renames an image within its project; its disks keep working. NOT_FOUND: no such image. ALREADY_EXISTS: the new
+   * name is taken.
+   * Access: members
+   */
   renameImage(
     request: RenameImageRequest,
     callback: (error: ServiceError | null, response: RenameImageResponse) => void,
@@ -4150,7 +4359,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenameImageResponse) => void,
   ): ClientUnaryCall;
-  /** FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do not hold it. */
+  /**
+   * Deletes an image. FAILED_PRECONDITION while disks depend on the image. Snapshots are flattened copies: they do
+   * not hold it. NOT_FOUND: no such image.
+   * Access: members
+   */
   deleteImage(
     request: DeleteImageRequest,
     callback: (error: ServiceError | null, response: DeleteImageResponse) => void,
@@ -4166,6 +4379,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteImageResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Makes an image public (every project may list, clone and copy it) or private again. NOT_FOUND: no such image.
+   * Access: members
+   */
   setImageVisibility(
     request: SetImageVisibilityRequest,
     callback: (error: ServiceError | null, response: SetImageVisibilityResponse) => void,
@@ -4181,7 +4398,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetImageVisibilityResponse) => void,
   ): ClientUnaryCall;
-  /** Idempotent: the same request twice answers the same disk. */
+  /**
+   * Clones an image copy-on-write into a node's disk. Idempotent: the same request twice answers the same disk
+   * (`created` false). ALREADY_EXISTS: a disk of that name from another image. NOT_FOUND: no such image.
+   * Access: internal (orchestrator)
+   */
   createDisk(
     request: CreateDiskRequest,
     callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
@@ -4197,6 +4418,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
+   * Access: members
+   */
   getDisk(
     request: GetDiskRequest,
     callback: (error: ServiceError | null, response: GetDiskResponse) => void,
@@ -4212,6 +4437,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDiskResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The project's disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listDisks(
     request: ListDisksRequest,
     callback: (error: ServiceError | null, response: ListDisksResponse) => void,
@@ -4227,6 +4456,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDisksResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Deletes a disk and what it stored. NOT_FOUND: no such disk. FAILED_PRECONDITION: Ceph still has the disk open.
+   * Access: internal (orchestrator)
+   */
   deleteDisk(
     request: DeleteDiskRequest,
     callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
@@ -4242,7 +4475,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
   ): ClientUnaryCall;
-  /** Flattens a disk into a new image of the project, independent of the disk. */
+  /**
+   * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.
+   * ALREADY_EXISTS: the image name is taken.
+   * Access: internal (orchestrator)
+   */
   createSnapshot(
     request: CreateSnapshotRequest,
     callback: (error: ServiceError | null, response: CreateSnapshotResponse) => void,
@@ -4258,6 +4495,10 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateSnapshotResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The project's images that were taken from disks. NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   listSnapshots(
     request: ListSnapshotsRequest,
     callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
@@ -4274,8 +4515,9 @@ export interface ImageServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListSnapshotsResponse) => void,
   ): ClientUnaryCall;
   /**
-   * The project's disk, image and byte quotas and what it holds (members of the project); over a quota, a call
-   * that would add to it is RESOURCE_EXHAUSTED.
+   * The project's disk, image and byte quotas and what it holds; over a quota, a call that would add to it is
+   * RESOURCE_EXHAUSTED. NOT_FOUND: a project that is not the caller's.
+   * Access: members
    */
   getQuota(
     request: GetQuotaRequest,
@@ -4292,7 +4534,11 @@ export interface ImageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
   ): ClientUnaryCall;
-  /** Admins only. Lowering a limit below the use removes nothing; it refuses what would add more. */
+  /**
+   * Sets the project's disk, image and byte limits. Lowering a limit below the use removes nothing; it refuses what
+   * would add more. INVALID_ARGUMENT: nodes (the orchestrator's) or a kind named twice.
+   * Access: admins
+   */
   setQuota(
     request: SetQuotaRequest,
     callback: (error: ServiceError | null, response: SetQuotaResponse) => void,

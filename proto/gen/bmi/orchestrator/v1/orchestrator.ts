@@ -29,6 +29,7 @@ export const protobufPackage = "bmi.orchestrator.v1";
 
 export const protobufFileName = "bmi/orchestrator/v1/orchestrator.proto";
 
+/** What a job does; a bulk job's children are PROVISION jobs. */
 export enum JobKind {
   JOB_KIND_UNSPECIFIED = 0,
   JOB_KIND_PROVISION = 1,
@@ -86,6 +87,7 @@ export function jobKindToJSON(object: JobKind): string {
   }
 }
 
+/** A job's life: PENDING, RUNNING, then SUCCEEDED, FAILED or (after CancelJob) CANCELLING and CANCELLED. */
 export enum JobState {
   JOB_STATE_UNSPECIFIED = 0,
   JOB_STATE_PENDING = 1,
@@ -149,6 +151,7 @@ export function jobStateToJSON(object: JobState): string {
   }
 }
 
+/** A step's life; UNDONE: it had succeeded and was rolled back (a failure or a cancel after it). */
 export enum StepState {
   STEP_STATE_UNSPECIFIED = 0,
   STEP_STATE_PENDING = 1,
@@ -212,6 +215,7 @@ export function stepStateToJSON(object: StepState): string {
   }
 }
 
+/** A provisioned node's state, in Provisioned records and NodeEvents. */
 export enum NodeState {
   NODE_STATE_UNSPECIFIED = 0,
   NODE_STATE_PROVISIONING = 1,
@@ -282,6 +286,7 @@ export function nodeStateToJSON(object: NodeState): string {
   }
 }
 
+/** One step of a job, as recorded before the next one starts (what a resumed job continues from). */
 export interface Step {
   /** check_node, disk, target, boot_config, network, power, boot_seen, ... */
   name: string;
@@ -301,6 +306,7 @@ export interface Step_OutputsEntry {
   value: string;
 }
 
+/** Which node to provision, and from what: an image to clone, or an existing disk of the node to boot again. */
 export interface NodeSpec {
   node: string;
   /** Image to clone; or disk to reuse. */
@@ -311,6 +317,7 @@ export interface NodeSpec {
   network: string;
 }
 
+/** A provisioning job: its steps for a single node, or its children for a bulk job. */
 export interface Job {
   id: string;
   kind: JobKind;
@@ -319,6 +326,7 @@ export interface Job {
   /** Single-node jobs. */
   node: string;
   steps: Step[];
+  /** Why the job failed or was cancelled; empty otherwise. */
   error: string;
   created: Date | undefined;
   updated: Date | undefined;
@@ -327,6 +335,7 @@ export interface Job {
     | undefined;
   /** Bulk jobs: one child job per node. */
   parentId: string;
+  /** Bulk jobs: the children's job ids; `total`, `succeeded` and `failed` count them. */
   childIds: string[];
   total: number;
   succeeded: number;
@@ -336,6 +345,7 @@ export interface Job {
   cancelled: number;
 }
 
+/** What a provision does after the disk, target, boot config and network are in place. */
 export interface ProvisionOptions {
   powerCycle: boolean;
   waitForBoot: boolean;
@@ -343,6 +353,7 @@ export interface ProvisionOptions {
   bootTimeoutSeconds: number;
 }
 
+/** ProvisionNode's request; `idempotency_key`: the same key and request again answers the same job. */
 export interface ProvisionNodeRequest {
   project: string;
   spec: NodeSpec | undefined;
@@ -350,10 +361,12 @@ export interface ProvisionNodeRequest {
   idempotencyKey: string;
 }
 
+/** The new job (PENDING). */
 export interface ProvisionNodeResponse {
   job: Job | undefined;
 }
 
+/** DeprovisionNode's request. */
 export interface DeprovisionNodeRequest {
   project: string;
   node: string;
@@ -363,10 +376,12 @@ export interface DeprovisionNodeRequest {
   idempotencyKey: string;
 }
 
+/** The new job (PENDING). */
 export interface DeprovisionNodeResponse {
   job: Job | undefined;
 }
 
+/** SnapshotNode's request. */
 export interface SnapshotNodeRequest {
   project: string;
   node: string;
@@ -375,10 +390,12 @@ export interface SnapshotNodeRequest {
   idempotencyKey: string;
 }
 
+/** The new job (PENDING). */
 export interface SnapshotNodeResponse {
   job: Job | undefined;
 }
 
+/** ReprovisionNode's request. */
 export interface ReprovisionNodeRequest {
   project: string;
   node: string;
@@ -388,16 +405,19 @@ export interface ReprovisionNodeRequest {
   idempotencyKey: string;
 }
 
+/** The new job (PENDING). */
 export interface ReprovisionNodeResponse {
   job: Job | undefined;
 }
 
+/** BulkProvision on `count` free nodes of the inventory, each cloned from `image` and put on `network`. */
 export interface FreeNodesSelector {
   count: number;
   image: string;
   network: string;
 }
 
+/** BulkProvision's request: named nodes (`specs`) or a number of free ones (`free_nodes`). */
 export interface BulkProvisionRequest {
   project: string;
   specs?: NodeSpecList | undefined;
@@ -419,22 +439,27 @@ export interface BulkProvisionRequest {
   idempotencyKey: string;
 }
 
+/** The nodes of a bulk job, one spec each. */
 export interface NodeSpecList {
   specs: NodeSpec[];
 }
 
+/** The new parent job (PENDING). */
 export interface BulkProvisionResponse {
   job: Job | undefined;
 }
 
+/** GetJob's request. */
 export interface GetJobRequest {
   id: string;
 }
 
+/** The job as recorded now. */
 export interface GetJobResponse {
   job: Job | undefined;
 }
 
+/** ListJobs' request: one project (or every project of the caller), optionally one state. */
 export interface ListJobsRequest {
   project: string;
   state: JobState;
@@ -443,28 +468,34 @@ export interface ListJobsRequest {
   includeChildren: boolean;
 }
 
+/** The jobs, most recent first. */
 export interface ListJobsResponse {
   jobs: Job[];
 }
 
+/** WatchJob's request. */
 export interface WatchJobRequest {
   id: string;
   /** Replay every event from the job's start; otherwise live only. */
   fromStart: boolean;
 }
 
+/** One event of the job (bmi.events.v1.JobEvent, as on NATS). */
 export interface WatchJobResponse {
   event: JobEvent | undefined;
 }
 
+/** CancelJob's request. */
 export interface CancelJobRequest {
   id: string;
 }
 
+/** The job after the cancel was recorded. */
 export interface CancelJobResponse {
   job: Job | undefined;
 }
 
+/** A node BMI provisioned: which disk it boots, from which image, through which target. */
 export interface Provisioned {
   project: string;
   node: string;
@@ -480,28 +511,34 @@ export interface Provisioned {
   disks: string[];
 }
 
+/** ListProvisioned's request. */
 export interface ListProvisionedRequest {
   project: string;
 }
 
+/** The project's provisioned nodes. */
 export interface ListProvisionedResponse {
   nodes: Provisioned[];
 }
 
+/** ListNodes' request. */
 export interface ListNodesRequest {
   filter: NodeFilter;
   project: string;
 }
 
+/** The nodes the filter selects. */
 export interface ListNodesResponse {
   nodes: Node[];
   notice: string;
 }
 
+/** GetNode's request. */
 export interface GetNodeRequest {
   node: string;
 }
 
+/** The node, and what BMI knows of it. */
 export interface GetNodeResponse {
   node:
     | Node
@@ -510,6 +547,7 @@ export interface GetNodeResponse {
   provisioned: Provisioned | undefined;
 }
 
+/** RegisterNode's request: the node's name, NICs (label and MAC), power control and free-form metadata. */
 export interface RegisterNodeRequest {
   name: string;
   nics: Nic[];
@@ -522,10 +560,12 @@ export interface RegisterNodeRequest_MetadataEntry {
   value: string;
 }
 
+/** The registered node. */
 export interface RegisterNodeResponse {
   node: Node | undefined;
 }
 
+/** UpdateNode's request, as haas-gateway's (bmi.haas.v1.UpdateNodeRequest): what is given replaces or merges. */
 export interface UpdateNodeRequest {
   name: string;
   nics: Nic[];
@@ -538,17 +578,21 @@ export interface UpdateNodeRequest_MetadataEntry {
   value: string;
 }
 
+/** The node after the change. */
 export interface UpdateNodeResponse {
   node: Node | undefined;
 }
 
+/** UnregisterNode's request. */
 export interface UnregisterNodeRequest {
   name: string;
 }
 
+/** Empty: the node is gone. */
 export interface UnregisterNodeResponse {
 }
 
+/** GetQuota's request. */
 export interface GetQuotaRequest {
   project: string;
 }
@@ -5242,9 +5286,26 @@ export const ListAuditRecordsResponse: MessageFns<ListAuditRecordsResponse> = {
   },
 };
 
+/**
+ * The front door for users and other services. A mutating call (provision, deprovision, snapshot, re-provision,
+ * bulk) checks its request, creates a job and answers it at once (PENDING); the job's steps run in the background,
+ * survive an orchestrator's crash, and are followed with WatchJob, GetJob or the job's events on NATS
+ * (docs/events.md). Requests name resources of the caller's project; another project's job or node is NOT_FOUND.
+ * A mutating call with an `idempotency_key` already used for the same request answers the job it made then;
+ * used for a different request it is ALREADY_EXISTS.
+ */
 export type OrchestratorService = typeof OrchestratorService;
 export const OrchestratorService = {
-  /** Every mutating call answers a job at once; watch it for progress. */
+  /**
+   * Provisions one node: clones the image into a new disk of the node (or reuses `spec.disk`), exports the disk as
+   * an iSCSI target, writes the node's boot config, puts the node on `spec.network` and, with
+   * `options.power_cycle`, powers it on. Answers the PENDING job. NOT_FOUND: the project is not the caller's.
+   * FAILED_PRECONDITION: the node is busy with another job, already provisioned, or `spec.disk` is in use by
+   * another node. INVALID_ARGUMENT: neither image nor disk, a bad name, or wait_for_boot without power_cycle.
+   * ABORTED: the node changed while the request was prepared (retry). What fails later (no such image, a node
+   * allocated to another project) fails the job: its `error` and its steps say so.
+   * Access: members
+   */
   provisionNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/ProvisionNode" as const,
     requestStream: false as const,
@@ -5255,6 +5316,12 @@ export const OrchestratorService = {
       Buffer.from(ProvisionNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ProvisionNodeResponse => ProvisionNodeResponse.decode(value),
   },
+  /**
+   * Undoes a provision: network off, boot config and target removed, the disk deleted with `delete_disk` (else kept
+   * for ReprovisionNode), the node released from the project with `release_node`. Answers the PENDING job.
+   * NOT_FOUND: the node is not provisioned in the project. FAILED_PRECONDITION: a job is running on the node.
+   * Access: members
+   */
   deprovisionNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/DeprovisionNode" as const,
     requestStream: false as const,
@@ -5266,6 +5333,12 @@ export const OrchestratorService = {
       Buffer.from(DeprovisionNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeprovisionNodeResponse => DeprovisionNodeResponse.decode(value),
   },
+  /**
+   * Copies the node's disk into a new image of the project (a flattened, independent copy; the node keeps running
+   * from its disk). Answers the PENDING job. NOT_FOUND: the node is not provisioned in the project.
+   * FAILED_PRECONDITION: a job is running on the node. The job fails when the image name is taken.
+   * Access: members
+   */
   snapshotNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/SnapshotNode" as const,
     requestStream: false as const,
@@ -5276,7 +5349,12 @@ export const OrchestratorService = {
       Buffer.from(SnapshotNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SnapshotNodeResponse => SnapshotNodeResponse.decode(value),
   },
-  /** Points a node back at one of its earlier disks: no clone. */
+  /**
+   * Points a node back at one of its earlier disks (Provisioned.disks): no clone. Answers the PENDING job.
+   * FAILED_PRECONDITION: the node already boots that disk, is provisioned in another project, or the disk is in use
+   * by another node. The job fails when the disk does not exist.
+   * Access: members
+   */
   reprovisionNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/ReprovisionNode" as const,
     requestStream: false as const,
@@ -5288,6 +5366,13 @@ export const OrchestratorService = {
       Buffer.from(ReprovisionNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReprovisionNodeResponse => ReprovisionNodeResponse.decode(value),
   },
+  /**
+   * Provisions many nodes in one job: one child job per node (ProvisionNode's steps), at most `max_parallel` at once.
+   * Answers the PENDING parent job; its counters and ChildFinished events report the children. INVALID_ARGUMENT:
+   * no nodes, more than the bulk limit, min_success over the node count. FAILED_PRECONDITION: fewer free nodes than
+   * `free_nodes.count`, or a named node is busy or provisioned.
+   * Access: members
+   */
   bulkProvision: {
     path: "/bmi.orchestrator.v1.Orchestrator/BulkProvision" as const,
     requestStream: false as const,
@@ -5298,6 +5383,10 @@ export const OrchestratorService = {
       Buffer.from(BulkProvisionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): BulkProvisionResponse => BulkProvisionResponse.decode(value),
   },
+  /**
+   * One job with its steps. NOT_FOUND: no such job, or another project's.
+   * Access: members
+   */
   getJob: {
     path: "/bmi.orchestrator.v1.Orchestrator/GetJob" as const,
     requestStream: false as const,
@@ -5307,6 +5396,11 @@ export const OrchestratorService = {
     responseSerialize: (value: GetJobResponse): Buffer => Buffer.from(GetJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJobResponse => GetJobResponse.decode(value),
   },
+  /**
+   * The project's jobs, most recent first. NOT_FOUND: a project that is not the caller's. INVALID_ARGUMENT: an
+   * admin that names no project.
+   * Access: members
+   */
   listJobs: {
     path: "/bmi.orchestrator.v1.Orchestrator/ListJobs" as const,
     requestStream: false as const,
@@ -5316,7 +5410,12 @@ export const OrchestratorService = {
     responseSerialize: (value: ListJobsResponse): Buffer => Buffer.from(ListJobsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListJobsResponse => ListJobsResponse.decode(value),
   },
-  /** Every event of the job, from the start (replayed) or live only, until the job ends. */
+  /**
+   * Every event of the job, from the start (replayed) or live only, until the job ends: then the stream ends.
+   * NOT_FOUND: no such job, or another project's. RESOURCE_EXHAUSTED: too many streams on this orchestrator or for
+   * this user (BMI_ORCH_MAX_WATCHERS, BMI_ORCH_MAX_WATCHERS_PER_USER): retry later or poll GetJob.
+   * Access: members
+   */
   watchJob: {
     path: "/bmi.orchestrator.v1.Orchestrator/WatchJob" as const,
     requestStream: false as const,
@@ -5328,7 +5427,9 @@ export const OrchestratorService = {
   },
   /**
    * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
-   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   * children that already succeeded stay provisioned. Answers the job (CANCELLING, then CANCELLED once undone).
+   * NOT_FOUND: no such job, or another project's. FAILED_PRECONDITION: the job has already finished.
+   * Access: members
    */
   cancelJob: {
     path: "/bmi.orchestrator.v1.Orchestrator/CancelJob" as const,
@@ -5339,6 +5440,11 @@ export const OrchestratorService = {
     responseSerialize: (value: CancelJobResponse): Buffer => Buffer.from(CancelJobResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelJobResponse => CancelJobResponse.decode(value),
   },
+  /**
+   * The project's provisioned nodes: disk, image, target and state of each. NOT_FOUND: a project that is not the
+   * caller's.
+   * Access: members
+   */
   listProvisioned: {
     path: "/bmi.orchestrator.v1.Orchestrator/ListProvisioned" as const,
     requestStream: false as const,
@@ -5350,7 +5456,11 @@ export const OrchestratorService = {
       Buffer.from(ListProvisionedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListProvisionedResponse => ListProvisionedResponse.decode(value),
   },
-  /** Node inventory for operators, through haas-gateway. */
+  /**
+   * The node inventory, through haas-gateway with the caller's own credentials: free nodes, the project's, or all
+   * (`filter`). `notice` says when the inventory cannot isolate networks (standalone driver).
+   * Access: members
+   */
   listNodes: {
     path: "/bmi.orchestrator.v1.Orchestrator/ListNodes" as const,
     requestStream: false as const,
@@ -5360,6 +5470,11 @@ export const OrchestratorService = {
     responseSerialize: (value: ListNodesResponse): Buffer => Buffer.from(ListNodesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListNodesResponse => ListNodesResponse.decode(value),
   },
+  /**
+   * One node of the inventory, and its provisioning record when BMI provisioned it in one of the caller's
+   * projects. NOT_FOUND: no such node.
+   * Access: members
+   */
   getNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/GetNode" as const,
     requestStream: false as const,
@@ -5369,7 +5484,12 @@ export const OrchestratorService = {
     responseSerialize: (value: GetNodeResponse): Buffer => Buffer.from(GetNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetNodeResponse => GetNodeResponse.decode(value),
   },
-  /** Admin only (the gateway's driver decides who is an admin). */
+  /**
+   * Adds a physical node to the inventory (haas-gateway: HIL or the standalone inventory). ALREADY_EXISTS: the name
+   * or a MAC is already registered. INVALID_ARGUMENT: a bad name, MAC, NIC label or power spec. PERMISSION_DENIED:
+   * not an admin (or HIL refused the caller's credentials).
+   * Access: admins
+   */
   registerNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/RegisterNode" as const,
     requestStream: false as const,
@@ -5380,6 +5500,11 @@ export const OrchestratorService = {
       Buffer.from(RegisterNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RegisterNodeResponse => RegisterNodeResponse.decode(value),
   },
+  /**
+   * Changes a registered node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another
+   * node has.
+   * Access: admins
+   */
   updateNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/UpdateNode" as const,
     requestStream: false as const,
@@ -5389,7 +5514,11 @@ export const OrchestratorService = {
     responseSerialize: (value: UpdateNodeResponse): Buffer => Buffer.from(UpdateNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateNodeResponse => UpdateNodeResponse.decode(value),
   },
-  /** Refused while the node is provisioned or allocated to a project. */
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is provisioned, busy with a job, or allocated
+   * to a project. NOT_FOUND: no such node.
+   * Access: admins
+   */
   unregisterNode: {
     path: "/bmi.orchestrator.v1.Orchestrator/UnregisterNode" as const,
     requestStream: false as const,
@@ -5401,7 +5530,11 @@ export const OrchestratorService = {
       Buffer.from(UnregisterNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UnregisterNodeResponse => UnregisterNodeResponse.decode(value),
   },
-  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  /**
+   * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
+   * NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   getQuota: {
     path: "/bmi.orchestrator.v1.Orchestrator/GetQuota" as const,
     requestStream: false as const,
@@ -5411,7 +5544,12 @@ export const OrchestratorService = {
     responseSerialize: (value: GetQuotaResponse): Buffer => Buffer.from(GetQuotaResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetQuotaResponse => GetQuotaResponse.decode(value),
   },
-  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  /**
+   * Sets a project's limits: nodes here, the other kinds forwarded to image-service. Lowering a limit below the use
+   * removes nothing; it refuses what would add more (RESOURCE_EXHAUSTED). INVALID_ARGUMENT: a kind unspecified or
+   * named twice.
+   * Access: admins
+   */
   setQuota: {
     path: "/bmi.orchestrator.v1.Orchestrator/SetQuota" as const,
     requestStream: false as const,
@@ -5424,6 +5562,8 @@ export const OrchestratorService = {
   /**
    * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
    * Members see their projects' records; admins see every record, those naming no project included.
+   * INVALID_ARGUMENT: a limit over 1000 or a time out of range. UNAVAILABLE: the audit stream cannot be read.
+   * Access: members
    */
   listAuditRecords: {
     path: "/bmi.orchestrator.v1.Orchestrator/ListAuditRecords" as const,
@@ -5439,44 +5579,141 @@ export const OrchestratorService = {
 } as const;
 
 export interface OrchestratorServer extends UntypedServiceImplementation {
-  /** Every mutating call answers a job at once; watch it for progress. */
+  /**
+   * Provisions one node: clones the image into a new disk of the node (or reuses `spec.disk`), exports the disk as
+   * an iSCSI target, writes the node's boot config, puts the node on `spec.network` and, with
+   * `options.power_cycle`, powers it on. Answers the PENDING job. NOT_FOUND: the project is not the caller's.
+   * FAILED_PRECONDITION: the node is busy with another job, already provisioned, or `spec.disk` is in use by
+   * another node. INVALID_ARGUMENT: neither image nor disk, a bad name, or wait_for_boot without power_cycle.
+   * ABORTED: the node changed while the request was prepared (retry). What fails later (no such image, a node
+   * allocated to another project) fails the job: its `error` and its steps say so.
+   * Access: members
+   */
   provisionNode: handleUnaryCall<ProvisionNodeRequest, ProvisionNodeResponse>;
+  /**
+   * Undoes a provision: network off, boot config and target removed, the disk deleted with `delete_disk` (else kept
+   * for ReprovisionNode), the node released from the project with `release_node`. Answers the PENDING job.
+   * NOT_FOUND: the node is not provisioned in the project. FAILED_PRECONDITION: a job is running on the node.
+   * Access: members
+   */
   deprovisionNode: handleUnaryCall<DeprovisionNodeRequest, DeprovisionNodeResponse>;
+  /**
+   * Copies the node's disk into a new image of the project (a flattened, independent copy; the node keeps running
+   * from its disk). Answers the PENDING job. NOT_FOUND: the node is not provisioned in the project.
+   * FAILED_PRECONDITION: a job is running on the node. The job fails when the image name is taken.
+   * Access: members
+   */
   snapshotNode: handleUnaryCall<SnapshotNodeRequest, SnapshotNodeResponse>;
-  /** Points a node back at one of its earlier disks: no clone. */
+  /**
+   * Points a node back at one of its earlier disks (Provisioned.disks): no clone. Answers the PENDING job.
+   * FAILED_PRECONDITION: the node already boots that disk, is provisioned in another project, or the disk is in use
+   * by another node. The job fails when the disk does not exist.
+   * Access: members
+   */
   reprovisionNode: handleUnaryCall<ReprovisionNodeRequest, ReprovisionNodeResponse>;
+  /**
+   * Provisions many nodes in one job: one child job per node (ProvisionNode's steps), at most `max_parallel` at once.
+   * Answers the PENDING parent job; its counters and ChildFinished events report the children. INVALID_ARGUMENT:
+   * no nodes, more than the bulk limit, min_success over the node count. FAILED_PRECONDITION: fewer free nodes than
+   * `free_nodes.count`, or a named node is busy or provisioned.
+   * Access: members
+   */
   bulkProvision: handleUnaryCall<BulkProvisionRequest, BulkProvisionResponse>;
+  /**
+   * One job with its steps. NOT_FOUND: no such job, or another project's.
+   * Access: members
+   */
   getJob: handleUnaryCall<GetJobRequest, GetJobResponse>;
+  /**
+   * The project's jobs, most recent first. NOT_FOUND: a project that is not the caller's. INVALID_ARGUMENT: an
+   * admin that names no project.
+   * Access: members
+   */
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
-  /** Every event of the job, from the start (replayed) or live only, until the job ends. */
+  /**
+   * Every event of the job, from the start (replayed) or live only, until the job ends: then the stream ends.
+   * NOT_FOUND: no such job, or another project's. RESOURCE_EXHAUSTED: too many streams on this orchestrator or for
+   * this user (BMI_ORCH_MAX_WATCHERS, BMI_ORCH_MAX_WATCHERS_PER_USER): retry later or poll GetJob.
+   * Access: members
+   */
   watchJob: handleServerStreamingCall<WatchJobRequest, WatchJobResponse>;
   /**
    * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
-   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   * children that already succeeded stay provisioned. Answers the job (CANCELLING, then CANCELLED once undone).
+   * NOT_FOUND: no such job, or another project's. FAILED_PRECONDITION: the job has already finished.
+   * Access: members
    */
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
+  /**
+   * The project's provisioned nodes: disk, image, target and state of each. NOT_FOUND: a project that is not the
+   * caller's.
+   * Access: members
+   */
   listProvisioned: handleUnaryCall<ListProvisionedRequest, ListProvisionedResponse>;
-  /** Node inventory for operators, through haas-gateway. */
+  /**
+   * The node inventory, through haas-gateway with the caller's own credentials: free nodes, the project's, or all
+   * (`filter`). `notice` says when the inventory cannot isolate networks (standalone driver).
+   * Access: members
+   */
   listNodes: handleUnaryCall<ListNodesRequest, ListNodesResponse>;
+  /**
+   * One node of the inventory, and its provisioning record when BMI provisioned it in one of the caller's
+   * projects. NOT_FOUND: no such node.
+   * Access: members
+   */
   getNode: handleUnaryCall<GetNodeRequest, GetNodeResponse>;
-  /** Admin only (the gateway's driver decides who is an admin). */
+  /**
+   * Adds a physical node to the inventory (haas-gateway: HIL or the standalone inventory). ALREADY_EXISTS: the name
+   * or a MAC is already registered. INVALID_ARGUMENT: a bad name, MAC, NIC label or power spec. PERMISSION_DENIED:
+   * not an admin (or HIL refused the caller's credentials).
+   * Access: admins
+   */
   registerNode: handleUnaryCall<RegisterNodeRequest, RegisterNodeResponse>;
+  /**
+   * Changes a registered node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another
+   * node has.
+   * Access: admins
+   */
   updateNode: handleUnaryCall<UpdateNodeRequest, UpdateNodeResponse>;
-  /** Refused while the node is provisioned or allocated to a project. */
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is provisioned, busy with a job, or allocated
+   * to a project. NOT_FOUND: no such node.
+   * Access: admins
+   */
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
-  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  /**
+   * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
+   * NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   getQuota: handleUnaryCall<GetQuotaRequest, GetQuotaResponse>;
-  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  /**
+   * Sets a project's limits: nodes here, the other kinds forwarded to image-service. Lowering a limit below the use
+   * removes nothing; it refuses what would add more (RESOURCE_EXHAUSTED). INVALID_ARGUMENT: a kind unspecified or
+   * named twice.
+   * Access: admins
+   */
   setQuota: handleUnaryCall<SetQuotaRequest, SetQuotaResponse>;
   /**
    * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
    * Members see their projects' records; admins see every record, those naming no project included.
+   * INVALID_ARGUMENT: a limit over 1000 or a time out of range. UNAVAILABLE: the audit stream cannot be read.
+   * Access: members
    */
   listAuditRecords: handleUnaryCall<ListAuditRecordsRequest, ListAuditRecordsResponse>;
 }
 
 export interface OrchestratorClient extends Client {
-  /** Every mutating call answers a job at once; watch it for progress. */
+  /**
+   * Provisions one node: clones the image into a new disk of the node (or reuses `spec.disk`), exports the disk as
+   * an iSCSI target, writes the node's boot config, puts the node on `spec.network` and, with
+   * `options.power_cycle`, powers it on. Answers the PENDING job. NOT_FOUND: the project is not the caller's.
+   * FAILED_PRECONDITION: the node is busy with another job, already provisioned, or `spec.disk` is in use by
+   * another node. INVALID_ARGUMENT: neither image nor disk, a bad name, or wait_for_boot without power_cycle.
+   * ABORTED: the node changed while the request was prepared (retry). What fails later (no such image, a node
+   * allocated to another project) fails the job: its `error` and its steps say so.
+   * Access: members
+   */
   provisionNode(
     request: ProvisionNodeRequest,
     callback: (error: ServiceError | null, response: ProvisionNodeResponse) => void,
@@ -5492,6 +5729,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ProvisionNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Undoes a provision: network off, boot config and target removed, the disk deleted with `delete_disk` (else kept
+   * for ReprovisionNode), the node released from the project with `release_node`. Answers the PENDING job.
+   * NOT_FOUND: the node is not provisioned in the project. FAILED_PRECONDITION: a job is running on the node.
+   * Access: members
+   */
   deprovisionNode(
     request: DeprovisionNodeRequest,
     callback: (error: ServiceError | null, response: DeprovisionNodeResponse) => void,
@@ -5507,6 +5750,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeprovisionNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Copies the node's disk into a new image of the project (a flattened, independent copy; the node keeps running
+   * from its disk). Answers the PENDING job. NOT_FOUND: the node is not provisioned in the project.
+   * FAILED_PRECONDITION: a job is running on the node. The job fails when the image name is taken.
+   * Access: members
+   */
   snapshotNode(
     request: SnapshotNodeRequest,
     callback: (error: ServiceError | null, response: SnapshotNodeResponse) => void,
@@ -5522,7 +5771,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SnapshotNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Points a node back at one of its earlier disks: no clone. */
+  /**
+   * Points a node back at one of its earlier disks (Provisioned.disks): no clone. Answers the PENDING job.
+   * FAILED_PRECONDITION: the node already boots that disk, is provisioned in another project, or the disk is in use
+   * by another node. The job fails when the disk does not exist.
+   * Access: members
+   */
   reprovisionNode(
     request: ReprovisionNodeRequest,
     callback: (error: ServiceError | null, response: ReprovisionNodeResponse) => void,
@@ -5538,6 +5792,13 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReprovisionNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Provisions many nodes in one job: one child job per node (ProvisionNode's steps), at most `max_parallel` at once.
+   * Answers the PENDING parent job; its counters and ChildFinished events report the children. INVALID_ARGUMENT:
+   * no nodes, more than the bulk limit, min_success over the node count. FAILED_PRECONDITION: fewer free nodes than
+   * `free_nodes.count`, or a named node is busy or provisioned.
+   * Access: members
+   */
   bulkProvision(
     request: BulkProvisionRequest,
     callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
@@ -5553,6 +5814,10 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One job with its steps. NOT_FOUND: no such job, or another project's.
+   * Access: members
+   */
   getJob(
     request: GetJobRequest,
     callback: (error: ServiceError | null, response: GetJobResponse) => void,
@@ -5568,6 +5833,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJobResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The project's jobs, most recent first. NOT_FOUND: a project that is not the caller's. INVALID_ARGUMENT: an
+   * admin that names no project.
+   * Access: members
+   */
   listJobs(
     request: ListJobsRequest,
     callback: (error: ServiceError | null, response: ListJobsResponse) => void,
@@ -5583,7 +5853,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListJobsResponse) => void,
   ): ClientUnaryCall;
-  /** Every event of the job, from the start (replayed) or live only, until the job ends. */
+  /**
+   * Every event of the job, from the start (replayed) or live only, until the job ends: then the stream ends.
+   * NOT_FOUND: no such job, or another project's. RESOURCE_EXHAUSTED: too many streams on this orchestrator or for
+   * this user (BMI_ORCH_MAX_WATCHERS, BMI_ORCH_MAX_WATCHERS_PER_USER): retry later or poll GetJob.
+   * Access: members
+   */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchJobResponse>;
   watchJob(
     request: WatchJobRequest,
@@ -5592,7 +5867,9 @@ export interface OrchestratorClient extends Client {
   ): ClientReadableStream<WatchJobResponse>;
   /**
    * Stops what has not started and undoes what is half-done. For a bulk job: every child not yet finished;
-   * children that already succeeded stay provisioned. FAILED_PRECONDITION once the job has finished.
+   * children that already succeeded stay provisioned. Answers the job (CANCELLING, then CANCELLED once undone).
+   * NOT_FOUND: no such job, or another project's. FAILED_PRECONDITION: the job has already finished.
+   * Access: members
    */
   cancelJob(
     request: CancelJobRequest,
@@ -5609,6 +5886,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelJobResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The project's provisioned nodes: disk, image, target and state of each. NOT_FOUND: a project that is not the
+   * caller's.
+   * Access: members
+   */
   listProvisioned(
     request: ListProvisionedRequest,
     callback: (error: ServiceError | null, response: ListProvisionedResponse) => void,
@@ -5624,7 +5906,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListProvisionedResponse) => void,
   ): ClientUnaryCall;
-  /** Node inventory for operators, through haas-gateway. */
+  /**
+   * The node inventory, through haas-gateway with the caller's own credentials: free nodes, the project's, or all
+   * (`filter`). `notice` says when the inventory cannot isolate networks (standalone driver).
+   * Access: members
+   */
   listNodes(
     request: ListNodesRequest,
     callback: (error: ServiceError | null, response: ListNodesResponse) => void,
@@ -5640,6 +5926,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListNodesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One node of the inventory, and its provisioning record when BMI provisioned it in one of the caller's
+   * projects. NOT_FOUND: no such node.
+   * Access: members
+   */
   getNode(
     request: GetNodeRequest,
     callback: (error: ServiceError | null, response: GetNodeResponse) => void,
@@ -5655,7 +5946,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Admin only (the gateway's driver decides who is an admin). */
+  /**
+   * Adds a physical node to the inventory (haas-gateway: HIL or the standalone inventory). ALREADY_EXISTS: the name
+   * or a MAC is already registered. INVALID_ARGUMENT: a bad name, MAC, NIC label or power spec. PERMISSION_DENIED:
+   * not an admin (or HIL refused the caller's credentials).
+   * Access: admins
+   */
   registerNode(
     request: RegisterNodeRequest,
     callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
@@ -5671,6 +5967,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RegisterNodeResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Changes a registered node's NICs, power spec or metadata. NOT_FOUND: no such node. ALREADY_EXISTS: a MAC another
+   * node has.
+   * Access: admins
+   */
   updateNode(
     request: UpdateNodeRequest,
     callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
@@ -5686,7 +5987,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Refused while the node is provisioned or allocated to a project. */
+  /**
+   * Removes a node from the inventory. FAILED_PRECONDITION: the node is provisioned, busy with a job, or allocated
+   * to a project. NOT_FOUND: no such node.
+   * Access: admins
+   */
   unregisterNode(
     request: UnregisterNodeRequest,
     callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
@@ -5702,7 +6007,11 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
   ): ClientUnaryCall;
-  /** Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes. */
+  /**
+   * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
+   * NOT_FOUND: a project that is not the caller's.
+   * Access: members
+   */
   getQuota(
     request: GetQuotaRequest,
     callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
@@ -5718,7 +6027,12 @@ export interface OrchestratorClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetQuotaResponse) => void,
   ): ClientUnaryCall;
-  /** Admins only: nodes here, the other kinds forwarded to image-service. */
+  /**
+   * Sets a project's limits: nodes here, the other kinds forwarded to image-service. Lowering a limit below the use
+   * removes nothing; it refuses what would add more (RESOURCE_EXHAUSTED). INVALID_ARGUMENT: a kind unspecified or
+   * named twice.
+   * Access: admins
+   */
   setQuota(
     request: SetQuotaRequest,
     callback: (error: ServiceError | null, response: SetQuotaResponse) => void,
@@ -5737,6 +6051,8 @@ export interface OrchestratorClient extends Client {
   /**
    * The audit trail: every mutating call of every service, accepted or refused (JetStream stream BMI_AUDIT).
    * Members see their projects' records; admins see every record, those naming no project included.
+   * INVALID_ARGUMENT: a limit over 1000 or a time out of range. UNAVAILABLE: the audit stream cannot be read.
+   * Access: members
    */
   listAuditRecords(
     request: ListAuditRecordsRequest,

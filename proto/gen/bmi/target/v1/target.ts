@@ -25,6 +25,7 @@ export const protobufPackage = "bmi.target.v1";
 
 export const protobufFileName = "bmi/target/v1/target.proto";
 
+/** One disk's iSCSI target: where initiators find it, who may log in, and with which CHAP credentials. */
 export interface Target {
   project: string;
   disk: string;
@@ -63,40 +64,48 @@ export interface CreateTargetRequest {
   initiatorIqn: string;
 }
 
+/** The target, with its new CHAP secrets; `created` is false when it existed already. */
 export interface CreateTargetResponse {
   target: Target | undefined;
   created: boolean;
 }
 
+/** GetTarget's request: a target is named by its disk. */
 export interface GetTargetRequest {
   project: string;
   disk: string;
 }
 
+/** The target, secrets included. */
 export interface GetTargetResponse {
   target: Target | undefined;
 }
 
+/** ListTargets' request. */
 export interface ListTargetsRequest {
   /** Empty: every project the caller may see. */
   project: string;
 }
 
+/** The targets, without secrets. */
 export interface ListTargetsResponse {
   targets: Target[];
 }
 
+/** DeleteTarget's request. */
 export interface DeleteTargetRequest {
   project: string;
   disk: string;
 }
 
+/** What removing the target took. */
 export interface DeleteTargetResponse {
   /** True when live sessions had to be dropped. */
   forced: boolean;
   sessionsClosed: number;
 }
 
+/** BindInitiatorAddress's request. */
 export interface BindInitiatorAddressRequest {
   project: string;
   /** The target's IQN, as the boot config names it. */
@@ -105,6 +114,7 @@ export interface BindInitiatorAddressRequest {
   address: string;
 }
 
+/** Whether the ACL now holds the address. */
 export interface BindInitiatorAddressResponse {
   /** False when target-service does not bind addresses (BMI_TARGET_BIND_ADDRESS=false): the ACL stays the name. */
   bound: boolean;
@@ -1213,9 +1223,20 @@ export const BindInitiatorAddressResponse: MessageFns<BindInitiatorAddressRespon
   },
 };
 
+/**
+ * iSCSI targets in tgtd, one per disk: CHAP on every target, and only the node's initiator (name, then the
+ * address its boot came from) may log in. Internal: the orchestrator calls it for its user, boot-service to bind a
+ * target's ACL. A target of another project is NOT_FOUND. UNAVAILABLE: tgtd is not answering (retry).
+ */
 export type TargetServiceService = typeof TargetServiceService;
 export const TargetServiceService = {
-  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
+  /**
+   * Exports a disk as a target, its backing as image-service describes the disk (a backing in the request must be
+   * that disk's own). Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the
+   * request). NOT_FOUND: no such disk in the project. INVALID_ARGUMENT: a backing that is not the disk's.
+   * ALREADY_EXISTS: the disk's target exists with another initiator or backing (delete it first).
+   * Access: internal (orchestrator)
+   */
   createTarget: {
     path: "/bmi.target.v1.TargetService/CreateTarget" as const,
     requestStream: false as const,
@@ -1226,6 +1247,11 @@ export const TargetServiceService = {
       Buffer.from(CreateTargetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateTargetResponse => CreateTargetResponse.decode(value),
   },
+  /**
+   * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   getTarget: {
     path: "/bmi.target.v1.TargetService/GetTarget" as const,
     requestStream: false as const,
@@ -1235,6 +1261,10 @@ export const TargetServiceService = {
     responseSerialize: (value: GetTargetResponse): Buffer => Buffer.from(GetTargetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetTargetResponse => GetTargetResponse.decode(value),
   },
+  /**
+   * The targets of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listTargets: {
     path: "/bmi.target.v1.TargetService/ListTargets" as const,
     requestStream: false as const,
@@ -1244,7 +1274,11 @@ export const TargetServiceService = {
     responseSerialize: (value: ListTargetsResponse): Buffer => Buffer.from(ListTargetsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListTargetsResponse => ListTargetsResponse.decode(value),
   },
-  /** A target with a live session is removed with force; the answer says so. */
+  /**
+   * Removes a disk's target. A target with a live session is removed with force; the answer says so. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   deleteTarget: {
     path: "/bmi.target.v1.TargetService/DeleteTarget" as const,
     requestStream: false as const,
@@ -1258,6 +1292,8 @@ export const TargetServiceService = {
   /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
    * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   * NOT_FOUND: no target of that IQN in the project. INVALID_ARGUMENT: not an IP address.
+   * Access: internal (boot-service)
    */
   bindInitiatorAddress: {
     path: "/bmi.target.v1.TargetService/BindInitiatorAddress" as const,
@@ -1273,21 +1309,48 @@ export const TargetServiceService = {
 } as const;
 
 export interface TargetServiceServer extends UntypedServiceImplementation {
-  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
+  /**
+   * Exports a disk as a target, its backing as image-service describes the disk (a backing in the request must be
+   * that disk's own). Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the
+   * request). NOT_FOUND: no such disk in the project. INVALID_ARGUMENT: a backing that is not the disk's.
+   * ALREADY_EXISTS: the disk's target exists with another initiator or backing (delete it first).
+   * Access: internal (orchestrator)
+   */
   createTarget: handleUnaryCall<CreateTargetRequest, CreateTargetResponse>;
+  /**
+   * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   getTarget: handleUnaryCall<GetTargetRequest, GetTargetResponse>;
+  /**
+   * The targets of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listTargets: handleUnaryCall<ListTargetsRequest, ListTargetsResponse>;
-  /** A target with a live session is removed with force; the answer says so. */
+  /**
+   * Removes a disk's target. A target with a live session is removed with force; the answer says so. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   deleteTarget: handleUnaryCall<DeleteTargetRequest, DeleteTargetResponse>;
   /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
    * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   * NOT_FOUND: no target of that IQN in the project. INVALID_ARGUMENT: not an IP address.
+   * Access: internal (boot-service)
    */
   bindInitiatorAddress: handleUnaryCall<BindInitiatorAddressRequest, BindInitiatorAddressResponse>;
 }
 
 export interface TargetServiceClient extends Client {
-  /** Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the request). */
+  /**
+   * Exports a disk as a target, its backing as image-service describes the disk (a backing in the request must be
+   * that disk's own). Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the
+   * request). NOT_FOUND: no such disk in the project. INVALID_ARGUMENT: a backing that is not the disk's.
+   * ALREADY_EXISTS: the disk's target exists with another initiator or backing (delete it first).
+   * Access: internal (orchestrator)
+   */
   createTarget(
     request: CreateTargetRequest,
     callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
@@ -1303,6 +1366,11 @@ export interface TargetServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   getTarget(
     request: GetTargetRequest,
     callback: (error: ServiceError | null, response: GetTargetResponse) => void,
@@ -1318,6 +1386,10 @@ export interface TargetServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetTargetResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The targets of a project (or of every project of the caller), without secrets.
+   * Access: internal (orchestrator)
+   */
   listTargets(
     request: ListTargetsRequest,
     callback: (error: ServiceError | null, response: ListTargetsResponse) => void,
@@ -1333,7 +1405,11 @@ export interface TargetServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTargetsResponse) => void,
   ): ClientUnaryCall;
-  /** A target with a live session is removed with force; the answer says so. */
+  /**
+   * Removes a disk's target. A target with a live session is removed with force; the answer says so. NOT_FOUND: no
+   * target for the disk.
+   * Access: internal (orchestrator)
+   */
   deleteTarget(
     request: DeleteTargetRequest,
     callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
@@ -1352,6 +1428,8 @@ export interface TargetServiceClient extends Client {
   /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
    * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
+   * NOT_FOUND: no target of that IQN in the project. INVALID_ARGUMENT: not an IP address.
+   * Access: internal (boot-service)
    */
   bindInitiatorAddress(
     request: BindInitiatorAddressRequest,
