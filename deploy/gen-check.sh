@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Fails when proto/gen (committed) is not what `npm run gen` would write from proto/*.proto, or buf lint fails.
+# Fails when what `npm run gen` writes from proto/*.proto (proto/gen, clients/python/bmi, docs/api.md: committed)
+# differs from what is there, when buf lint fails, or when an RPC, service or message has no comment (or an RPC no
+# "Access:" line) for the API reference.
 set -euo pipefail
-cd "$(dirname "$0")/../proto"
-buf=../node_modules/.bin/buf
-$buf lint
+root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-$buf generate -o "$tmp"
-$buf build -o "$tmp/gen/bmi.binpb"
-if ! diff -r -q gen "$tmp/gen" >/dev/null; then
-  diff -r -q gen "$tmp/gen" || true
-  echo "proto/gen is stale: run 'npm run gen' and commit the result" >&2
+BMI_API_REFERENCE_STRICT=1 bash "$root/deploy/gen.sh" "$tmp"
+stale=0
+for p in proto/gen clients/python/bmi docs/api.md; do
+  diff -r -q -x __pycache__ "$root/$p" "$tmp/$p" || stale=1
+done
+if [ $stale = 1 ]; then
+  echo "generated code is stale: run 'npm run gen' and commit the result" >&2
   exit 1
 fi
-echo "proto: buf lint clean, generated code up to date"
+echo "proto: buf lint clean, generated code (TypeScript, Python, API reference) up to date"

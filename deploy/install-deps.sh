@@ -3,7 +3,8 @@
 # and apt is only touched when something is missing. Set BMI_SKIP_APT=1 to never call apt-get.
 set -euo pipefail
 want=(tgt tgt-rbd libiscsi-bin qemu-system-x86 qemu-utils qemu-block-extra ipxe-qemu ipxe dnsmasq-base nasm iproute2
-      fuse3 ipmitool ovmf ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2 nats-server redis-server uuid-runtime)
+      fuse3 ipmitool ovmf ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2 nats-server redis-server uuid-runtime
+      protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

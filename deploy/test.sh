@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, starts Redis/NATS when they are not running, builds, checks the generated
-# code, then runs every unit, integration and end-to-end test with node's test runner.
+# code and that the contracts break nothing (buf breaking), then runs every unit, integration and end-to-end test
+# with node's test runner.
 #   npm test               everything
 #   npm test -- unit       libs only (fast)
 #   npm test -- FILTER     only test files whose path contains FILTER
@@ -11,6 +12,7 @@ bash deploy/install-deps.sh
 bash deploy/ensure-infra.sh
 npx tsc -b
 bash deploy/gen-check.sh
+bash deploy/breaking-check.sh
 filter=${1:-}
 mapfile -t files < <(find libs services test -path '*/node_modules' -prune -o -path '*/dist/*' -name '*.test.js' -print | sort)
 case "$filter" in
