@@ -66,13 +66,12 @@ async function readSubject(nc: NatsConnection, q: AuditQuery, subject: string): 
       const size = Math.min(BATCH, maxScan - scanned);
       const batch = js.fetch(q.stream, info.name, { batch: size, no_wait: true, expires: 1000 });
       let got = 0;
-      let past = false;
       for await (const m of batch) {
         got++;
         const r = decoded(m.data);
-        if (r?.time && r.time >= q.until) past = true;
-        if (!r) continue;
-        if (past || !q.match(r)) continue;
+        // The stream's clock is when a record was published, a moment after its call (minutes after, while NATS
+        // was away), so the stream is only nearly in call order: `since` and `until` are about the call.
+        if (!r?.time || r.time < q.since || r.time >= q.until || !q.match(r)) continue;
         kept.push(r);
         if (kept.length > q.limit) {
           kept.shift();
@@ -80,7 +79,7 @@ async function readSubject(nc: NatsConnection, q: AuditQuery, subject: string): 
         }
       }
       scanned += got;
-      if (got < size || past) break;
+      if (got < size) break;
     }
   } finally {
     await jsm.consumers.delete(q.stream, info.name).catch(() => undefined);

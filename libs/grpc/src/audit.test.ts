@@ -29,6 +29,9 @@ it("takes the project and names from a request, never its other fields, bounded 
     power: { ipmi: { host: "h", user: "bmc", password: "pw" } }, authorization: "Bearer t0k3n",
   };
   assert.deepEqual(auditSubjectOf(req), { project: "p1", resources: ["n1"] });
+  // boot-service binding a target to a node's address: the target and the address are named.
+  assert.deepEqual(auditSubjectOf({ project: "p1", iqn: "iqn.2026-01.org.example:p1.n1-1", address: "10.0.0.5" }),
+    { project: "p1", resources: ["iqn.2026-01.org.example:p1.n1-1", "10.0.0.5"] });
   const bulk = { project: "p1", specs: { specs: Array.from({ length: 50 }, (_, i) => ({ node: `n${i}`, image: "golden" })) } };
   const subject = auditSubjectOf(bulk);
   assert.equal(subject.resources.length, 32);

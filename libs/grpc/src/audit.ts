@@ -35,7 +35,7 @@ export function isMutating(method: string): boolean {
 
 // Fields that name a resource in BMI's requests. A whitelist, never "every string": a request also carries CHAP
 // secrets, BMC passwords and power URLs, and none of them may reach the trail.
-const NAME_FIELDS = new Set(["name", "node", "image", "disk", "id", "newName", "newProject"]);
+const NAME_FIELDS = new Set(["name", "node", "image", "disk", "id", "newName", "newProject", "iqn", "address"]);
 const NESTED_FIELDS = new Set(["header", "spec", "specs", "config", "freeNodes"]);
 const MAX_PROJECT = 64;
 const MAX_NAME = 128;
