@@ -9,7 +9,9 @@
 #        CEPH_STORE=memstore|bluestore (memstore: RAM, fastest; bluestore: a sparse file under DIR),
 #        CEPH_MEMSTORE_BYTES (default 4 GiB), CEPH_WITH_MGR=0|1 (default 0: RBD needs no mgr; health does),
 #        CEPH_POOL (default rbd).
-# On success prints DIR/ceph.conf; the admin keyring is DIR/ceph.client.admin.keyring (user "admin").
+# On success prints DIR/ceph.conf; the admin keyring is DIR/ceph.client.admin.keyring (user "admin"). BMI's own user
+# "bmi" has only what a site gives it (README, "Ceph at a site": mon 'profile rbd', osd 'profile rbd pool=POOL');
+# its keyring is DIR/ceph.client.bmi.keyring, named in ceph.conf, so librbd and tgt find it from the conf alone.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 DIR" >&2; exit 64; }
 D=$(realpath -m "$1")                 # daemons need absolute paths
@@ -98,6 +100,9 @@ keyring = $D/ceph.client.admin.keyring
 # Clients (librbd in image-service, tgt) must not write logs or sockets outside DIR either.
 log_to_file = false
 admin_socket =
+
+[client.bmi]
+keyring = $D/ceph.client.bmi.keyring
 EOF
 
 ceph_() { ceph -c "$CONF" --connect-timeout 30 "$@"; }
@@ -140,4 +145,5 @@ ceph_ osd pool create "$POOL" 8 8 replicated >/dev/null 2>&1
 ceph_ osd pool application enable "$POOL" rbd >/dev/null 2>&1
 # A pool is usable once a write lands; rbd pool init writes the pool's rbd_info object.
 rbd -c "$CONF" pool init "$POOL"
+ceph_ auth get-or-create client.bmi mon 'profile rbd' osd "profile rbd pool=$POOL" -o "$D/ceph.client.bmi.keyring"
 echo "$CONF"

@@ -16,8 +16,13 @@ export interface TestCeph {
   /** ceph.conf (the admin keyring sits beside it and is named in it). */
   conf: string;
   pool: string;
-  /** Client id without "client.". */
+  /**
+   * The client BMI runs as, without "client.": "bmi", with a site's capabilities only (mon 'profile rbd', osd
+   * 'profile rbd pool=rbd'; keyring named in ceph.conf), so every test on this cluster checks that they suffice.
+   */
   user: string;
+  /** The cluster's administrator ("admin"; `rbd -c conf` without --id), for what an operator does outside BMI. */
+  admin: string;
   /** Stops the daemons by their recorded PIDs and deletes `dir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -46,7 +51,7 @@ export async function startCeph(opts: { memstoreBytes?: number } = {}): Promise<
         process.removeListener("exit", onExit);
         await run(DOWN, [dir], { env: { ...process.env, WIPE: "1" } });
       };
-      return { dir, conf: path.join(dir, "ceph.conf"), pool: "rbd", user: "admin", stop };
+      return { dir, conf: path.join(dir, "ceph.conf"), pool: "rbd", user: "bmi", admin: "admin", stop };
     } catch (err) {
       // ceph-up.sh stops whatever it started when it fails; a port taken meanwhile is the usual cause: retry.
       lastError = err;

@@ -12,6 +12,9 @@ export const imageConfigSpec = {
   cephConf: str("BMI_IMAGE_CEPH_CONF", { default: "/etc/ceph/ceph.conf", help: "ceph.conf, also handed to target-service" }),
   cephPool: str("BMI_IMAGE_CEPH_POOL", { default: "rbd" }),
   cephUser: str("BMI_IMAGE_CEPH_USER", { default: "admin", help: "Ceph client id without 'client.'" }),
+  cephKeyring: str("BMI_IMAGE_CEPH_KEYRING", {
+    default: "", help: "the Ceph user's keyring; empty: the one ceph.conf names, else /etc/ceph/ceph.client.<user>.keyring",
+  }),
   workerThreads: int("UV_THREADPOOL_SIZE", {
     default: 16, min: 4, max: 1024, help: "libuv worker threads: every librbd call runs on one, a flatten for minutes",
   }),

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const log = createLogger({ name: "image-service", level: cfg.logLevel });
   const qemuImg = { memoryBytes: cfg.qemuImgMemoryMiB * 2 ** 20, seconds: cfg.qemuImgSeconds };
   const driver = cfg.driver === "ceph"
-    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, dataDir: cfg.dataDir, log, qemuImg })
+    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, keyring: cfg.cephKeyring, dataDir: cfg.dataDir, log, qemuImg })
     : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports, qemuImg });
   const audit = auditTrailOf(cfg)(log);
   const { server } = await createImageServer({

@@ -9,6 +9,7 @@ export function toImage(i: ImageInfo): Image {
   return Image.fromPartial({
     name: i.name, project: i.project, sizeBytes: i.sizeBytes, checksum: i.checksum, parent: i.parent,
     created: i.created, public: i.public, diskCount: i.diskCount, snapshotCount: i.snapshotCount, sourceDisk: i.sourceDisk,
+    backend: i.backend,
   });
 }
 
@@ -17,7 +18,10 @@ export function toDisk(d: DiskRecord): Disk {
   const backing = b.kind === "file"
     ? Backing.fromPartial({ file: { path: b.path } })
     : Backing.fromPartial({ rbd: { pool: b.pool, image: b.image, cephConf: b.cephConf, user: b.user } });
-  return Disk.fromPartial({ name: d.name, project: d.project, image: d.image, created: d.created, backing, sizeBytes: d.sizeBytes });
+  return Disk.fromPartial({
+    name: d.name, project: d.project, image: d.image, created: d.created, backing, sizeBytes: d.sizeBytes,
+    backend: b.kind === "file" ? "local" : `ceph:${b.pool}`,
+  });
 }
 
 /** UNSPECIFIED means "find out" where the server can (imports) and raw where it cannot (uploads). */

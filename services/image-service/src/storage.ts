@@ -20,6 +20,8 @@ export interface ImageRecord extends Ref {
   public: boolean;
   /** For snapshots: "project/name" of the disk it was taken from; "" otherwise. */
   sourceDisk: string;
+  /** Where it is stored: "local" (image-service's own files) or "ceph:<pool>". */
+  backend: string;
 }
 
 /** Where a disk's bytes are, as target-service exports them. */

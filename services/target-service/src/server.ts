@@ -3,6 +3,7 @@ import type { Logger } from "@bmi/log";
 import { TargetServiceService } from "@bmi/proto/bmi/target/v1/target";
 import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
 import { advertisedPortals, type TargetConfig } from "./config";
+import { CephClusters, notingClusters } from "./drivers/ceph-clusters";
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
 import { TARGET_ACCESS, targetHandlers } from "./handlers";
@@ -40,9 +41,11 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log,
     { mutualChap: cfg.mutualChap, bindAddress: cfg.bindAddress });
   const disks = new ImageServiceDisks(cfg.imageAddr, clientTlsOf(cfg));
-  server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg), disks), TARGET_ACCESS);
+  const clusters = new CephClusters(log);
+  server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg), notingClusters(disks, clusters)), TARGET_ACCESS);
   await reconciler.kick();
   reconciler.start();
+  for (const spec of await store.list()) void clusters.note(spec.backing);
   server.onShutdown(async () => {
     // tgtd keeps running on purpose: nodes booted from its targets keep their disks while the service restarts.
     reconciler?.stop();

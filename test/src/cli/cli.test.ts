@@ -55,7 +55,8 @@ test("bmi image: upload with checksum, list, show, download the same bytes, copy
   await ok("image", "rm", "g3");
   await fails(3, /not found/, "image", "show", "g3");
   const table = await ok("image", "ls");
-  assert.match(table.split("\n")[0] ?? "", /^NAME\s+PROJECT\s+SIZE/);
+  assert.match(table.split("\n")[0] ?? "", /^NAME\s+PROJECT\s+SIZE\s+BACKEND/);
+  assert.match(table, /^golden\s+p1\s+.*\blocal\b/m);
 });
 
 test("bmi node: register, import an inventory, refusals with exit codes", async () => {
@@ -79,6 +80,7 @@ test("bmi pro, ls, job, node show, snap, dpro; unregister refused while provisio
   const shown = await ok("job", "show", jobs[0]!.id);
   assert.match(shown, /boot_config\s+SUCCEEDED/);
   assert.match(await ok("node", "show", "cn1"), /provisioned\s+disk cn1-1/);
+  assert.match(await ok("disk", "ls"), /^cn1-1\s+p1\/golden\s+.*\blocal\b/m);
   await fails(4, /provisioned/, "node", "unregister", "cn1");
   assert.match(await ok("snap", "create", "cn1", "cn1-snap"), /SUCCEEDED/);
   assert.match(await ok("snap", "ls"), /cn1-snap/);

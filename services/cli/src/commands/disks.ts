@@ -19,8 +19,8 @@ export const diskCommands: Command[] = [
     async run(ctx) {
       const { disks } = await ctx.image.listDisks({ project: ctx.project() }, ctx.call);
       if (ctx.out.json) return ctx.out.data(disks.map((d) => Disk.toJSON(d)));
-      ctx.out.table(disks.map((d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), created: when(d.created) })),
-        ["name", "image", "size", "created"]);
+      ctx.out.table(disks.map((d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), backend: d.backend, created: when(d.created) })),
+        ["name", "image", "size", "backend", "created"]);
     },
   },
   removeCommand("disk", "delete a disk", (ctx, name) => ctx.image.deleteDisk({ project: ctx.project(), name }, ctx.call)),

@@ -17,8 +17,8 @@ export function removeCommand(what: string, summary: string, remove: (ctx: Ctx, 
   };
 }
 
-const IMAGE_COLUMNS = ["name", "project", "size", "public", "disks", "snapshots", "parent", "created"];
-const imageRow = (i: Image) => ({ name: i.name, project: i.project, size: bytes(i.sizeBytes), public: i.public,
+const IMAGE_COLUMNS = ["name", "project", "size", "backend", "public", "disks", "snapshots", "parent", "created"];
+const imageRow = (i: Image) => ({ name: i.name, project: i.project, size: bytes(i.sizeBytes), backend: i.backend, public: i.public,
   disks: i.diskCount, snapshots: i.snapshotCount, parent: i.parent || i.sourceDisk, created: when(i.created) });
 
 export function showImages(ctx: Ctx, images: Image[]): void {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, UnavailableError } from "@bmi/errors";
 import { isName } from "@bmi/validate";
 import type { Ref } from "../storage";
-import { ERRNO, RbdError } from "./rbd";
+import { CephError, ERRNO } from "./rbd";
 
 /**
  * How BMI names things in its pool. '~' never occurs in a BMI name, so "img~project~name" decodes without
@@ -52,7 +52,7 @@ export interface CephImageMeta {
 
 /** Turns librbd's errno into the domain error a caller can act on; anything else is rethrown as is. */
 export function domainError(err: unknown, what: string): unknown {
-  if (!(err instanceof RbdError)) return err;
+  if (!(err instanceof CephError)) return err;
   switch (err.errno) {
     case ERRNO.ENOENT: return new NotFoundError(`${what} not found`, { cause: err });
     case ERRNO.EEXIST: return new AlreadyExistsError(`${what} already exists`, { cause: err });

@@ -11,7 +11,7 @@ const PARALLEL = 8;
  * the tmp~ images that could not be removed yet (`stuck`).
  */
 export async function scanPool(
-  pool: RbdPool, backing: (rbdImage: string) => Backing, log: Logger,
+  pool: RbdPool, backend: string, backing: (rbdImage: string) => Backing, log: Logger,
 ): Promise<{ state: StoredState; stuck: string[] }> {
   const names = await pool.list();
   const stuck: string[] = [];
@@ -26,7 +26,7 @@ export async function scanPool(
   await eachLimit(parsed, async ({ rbd, parsed: p }) => {
     if (p?.kind === "image") {
       const image = await readImage(pool, rbd, p.ref, log);
-      if (image) images.push(image);
+      if (image) images.push({ ...image, backend });
     } else if (p?.kind === "disk") {
       disks.push(await readDisk(pool, rbd, p.ref, backing(rbd), log));
     }
@@ -34,7 +34,7 @@ export async function scanPool(
   return { state: { images, disks }, stuck };
 }
 
-async function readImage(pool: RbdPool, rbd: string, ref: Ref, log: Logger): Promise<ImageRecord | undefined> {
+async function readImage(pool: RbdPool, rbd: string, ref: Ref, log: Logger): Promise<Omit<ImageRecord, "backend"> | undefined> {
   return pool.with(rbd, { readOnly: true }, async (img) => {
     const raw = await img.metadataGet(META_KEY);
     const snaps = await img.snapList();

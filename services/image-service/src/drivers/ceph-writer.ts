@@ -15,7 +15,7 @@ import { fillImage } from "./rbd-io";
  */
 export class CephImageWriter {
   constructor(
-    private readonly pool: () => RbdPool, private readonly tmpDir: string, private readonly qemuImg: QemuImg, private readonly log: Logger,
+    private readonly pool: () => RbdPool, private readonly backend: string, private readonly tmpDir: string, private readonly qemuImg: QemuImg, private readonly log: Logger,
   ) {}
 
   /** `tmp` becomes an independent copy of `image@snapshot` (in `from`): a clone, flattened. */
@@ -61,7 +61,7 @@ export class CephImageWriter {
       });
       await mapped(`image ${refKey(image)}`, () => this.pool().rename(tmp, imageName(image)));
       return { project: image.project, name: image.name, sizeBytes, checksum, parent: image.parent, created: image.created,
-        public: image.public, sourceDisk: image.sourceDisk };
+        public: image.public, sourceDisk: image.sourceDisk, backend: this.backend };
     } catch (err) {
       await discard(this.pool(), tmp).catch((e: unknown) => this.log.error({ err: e, image: tmp }, "tmp image not removed"));
       throw err;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { Logger } from "@bmi/log";
 import { startCeph, type TestCeph } from "@bmi/testing";
 import { AS, Harness, rejectsWith, run, sparseImage, type Backend } from "../testkit/harness";
 import { crashMidSnapshot } from "../testkit/crash";
@@ -51,7 +52,31 @@ describe("image-service, ceph driver (single-node Ceph)", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // Every driver here runs as ceph.user, "bmi": mon 'profile rbd', osd 'profile rbd pool=rbd', what a site gives BMI.
   describe("contract", () => imageServiceSuite(backend));
+
+  it("logs the cluster's fsid; finds the user's keyring in the conf or in BMI_IMAGE_CEPH_KEYRING", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = { info: (o: object, msg: string) => lines.push({ ...o, msg }), warn() {}, error() {} } as unknown as Logger;
+    const open = async (conf: string, keyring?: string) => {
+      const driver = new CephDriver({ conf, pool: ceph.pool, user: ceph.user, dataDir, log, ...(keyring ? { keyring } : {}) });
+      try {
+        await driver.open();
+      } finally {
+        await driver.close();
+      }
+    };
+    await open(ceph.conf);
+    const { stdout: fsid } = await run("ceph", ["-c", ceph.conf, "fsid"]);
+    assert.deepEqual(lines.find((l) => l.msg === "Ceph cluster"), {
+      fsid: fsid.trim(), pool: ceph.pool, user: `client.${ceph.user}`, conf: ceph.conf, keyring: "(as ceph.conf names it, or the default path)", msg: "Ceph cluster",
+    });
+    // A conf that names no keyring for the user: librados falls back to the admin's ([client]), which has no bmi key.
+    const bare = path.join(dataDir, "bare.conf");
+    writeFileSync(bare, readFileSync(ceph.conf, "utf8").replace(/\[client\.bmi\][^[]*/, ""));
+    await assert.rejects(open(bare));
+    await open(bare, path.join(ceph.dir, "ceph.client.bmi.keyring"));
+  });
 
   describe("uploads and imports inspected before they are opened", () => {
     intakeSuite(backend);
@@ -97,6 +122,37 @@ describe("image-service, ceph driver (single-node Ceph)", () => {
       for (const name of ["src", "imp-snap", "imp-head"]) await h.client.deleteImage({ project: "pa", name }, { authorization: AS.alice });
     } finally {
       await h.stop();
+    }
+  });
+
+  it("imports from another pool that BMI's user may only read (profile rbd-read-only), leaving the source as it was", async () => {
+    const admin = (cmd: string, ...args: string[]) => run(cmd, ["-c", ceph.conf, ...args]);
+    const caps = (osd: string) => admin("ceph", "auth", "caps", `client.${ceph.user}`, "mon", "profile rbd", "osd", osd);
+    const h = new Harness(backend());
+    const file = path.join(dataDir, "legacy.raw");
+    const data = sparseImage(8, [1, 6]);
+    writeFileSync(file, data);
+    await admin("ceph", "osd", "pool", "create", "legacy", "8", "8");
+    await admin("rbd", "pool", "init", "legacy");
+    await admin("rbd", "import", file, "legacy/old");
+    await admin("rbd", "snap", "create", "legacy/old@s");
+    await caps(`profile rbd pool=${ceph.pool}, profile rbd-read-only pool=legacy`);
+    await h.start();
+    try {
+      for (const [name, snapshot] of [["old-head", ""], ["old-snap", "s"]] as const) {
+        const req = { project: "pa", name, ceph: { pool: "legacy", image: "old", snapshot }, format: 0, public: false };
+        await rejectsWith(h.client.importImage(req, { authorization: AS.alice }), "PERMISSION_DENIED");
+        assert.equal((await h.client.importImage(req, { authorization: AS.admin })).image?.backend, `ceph:${ceph.pool}`);
+        assert.ok((await h.download(AS.alice, "pa", name)).data.equals(data), `${name} differs from legacy/old`);
+        await h.client.deleteImage({ project: "pa", name }, { authorization: AS.alice });
+      }
+      // Copies, not clones: nothing of BMI's hangs off the source.
+      assert.equal((await admin("rbd", "children", "legacy/old@s")).stdout, "");
+      await assert.rejects(run("rbd", ["-c", ceph.conf, "--id", ceph.user, "snap", "create", "legacy/old@mine"]), /Operation not permitted/);
+    } finally {
+      await h.stop();
+      await caps(`profile rbd pool=${ceph.pool}`);
+      await admin("ceph", "osd", "pool", "rm", "legacy", "legacy", "--yes-i-really-really-mean-it").catch(() => undefined);
     }
   });
 });

@@ -11,7 +11,7 @@ import { discard, scanPool, sweepLater } from "./ceph-scan";
 import { CephImageWriter } from "./ceph-writer";
 import { newId, writeSparse } from "./files";
 import { QemuImg, type QemuImgLimits } from "./qemu-img";
-import { ERRNO, Rados, type RbdError, type RbdImage, type RbdPool } from "./rbd";
+import { ERRNO, Rados, type CephError, type RbdImage, type RbdPool } from "./rbd";
 import { hashImage, readImage } from "./rbd-io";
 
 const SWEEP_MS = 2000;
@@ -22,6 +22,8 @@ export interface CephDriverOptions {
   pool: string;
   /** Client id without "client.". */
   user: string;
+  /** The user's keyring; absent or "": the one ceph.conf names (or librados's default path). */
+  keyring?: string;
   /** For converting qcow2 uploads to raw before they go into the pool. */
   dataDir: string;
   log: Logger;
@@ -42,7 +44,7 @@ export class CephDriver implements StorageDriver {
 
   constructor(private readonly opts: CephDriverOptions) {
     this.tmpDir = path.join(path.resolve(opts.dataDir), "ceph-tmp");
-    this.writer = new CephImageWriter(() => this.pool, this.tmpDir, new QemuImg(opts.qemuImg), opts.log);
+    this.writer = new CephImageWriter(() => this.pool, `ceph:${opts.pool}`, this.tmpDir, new QemuImg(opts.qemuImg), opts.log);
   }
 
   private get pool(): RbdPool {
@@ -57,8 +59,11 @@ export class CephDriver implements StorageDriver {
   async open(): Promise<StoredState> {
     await rm(this.tmpDir, { recursive: true, force: true });
     await mkdir(this.tmpDir, { recursive: true });
-    this.rados = await mapped(`Ceph cluster (${this.opts.conf})`, () => Rados.connect(this.opts));
-    const { state, stuck } = await mapped(`pool ${this.opts.pool}`, () => scanPool(this.pool, (rbd) => this.backing(rbd), this.opts.log));
+    const { conf, user, keyring, pool } = this.opts;
+    this.rados = await mapped(`Ceph cluster (${conf})`, () => Rados.connect({ conf, user, ...(keyring ? { keyring } : {}) }));
+    // Which cluster this is, in one line: what an operator compares with `ceph fsid` and the target hosts' lines.
+    this.opts.log.info({ fsid: this.rados.fsid(), pool, user: `client.${user}`, conf, keyring: keyring || "(as ceph.conf names it, or the default path)" }, "Ceph cluster");
+    const { state, stuck } = await mapped(`pool ${pool}`, () => scanPool(this.pool, `ceph:${pool}`, (rbd) => this.backing(rbd), this.opts.log));
     if (stuck.length > 0) this.sweeper = sweepLater(() => this.pool, stuck, SWEEP_MS);
     return state;
   }
@@ -174,7 +179,7 @@ export class CephDriver implements StorageDriver {
     await mapped(what, () => this.pool.rename(name, tmp));
     try {
       await mapped(what, () => this.pool.remove(tmp).catch((err: unknown) => {
-        if ((err as RbdError).errno !== ERRNO.ENOTEMPTY) throw err;
+        if ((err as CephError).errno !== ERRNO.ENOTEMPTY) throw err;
         return discard(this.pool, tmp);
       }));
     } catch (err) {

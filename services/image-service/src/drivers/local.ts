@@ -212,6 +212,6 @@ export class LocalDriver implements StorageDriver {
 function toImage(s: ImageSidecar): ImageRecord {
   return {
     project: s.project, name: s.name, sizeBytes: s.sizeBytes, checksum: s.checksum, parent: s.parent,
-    created: new Date(s.created), public: s.public, sourceDisk: s.sourceDisk,
+    created: new Date(s.created), public: s.public, sourceDisk: s.sourceDisk, backend: "local",
   };
 }

@@ -1,4 +1,4 @@
-import { ERRNO, RbdError, check, cstr } from "./rbd-error";
+import { CephError, ERRNO, check, cstr } from "@bmi/ceph";
 import type { Ptr, RbdLib } from "./rbd-lib";
 
 /** An open image; close it (RbdPool.with does). */
@@ -88,6 +88,6 @@ export class RbdImage {
 
   async write(offset: number, buf: Buffer): Promise<void> {
     const n = check(`write ${this.name}`, await this.lib.write(this.handle, BigInt(offset), buf.length, buf));
-    if (n !== buf.length) throw new RbdError(`short write to ${this.name}`, ERRNO.EIO);
+    if (n !== buf.length) throw new CephError(`short write to ${this.name}`, ERRNO.EIO);
   }
 }

@@ -1,8 +1,8 @@
-import { ERRNO, check } from "./rbd-error";
+import { CephCluster, ERRNO, check, type CephClientOptions } from "@bmi/ceph";
 import { RbdImage } from "./rbd-image";
 import { rbdLib, type Ptr, type RbdLib } from "./rbd-lib";
 
-export { ERRNO, RbdError } from "./rbd-error";
+export { CephError, ERRNO } from "@bmi/ceph";
 export { RbdImage } from "./rbd-image";
 
 // layering | exclusive-lock | object-map | fast-diff | deep-flatten: object-map and fast-diff make removing and
@@ -14,42 +14,30 @@ const OPT_CLONE_FORMAT = 12;
 /** One long-lived cluster connection; image operations go through `pool()`. */
 export class Rados {
   private readonly pools = new Map<string, RbdPool>();
-  private constructor(private readonly lib: RbdLib, private readonly cluster: Ptr) {}
+  private constructor(private readonly lib: RbdLib, private readonly cluster: CephCluster) {}
 
-  static async connect(opts: { conf: string; user: string }): Promise<Rados> {
-    const lib = rbdLib();
-    const out: [Ptr | null] = [null];
-    check("rados_create", lib.radosCreate(out, opts.user));
-    const cluster = out[0] as Ptr;
-    check(`read ${opts.conf}`, lib.confReadFile(cluster, opts.conf));
-    // Fail instead of hanging forever when the cluster is down: the caller gets UNAVAILABLE and may retry.
-    for (const [k, v] of [["client_mount_timeout", "15"], ["rados_mon_op_timeout", "30"], ["rados_osd_op_timeout", "120"]]) {
-      check(`set ${k}`, lib.confSet(cluster, k as string, v as string));
-    }
-    try {
-      check("rados_connect", await lib.connect(cluster));
-    } catch (err) {
-      await lib.shutdown(cluster);
-      throw err;
-    }
-    return new Rados(lib, cluster);
+  static async connect(opts: CephClientOptions): Promise<Rados> {
+    return new Rados(rbdLib(), await CephCluster.connect(opts));
+  }
+
+  /** The cluster's id, for the start-up log line. */
+  fsid(): string {
+    return this.cluster.fsid();
   }
 
   pool(name: string): RbdPool {
     let pool = this.pools.get(name);
     if (!pool) {
-      const out: [Ptr | null] = [null];
-      check(`open pool ${name}`, this.lib.ioctxCreate(this.cluster, name, out));
-      pool = new RbdPool(this.lib, out[0] as Ptr);
+      pool = new RbdPool(this.lib, this.cluster.openPool(name));
       this.pools.set(name, pool);
     }
     return pool;
   }
 
   async shutdown(): Promise<void> {
-    for (const pool of this.pools.values()) this.lib.ioctxDestroy(pool.io);
+    for (const pool of this.pools.values()) this.cluster.closePool(pool.io);
     this.pools.clear();
-    await this.lib.shutdown(this.cluster);
+    await this.cluster.shutdown();
   }
 }
 

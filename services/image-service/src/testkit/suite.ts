@@ -23,11 +23,14 @@ export function imageServiceSuite(backend: () => Backend): void {
   after(() => h.stop());
 
   const clean = async () => assert.deepEqual(await waitClean(h.backend), []);
+  // What ListImages and ListDisks say holds them (`bmi image ls`, `bmi disk ls`).
+  const where = () => (h.backend.name === "local" ? "local" : `ceph:${h.backend.env.BMI_IMAGE_CEPH_POOL}`);
 
   it("uploads a sparse 256 MiB image and downloads it byte-identical", async () => {
     const image = await h.upload(AS.alice, { ...pa("golden"), format: ImageFormat.IMAGE_FORMAT_RAW }, golden);
     assert.equal(image.sizeBytes, golden.length);
     assert.equal(image.checksum, sha256(golden));
+    assert.equal(image.backend, where());
     const back = await h.download(AS.alice, "pa", "golden");
     assert.equal(back.sizeBytes, golden.length);
     assert.equal(back.checksum, sha256(golden));
@@ -63,6 +66,7 @@ export function imageServiceSuite(backend: () => Backend): void {
   it("creates disks idempotently", async () => {
     const first = await h.client.createDisk({ ...pa("n1"), image: "golden" }, { authorization: AS.alice });
     assert.equal(first.created, true);
+    assert.equal(first.disk?.backend, where());
     const again = await h.client.createDisk({ ...pa("n1"), image: "pa/golden" }, { authorization: AS.alice });
     assert.equal(again.created, false);
     assert.deepEqual(again.disk?.backing, first.disk?.backing);
@@ -157,8 +161,9 @@ export function imageServiceSuite(backend: () => Backend): void {
     await h.stop();
     await h.start();
     const listed = await h.client.listDisks({ project: "pa" }, { authorization: AS.alice });
-    assert.deepEqual(listed.disks.map((d) => [d.name, d.image]), [["n1", "pa/golden"], ["n2", "pa/golden"]]);
-    assert.equal((await h.client.getImage(pa("snap2"), { authorization: AS.alice })).image?.sourceDisk, "pa/n1");
+    assert.deepEqual(listed.disks.map((d) => [d.name, d.image, d.backend]), [["n1", "pa/golden", where()], ["n2", "pa/golden", where()]]);
+    const snap2 = (await h.client.getImage(pa("snap2"), { authorization: AS.alice })).image;
+    assert.deepEqual([snap2?.sourceDisk, snap2?.backend], ["pa/n1", where()]);
     await h.diskIo(disks.n1!, "read -P 0xab 4M 1M");
   });
 

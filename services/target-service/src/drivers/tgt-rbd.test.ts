@@ -4,11 +4,12 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { silentLogger } from "@bmi/log";
+import { silentLogger, type Logger } from "@bmi/log";
 import {
   buildBootDisk, freeControlPort, freePort, iscsiInquiry, iscsiReadHead, startCeph, stopTgtd, type TestCeph,
 } from "@bmi/testing";
-import type { TargetSpec } from "../target";
+import type { Backing, TargetSpec } from "../target";
+import { CephClusters } from "./ceph-clusters";
 import { TgtDriver } from "./tgt";
 import { tempDir } from "@bmi/testing";
 
@@ -48,5 +49,20 @@ describe("tgt driver: an RBD image exported with tgt's rbd backing store", () =>
     assert.deepEqual(await iscsiReadHead(login, path.join(dir, "read.raw"), 4096), readFileSync(disk).subarray(0, 4096));
     assert.equal((await iscsiInquiry({ ...login, chap: { user: spec.chapUser, secret: "wrong-wrong-wrong" } })).ok, false);
     assert.equal(await driver.remove(1), 0);
+  });
+
+  it("logs the fsid of each RBD disk's cluster once, and warns when tgt could not open its disks from here", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const at = (level: string) => (o: object, msg: string) => lines.push({ level, ...o, msg });
+    const clusters = new CephClusters({ info: at("info"), warn: at("warn") } as unknown as Logger);
+    const rbd: Backing = { kind: "rbd", pool: ceph.pool, image: "tgt-rbd-disk", cephConf: ceph.conf, user: ceph.user };
+    await clusters.note(rbd);
+    await clusters.note({ ...rbd, image: "another-disk" });
+    await clusters.note({ kind: "file", path: "/dev/null" });
+    // No keyring holds client.nobody: what a target host without BMI's keyring looks like.
+    await clusters.note({ ...rbd, user: "nobody" });
+    const { stdout: fsid } = await run("ceph", ["-c", ceph.conf, "fsid"]);
+    assert.deepEqual(lines.map((l) => [l.level, l.fsid, l.pool, l.user]),
+      [["info", fsid.trim(), ceph.pool, `client.${ceph.user}`], ["warn", undefined, ceph.pool, "client.nobody"]]);
   });
 });

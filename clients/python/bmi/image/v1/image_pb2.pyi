@@ -98,20 +98,22 @@ class DeleteImageResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Disk(_message.Message):
-    __slots__ = ["backing", "created", "image", "name", "project", "size_bytes"]
+    __slots__ = ["backend", "backing", "created", "image", "name", "project", "size_bytes"]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
     BACKING_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    backend: str
     backing: _common_pb2.Backing
     created: _timestamp_pb2.Timestamp
     image: str
     name: str
     project: str
     size_bytes: int
-    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., image: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., image: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., size_bytes: _Optional[int] = ..., backend: _Optional[str] = ...) -> None: ...
 
 class DownloadHeader(_message.Message):
     __slots__ = ["checksum", "size_bytes"]
@@ -178,7 +180,8 @@ class GetQuotaResponse(_message.Message):
     def __init__(self, quotas: _Optional[_Iterable[_Union[_common_pb2.Quota, _Mapping]]] = ...) -> None: ...
 
 class Image(_message.Message):
-    __slots__ = ["checksum", "created", "disk_count", "name", "parent", "project", "public", "size_bytes", "snapshot_count", "source_disk"]
+    __slots__ = ["backend", "checksum", "created", "disk_count", "name", "parent", "project", "public", "size_bytes", "snapshot_count", "source_disk"]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
     CHECKSUM_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     DISK_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +192,7 @@ class Image(_message.Message):
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     SNAPSHOT_COUNT_FIELD_NUMBER: _ClassVar[int]
     SOURCE_DISK_FIELD_NUMBER: _ClassVar[int]
+    backend: str
     checksum: str
     created: _timestamp_pb2.Timestamp
     disk_count: int
@@ -199,7 +203,7 @@ class Image(_message.Message):
     size_bytes: int
     snapshot_count: int
     source_disk: str
-    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., size_bytes: _Optional[int] = ..., checksum: _Optional[str] = ..., parent: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., public: bool = ..., disk_count: _Optional[int] = ..., snapshot_count: _Optional[int] = ..., source_disk: _Optional[str] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., project: _Optional[str] = ..., size_bytes: _Optional[int] = ..., checksum: _Optional[str] = ..., parent: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., public: bool = ..., disk_count: _Optional[int] = ..., snapshot_count: _Optional[int] = ..., source_disk: _Optional[str] = ..., backend: _Optional[str] = ...) -> None: ...
 
 class ImportImageRequest(_message.Message):
     __slots__ = ["ceph", "file_path", "format", "name", "project", "public"]

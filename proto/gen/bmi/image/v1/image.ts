@@ -85,6 +85,8 @@ export interface Image {
   snapshotCount: number;
   /** Set for snapshots: the disk the image was taken from. */
   sourceDisk: string;
+  /** Where the image is stored: "local" (image-service's own files) or "ceph:<pool>". */
+  backend: string;
 }
 
 /** A node's disk: a copy-on-write clone of an image. */
@@ -97,6 +99,8 @@ export interface Disk {
   created: Date | undefined;
   backing: Backing | undefined;
   sizeBytes: number;
+  /** Where the disk is stored: "local" (image-service's own files) or "ceph:<pool>". */
+  backend: string;
 }
 
 /** ListImages' request. */
@@ -350,6 +354,7 @@ function createBaseImage(): Image {
     diskCount: 0,
     snapshotCount: 0,
     sourceDisk: "",
+    backend: "",
   };
 }
 
@@ -384,6 +389,9 @@ export const Image: MessageFns<Image> = {
     }
     if (message.sourceDisk !== "") {
       writer.uint32(82).string(message.sourceDisk);
+    }
+    if (message.backend !== "") {
+      writer.uint32(90).string(message.backend);
     }
     return writer;
   },
@@ -481,6 +489,14 @@ export const Image: MessageFns<Image> = {
             message.sourceDisk = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -521,6 +537,7 @@ export const Image: MessageFns<Image> = {
         : isSet(object.source_disk)
         ? globalThis.String(object.source_disk)
         : "",
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
     };
   },
 
@@ -556,6 +573,9 @@ export const Image: MessageFns<Image> = {
     if (message.sourceDisk !== "") {
       obj.sourceDisk = message.sourceDisk;
     }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
     return obj;
   },
 
@@ -574,12 +594,13 @@ export const Image: MessageFns<Image> = {
     message.diskCount = object.diskCount ?? 0;
     message.snapshotCount = object.snapshotCount ?? 0;
     message.sourceDisk = object.sourceDisk ?? "";
+    message.backend = object.backend ?? "";
     return message;
   },
 };
 
 function createBaseDisk(): Disk {
-  return { name: "", project: "", image: "", created: undefined, backing: undefined, sizeBytes: 0 };
+  return { name: "", project: "", image: "", created: undefined, backing: undefined, sizeBytes: 0, backend: "" };
 }
 
 export const Disk: MessageFns<Disk> = {
@@ -601,6 +622,9 @@ export const Disk: MessageFns<Disk> = {
     }
     if (message.sizeBytes !== 0) {
       writer.uint32(48).uint64(message.sizeBytes);
+    }
+    if (message.backend !== "") {
+      writer.uint32(58).string(message.backend);
     }
     return writer;
   },
@@ -666,6 +690,14 @@ export const Disk: MessageFns<Disk> = {
             message.sizeBytes = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -690,6 +722,7 @@ export const Disk: MessageFns<Disk> = {
         : isSet(object.size_bytes)
         ? globalThis.Number(object.size_bytes)
         : 0,
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
     };
   },
 
@@ -713,6 +746,9 @@ export const Disk: MessageFns<Disk> = {
     if (message.sizeBytes !== 0) {
       obj.sizeBytes = Math.round(message.sizeBytes);
     }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
     return obj;
   },
 
@@ -729,6 +765,7 @@ export const Disk: MessageFns<Disk> = {
       ? Backing.fromPartial(object.backing)
       : undefined;
     message.sizeBytes = object.sizeBytes ?? 0;
+    message.backend = object.backend ?? "";
     return message;
   },
 };

@@ -1,10 +1,10 @@
 import { constants } from "node:os";
 
-/** Thrown by the librbd wrappers with the negative return code turned into a positive errno. */
-export class RbdError extends Error {
+/** Thrown by the librados and librbd wrappers: the call's negative return code as a positive errno. */
+export class CephError extends Error {
   constructor(readonly op: string, readonly errno: number) {
     super(`${op}: ${errnoName(errno)} (${errno})`);
-    this.name = "RbdError";
+    this.name = "CephError";
   }
 }
 
@@ -15,7 +15,7 @@ function errnoName(errno: number): string {
 }
 
 export function check(op: string, rc: number): number {
-  if (rc < 0) throw new RbdError(op, -rc);
+  if (rc < 0) throw new CephError(op, -rc);
   return rc;
 }
 
