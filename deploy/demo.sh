@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# `npm run demo [-- --keep]`: on a fresh Debian machine, installs what BMI needs, builds it, brings the stack up
-# (Redis/NATS where none answers, the five services with their embedded defaults), and runs the demo: VM nodes
-# network-boot their own iSCSI disks, cloned, snapshotted and re-provisioned through the orchestrator.
-# Afterwards it stops the stack it started; with --keep it leaves it running and says how to stop it.
+# `npm run demo [-- --ceph] [-- --keep]`: on a fresh Debian machine, installs what BMI needs, builds it, brings the
+# stack up (Redis/NATS where none answers, the five services with their embedded defaults), and runs the demo: VM
+# nodes network-boot their own iSCSI disks, cloned, snapshotted and re-provisioned through the orchestrator.
+# --ceph (or BMI_IMAGE_DRIVER=ceph): images and disks in Ceph RBD, a single-node cluster the stack starts unless
+# BMI_IMAGE_CEPH_CONF names one. Afterwards it stops the stack it started; --keep leaves it running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keep=0
+storage=()
+[ "${BMI_IMAGE_DRIVER:-}" = ceph ] && storage=(--ceph)
 for arg in "$@"; do
   case "$arg" in
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "demo: unknown option $arg (only --keep)" >&2; exit 64 ;;
+    --ceph) storage=(--ceph) ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown option $arg (--ceph, --keep)" >&2; exit 64 ;;
   esac
 done
+# The demo checks that image-service really stores its images there.
+[ ${#storage[@]} -gt 0 ] && export BMI_DEMO_BACKEND=ceph
 
 echo "== install: Debian packages (deploy/install-deps.sh) and npm dependencies"
 bash deploy/install-deps.sh
@@ -37,7 +43,7 @@ finish() {
   exit $rc
 }
 trap finish EXIT
-echo "== stack up"
-node deploy/stack.js up
+echo "== stack up${storage[*]:+ (${storage[*]})}"
+node deploy/stack.js up "${storage[@]}"
 echo "== demo"
 node test/dist/demo/main.js

@@ -2,7 +2,9 @@
 // `npm run stack:up|down|status`: the whole BMI stack on this machine as separate processes.
 // up: installs missing Debian packages, builds when needed, starts Redis/NATS only where none answers, starts the
 // five services (logs and PIDs under .run/stack), waits until each is SERVING. Running it twice is harmless.
-// down: stops only what up started (services, then the daemons they own, then Redis/NATS if up started them).
+// `up --ceph` (or BMI_IMAGE_DRIVER=ceph): images and disks in Ceph, a single-node one unless BMI_IMAGE_CEPH_CONF
+// names a cluster (deploy/stack-ceph.js).
+// down: stops only what up started (services, then the daemons they own, Ceph, then Redis/NATS if up started them).
 // Every service speaks mutual TLS with a certificate from a local CA made here (.run/stack/pki, deploy/make-pki.sh);
 // clients trust .run/stack/pki/ca.crt (the CLI: BMI_CA). gRPC listens on BMI_STACK_HOST (default 127.0.0.1): with
 // BMI_AUTH=none every caller is an admin, which the services accept on loopback only.
@@ -10,6 +12,7 @@
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
+const { stackCeph } = require("./stack-ceph");
 
 const ROOT = path.resolve(__dirname, "..");
 const RUN = process.env.BMI_RUN_DIR || path.join(ROOT, ".run", "stack");
@@ -17,6 +20,7 @@ const DATA = path.join(RUN, "data");
 const PKI = path.join(RUN, "pki");
 const CA = path.join(PKI, "ca.crt");
 const HOST = process.env.BMI_STACK_HOST || "127.0.0.1";
+const ceph = stackCeph({ root: ROOT, run: RUN });
 
 /** The five services in start order, with their default ports and the environment the stack gives them. */
 const TGTD_CONTROL_PORT = process.env.BMI_TGTD_CONTROL_PORT || "7";
@@ -78,11 +82,13 @@ async function status(quiet) {
   if (!quiet) {
     console.log("SERVICE          ADDRESS           PID      HEALTH");
     for (const r of rows) console.log(`${r.service.padEnd(16)} ${r.address.padEnd(17)} ${String(r.pid).padEnd(8)} ${r.health}`);
+    if (ceph.running()) console.log(`image storage: ${ceph.running()}`);
   }
   return rows;
 }
 
-async function up() {
+async function up(flags) {
+  const wanted = flags.includes("--ceph") || process.env.BMI_IMAGE_DRIVER === "ceph" ? "ceph" : "local";
   fs.mkdirSync(path.join(RUN, "logs"), { recursive: true });
   fs.mkdirSync(DATA, { recursive: true });
   run("bash", ["deploy/install-deps.sh"]);
@@ -92,6 +98,11 @@ async function up() {
   process.env.BMI_INFRA_CREDENTIALS = "1";
   run("bash", ["deploy/ensure-infra.sh", RUN]);
   const infra = infraEnv();
+  const imagePid = readPid(pidFile("image-service"));
+  if (wanted === "ceph" && imagePid && alive(imagePid) && !ceph.running().startsWith("ceph")) {
+    throw new Error(`image-service is already running with ${ceph.running() || "other"} storage: npm run stack:down first, then stack:up -- --ceph`);
+  }
+  const storage = ceph.prepare(wanted);
   const { waitServing, checkHealth } = health();
   for (const s of SERVICES) {
     const pid = readPid(pidFile(s.name));
@@ -104,10 +115,12 @@ async function up() {
     } catch { /* nothing there: start it */ }
     if (s.name === "target-service" && !findTgtd(TGTD_CONTROL_PORT)) fs.writeFileSync(path.join(RUN, "started-tgtd"), "");
     const out = fs.openSync(logFile(s.name), "a");
+    const own = s.name === "image-service" ? { ...s.env, ...storage } : s.env;
     const child = spawn(process.execPath, [path.join(ROOT, "services", s.name, "dist", "main.js")], {
       cwd: ROOT, detached: true, stdio: ["ignore", out, out],
-      env: { BMI_DATA_DIR: DATA, ...infra, ...tlsEnv(s.name), ...process.env, BMI_RUN_DIR: RUN, ...s.env },
+      env: { BMI_DATA_DIR: DATA, ...infra, ...tlsEnv(s.name), ...process.env, BMI_RUN_DIR: RUN, ...own },
     });
+    if (s.name === "image-service") ceph.started(storage);
     fs.writeFileSync(pidFile(s.name), String(child.pid));
     child.unref();
     console.log(`started ${s.name} (pid ${child.pid}), log ${path.relative(ROOT, logFile(s.name))}`);
@@ -173,16 +186,18 @@ async function down() {
   if (fs.existsSync(daemons)) {
     for (const f of fs.readdirSync(daemons).filter((f) => f.endsWith(".pid"))) await stopPid(path.join(daemons, f), f.replace(/\.pid$/, ""), 5000);
   }
+  // After image-service and tgtd, which hold connections to it.
+  ceph.stop();
   const redisPid = path.join(RUN, "infra", "redis.pid");
   if (fs.existsSync(redisPid)) await stopPid(redisPid, "redis");
   const natsPid = path.join(RUN, "infra", "nats.pid");
   if (fs.existsSync(natsPid)) await stopPid(natsPid, "nats");
 }
 
-const cmd = process.argv[2];
+const [cmd, ...flags] = process.argv.slice(2);
 const actions = { up, down, status: async () => { const rows = await status(false); if (rows.some((r) => r.health !== "SERVING")) process.exitCode = 3; } };
-if (!actions[cmd]) {
-  console.error("usage: stack.js up|down|status");
+if (!actions[cmd] || flags.some((f) => !(cmd === "up" && f === "--ceph"))) {
+  console.error("usage: stack.js up [--ceph] | down | status");
   process.exit(2);
 }
-actions[cmd]().catch((err) => { console.error(err.message); process.exit(1); });
+actions[cmd](flags).catch((err) => { console.error(err.message); process.exit(1); });

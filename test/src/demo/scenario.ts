@@ -33,7 +33,7 @@ export class Scenario {
     mkdirSync(dir, { recursive: true });
     const bootfile = `http://${cfg.vmHost}:${cfg.bootHttpPort}/boot.ipxe`;
     this.vms = Array.from({ length: cfg.nodes }, (_, i) => new VmNode({
-      dir, name: `demo-${i + 1}`, mac: `52:54:00:de:00:${String(i + 1).padStart(2, "0")}`, net: { kind: "user", bootfile },
+      dir, name: `${cfg.nodePrefix}-${i + 1}`, mac: `52:54:00:de:00:${String(i + 1).padStart(2, "0")}`, net: { kind: "user", bootfile },
     }));
     for (const vm of this.vms) this.stories.set(vm.name, []);
   }
@@ -43,7 +43,11 @@ export class Scenario {
     await this.progress.phase("build and upload the demo golden image", async () => {
       const file = await buildDemoImage({ dir: this.cfg.dir, marker: GOLDEN, counter: 0 });
       const image = await uploadRawImage(this.c.image, project, GOLDEN, file);
-      this.progress.line(`   image ${project}/${image.name}: ${image.sizeBytes} bytes, sha256 ${image.checksum.slice(0, 16)}...`);
+      this.progress.line(`   image ${project}/${image.name}: ${image.sizeBytes} bytes, sha256 ${image.checksum.slice(0, 16)}..., in ${image.backend}`);
+      const { backend } = this.cfg;
+      if (backend !== "any" && image.backend.split(":")[0] !== backend) {
+        throw new Error(`image-service stores images in ${image.backend}, not ${backend}: npm run stack:down, then npm run demo${backend === "ceph" ? " -- --ceph" : ""}`);
+      }
     });
     await this.progress.phase(`register ${this.vms.length} VM nodes (QEMU, power through QMP)`, async () => {
       for (const vm of this.vms) {
@@ -67,6 +71,8 @@ export class Scenario {
       this.vms.forEach((vm, i) => this.tell(vm, `bulk provision from ${GOLDEN}`, children.find((j) => j.node === vm.name), boots[i], 0));
       const child = children.find((j) => j.node === second.name);
       earlier = (child && stepOutput(child, "disk", "disk")) ?? "";
+      const { disks } = await this.c.image.listDisks({ project });
+      this.progress.line(`   disks: ${disks.map((d) => `${d.name} (${d.backend})`).join(", ")}`);
       await this.showScript(first);
     });
     await this.progress.phase(`snapshot ${first.name}'s disk into image ${SNAPSHOT}`, async () => {
