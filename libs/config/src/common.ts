@@ -8,6 +8,7 @@ import { address, int, list, oneOf, str, url } from "./fields";
 export function serverSpec(prefix: string, defaultListen: string) {
   return {
     listen: address(`${prefix}_LISTEN`, { default: defaultListen, help: "host:port for gRPC" }),
+    metricsListen: address(`${prefix}_METRICS_LISTEN`, { default: "", help: "host:port serving Prometheus metrics at /metrics (plain HTTP); empty: none" }),
     logLevel: oneOf("BMI_LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], { default: "info" }),
     auth: oneOf("BMI_AUTH", ["none", "static"], { default: "none", help: "caller authentication driver" }),
     authFile: str("BMI_AUTH_FILE", { default: "", help: "users/projects file for BMI_AUTH=static" }),

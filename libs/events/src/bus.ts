@@ -6,6 +6,7 @@ import {
 import type { Redis } from "ioredis";
 import type { Logger } from "@bmi/log";
 import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
+import { eventsPublished, watchOutbox } from "./bus-metrics";
 
 export interface EventBusOptions {
   servers: string[];
@@ -50,11 +51,13 @@ export class EventBus {
   private timer: NodeJS.Timeout | undefined;
   private flushing = false;
   private closed = false;
+  private unwatch: () => void = () => undefined;
 
   constructor(private readonly opts: EventBusOptions) {}
 
   /** Connects in the background: start-up never waits for NATS. */
   start(): void {
+    this.unwatch = watchOutbox(this.opts.outboxKey, this.opts.redis);
     void this.connectLoop();
     this.timer = setInterval(() => void this.flush(), this.opts.flushMs ?? 500);
   }
@@ -78,6 +81,7 @@ export class EventBus {
     if (this.js && (await redis.llen(outboxKey)) === 0) {
       try {
         await this.js.publish(subject, data, { msgID: msgId, timeout: 2000 });
+        eventsPublished.inc({ path: "direct" });
         return;
       } catch (err) {
         this.opts.log.warn({ err: (err as Error).message, subject }, "event publish failed, kept in outbox");
@@ -85,6 +89,7 @@ export class EventBus {
     }
     const entry: Pending = { subject, data: Buffer.from(data).toString("base64"), msgId };
     await redis.lpush(outboxKey, JSON.stringify(entry));
+    eventsPublished.inc({ path: "outbox" });
   }
 
   /** Delivers what waits in the outbox, oldest first; stops at the first failure. */
@@ -100,6 +105,7 @@ export class EventBus {
         const e = JSON.parse(raw) as Pending;
         await this.js.publish(e.subject, Buffer.from(e.data, "base64"), { msgID: e.msgId, timeout: 2000 });
         await redis.rpop(outboxKey);
+        eventsPublished.inc({ path: "flushed" });
         sent++;
       }
     } catch (err) {
@@ -112,6 +118,7 @@ export class EventBus {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unwatch();
     if (this.timer) clearInterval(this.timer);
     await this.flush();
     await this.nc?.drain().catch(() => undefined);

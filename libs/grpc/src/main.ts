@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createLogger, type Logger } from "@bmi/log";
+import { identifyProcess, serveMetrics } from "@bmi/metrics";
 import type { AuditSink } from "./audit";
 import { authFromConfig } from "./auth";
 import { createServer, exitOnSignals, type BmiServer } from "./server";
@@ -8,6 +9,8 @@ import type { TlsFiles, Transport } from "./tls";
 
 export interface ServerSettings {
   listen: string;
+  /** host:port of the Prometheus endpoint; empty or absent: none. */
+  metricsListen?: string;
   logLevel: string;
   auth: "none" | "static";
   authFile: string;
@@ -58,6 +61,7 @@ export async function runService(
   exitOnSignals(server, log);
   try {
     await wire(server, log);
+    await startMetrics(name, settings, server, log);
     await server.listen(settings.listen);
   } catch (err) {
     log.fatal({ err }, "start-up failed");
@@ -66,6 +70,15 @@ export async function runService(
   }
   announce(name, settings, log);
   return server;
+}
+
+/** Names this process's series and, with BMI_<SVC>_METRICS_LISTEN set, serves them until the server stops. */
+export async function startMetrics(name: string, settings: Pick<ServerSettings, "metricsListen">, server: BmiServer, log: Logger): Promise<void> {
+  identifyProcess(name);
+  if (!settings.metricsListen) return;
+  const endpoint = await serveMetrics(settings.metricsListen);
+  server.onShutdown(() => endpoint.close());
+  log.info({ metrics: settings.metricsListen, port: endpoint.port }, "serving metrics at /metrics");
 }
 
 /** What this process is, in one line: operators check it before anything else. */

@@ -11,6 +11,7 @@ import type { CallContext } from "./context";
 import type { MethodDefinitionLike } from "./handlers";
 import { decoded, decodedStream } from "./decode";
 import { toStatus } from "./status";
+import { rpcSeconds } from "./metrics";
 
 export interface CallRunner {
   log: Logger;
@@ -121,7 +122,9 @@ async function run(
     clearTimeout(timer);
   }
   const code = outcome?.code ?? grpc.status.OK;
-  const entry = { status: grpc.status[code], code, durationMs: Math.round((performance.now() - start) * 10) / 10, user, peer: call.getPeer() };
+  const seconds = (performance.now() - start) / 1000;
+  rpcSeconds.observe({ method, code: grpc.status[code] }, seconds);
+  const entry = { status: grpc.status[code], code, durationMs: Math.round(seconds * 10_000) / 10, user, peer: call.getPeer() };
   if (code === grpc.status.OK) log.info(entry, "call");
   else log.warn({ ...entry, error: outcome?.details }, "call");
   if (audit) {

@@ -21,6 +21,8 @@ export interface RunningService {
   kill(): Promise<void>;
   /** The CA file clients trust to reach it; undefined when it serves plaintext (BMI_TLS=off). */
   ca: string | undefined;
+  /** The other host:port settings startServiceOnFreePort chose (a metrics port), by variable. */
+  ports?: Record<string, string>;
 }
 
 export interface StartOptions {
@@ -76,12 +78,17 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
 /**
  * startService on a free 127.0.0.1 port given to it as `listenVar`. A port free a moment ago may be taken by the
  * time the service binds it (test files run side by side, each starting services): then it tries another port.
+ * Each of `portVars` (a metrics listen address) gets a free port too, chosen anew on every attempt.
  */
-export async function startServiceOnFreePort(opts: Omit<StartOptions, "address">, listenVar: string): Promise<RunningService> {
+export async function startServiceOnFreePort(
+  opts: Omit<StartOptions, "address">, listenVar: string, portVars: string[] = [],
+): Promise<RunningService> {
   for (let attempt = 1; ; attempt++) {
     const address = `127.0.0.1:${await freePort()}`;
+    const ports: Record<string, string> = {};
+    for (const v of portVars) ports[v] = `127.0.0.1:${await freePort()}`;
     try {
-      return await startService({ ...opts, address, env: { ...opts.env, [listenVar]: address } });
+      return { ...await startService({ ...opts, address, env: { ...opts.env, ...ports, [listenVar]: address } }), ports };
     } catch (err) {
       const log = /log: (\S+)$/.exec((err as Error).message)?.[1];
       const taken = log !== undefined && /EADDRINUSE/.test(readFileSync(log, "utf8"));

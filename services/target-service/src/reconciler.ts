@@ -1,6 +1,7 @@
 import type { Logger } from "@bmi/log";
 import { isChapUser, ownsIqn, storeMarkerIqn, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
+import { reconcileDrift, reconcilePasses } from "./metrics";
 import { compare, judgeStore, refusalMessage, type Comparison } from "./store-check";
 import { describe, withSecret, type TargetBackend, type TargetStore } from "./target";
 
@@ -78,6 +79,7 @@ export class Reconciler {
         this.store.follow(undefined);
         this.refuse(refusalMessage(verdict.problem, seen.doomed.length), identity, seen);
         this.setHealthy(false);
+        reconcilePasses.inc({ result: "refused" });
         return { ...result, refused: verdict.problem };
       }
       this.store.follow(verdict.kind === "follow" ? verdict.id : await this.bind(seen));
@@ -89,32 +91,43 @@ export class Reconciler {
           this.log.error({ tid: t.tid, iqn: t.iqn, wanted: spec.iqn }, "tid of a wanted target is taken by a foreign target");
         }
       }
+      reconcileDrift.inc({ kind: "unwanted", action: "found" }, seen.doomed.length);
       for (const { target: t, reason } of seen.doomed) {
         const sessions = await this.backend.remove(t.tid);
         result.removed++;
+        reconcileDrift.inc({ kind: "unwanted", action: "fixed" });
         this.log.warn({ tid: t.tid, iqn: t.iqn, sessions, reason }, "target removed");
       }
       const present = new Set((await this.backend.list()).map((t) => t.tid));
       const accounts = new Set(await this.backend.accounts());
       // Several targets at once: tgtd answers one request at a time, but starting each tgtadm costs more than
       // tgtd's work, and that part overlaps.
-      await inParallel(wanted.filter((s) => !present.has(s.tid)), APPLY_CONCURRENCY, async (want) => {
+      const missing = wanted.filter((s) => !present.has(s.tid));
+      reconcileDrift.inc({ kind: "missing", action: "found" }, missing.length);
+      await inParallel(missing, APPLY_CONCURRENCY, async (want) => {
         try {
           const spec = await withSecret(this.store, want);
           await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser), reverseExists: accounts.has(spec.reverse?.user ?? "") });
           result.applied++;
+          reconcileDrift.inc({ kind: "missing", action: "fixed" });
         } catch (err) {
           result.failed++;
+          reconcileDrift.inc({ kind: "missing", action: "failed" });
           this.log.error({ ...describe(want), err: String(err) }, "target could not be re-applied");
         }
       });
       const users = new Set(wanted.flatMap((s) => [s.chapUser, ...(s.reverse ? [s.reverse.user] : [])]));
       for (const a of accounts) {
-        if (isChapUser(a) && !users.has(a)) await this.backend.deleteAccount(a);
+        if (!isChapUser(a) || users.has(a)) continue;
+        reconcileDrift.inc({ kind: "account", action: "found" });
+        await this.backend.deleteAccount(a);
+        reconcileDrift.inc({ kind: "account", action: "fixed" });
       }
       if (result.applied + result.removed > 0) this.log.info(result, "reconciled tgtd with the wanted targets");
       this.setHealthy(true);
+      reconcilePasses.inc({ result: "ok" });
     } catch (err) {
+      reconcilePasses.inc({ result: "error" });
       this.log.error({ err: String(err) }, "reconcile pass failed");
       this.setHealthy(false);
     }

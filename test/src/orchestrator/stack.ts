@@ -29,6 +29,8 @@ export interface Stack {
   bootHttp: string;
   haas: PromiseClient<HaasGatewayClient>;
   orchestrators: RunningService[];
+  /** With `metrics`: each service's Prometheus endpoint (http://host:port/metrics), by service name. */
+  metrics: Record<string, string>;
   /** Every service process of the stack (benches read their CPU time). */
   processes: RunningService[];
   /** TLS settings of the stack's own clients (the test CA; no certificate: callers are who their header says). */
@@ -52,6 +54,8 @@ export interface StackOptions {
   haasEnv?: Record<string, string>;
   /** Every service authenticates with BMI_AUTH=static and this users file; the harness calls as `admin`. */
   auth?: { usersFile: string; admin: string };
+  /** Every service serves metrics on a port of its own (BMI_<SVC>_METRICS_LISTEN); see Stack.metrics. */
+  metrics?: boolean;
 }
 
 const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
@@ -72,9 +76,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix,
     ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
   const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
+  const metrics: Record<string, string> = {};
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
-    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar);
+    const metricsVar = listenVar.replace(/_LISTEN$/, "_METRICS_LISTEN");
+    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar, opts.metrics ? [metricsVar] : []);
     running.push(s);
+    const at = s.ports?.[metricsVar];
+    if (at && !metrics[service]) metrics[service] = `http://${at}/metrics`;
     return s;
   };
   const stop = async () => {
@@ -121,7 +129,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       target: client<TargetServiceClient>(TargetServiceClient, target.address),
       boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://${bootHttp}`,
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
-      orchestrators, addOrchestrator, processes: running, clientTls,
+      orchestrators, addOrchestrator, processes: running, clientTls, metrics,
       async registerNodes(names, power = () => undefined) {
         // 16 at a time: a bench registers a thousand nodes.
         const queue = names.map((name) => ({ name, n: ++macSeq }));

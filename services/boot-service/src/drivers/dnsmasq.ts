@@ -1,6 +1,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import type { Logger } from "@bmi/log";
 import { StoreIdentity, type Redis } from "@bmi/redis";
+import { counter, histogram } from "@bmi/metrics";
+
+/** dnsmasq re-reads its hosts file on SIGHUP without answering: the write and the signal are what can be measured. */
+const dnsmasqWriteSeconds = histogram("bmi_dnsmasq_hosts_write_seconds", "writes of dnsmasq's hosts file (before its SIGHUP)", []);
+const dnsmasqReloads = counter("bmi_dnsmasq_reloads_total", "SIGHUPs sent to dnsmasq to re-read its hosts file", []);
 
 /** The identity of the boot-config store under `prefix`, which the hosts file's `.store-id` repeats. */
 export function bootStoreIdentity(redis: Redis, prefix: string): StoreIdentity {
@@ -50,15 +55,18 @@ export class DnsmasqHostsSync {
 
   private async replace(content: string, storeId: string | undefined): Promise<void> {
     if (content === this.last?.content && storeId === this.last.storeId) return;
+    const timer = dnsmasqWriteSeconds.startTimer();
     await atomicWrite(this.hostsFile, content);
     if (storeId !== undefined) await atomicWrite(this.idFile, `${storeId}\n`);
     this.last = { content, storeId };
+    timer();
     const pid = await this.pid();
     if (pid === undefined) {
       this.log.warn({ pidFile: this.pidFile }, "dnsmasq hosts file written, but no dnsmasq PID to signal");
       return;
     }
     process.kill(pid, "SIGHUP");
+    dnsmasqReloads.inc();
     this.log.info({ hostsFile: this.hostsFile, pid, lines: lines(content).length }, "dnsmasq hosts updated");
   }
 

@@ -3,6 +3,7 @@ import {
   UnauthenticatedError, UnavailableError,
 } from "@bmi/errors";
 import type { CallScope } from "../node-driver";
+import { hilSeconds } from "./hil-metrics";
 
 /** HIL's 409 BlockedError: another action is pending on the NIC (or the change is already there). Retryable. */
 export class HilBlockedError extends FailedPreconditionError {}
@@ -68,13 +69,17 @@ export class HilClient {
     const signal = AbortSignal.any([scope.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
     const headers: Record<string, string> = { ...auth };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    const timer = hilSeconds.startTimer({ method });
     try {
       const res = await fetch(url, {
         method, headers, signal, redirect: "manual",
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-      return { status: res.status, headers: res.headers, text: await res.text() };
+      const text = await res.text();
+      timer({ status: String(res.status) });
+      return { status: res.status, headers: res.headers, text };
     } catch (err) {
+      timer({ status: "unreachable" });
       if (scope.signal.aborted) throw new DeadlineExceededError(`the call ended while waiting for HIL (${method} ${pathOf(url)})`);
       const why = signal.aborted ? `no answer within ${this.opts.requestTimeoutMs} ms` : describe(err);
       throw new UnavailableError(`HIL is unavailable (${method} ${pathOf(url)}): ${why}`, { cause: err });

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, ResourceExhaustedError } from "@bmi/errors";
 import { CommandError, run } from "./exec";
+import { timed } from "@bmi/metrics";
+import { backendSeconds } from "./backend-metrics";
 
 /** What one qemu-img run on a caller's image may take. */
 export interface QemuImgLimits {
@@ -33,7 +35,8 @@ export class QemuImg {
   private async run(src: string, args: string[], seconds: number): Promise<string> {
     const limits = [`--as=${this.limits.memoryBytes}`, `--cpu=${seconds}`, "--core=0"];
     try {
-      return await run("prlimit", [...limits, "--", "qemu-img", ...args], { timeoutMs: seconds * 1000 });
+      return await timed(backendSeconds, { backend: "qemu-img", op: args[0] ?? "" },
+        () => run("prlimit", [...limits, "--", "qemu-img", ...args], { timeoutMs: seconds * 1000 }));
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
       if (err.code === null) {

@@ -1,4 +1,6 @@
 import net from "node:net";
+import { timed } from "@bmi/metrics";
+import { backendSeconds } from "./backend-metrics";
 
 /** Thrown when QEMU answers a QMP command with an error. */
 export class QmpError extends Error {
@@ -45,10 +47,10 @@ export class Qmp {
   execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return timed(backendSeconds, { backend: "storage-daemon", op: command }, () => new Promise<T>((resolve, reject) => {
       this.waiters.set(id, { resolve: resolve as (v: unknown) => void, reject, command });
       this.socket.write(`${JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}), id })}\n`);
-    });
+    }));
   }
 
   /** Resolves with the data of the first `event` for which `match` holds; register before causing the event. */

@@ -1,6 +1,8 @@
 import { CephCluster, ERRNO, check, type CephClientOptions } from "@bmi/ceph";
 import { RbdImage } from "./rbd-image";
 import { rbdLib, type Ptr, type RbdLib } from "./rbd-lib";
+import { timed } from "@bmi/metrics";
+import { backendSeconds } from "./backend-metrics";
 
 export { CephError, ERRNO } from "@bmi/ceph";
 export { RbdImage } from "./rbd-image";
@@ -57,21 +59,22 @@ export class RbdPool {
   }
 
   async create(name: string, sizeBytes: number): Promise<void> {
-    await this.withOptions(false, async (opts) => check(`create ${name}`, await this.lib.create4(this.io, name, BigInt(sizeBytes), opts)));
+    await rbdOp("create", () =>
+      this.withOptions(false, async (opts) => check(`create ${name}`, await this.lib.create4(this.io, name, BigInt(sizeBytes), opts))));
   }
 
   /** Clone format 2: the parent snapshot needs no protection. */
   async clone(parent: string, snapshot: string, child: string, into: RbdPool = this): Promise<void> {
-    await this.withOptions(true, async (opts) =>
-      check(`clone ${parent}@${snapshot} to ${child}`, await this.lib.clone3(this.io, parent, snapshot, into.io, child, opts)));
+    await rbdOp("clone", () => this.withOptions(true, async (opts) =>
+      check(`clone ${parent}@${snapshot} to ${child}`, await this.lib.clone3(this.io, parent, snapshot, into.io, child, opts))));
   }
 
   async remove(name: string): Promise<void> {
-    check(`remove ${name}`, await this.lib.remove(this.io, name));
+    await rbdOp("remove", async () => check(`remove ${name}`, await this.lib.remove(this.io, name)));
   }
 
   async rename(from: string, to: string): Promise<void> {
-    check(`rename ${from} to ${to}`, await this.lib.rename(this.io, from, to));
+    await rbdOp("rename", async () => check(`rename ${from} to ${to}`, await this.lib.rename(this.io, from, to)));
   }
 
   async open(name: string, opts: { snapshot?: string; readOnly?: boolean } = {}): Promise<RbdImage> {
@@ -97,8 +100,8 @@ export class RbdPool {
    */
   async copyFrom(source: RbdImage, name: string): Promise<void> {
     // The sparse size makes librbd skip all-zero 64 KiB runs, so copies of sparse images stay sparse.
-    await this.withOptions(false, async (opts) =>
-      check(`copy ${source.name} to ${name}`, await this.lib.copy4(source.handle, this.io, name, opts, 64 * 1024)));
+    await rbdOp("copy", () => this.withOptions(false, async (opts) =>
+      check(`copy ${source.name} to ${name}`, await this.lib.copy4(source.handle, this.io, name, opts, 64 * 1024))));
   }
 
   // Options are made per call: librbd writes defaults into them, so sharing one across threads would race.
@@ -115,3 +118,5 @@ export class RbdPool {
     }
   }
 }
+
+const rbdOp = <T>(op: string, fn: () => Promise<T>): Promise<T> => timed(backendSeconds, { backend: "librbd", op }, fn);

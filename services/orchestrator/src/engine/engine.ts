@@ -3,6 +3,7 @@ import type { Logger } from "@bmi/log";
 import { BootJoin, type BootJoinOptions } from "./boot-join";
 import type { StepExecutor } from "./executor";
 import { Limiter } from "./limiter";
+import { watchLimiter } from "./metrics";
 import type { Bottleneck } from "./plan";
 import { JobQueries } from "./queries";
 import { EventRelay, type Publisher } from "./relay";
@@ -37,11 +38,13 @@ export class Engine {
   readonly limiter: Limiter;
   readonly relay: EventRelay | undefined;
   readonly bootJoin: BootJoin | undefined;
+  private readonly unwatch: () => void;
 
   constructor(o: EngineOptions) {
     this.store = new JobStore(o.redis, o.prefix, o.retentionMs ?? 7 * 24 * 3600_000);
     this.queries = new JobQueries(o.redis, this.store.keys);
     this.limiter = new Limiter(o.limits ?? {});
+    this.unwatch = watchLimiter(this.limiter);
     const leaseMs = o.leaseMs ?? 15_000;
     const relay = o.publisher
       ? new EventRelay(this.store, o.publisher, { instance: o.instance, batch: 512, heartbeatMs: leaseMs, idlePollMs: 500, gatherMs: 50 }, o.log)
@@ -78,5 +81,6 @@ export class Engine {
     await this.worker.stop();
     await this.bootJoin?.stop();
     await this.relay?.stop();
+    this.unwatch();
   }
 }

@@ -1,4 +1,5 @@
 import type { Bottleneck } from "./plan";
+import { limiterAdmitted, limiterWaitSeconds } from "./metrics";
 
 /** A counting semaphore; waiters are served in arrival order. */
 class Semaphore {
@@ -40,7 +41,13 @@ export class Limiter {
 
   run<T>(bottleneck: Bottleneck, fn: () => Promise<T>): Promise<T> {
     const sem = this.sems.get(bottleneck);
-    return sem ? sem.run(fn) : fn();
+    if (!sem) return fn();
+    const waited = limiterWaitSeconds.startTimer({ bottleneck });
+    return sem.run(() => {
+      waited();
+      limiterAdmitted.inc({ bottleneck });
+      return fn();
+    });
   }
 
   stats(): Record<string, { active: number; waiting: number }> {

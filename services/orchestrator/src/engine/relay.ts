@@ -1,5 +1,5 @@
 import type { Logger } from "@bmi/log";
-import { jobSubject, nodeStateSubject } from "@bmi/events";
+import { eventsPublished, jobSubject, nodeStateSubject } from "@bmi/events";
 import { JobEvent, NodeEvent } from "@bmi/proto/bmi/events/v1/events";
 import type { JobStore } from "./store";
 import { sleep } from "./retry";
@@ -81,6 +81,7 @@ export class EventRelay {
     for (let batch = await this.store.relayTake(this.opts.instance, this.opts.batch, false); batch.length > 0;
       batch = await this.store.relayTake(this.opts.instance, this.opts.batch, true)) {
       await Promise.all(batch.map((entry) => this.publish(entry)));
+      eventsPublished.inc({ path: "relay" }, batch.length);
       sent += batch.length;
     }
     return sent;

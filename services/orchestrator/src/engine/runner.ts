@@ -7,6 +7,7 @@ import { failureEffects, successEffects } from "./outcome";
 import { stepFailed, stepStarted, stepSucceeded, stepUndone } from "./events";
 import type { EventBody, FinishOp, JobStore, Lease, TransitionOp } from "./store";
 import type { JobQueries } from "./queries";
+import { jobSeconds, stepSeconds } from "./metrics";
 import { TERMINAL, type JobRecord, type JobState, type StepRecord } from "./types";
 
 export interface RunnerDeps {
@@ -92,8 +93,10 @@ class Run {
       const w = await this.write("transition", { expect: ACTIVE, state: "RUNNING", steps: [started], events: [stepStarted(name, attempt)] });
       if (w === "CANCELLING") return "cancel";
       const t0 = performance.now();
+      const timer = stepSeconds.startTimer({ kind: this.job.kind, step: name });
       try {
         const result = await this.d.limiter.run(bottleneckOf(this.job.kind, name), () => this.d.executor.run(this.context(name, attempt)));
+        timer({ outcome: "ok" });
         this.stage({ ...started, state: "SUCCEEDED", error: "", finished: new Date().toISOString(),
           outputs: result.outputs ?? {}, secrets: result.secrets ?? {} },
         stepSucceeded(name, result.outputs ?? {}, performance.now() - t0));
@@ -102,11 +105,13 @@ class Run {
         if (this.signal.aborted) throw new LostJob();
         const message = errorMessage(err);
         if (shouldRetry(this.d.retry, err, attempt)) {
+          timer({ outcome: "retry" });
           this.stage({ ...started, error: message }, stepFailed(name, message, false));
           this.d.log.warn({ job: this.job.id, step: name, attempt, err: message }, "step failed, retrying");
           await sleep(backoffMs(this.d.retry, attempt), this.signal);
           continue;
         }
+        timer({ outcome: "failed" });
         this.stage({ ...started, state: "FAILED", error: message, finished: new Date().toISOString() }, stepFailed(name, message, true));
         this.d.log.warn({ job: this.job.id, step: name, attempt, err: message }, "step failed");
         return { error: `${name}: ${message}` };
@@ -133,8 +138,10 @@ class Run {
 
   private async undoStep(rec: StepRecord): Promise<string | undefined> {
     for (let attempt = 1; ; attempt++) {
+      const timer = stepSeconds.startTimer({ kind: this.job.kind, step: rec.name });
       try {
         await this.d.limiter.run(bottleneckOf(this.job.kind, rec.name), () => this.d.executor.undo(this.context(rec.name, attempt)));
+        timer({ outcome: "undone" });
         this.stage({ ...rec, state: "UNDONE", finished: new Date().toISOString() }, stepUndone(rec.name));
         return undefined;
       } catch (err) {
@@ -144,6 +151,7 @@ class Run {
           await sleep(backoffMs(this.d.retry, attempt), this.signal);
           continue;
         }
+        timer({ outcome: "undo_failed" });
         this.d.log.error({ job: this.job.id, step: rec.name, err: message }, "undo failed: something may be left behind");
         this.stage({ ...rec, state: "FAILED", error: `undo failed: ${message}` }, stepFailed(rec.name, `undo failed: ${message}`, true));
         return message;
@@ -184,9 +192,16 @@ class Run {
     // Not written while CANCELLING: the staged records go with the first write of the undo.
     if (res === "CANCELLING") return res;
     if (res !== "OK") throw new LostJob();
+    if (kind === "finish") this.ended((op as FinishOp).state);
     for (const s of own) this.steps.set(s.name, s);
     this.pending = { steps: [], events: [] };
     return res;
+  }
+
+  /** Counted once, by the instance whose write ended the job. */
+  private ended(state: string): void {
+    const created = Date.parse(this.job.created);
+    if (Number.isFinite(created)) jobSeconds.observe({ kind: this.job.kind, state }, Math.max(0, Date.now() - created) / 1000);
   }
 }
 

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
+import { timed } from "@bmi/metrics";
+import { tgtdSeconds } from "../metrics";
 import { TgtdError, request, toRequest } from "./tgtd-ipc";
 
 /**
@@ -30,7 +32,7 @@ export class Tgtadm {
     if (this.running >= this.maxRunning) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
     try {
-      return await this.exec(args, lld);
+      return await timed(tgtdSeconds, { mode: flag(args, "--mode"), op: flag(args, "--op") }, () => this.exec(args, lld));
     } finally {
       const next = this.waiting.shift();
       if (next) next();
