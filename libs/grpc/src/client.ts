@@ -22,6 +22,8 @@ export interface CallOpts {
   deadlineMs?: number;
   /** Explicit authorization header (the CLI). */
   authorization?: string;
+  /** Explicit request id (the CLI: one for all the calls of one command, so every service logs the same id). */
+  requestId?: string;
   signal?: AbortSignal;
 }
 
@@ -76,7 +78,7 @@ export function createClient<C extends grpc.Client>(
     if (auth) md.set("authorization", auth);
     const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
     if (principal) md.set(PRINCIPAL_HEADER, principalValue(principal));
-    md.set("x-request-id", o?.ctx?.requestId ?? randomUUID());
+    md.set("x-request-id", o?.requestId ?? o?.ctx?.requestId ?? randomUUID());
     return md;
   };
   const callOptions = (o?: CallOpts): Partial<grpc.CallOptions> => {

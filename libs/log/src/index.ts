@@ -21,6 +21,8 @@ export function createLogger(opts: { name: string; level?: string }): Logger {
     redact: { paths: REDACT, censor: "[redacted]" },
     base: { service: opts.name, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // "level":"info" rather than 30: what log shippers and people grep for without pino's number table.
+    formatters: { level: (label) => ({ level: label }) },
   });
 }
 

@@ -13,7 +13,7 @@ const date = (iso: string) => (iso ? new Date(iso) : undefined);
 
 export function requester(ctx: CallContext): Requester {
   const { user, projects, admin } = ctx.caller;
-  return { user, projects, admin, authorization: ctx.authorization ?? "" };
+  return { user, projects, admin, authorization: ctx.authorization ?? "", requestId: ctx.requestId };
 }
 
 export function jobToProto(j: JobRecord): Job {

@@ -8,4 +8,6 @@ export { assertMember } from "@bmi/grpc";
  */
 export interface Requester extends Caller {
   authorization: string;
+  /** The request that asks (x-request-id), carried by the calls of the job it makes. */
+  requestId?: string;
 }

@@ -13,6 +13,11 @@ export interface Principal {
   admin: boolean;
   /** The sealed authorization header (AES-256-GCM, base64url iv.tag.ciphertext); pass-through mode only. */
   sealed?: string;
+  /**
+   * The x-request-id of the call that made the job (the CLI sends one per command): every call of its steps carries
+   * it, so one id finds the request's lines in every service's log, however long after the call the steps run.
+   */
+  requestId?: string;
 }
 
 /** Seals and opens pass-through credentials; without a key, credentials are never kept. */
@@ -26,18 +31,19 @@ export class CredentialSeal {
   }
 
   /** The principal a job stores, as JSON. */
-  principal(who: { user: string; projects: string[]; admin: boolean; authorization: string }): string {
-    const p: Principal = { user: who.user, projects: who.projects, admin: who.admin };
+  principal(who: { user: string; projects: string[]; admin: boolean; authorization: string; requestId?: string }): string {
+    const p: Principal = { user: who.user, projects: who.projects, admin: who.admin, ...(who.requestId ? { requestId: who.requestId } : {}) };
     if (this.key && who.authorization) p.sealed = this.seal(who.authorization);
     return JSON.stringify(p);
   }
 
   /** How a job's calls go out: on behalf of its user, with the user's own header only in pass-through mode. */
-  callOptions(stored: string): Pick<CallOpts, "onBehalfOf" | "authorization"> {
+  callOptions(stored: string): Pick<CallOpts, "onBehalfOf" | "authorization" | "requestId"> {
     if (!stored) return {};
     const p = JSON.parse(stored) as Principal;
     const onBehalfOf = { user: p.user, projects: p.projects, admin: p.admin };
-    return p.sealed && this.key ? { onBehalfOf, authorization: this.open(p.sealed) } : { onBehalfOf };
+    const requestId = p.requestId ? { requestId: p.requestId } : {};
+    return p.sealed && this.key ? { onBehalfOf, authorization: this.open(p.sealed), ...requestId } : { onBehalfOf, ...requestId };
   }
 
   private seal(text: string): string {
