@@ -1,27 +1,48 @@
+import { randomUUID } from "node:crypto";
 import type { ParseArgsConfig } from "node:util";
 import { createClient, type CallOpts, type PromiseClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import type { CliEnv } from "./config";
+import { selectContext } from "./config-file";
+import { authorization as credentials } from "./credentials";
 import { UsageError } from "./exit-codes";
 import type { Output } from "./output";
 
-export type Options = NonNullable<ParseArgsConfig["options"]>;
+/** One flag: what parseArgs needs, plus what `bmi CMD --help` and completion say about it. */
+export interface Flag {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** The value's placeholder in help (`--timeout S`); string flags only. */
+  value?: string;
+  help: string;
+}
+export type Options = Record<string, Flag>;
+
+/** What parseArgs takes: the flags without their help. */
+export function parseOptions(o: Options): NonNullable<ParseArgsConfig["options"]> {
+  return Object.fromEntries(Object.entries(o).map(([k, f]) => [k, { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }]));
+}
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Options = {
-  addr: { type: "string" },
-  "image-addr": { type: "string" },
-  project: { type: "string", short: "p" },
-  user: { type: "string" },
-  password: { type: "string" },
-  token: { type: "string" },
-  json: { type: "boolean" },
-  timeout: { type: "string" },
-  ca: { type: "string" },
-  plaintext: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
+  project: { type: "string", short: "p", value: "P", help: "project (default: $BMI_PROJECT, else the context's)" },
+  context: { type: "string", value: "NAME", help: "a context of the config file (default: $BMI_CONTEXT, else its current-context)" },
+  addr: { type: "string", value: "HOST:PORT", help: "orchestrator (default: $BMI_ADDR, the context's, or 127.0.0.1:50050)" },
+  "image-addr": { type: "string", value: "HOST:PORT", help: "image-service (default: $BMI_IMAGE_ADDR, the context's, or 127.0.0.1:50051)" },
+  token: { type: "string", value: "T", help: "bearer token (default: $BMI_TOKEN; better: --token-file)" },
+  "token-file": { type: "string", value: "FILE", help: "read the bearer token from FILE (default: $BMI_TOKEN_FILE)" },
+  user: { type: "string", value: "U", help: "user for basic credentials (default: $BMI_USER)" },
+  password: { type: "string", value: "P", help: "password on the command line: visible to ps (default: $BMI_PASSWORD)" },
+  "password-file": { type: "string", value: "FILE", help: "read the password from FILE's first line (default: $BMI_PASSWORD_FILE)" },
+  "password-stdin": { type: "boolean", help: "read the password from standard input's first line" },
+  json: { type: "boolean", help: "machine-readable output on stdout; a failure is {\"error\": {...}} on stderr" },
+  timeout: { type: "string", value: "S", help: "seconds per call (default 60)" },
+  ca: { type: "string", value: "FILE", help: "CA certificate of BMI's services (default: $BMI_CA, the context's, else the system's roots)" },
+  plaintext: { type: "boolean", help: "no TLS (default: $BMI_PLAINTEXT; a loopback-only stack with BMI_TLS=off)" },
+  help: { type: "boolean", short: "h", help: "this help" },
 };
 
 export interface Ctx {
@@ -34,6 +55,8 @@ export interface Ctx {
   stream: CallOpts;
   /** Aborted by Ctrl-C (SIGINT) or SIGTERM; `call` and `stream` carry it, so unary calls are cancelled with it. */
   signal: AbortSignal;
+  /** Sent as x-request-id with every call: services log it and pass it on. */
+  requestId: string;
   /** The project (--project or BMI_PROJECT); a usage error when a command needs one and none is set. */
   project(): string;
   close(): void;
@@ -41,25 +64,24 @@ export interface Ctx {
 
 export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSignal): Ctx {
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
-  const token = str("token") ?? env.token;
-  const user = str("user") ?? env.user;
-  const password = str("password") ?? env.password;
-  const authorization = token ? `Bearer ${token}`
-    : user ? `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` : undefined;
+  const c = selectContext(env, str("context"));
+  const authorization = credentials(str, v["password-stdin"] === true, env, c);
   const timeout = str("timeout");
   if (timeout !== undefined && !/^\d+(\.\d+)?$/.test(timeout)) throw new UsageError(`--timeout ${timeout}: seconds expected`);
   const deadlineMs = timeout ? Number(timeout) * 1000 : 60_000;
   // TLS by default, trusting --ca (BMI's own CA) or the system's roots; plaintext only when asked for.
-  const plaintext = v["plaintext"] === true || env.plaintext;
-  const ca = str("ca") ?? env.ca;
+  const plaintext = v["plaintext"] === true || env.plaintext || c.plaintext === true;
+  const ca = str("ca") ?? (env.ca || c.ca);
   const tls = plaintext ? {} : { tls: ca ? { ca } : {} };
-  const orch = createClient(OrchestratorClient, str("addr") ?? env.addr, { deadlineMs, name: "orchestrator", ...tls });
-  const image = createClient(ImageServiceClient, str("image-addr") ?? env.imageAddr, { deadlineMs, name: "image-service", ...tls });
-  const auth = authorization ? { authorization } : {};
+  const orch = createClient(OrchestratorClient, str("addr") ?? (env.addr || c.addr || "127.0.0.1:50050"), { deadlineMs, name: "orchestrator", ...tls });
+  const image = createClient(ImageServiceClient, str("image-addr") ?? (env.imageAddr || c["image-addr"] || "127.0.0.1:50051"),
+    { deadlineMs, name: "image-service", ...tls });
+  // One request id for every call of this command, so that one grep finds its lines in every service's log.
+  const auth = { ...(authorization ? { authorization } : {}), requestId: randomUUID() };
   return {
-    out, orch, image, signal, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
+    out, orch, image, signal, requestId: auth.requestId, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
     project() {
-      const p = str("project") ?? env.project;
+      const p = str("project") ?? (env.project || c.project);
       if (!p) throw new UsageError("no project: use --project or set BMI_PROJECT");
       return p;
     },
@@ -76,6 +98,8 @@ export interface Command {
   /** Arguments after the name, for the usage line. */
   args: string;
   summary: string;
+  /** One or more example lines, shown by `bmi CMD --help`. */
+  example: string;
   options?: Options;
   /** Answers an exit code, or nothing for 0. */
   run(ctx: Ctx, positionals: string[], values: Values): Promise<number | void>;

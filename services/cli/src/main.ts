@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { findCommand } from "./commands";
 import { readEnv, type CliEnv } from "./config";
-import { GLOBAL_OPTIONS, createCtx, type Ctx } from "./context";
+import { completion } from "./completion";
+import { CONTEXT_HELP, contextCommand } from "./contexts-command";
+import { GLOBAL_OPTIONS, createCtx, parseOptions, type Ctx } from "./context";
 import { EXIT, Interrupted, UsageError, interruption } from "./exit-codes";
-import { commandList, commandUsage, usage } from "./help";
+import { commandList, commandUsage, group, groupUsage, usage } from "./help";
 import { interruptSignal } from "./interrupt";
 import { createOutput } from "./output";
 import { createReporter } from "./report";
@@ -12,17 +16,47 @@ import { createReporter } from "./report";
 // After a failure nothing may keep the process alive: a call grpc-js did not give up on must not hang the shell.
 const LINGER_MS = 1000;
 
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { version: string };
+  return `bmi ${pkg.version}\n`;
+}
+
+/** What needs no command lookup: help, group help, --version, completion. Undefined when argv names a command. */
+function builtin(argv: string[], env: CliEnv): string | undefined {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "version") return version();
+  if (first === "completion") return completion(rest[0]);
+  if (first === "context") return contextCommand(rest, env, rest.includes("--json"));
+  if (first === "help" && rest[0] === "context") return CONTEXT_HELP;
+  if (first === "help" && rest.length > 0 && rest[0] !== "--json") {
+    const found = findCommand(rest);
+    if (found && found.rest.length === 0) return commandUsage(found.command);
+    if (rest.length === 1 && group(rest[0]!).length > 0) return groupUsage(rest[0]!);
+    throw new UsageError(`no command "${rest.join(" ")}" (bmi help lists them)`);
+  }
+  if (first && argv.length <= 2 && group(first).length > 0 && (argv.length === 1 || argv[1] === "--help" || argv[1] === "-h")) {
+    return groupUsage(first);
+  }
+  return undefined;
+}
+
 async function main(argv: string[], env: CliEnv, signal: AbortSignal): Promise<number> {
-  if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+  if (argv.length === 0 || (argv[0] === "help" && (argv.length === 1 || argv[1] === "--json")) || argv[0] === "--help" || argv[0] === "-h") {
     process.stdout.write(argv.includes("--json") ? commandList() : usage());
     return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
+  }
+  const text = builtin(argv, env);
+  if (text !== undefined) {
+    process.stdout.write(text);
+    // `bmi image` alone asks nothing of a service: like bare `bmi`, a usage error, after the group's commands.
+    return argv.length === 1 && group(argv[0]!).length > 0 ? EXIT.USAGE : EXIT.OK;
   }
   const found = findCommand(argv);
   if (!found) throw new UsageError(`unknown command "${argv.slice(0, 2).join(" ")}" (bmi help lists them)`);
   const { command, rest } = found;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: rest, options: parseOptions({ ...GLOBAL_OPTIONS, ...command.options }), allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split(/\.\s|\n/)[0]} (bmi ${command.name} --help)`);
   }

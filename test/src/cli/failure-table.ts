@@ -128,6 +128,11 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "conflict", args: ["--disk", "d1", "s1"], as: "admin", exit: 4, line: /image p1\/s1 already exists/ },
       hidden(["cx1", "s2"]), { kind: "permission", args: ["--disk", "d1", "s2"], exit: 5, line: INTERNAL }] },
     "snap ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "snap rm": { reaches: ["s1"], rows: [
+      missing([], "NAME"), invalid("image", [BAD]), notFound(["nosuch"], /image p1\/nosuch not found/), hidden(["s1"])] },
+    "target show": { reaches: ["cx1"], rows: [
+      missing([], "NODE"), invalid("node", [BAD]), notFound(["cx2"], /node cx2 has no target: it is not provisioned/),
+      hidden(["cx1"], /node cx1 not found/)] },
     "node ls": { reaches: [], rows: [
       { kind: "permission", args: ["--all"], exit: 5, line: NEEDS_ADMIN },
       hidden([])] },
@@ -142,6 +147,14 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "conflict", args: ["cx1", "--nic", "eth0=52:54:00:00:09:01"], as: "admin", exit: 4, line: /node cx1 is already registered/ },
       { kind: "conflict", args: ["cx9", "--nic", "eth0=52:54:00:00:00:01"], as: "admin", exit: 4, line: /MAC address 52:54:00:00:00:01 is already registered/ },
       invalid("node", [BAD, "--nic", "eth0=52:54:00:00:09:01"], "admin")] },
+    "node set": { reaches: ["cx2", "--meta", "k=v"], as: "admin", rows: [
+      missing([], "NAME"),
+      { kind: "usage", args: ["cx2"], as: "admin", exit: 2, line: /nothing to change: give --nic, --power or --meta/ },
+      { kind: "usage", args: ["cx2", "--ipmi-password-file", "x"], as: "admin", exit: 2, line: /--ipmi-password-file needs --power ipmi/ },
+      { kind: "local file", args: ["cx2", "--power", "ipmi://u@h", "--ipmi-password-file", f.missing], as: "admin", exit: 2,
+        line: /cannot read IPMI password from .*nothing-here: ENOENT/ },
+      { kind: "permission", args: ["cx2", "--meta", "k=v"], exit: 5, line: NEEDS_ADMIN },
+      notFound(["nosuch", "--meta", "k=v"], /node nosuch is not registered/, "admin")] },
     "node unregister": { reaches: ["cx2"], as: "admin", rows: [
       missing([], "NAME"), invalid("node", [BAD], "admin"), notFound(["nosuch"], /node nosuch is not registered/, "admin"),
       { kind: "precondition", args: ["cx1"], as: "admin", exit: 4, line: /node cx1 is provisioned \(project p1\): deprovision it first/ },

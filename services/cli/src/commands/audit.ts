@@ -22,10 +22,13 @@ function who(r: AuditRecord): string {
 /** The audit trail: every mutating call of every service, accepted or refused. */
 export const auditCommands: Command[] = [
   {
-    name: "audit ls", args: "[--all] [--user U] [--since 2h|TIME] [--until TIME] [--resource NAME] [--limit N]",
+    name: "audit ls", example: "bmi audit ls --since 2h --user alice --resource n1", args: "[--all] [--user U] [--since 2h|TIME] [--until TIME] [--resource NAME] [--limit N]",
     summary: "mutating calls of the project (--all: every project, admins), most recent last",
-    options: { all: { type: "boolean" }, user: { type: "string" }, since: { type: "string" }, until: { type: "string" },
-      resource: { type: "string" }, limit: { type: "string" } },
+    options: { all: { type: "boolean", help: "every project's records (admins)" }, user: { type: "string", value: "U", help: "only U's calls" },
+      since: { type: "string", value: "2h|TIME", help: "from a duration ago (30m, 2h, 7d) or an ISO time" },
+      until: { type: "string", value: "TIME", help: "up to an ISO time or a duration ago" },
+      resource: { type: "string", value: "NAME", help: "only calls that named NAME (a node, image, disk, ...)" },
+      limit: { type: "string", value: "N", help: "at most N records, 1 to 1000" } },
     async run(ctx, _p, v) {
       const since = parseTime("since", v.since as string | undefined);
       const until = parseTime("until", v.until as string | undefined);

@@ -8,7 +8,7 @@ import { formatOf, uploadFile } from "../upload";
 /** `bmi <what> rm NAME`: one call, one line. */
 export function removeCommand(what: string, summary: string, remove: (ctx: Ctx, name: string) => Promise<unknown>): Command {
   return {
-    name: `${what} rm`, args: "NAME", summary,
+    name: `${what} rm`, args: "NAME", summary, example: `bmi ${what} rm old-${what}`,
     async run(ctx, p) {
       const name = arg(p, 0, "NAME");
       await remove(ctx, name);
@@ -34,8 +34,8 @@ export function showImage(ctx: Ctx, i: Image | undefined, verb: string): void {
 
 export const imageCommands: Command[] = [
   {
-    name: "image ls", args: "[--public]", summary: "the project's images (--public: and every project's public ones)",
-    options: { public: { type: "boolean" } },
+    name: "image ls", example: "bmi image ls --public", args: "[--public]", summary: "the project's images (--public: and every project's public ones)",
+    options: { public: { type: "boolean", help: "every project's public images too" } },
     async run(ctx, _p, v) {
       const images: Image[] = [];
       let pageToken = "";
@@ -48,7 +48,7 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image show", args: "NAME", summary: "one image",
+    name: "image show", example: "bmi image show centos7 --json", args: "NAME", summary: "one image",
     async run(ctx, p) {
       const { image } = await ctx.image.getImage({ project: ctx.project(), name: arg(p, 0, "NAME") }, ctx.call);
       if (ctx.out.json || !image) return showImage(ctx, image, "");
@@ -56,9 +56,12 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image import", args: "NAME (--file PATH | --ceph POOL/IMAGE[@SNAP]) [--format raw|qcow2] [--public]",
+    name: "image import", example: "bmi image import centos7 --ceph legacy/centos7-golden@v2\nbmi image import centos7 --file /srv/images/centos7.qcow2", args: "NAME (--file PATH | --ceph POOL/IMAGE[@SNAP]) [--format raw|qcow2] [--public]",
     summary: "import a file on the image server or an existing Ceph image",
-    options: { file: { type: "string" }, ceph: { type: "string" }, format: { type: "string" }, public: { type: "boolean" } },
+    options: { file: { type: "string", value: "PATH", help: "a file on the image server (not this machine: see bmi image upload)" },
+      ceph: { type: "string", value: "POOL/IMAGE[@SNAP]", help: "an RBD image (or one of its snapshots) in image-service's cluster" },
+      format: { type: "string", value: "raw|qcow2", help: "the file's format (default: detected)" },
+      public: { type: "boolean", help: "visible to every project" } },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
       let source;
@@ -74,8 +77,9 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image upload", args: "NAME FILE [--format raw|qcow2] [--public]", summary: "upload a local file as an image",
-    options: { format: { type: "string" }, public: { type: "boolean" } },
+    name: "image upload", example: "bmi image upload centos7 ./centos7.qcow2 --format qcow2", args: "NAME FILE [--format raw|qcow2] [--public]", summary: "upload a local file as an image",
+    options: { format: { type: "string", value: "raw|qcow2", help: "the file's format (default: from its header)" },
+      public: { type: "boolean", help: "visible to every project" } },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
       const file = arg(p, 1, "FILE");
@@ -84,7 +88,7 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image download", args: "NAME FILE", summary: "download an image (raw) into a local file, checksum verified",
+    name: "image download", example: "bmi image download centos7 ./centos7.raw", args: "NAME FILE", summary: "download an image (raw) into a local file, checksum verified",
     async run(ctx, p) {
       const file = arg(p, 1, "FILE");
       const r = await downloadFile(ctx, ctx.project(), arg(p, 0, "NAME"), file);
@@ -93,8 +97,8 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image cp", args: "NAME NEW_NAME [--to-project P]", summary: "deep copy an image",
-    options: { "to-project": { type: "string" } },
+    name: "image cp", example: "bmi image cp centos7 centos7-test --to-project lab", args: "NAME NEW_NAME [--to-project P]", summary: "deep copy an image",
+    options: { "to-project": { type: "string", value: "P", help: "copy into project P (default: the same project)" } },
     async run(ctx, p, v) {
       const { image } = await ctx.image.copyImage({ project: ctx.project(), name: arg(p, 0, "NAME"), newName: arg(p, 1, "NEW_NAME"),
         newProject: (v["to-project"] as string) ?? "" }, ctx.call);
@@ -102,7 +106,7 @@ export const imageCommands: Command[] = [
     },
   },
   {
-    name: "image mv", args: "NAME NEW_NAME", summary: "rename an image",
+    name: "image mv", example: "bmi image mv centos7-test centos7-v2", args: "NAME NEW_NAME", summary: "rename an image",
     async run(ctx, p) {
       const { image } = await ctx.image.renameImage({ project: ctx.project(), name: arg(p, 0, "NAME"), newName: arg(p, 1, "NEW_NAME") }, ctx.call);
       showImage(ctx, image, "renamed to");
@@ -111,8 +115,8 @@ export const imageCommands: Command[] = [
   removeCommand("image", "delete an image (refused while disks or snapshots depend on it)",
     (ctx, name) => ctx.image.deleteImage({ project: ctx.project(), name }, ctx.call)),
   {
-    name: "image public", args: "NAME [--off]", summary: "make an image visible to every project (--off: private again)",
-    options: { off: { type: "boolean" } },
+    name: "image public", example: "bmi image public centos7\nbmi image public centos7 --off", args: "NAME [--off]", summary: "make an image visible to every project (--off: private again)",
+    options: { off: { type: "boolean", help: "private again" } },
     async run(ctx, p, v) {
       const { image } = await ctx.image.setImageVisibility({ project: ctx.project(), name: arg(p, 0, "NAME"), public: v.off !== true }, ctx.call);
       showImage(ctx, image, v.off ? "private:" : "public:");

@@ -6,9 +6,10 @@ import { nodeCommands } from "./nodes";
 import { provisionCommands } from "./provision";
 import { quotaCommands } from "./quota";
 import { auditCommands } from "./audit";
+import { targetCommands } from "./targets";
 
-export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...quotaCommands,
-  ...auditCommands];
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...targetCommands,
+  ...quotaCommands, ...auditCommands];
 
 /** The command named by the first one or two words, and the words after it. */
 export function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {

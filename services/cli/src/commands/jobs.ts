@@ -17,10 +17,13 @@ function parseState(s: string | undefined): JobState {
 
 export const jobCommands: Command[] = [
   {
-    name: "bulk", args: "FILE | --count N --image IMAGE [--network NET] [--max-parallel P] [--min-success M]",
+    name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait", args: "FILE | --count N --image IMAGE [--network NET] [--max-parallel P] [--min-success M]",
     summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
-    options: { count: { type: "string" }, image: { type: "string" }, network: { type: "string" },
-      "max-parallel": { type: "string" }, "min-success": { type: "string" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    options: { count: { type: "string", value: "N", help: "provision N free nodes (with --image)" },
+      image: { type: "string", value: "IMAGE", help: "the image every one of the --count nodes gets" },
+      network: { type: "string", value: "NET", help: "the network their NICs join (HIL)" },
+      "max-parallel": { type: "string", value: "P", help: "at most P nodes at once (default: the orchestrator's)" },
+      "min-success": { type: "string", value: "M", help: "refused unless at least M nodes fit the quota (default: all)" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const common = { project: ctx.project(), maxParallel: num(v, "max-parallel"), minSuccess: num(v, "min-success"),
         options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
@@ -38,8 +41,9 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    name: "job ls", args: "[--state S] [--all] [--limit N]", summary: "list the project's jobs, most recent first",
-    options: { state: { type: "string" }, all: { type: "boolean" }, limit: { type: "string" } },
+    name: "job ls", example: "bmi job ls --state failed --limit 10", args: "[--state S] [--all] [--limit N]", summary: "list the project's jobs, most recent first",
+    options: { state: { type: "string", value: "S", help: "only jobs in state S: pending, running, succeeded, failed, cancelling, cancelled" },
+      all: { type: "boolean", help: "bulk jobs' children too" }, limit: { type: "string", value: "N", help: "at most N jobs (default 50)" } },
     async run(ctx, _p, v) {
       const { jobs } = await ctx.orch.listJobs({ project: ctx.project(), state: parseState(v.state as string | undefined),
         limit: num(v, "limit", 50), includeChildren: v.all === true }, ctx.call);
@@ -48,7 +52,7 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    name: "job show", args: "ID", summary: "a job and its steps",
+    name: "job show", example: "bmi job show j-0123abcd", args: "ID", summary: "a job and its steps",
     async run(ctx, p) {
       const id = arg(p, 0, "ID");
       const { job } = await ctx.orch.getJob({ id }, ctx.call);
@@ -68,8 +72,8 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    name: "job watch", args: "ID [--from-start]", summary: "follow a job's events until it ends (--json: one JSON line each)",
-    options: { "from-start": { type: "boolean" } },
+    name: "job watch", example: "bmi job watch j-0123abcd --from-start --json", args: "ID [--from-start]", summary: "follow a job's events until it ends (--json: one JSON line each)",
+    options: { "from-start": { type: "boolean", help: "replay the job's events from its start, then follow" } },
     async run(ctx, p, v) {
       await follow(ctx, arg(p, 0, "ID"), v["from-start"] === true, (e) => {
         if (ctx.out.json) ctx.out.data(JobEvent.toJSON(e), true);
@@ -78,8 +82,8 @@ export const jobCommands: Command[] = [
     },
   },
   {
-    name: "job cancel", args: "ID [--no-wait]", summary: "cancel a job: stop what has not started, undo what is half done",
-    options: { "no-wait": { type: "boolean" } },
+    name: "job cancel", example: "bmi job cancel j-0123abcd", args: "ID [--no-wait]", summary: "cancel a job: stop what has not started, undo what is half done",
+    options: { "no-wait": { type: "boolean", help: "return once the cancel is accepted, before the undo ends" } },
     async run(ctx, p, v) {
       const id = arg(p, 0, "ID");
       const { job } = await ctx.orch.cancelJob({ id }, ctx.call);

@@ -1,7 +1,8 @@
 import { validateMac } from "@bmi/validate";
 import { Node, NodeFilter, PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { Provisioned } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, type Command, type Ctx } from "../context";
+import { arg, type Command, type Ctx, type Options, type Values } from "../context";
+import { secretFile } from "../credentials";
 import { CliError, UsageError, errorCodeOf, exitCodeOf, interruption } from "../exit-codes";
 import { parsePower } from "../power-url";
 import { describeFailure } from "../report";
@@ -41,10 +42,46 @@ async function register(ctx: Ctx, r: Registration): Promise<void> {
   else ctx.out.line(`registered node ${r.name} (${r.nics.map((n) => `${n.label}=${n.mac}`).join(", ")})`);
 }
 
+/** --power, with the IPMI password from --ipmi-password-file when the URL has none. */
+function powerOf(v: Values): PowerSpec | undefined {
+  if (typeof v.power !== "string") {
+    if (v["ipmi-password-file"] !== undefined) throw new UsageError("--ipmi-password-file needs --power ipmi://user@host");
+    return undefined;
+  }
+  const power = parsePower(v.power);
+  if (typeof v["ipmi-password-file"] === "string") {
+    if (!power.ipmi) throw new UsageError("--ipmi-password-file needs --power ipmi://user@host");
+    power.ipmi.password = secretFile(v["ipmi-password-file"], "IPMI password");
+  }
+  return power;
+}
+
+const POWER_OPTIONS: Options = {
+  power: { type: "string", value: "URL", help: "ipmi://user@host (password: --ipmi-password-file), qemu:///path/qmp.sock, obmd+http://..." },
+  "ipmi-password-file": { type: "string", value: "FILE", help: "the IPMI password (FILE's first line; - for standard input), instead of in the URL" },
+};
+
 export const nodeCommands: Command[] = [
   {
-    name: "node ls", args: "[--free | --all]", summary: "list nodes (the project's by default) through the gateway",
-    options: { free: { type: "boolean" }, all: { type: "boolean" } },
+    name: "node set", example: "bmi node set n1 --power ipmi://admin@10.0.0.22 --ipmi-password-file ipmi.pass --meta rack=r12 --meta old=",
+    args: "NAME [--nic LABEL=MAC...] [--power URL [--ipmi-password-file FILE]] [--meta K=V...]",
+    summary: "change a registered node (admins): NICs replaced when given, power replaced when given, metadata merged",
+    options: { nic: { type: "string", multiple: true, value: "LABEL=MAC", help: "the node's NICs: all of them, replacing the list (repeat)" },
+      ...POWER_OPTIONS, meta: { type: "string", multiple: true, value: "K=V", help: "merged into the metadata; K= removes K (repeat)" } },
+    async run(ctx, p, v) {
+      const name = arg(p, 0, "NAME");
+      const nics = ((v.nic as string[] | undefined) ?? []).map(nic);
+      const power = powerOf(v);
+      const metadata = pairs((v.meta as string[] | undefined) ?? [], "meta");
+      if (nics.length === 0 && !power && Object.keys(metadata).length === 0) throw new UsageError("nothing to change: give --nic, --power or --meta");
+      const { node } = await ctx.orch.updateNode({ name, nics, power, metadata }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(node ? Node.toJSON(node) : {});
+      ctx.out.line(`updated node ${name}`);
+    },
+  },
+  {
+    name: "node ls", example: "bmi node ls --free", args: "[--free | --all]", summary: "list nodes (the project's by default) through the gateway",
+    options: { free: { type: "boolean", help: "nodes no project holds" }, all: { type: "boolean", help: "every node (admins)" } },
     async run(ctx, _p, v) {
       const filter = v.free ? NodeFilter.NODE_FILTER_FREE : v.all ? NodeFilter.NODE_FILTER_ALL : NodeFilter.NODE_FILTER_PROJECT;
       const { nodes, notice } = await ctx.orch.listNodes({ filter, project: filter === NodeFilter.NODE_FILTER_PROJECT ? ctx.project() : "" }, ctx.call);
@@ -55,7 +92,7 @@ export const nodeCommands: Command[] = [
     },
   },
   {
-    name: "node show", args: "NAME", summary: "a node, its NICs and networks, and what BMI provisioned on it",
+    name: "node show", example: "bmi node show n1", args: "NAME", summary: "a node, its NICs and networks, and what BMI provisioned on it",
     async run(ctx, p) {
       const res = await ctx.orch.getNode({ node: arg(p, 0, "NAME") }, ctx.call);
       if (ctx.out.json) return ctx.out.data({ node: res.node ? Node.toJSON(res.node) : null, provisioned: res.provisioned ? Provisioned.toJSON(res.provisioned) : null });
@@ -68,18 +105,20 @@ export const nodeCommands: Command[] = [
     },
   },
   {
-    name: "node register", args: "NAME --nic LABEL=MAC... [--power ipmi://user:pass@host | qemu:///path/qmp.sock] [--meta K=V...]",
+    name: "node register", example: "bmi node register n1 --nic eth0=52:54:00:aa:00:01 --power ipmi://admin@10.0.0.21 --ipmi-password-file ipmi.pass", args: "NAME --nic LABEL=MAC... [--power URL [--ipmi-password-file FILE]] [--meta K=V...]",
     summary: "add a physical node (admins only)",
-    options: { nic: { type: "string", multiple: true }, power: { type: "string" }, meta: { type: "string", multiple: true } },
+    options: { nic: { type: "string", multiple: true, value: "LABEL=MAC", help: "a NIC (repeat for each)" },
+      ...POWER_OPTIONS,
+      meta: { type: "string", multiple: true, value: "K=V", help: "metadata (repeat)" } },
     async run(ctx, p, v) {
       const nics = ((v.nic as string[] | undefined) ?? []).map(nic);
       if (nics.length === 0) throw new UsageError("at least one --nic LABEL=MAC");
-      const power = typeof v.power === "string" ? parsePower(v.power) : undefined;
+      const power = powerOf(v);
       await register(ctx, { name: arg(p, 0, "NAME"), nics, metadata: pairs((v.meta as string[] | undefined) ?? [], "meta"), ...(power ? { power } : {}) });
     },
   },
   {
-    name: "node unregister", args: "NAME", summary: "remove a node (refused while it is provisioned or allocated)",
+    name: "node unregister", example: "bmi node unregister n1", args: "NAME", summary: "remove a node (refused while it is provisioned or allocated)",
     async run(ctx, p) {
       const name = arg(p, 0, "NAME");
       await ctx.orch.unregisterNode({ name }, ctx.call);
@@ -87,7 +126,7 @@ export const nodeCommands: Command[] = [
     },
   },
   {
-    name: "node import", args: "FILE", summary: "register every node of a YAML/JSON inventory ({nodes: [...]} or a list)",
+    name: "node import", example: "bmi node import inventory.yaml", args: "FILE", summary: "register every node of a YAML/JSON inventory ({nodes: [...]} or a list)",
     async run(ctx, p) {
       const entries = (await readList(arg(p, 0, "FILE"), "nodes")).map(fromEntry);
       const failed: Array<{ node: string; err: unknown }> = [];

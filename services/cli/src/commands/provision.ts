@@ -1,17 +1,17 @@
 import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, num, type Command, type Ctx, type Values } from "../context";
+import { arg, num, type Command, type Ctx, type Options, type Values } from "../context";
 import { OperationFailed, UsageError } from "../exit-codes";
 import { reportJob, waitJob } from "../jobs-view";
 import { when } from "../output";
 
-export const WAIT_OPTIONS = {
-  "no-wait": { type: "boolean" as const },
-  key: { type: "string" as const },
+export const WAIT_OPTIONS: Options = {
+  "no-wait": { type: "boolean", help: "print the job id and return at once (bmi job watch ID follows it)" },
+  key: { type: "string", value: "KEY", help: "idempotency key: the same request with the same key answers the same job" },
 };
-export const BOOT_OPTIONS = {
-  "power-cycle": { type: "boolean" as const },
-  "wait-boot": { type: "boolean" as const },
-  "boot-timeout": { type: "string" as const },
+export const BOOT_OPTIONS: Options = {
+  "power-cycle": { type: "boolean", help: "power-cycle the node once its boot is set up" },
+  "wait-boot": { type: "boolean", help: "power-cycle and wait until the node has fetched its boot script" },
+  "boot-timeout": { type: "string", value: "S", help: "seconds --wait-boot waits (default: the orchestrator's)" },
 };
 
 export function bootOptions(v: Values): ProvisionOptions {
@@ -34,9 +34,11 @@ export async function finish(ctx: Ctx, job: Job | undefined, v: Values, what: st
 
 export const provisionCommands: Command[] = [
   {
-    name: "pro", args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot]",
+    name: "pro", example: "bmi pro n1 centos7 --network prov --wait-boot\nbmi pro n1 --disk n1-1 --no-wait", args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot]",
     summary: "provision a node: clone IMAGE (or boot an existing --disk), export it, point the node's network boot at it",
-    options: { disk: { type: "string" }, nic: { type: "string" }, network: { type: "string" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    options: { disk: { type: "string", value: "DISK", help: "boot this existing disk of the project instead of cloning IMAGE" },
+      nic: { type: "string", value: "LABEL", help: "the NIC that boots (default: the node's first)" },
+      network: { type: "string", value: "NET", help: "the network to connect the NIC to (HIL)" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const node = arg(p, 0, "NODE");
       const disk = typeof v.disk === "string" ? v.disk : "";
@@ -50,9 +52,10 @@ export const provisionCommands: Command[] = [
     },
   },
   {
-    name: "dpro", args: "NODE... [--delete-disk] [--release]",
+    name: "dpro", example: "bmi dpro n1 n2 --delete-disk --release", args: "NODE... [--delete-disk] [--release]",
     summary: "deprovision nodes: boot config, network, target (and disk with --delete-disk) removed",
-    options: { "delete-disk": { type: "boolean" }, release: { type: "boolean" }, ...WAIT_OPTIONS },
+    options: { "delete-disk": { type: "boolean", help: "delete the node's disk too (default: kept, for bmi repro or bmi snap create)" },
+      release: { type: "boolean", help: "give the node back to HIL's free pool" }, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       arg(p, 0, "NODE");
       const jobs = [];
@@ -67,7 +70,7 @@ export const provisionCommands: Command[] = [
     },
   },
   {
-    name: "repro", args: "NODE DISK [--power-cycle] [--wait-boot]",
+    name: "repro", example: "bmi repro n1 n1-1 --power-cycle", args: "NODE DISK [--power-cycle] [--wait-boot]",
     summary: "re-provision a node to one of its earlier disks (no clone)",
     options: { ...BOOT_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
@@ -78,7 +81,7 @@ export const provisionCommands: Command[] = [
     },
   },
   {
-    name: "ls", args: "", summary: "list the project's provisioned nodes",
+    name: "ls", example: "bmi ls -p demo --json", args: "", summary: "list the project's provisioned nodes",
     async run(ctx) {
       const { nodes } = await ctx.orch.listProvisioned({ project: ctx.project() }, ctx.call);
       if (ctx.out.json) return ctx.out.data(nodes.map((n) => Provisioned.toJSON(n)));

@@ -34,14 +34,14 @@ function show(ctx: Ctx, project: string, quotas: Quota[]): void {
 /** Per-project quotas: nodes (the orchestrator's), disks, images and bytes (image-service's). */
 export const quotaCommands: Command[] = [
   {
-    name: "quota show", args: "", summary: "the project's quotas and what it uses (members)",
+    name: "quota show", example: "bmi quota show -p demo", args: "", summary: "the project's quotas and what it uses (members)",
     async run(ctx) {
       const project = ctx.project();
       show(ctx, project, (await ctx.orch.getQuota({ project }, ctx.call)).quotas);
     },
   },
   {
-    name: "quota set", args: "NAME=LIMIT... (nodes, disks, images, virtual_bytes, stored_bytes; LIMIT a number, 100G or unlimited)",
+    name: "quota set", example: "bmi quota set nodes=20 disks=40 virtual-bytes=2T stored-bytes=500G\nbmi quota set images=unlimited", args: "NAME=LIMIT... (nodes, disks, images, virtual_bytes, stored_bytes; LIMIT a number, 100G or unlimited)",
     summary: "set the project's quotas (admins); names not given keep their limits",
     async run(ctx, p) {
       if (p.length === 0) throw new UsageError("missing NAME=LIMIT");
