@@ -9,12 +9,14 @@ export function serverSpec(prefix: string, defaultListen: string) {
   return {
     listen: address(`${prefix}_LISTEN`, { default: defaultListen, help: "host:port for gRPC" }),
     metricsListen: address(`${prefix}_METRICS_LISTEN`, { default: "", help: "host:port serving Prometheus metrics at /metrics (plain HTTP); empty: none" }),
-    logLevel: oneOf("BMI_LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], { default: "info" }),
+    logLevel: oneOf("BMI_LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
+      default: "info", help: "least level logged: trace, debug, info, warn, error, fatal or silent (audit lines: any but silent)",
+    }),
     auth: oneOf("BMI_AUTH", ["none", "static"], { default: "none", help: "caller authentication driver" }),
     authFile: str("BMI_AUTH_FILE", { default: "", help: "users/projects file for BMI_AUTH=static" }),
     ...tlsSpec,
-    shutdownGraceMs: int("BMI_SHUTDOWN_GRACE_MS", { default: 10_000, min: 0 }),
-    defaultDeadlineMs: int("BMI_DEFAULT_DEADLINE_MS", { default: 120_000, min: 100 }),
+    shutdownGraceMs: int("BMI_SHUTDOWN_GRACE_MS", { default: 10_000, min: 0, help: "after SIGTERM, how long in-flight calls may finish" }),
+    defaultDeadlineMs: int("BMI_DEFAULT_DEADLINE_MS", { default: 120_000, min: 100, help: "deadline of calls that come without one" }),
   };
 }
 
@@ -68,13 +70,13 @@ function readable(file: string): boolean {
 
 /** Redis and NATS locations, shared by the services that use them. */
 export const redisSpec = {
-  redisUrl: url("BMI_REDIS_URL", ["redis", "rediss"], { default: "redis://127.0.0.1:6379" }),
+  redisUrl: url("BMI_REDIS_URL", ["redis", "rediss"], { default: "redis://127.0.0.1:6379", help: "Redis; an ACL user and password go in the URL (rediss://bmi:PASS@host:6380)" }),
   redisPrefix: str("BMI_REDIS_PREFIX", { default: "bmi:", help: "key prefix, lets several stacks share a Redis" }),
   redisTlsCa: str("BMI_REDIS_TLS_CA", { default: "", help: "PEM CA for rediss:// (default: the system's roots); user and password go in the URL" }),
 };
 export const natsSpec = {
-  natsServers: list("BMI_NATS_URL", { default: ["nats://127.0.0.1:4222"] }),
-  natsStream: str("BMI_NATS_STREAM", { default: "BMI_EVENTS" }),
+  natsServers: list("BMI_NATS_URL", { default: ["nats://127.0.0.1:4222"], help: "NATS servers, comma separated" }),
+  natsStream: str("BMI_NATS_STREAM", { default: "BMI_EVENTS", help: "JetStream stream of BMI's events (subjects bmi.job.>, bmi.node.>, bmi.boot.>)" }),
   natsUser: str("BMI_NATS_USER", { default: "", help: "NATS user (with BMI_NATS_PASSWORD_FILE)" }),
   natsPasswordFile: str("BMI_NATS_PASSWORD_FILE", { default: "", help: "file holding BMI_NATS_USER's password" }),
   natsCredsFile: str("BMI_NATS_CREDS_FILE", { default: "", help: "NATS .creds file (JWT and nkey seed), instead of user/password" }),

@@ -1,3 +1,4 @@
 export * from "./fields";
 export * from "./load";
 export * from "./common";
+export * from "./explain";

@@ -1,3 +1,4 @@
+import { configText, helpText } from "./explain";
 import type { Field } from "./fields";
 
 export type Spec = Record<string, Field<unknown>>;
@@ -28,15 +29,24 @@ export function loadConfig<S extends Spec>(spec: S, env: NodeJS.ProcessEnv): Con
 
 /**
  * Start-up entry point: parses the process environment once; on bad config prints every problem and exits 2.
- * This is the only place in BMI that reads process.env.
+ * `--help` prints the variables the service reads and `--print-config` what they are here (secrets masked), and
+ * both exit 0. This is the only place in BMI that reads process.env.
  */
 export function loadConfigOrExit<S extends Spec>(
-  service: string, spec: S, check: (cfg: ConfigOf<S>) => string[] = () => [],
+  service: string, spec: S, check: (cfg: ConfigOf<S>) => string[] = () => [], argv = process.argv.slice(2),
 ): ConfigOf<S> {
+  if (argv[0] === "--help" || argv[0] === "-h") {
+    process.stdout.write(helpText(service, spec));
+    process.exit(0);
+  }
   try {
     const cfg = loadConfig(spec, process.env);
     const problems = check(cfg);
     if (problems.length > 0) throw new ConfigError(problems);
+    if (argv[0] === "--print-config") {
+      process.stdout.write(configText(spec, cfg));
+      process.exit(0);
+    }
     return cfg;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

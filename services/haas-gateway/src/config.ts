@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { auditSpec, ConfigError, int, loadConfig, natsSpec, oneOf, redisSpec, serverProblems, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import { auditSpec, ConfigError, int, loadConfig, loadConfigOrExit, natsSpec, oneOf, redisSpec, serverProblems, serverSpec, str, url, type ConfigOf } from "@bmi/config";
 
 /** BMI_HAAS_*: with nothing set, the gateway runs the standalone driver on the local Redis with an empty inventory. */
 export const haasSpec = {
@@ -20,28 +20,28 @@ export const haasSpec = {
 
 export type HaasConfig = ConfigOf<typeof haasSpec>;
 
-/** Parses and cross-checks the settings; throws a ConfigError listing every problem. */
-export function parseHaasConfig(env: NodeJS.ProcessEnv): HaasConfig {
-  const config = loadConfig(haasSpec, env);
+/** Cross-field rules of the settings, one line each. */
+export function haasProblems(config: HaasConfig): string[] {
   const problems: string[] = serverProblems(config, "BMI_HAAS_LISTEN");
   if (config.hilUser && !config.hilPasswordFile) problems.push("BMI_HAAS_HIL_USER needs BMI_HAAS_HIL_PASSWORD_FILE");
   if (config.driver === "hil" && config.hilUrl === "") problems.push("BMI_HAAS_HIL_URL is required with BMI_HAAS_DRIVER=hil");
   if (config.driver === "hil" && config.inventoryFile !== "") {
     problems.push("BMI_HAAS_INVENTORY is for the standalone driver; register nodes with HIL instead");
   }
+  return problems;
+}
+
+/** Parses and cross-checks the settings; throws a ConfigError listing every problem. */
+export function parseHaasConfig(env: NodeJS.ProcessEnv): HaasConfig {
+  const config = loadConfig(haasSpec, env);
+  const problems = haasProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
 
-/** Start-up: the process environment, read once; on bad settings prints every problem and exits 2. */
+/** Start-up: the process environment, read once; on bad settings prints every problem and exits 2 (--help, --print-config). */
 export function loadHaasConfig(): HaasConfig {
-  try {
-    return parseHaasConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`haas-gateway: ${err.message}\n`);
-    process.exit(2);
-  }
+  return loadConfigOrExit("haas-gateway", haasSpec, haasProblems);
 }
 
 /** Service account mode's authorization header, or undefined for pass-through. */

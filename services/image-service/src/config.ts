@@ -10,7 +10,7 @@ export const imageConfigSpec = {
   dataRoot: str("BMI_DATA_DIR", { default: "/var/lib/bmi", help: "root of every BMI service's data" }),
   dataDir: str("BMI_IMAGE_DATA_DIR", { default: "", help: "images, disks and temporaries (default BMI_DATA_DIR/images)" }),
   cephConf: str("BMI_IMAGE_CEPH_CONF", { default: "/etc/ceph/ceph.conf", help: "ceph.conf, also handed to target-service" }),
-  cephPool: str("BMI_IMAGE_CEPH_POOL", { default: "rbd" }),
+  cephPool: str("BMI_IMAGE_CEPH_POOL", { default: "rbd", help: "the RBD pool of every image and disk" }),
   cephUser: str("BMI_IMAGE_CEPH_USER", { default: "admin", help: "Ceph client id without 'client.'" }),
   cephKeyring: str("BMI_IMAGE_CEPH_KEYRING", {
     default: "", help: "the Ceph user's keyring; empty: the one ceph.conf names, else /etc/ceph/ceph.client.<user>.keyring",
