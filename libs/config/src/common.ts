@@ -9,6 +9,7 @@ export function serverSpec(prefix: string, defaultListen: string) {
   return {
     listen: address(`${prefix}_LISTEN`, { default: defaultListen, help: "host:port for gRPC" }),
     metricsListen: address(`${prefix}_METRICS_LISTEN`, { default: "", help: "host:port serving Prometheus metrics at /metrics (plain HTTP); empty: none" }),
+    otlpEndpoint: url("BMI_OTLP_ENDPOINT", ["http", "https"], { default: "", help: "OTLP/HTTP traces URL (a collector's /v1/traces); empty: no traces" }),
     logLevel: oneOf("BMI_LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       default: "info", help: "least level logged: trace, debug, info, warn, error, fatal or silent (audit lines: any but silent)",
     }),

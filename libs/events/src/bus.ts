@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "@bmi/log";
 import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
 import { eventsPublished, watchOutbox } from "./bus-metrics";
+import { inSpan, SpanKind } from "@bmi/tracing";
 
 export interface EventBusOptions {
   servers: string[];
@@ -76,7 +77,13 @@ export class EventBus {
     return this.nc;
   }
 
-  async publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
+  publish(subject: string, data: Uint8Array, msgId: string): Promise<void> {
+    return inSpan(`publish ${subject.split(".").slice(0, 2).join(".")}`, {
+      kind: SpanKind.PRODUCER, attributes: { "messaging.system": "nats", "messaging.destination.name": subject },
+    }, () => this.send(subject, data, msgId));
+  }
+
+  private async send(subject: string, data: Uint8Array, msgId: string): Promise<void> {
     const { redis, outboxKey } = this.opts;
     if (this.js && (await redis.llen(outboxKey)) === 0) {
       try {

@@ -4,6 +4,7 @@ import { PRINCIPAL_HEADER, principalValue, type Caller } from "./auth";
 import type { CallContext } from "./context";
 import { channelCredentials, type TlsFiles } from "./tls";
 import { fromServiceError, isServiceError } from "./status";
+import { openSpan, SpanKind, traceHeaders, type OpenSpan } from "@bmi/tracing";
 
 type UnaryFn<Req, Res> = (
   request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>,
@@ -72,8 +73,9 @@ export function createClient<C extends grpc.Client>(
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
   });
   const name = options.name ?? serviceName;
-  const metadata = (o?: CallOpts) => {
+  const metadata = (o?: CallOpts, span?: OpenSpan) => {
     const md = new grpc.Metadata();
+    for (const [key, value] of Object.entries(traceHeaders(span?.context))) md.set(key, value);
     const auth = o?.authorization ?? o?.ctx?.authorization;
     if (auth) md.set("authorization", auth);
     const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
@@ -98,10 +100,15 @@ export function createClient<C extends grpc.Client>(
       if (!fn) {
         const method = (raw as unknown as Record<string, UnaryFn<unknown, unknown>>)[prop];
         if (typeof method !== "function") return undefined;
+        const path = `/${serviceName}/${prop.charAt(0).toUpperCase()}${prop.slice(1)}`;
         fn = (request: unknown, o?: CallOpts) =>
           new Promise((resolve, reject) => {
-            const call = method.call(raw, request, metadata(o), callOptions(o), (err, res) =>
-              err ? reject(isServiceError(err) ? fromServiceError(err, name) : err) : resolve(res));
+            const span = openSpan(path, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.method": path } });
+            const call = method.call(raw, request, metadata(o, span), callOptions(o), (err, res) => {
+              span.end(err ? err.message : undefined);
+              if (err) reject(isServiceError(err) ? fromServiceError(err, name) : err);
+              else resolve(res);
+            });
             const signal = o?.signal ?? o?.ctx?.signal;
             signal?.addEventListener("abort", () => call.cancel(), { once: true });
           });

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { X509Certificate } from "node:crypto";
 import { createLogger, type Logger } from "@bmi/log";
 import { identifyProcess, serveMetrics } from "@bmi/metrics";
+import { startTracing } from "@bmi/tracing";
 import type { AuditSink } from "./audit";
 import { authFromConfig } from "./auth";
 import { createServer, exitOnSignals, type BmiServer } from "./server";
@@ -11,6 +12,8 @@ export interface ServerSettings {
   listen: string;
   /** host:port of the Prometheus endpoint; empty or absent: none. */
   metricsListen?: string;
+  /** OTLP/HTTP traces URL; empty or absent: no traces. */
+  otlpEndpoint?: string;
   logLevel: string;
   auth: "none" | "static";
   authFile: string;
@@ -58,6 +61,7 @@ export async function runService(
   });
   // Registered first, so it runs last: after the calls that drained and the service's own shutdown hooks.
   if (sink) server.onShutdown(() => sink.close());
+  startTraces(name, settings, server);
   exitOnSignals(server, log);
   try {
     await wire(server, log);
@@ -79,6 +83,16 @@ export async function startMetrics(name: string, settings: Pick<ServerSettings, 
   const endpoint = await serveMetrics(settings.metricsListen);
   server.onShutdown(() => endpoint.close());
   log.info({ metrics: settings.metricsListen, port: endpoint.port }, "serving metrics at /metrics");
+}
+
+/**
+ * With BMI_OTLP_ENDPOINT set, exports this process's spans there. Call it before the service's own shutdown
+ * hooks are registered: it runs after them, and sends the spans of the last calls.
+ */
+export function startTraces(name: string, settings: Pick<ServerSettings, "otlpEndpoint">, server: BmiServer): void {
+  if (!settings.otlpEndpoint) return;
+  const tracing = startTracing(name, settings.otlpEndpoint);
+  server.onShutdown(() => tracing.shutdown());
 }
 
 /** What this process is, in one line: operators check it before anything else. */

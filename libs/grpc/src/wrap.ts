@@ -12,6 +12,7 @@ import type { MethodDefinitionLike } from "./handlers";
 import { decoded, decodedStream } from "./decode";
 import { toStatus } from "./status";
 import { rpcSeconds } from "./metrics";
+import { fromHeaders, openSpan, SpanKind, within } from "@bmi/tracing";
 
 export interface CallRunner {
   log: Logger;
@@ -90,6 +91,11 @@ async function run(
   const md = call.metadata;
   const requestId = (md.get("x-request-id")[0] as string | undefined) ?? randomUUID();
   const log = runner.log.child({ requestId, method });
+  // The caller's trace (traceparent in the metadata) continues here; the handler's own calls are children of it.
+  const span = openSpan(method, {
+    kind: SpanKind.SERVER, parent: fromHeaders((key) => md.get(key)[0] as string | undefined),
+    attributes: { "rpc.system": "grpc", "rpc.method": method, "bmi.request_id": requestId },
+  });
   const abort = new AbortController();
   const callDeadline = call.getDeadline();
   const deadline = callDeadline === Infinity
@@ -113,7 +119,7 @@ async function run(
       method, requestId, caller, metadata: md, signal: abort.signal, deadline, log,
       ...(authorization !== undefined ? { authorization } : {}), ...(audit ? { audit } : {}),
     };
-    await Promise.race([body(ctx), rejectOnAbort(abort.signal)]);
+    await Promise.race([within(span, () => body(ctx)), rejectOnAbort(abort.signal)]);
   } catch (err) {
     const s = toStatus(err);
     if (s.unexpected) log.error({ err }, "unexpected error");
@@ -124,6 +130,8 @@ async function run(
   const code = outcome?.code ?? grpc.status.OK;
   const seconds = (performance.now() - start) / 1000;
   rpcSeconds.observe({ method, code: grpc.status[code] }, seconds);
+  span.setAttributes({ "rpc.grpc.status_code": code, ...(user ? { "bmi.user": user } : {}) });
+  span.end(code === grpc.status.OK ? undefined : `${grpc.status[code]}: ${outcome?.details ?? ""}`);
   const entry = { status: grpc.status[code], code, durationMs: Math.round(seconds * 10_000) / 10, user, peer: call.getPeer() };
   if (code === grpc.status.OK) log.info(entry, "call");
   else log.warn({ ...entry, error: outcome?.details }, "call");

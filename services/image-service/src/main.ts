@@ -1,5 +1,5 @@
 import path from "node:path";
-import { announce, authFromConfig, exitOnSignals, startMetrics, transportOf } from "@bmi/grpc";
+import { announce, authFromConfig, exitOnSignals, startMetrics, startTraces, transportOf } from "@bmi/grpc";
 import { auditTrailOf } from "@bmi/events";
 import { createLogger } from "@bmi/log";
 import { loadImageConfig } from "./config";
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   });
   // After in-flight calls have drained: their records are the last ones.
   server.onShutdown(() => audit.close());
+  startTraces("image-service", cfg, server);
   exitOnSignals(server, log);
   await startMetrics("image-service", cfg, server, log);
   await server.listen(cfg.listen);

@@ -56,6 +56,8 @@ export interface StackOptions {
   auth?: { usersFile: string; admin: string };
   /** Every service serves metrics on a port of its own (BMI_<SVC>_METRICS_LISTEN); see Stack.metrics. */
   metrics?: boolean;
+  /** Every service exports its spans to this OTLP/HTTP URL (BMI_OTLP_ENDPOINT). */
+  otlpEndpoint?: string;
 }
 
 const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
@@ -73,7 +75,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const orchestrators: RunningService[] = [];
   let tgtd: TestTgtd | undefined;
   let macSeq = 0;
-  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix,
+  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, ...(opts.otlpEndpoint ? { BMI_OTLP_ENDPOINT: opts.otlpEndpoint } : {}),
     ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
   const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
   const metrics: Record<string, string> = {};

@@ -3,6 +3,7 @@ import {
   Job, JobKind, JobState, NodeState, Provisioned, Step, StepState, type ProvisionOptions as ProvisionOptionsPb,
 } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import type { CallContext } from "@bmi/grpc";
+import { traceHeaders } from "@bmi/tracing";
 import type { JobRecord, JobState as DomainJobState, StepRecord } from "../engine/types";
 import type { ProvisionedView } from "../jobs/job-access";
 import type { Requester } from "../jobs/caller";
@@ -13,7 +14,7 @@ const date = (iso: string) => (iso ? new Date(iso) : undefined);
 
 export function requester(ctx: CallContext): Requester {
   const { user, projects, admin } = ctx.caller;
-  return { user, projects, admin, authorization: ctx.authorization ?? "", requestId: ctx.requestId };
+  return { user, projects, admin, authorization: ctx.authorization ?? "", requestId: ctx.requestId, trace: traceHeaders() };
 }
 
 export function jobToProto(j: JobRecord): Job {

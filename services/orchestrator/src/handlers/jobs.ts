@@ -1,5 +1,6 @@
 import { addResource, type CallContext, type Handlers } from "@bmi/grpc";
 import { InvalidArgumentError } from "@bmi/errors";
+import { annotate } from "@bmi/tracing";
 import {
   BulkProvisionResponse, CancelJobResponse, DeprovisionNodeResponse, GetJobResponse, ListJobsResponse,
   ListProvisionedResponse, ProvisionNodeResponse, ReprovisionNodeResponse, SnapshotNodeResponse, WatchJobResponse,
@@ -19,8 +20,13 @@ function nodeInput(s: NodeSpec | undefined): NodeInput {
     ...(s.nic ? { nic: s.nic } : {}), ...(s.network ? { network: s.network } : {}) };
 }
 
-/** The audit record of a call that made or cancelled a job names the job, and its project (CancelJob names only the id). */
+/**
+ * The audit record of a call that made or cancelled a job names the job, and its project (CancelJob names only the
+ * id); so does the call's span.
+ */
 function noted<J extends { id: string; project: string }>(ctx: CallContext, job: J): J {
+  // The call's span names its job, so a trace is found from the job id (and its steps' spans say it too).
+  annotate({ "bmi.job.id": job.id });
   if (ctx.audit) {
     ctx.audit.project ||= job.project;
     addResource(ctx.audit, job.id);

@@ -10,4 +10,6 @@ export interface Requester extends Caller {
   authorization: string;
   /** The request that asks (x-request-id), carried by the calls of the job it makes. */
   requestId?: string;
+  /** The W3C trace context of the request (traceparent, tracestate), which the job it makes continues. */
+  trace?: Record<string, string>;
 }

@@ -18,6 +18,11 @@ export interface Principal {
    * it, so one id finds the request's lines in every service's log, however long after the call the steps run.
    */
   requestId?: string;
+  /**
+   * The W3C trace context (traceparent, tracestate) of the call that made the job, when traces are on: its steps
+   * run later, in whichever instance holds the job, and continue that call's trace.
+   */
+  trace?: Record<string, string>;
 }
 
 /** Seals and opens pass-through credentials; without a key, credentials are never kept. */
@@ -31,8 +36,9 @@ export class CredentialSeal {
   }
 
   /** The principal a job stores, as JSON. */
-  principal(who: { user: string; projects: string[]; admin: boolean; authorization: string; requestId?: string }): string {
+  principal(who: { user: string; projects: string[]; admin: boolean; authorization: string; requestId?: string; trace?: Record<string, string> }): string {
     const p: Principal = { user: who.user, projects: who.projects, admin: who.admin, ...(who.requestId ? { requestId: who.requestId } : {}) };
+    if (who.trace && Object.keys(who.trace).length > 0) p.trace = who.trace;
     if (this.key && who.authorization) p.sealed = this.seal(who.authorization);
     return JSON.stringify(p);
   }
@@ -44,6 +50,11 @@ export class CredentialSeal {
     const onBehalfOf = { user: p.user, projects: p.projects, admin: p.admin };
     const requestId = p.requestId ? { requestId: p.requestId } : {};
     return p.sealed && this.key ? { onBehalfOf, authorization: this.open(p.sealed), ...requestId } : { onBehalfOf, ...requestId };
+  }
+
+  /** The trace context a job's principal keeps (empty without one). */
+  traceOf(stored: string): Record<string, string> {
+    return stored ? (JSON.parse(stored) as Principal).trace ?? {} : {};
   }
 
   private seal(text: string): string {

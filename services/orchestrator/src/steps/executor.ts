@@ -7,6 +7,7 @@ import { DEPROVISION_STEPS, SNAPSHOT_STEPS } from "./teardown";
 import type { StepEnv, StepTable } from "./table";
 import { waitForBoot, type BootWatch } from "./boot-wait";
 import type { CredentialSeal } from "../jobs/principal";
+import { fromHeaders, inSpan, tracingOn } from "@bmi/tracing";
 
 const TABLES: Record<JobKind, StepTable> = {
   PROVISION: PROVISION_STEPS, REPROVISION: PROVISION_STEPS, DEPROVISION: DEPROVISION_STEPS, SNAPSHOT: SNAPSHOT_STEPS, BULK: {},
@@ -16,7 +17,7 @@ const TABLES: Record<JobKind, StepTable> = {
 export class ServiceExecutor implements StepExecutor {
   private readonly env: StepEnv;
 
-  constructor(clients: ServiceClients, boots: BootWatch, callDeadlineMs: number, seal: CredentialSeal) {
+  constructor(clients: ServiceClients, boots: BootWatch, callDeadlineMs: number, private readonly seal: CredentialSeal) {
     this.env = {
       clients,
       call: (ctx) => ({ deadlineMs: callDeadlineMs, signal: ctx.signal, ...seal.callOptions(ctx.job.principal) }),
@@ -25,11 +26,24 @@ export class ServiceExecutor implements StepExecutor {
   }
 
   async run(ctx: StepContext): Promise<StepResult> {
-    return (await this.impl(ctx).run(ctx, this.env)) ?? {};
+    return this.traced(ctx, "step", async () => (await this.impl(ctx).run(ctx, this.env)) ?? {});
   }
 
   async undo(ctx: StepContext): Promise<void> {
-    await this.impl(ctx).undo?.(ctx, this.env);
+    await this.traced(ctx, "undo", async () => this.impl(ctx).undo?.(ctx, this.env));
+  }
+
+  /**
+   * A step runs long after the call that made its job, in a worker: its span continues that call's trace (kept
+   * with the job's principal), so the calls it makes to the other services join it too.
+   */
+  private traced<T>(ctx: StepContext, what: string, fn: () => Promise<T>): Promise<T> {
+    if (!tracingOn()) return fn();
+    const headers = this.seal.traceOf(ctx.job.principal);
+    return inSpan(`${what} ${ctx.step}`, {
+      parent: fromHeaders((key) => headers[key]),
+      attributes: { "bmi.job.id": ctx.job.id, "bmi.job.kind": ctx.job.kind, "bmi.step": ctx.step, "bmi.step.attempt": ctx.attempt },
+    }, fn);
   }
 
   private impl(ctx: StepContext) {
