@@ -8,6 +8,7 @@ import type { JobAccess } from "./jobs/job-access";
 import type { Provisioning } from "./jobs/provisioning";
 import { jobHandlers } from "./handlers/jobs";
 import { nodeHandlers } from "./handlers/nodes";
+import { powerHandlers } from "./handlers/power";
 import { quotaHandlers } from "./handlers/quotas";
 import { auditHandlers, type AuditSource } from "./handlers/audit";
 
@@ -22,19 +23,21 @@ export interface QuotaAndAudit {
 export function addOrchestrator(server: BmiServer, provisioning: Provisioning, access: JobAccess,
   haas: PromiseClient<HaasGatewayClient>, queries: JobQueries, more: QuotaAndAudit): void {
   server.add(OrchestratorService, {
-    ...jobHandlers(provisioning, access), ...nodeHandlers(haas, access, queries),
+    ...jobHandlers(provisioning, access), ...nodeHandlers(haas, access, queries), ...powerHandlers(haas, queries),
     ...quotaHandlers(more.nodes, more.image), ...auditHandlers(more.audit),
   }, ORCHESTRATOR_ACCESS);
 }
 
 /**
  * The front door: every method is for project members, who are checked against the project of each job and node
- * by the handlers; the node inventory's changes and quota limits are for admins.
+ * by the handlers (power and boot device through haas-gateway, which knows whose node it is); the node
+ * inventory's changes and quota limits are for admins.
  */
 export const ORCHESTRATOR_ACCESS: AccessTable<typeof OrchestratorService> = {
   provisionNode: "member", deprovisionNode: "member", snapshotNode: "member", reprovisionNode: "member",
   bulkProvision: "member", getJob: "member", listJobs: "member", watchJob: "member", cancelJob: "member",
   listProvisioned: "member", listNodes: "member", getNode: "member",
   registerNode: "admin", updateNode: "admin", unregisterNode: "admin",
+  setNodePower: "member", getNodePower: "member", setNodeBootDevice: "member",
   getQuota: "member", setQuota: "admin", listAuditRecords: "member",
 };

@@ -155,6 +155,16 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
         line: /cannot read IPMI password from .*nothing-here: ENOENT/ },
       { kind: "permission", args: ["cx2", "--meta", "k=v"], exit: 5, line: NEEDS_ADMIN },
       notFound(["nosuch", "--meta", "k=v"], /node nosuch is not registered/, "admin")] },
+    "node power": { reaches: ["status", "cx1"], rows: [
+      missing([], "on\\|off\\|cycle\\|status"), missing(["on"], "NODE"),
+      { kind: "usage", args: ["reboot", "cx1"], exit: 2, line: /reboot: on, off, cycle or status/ },
+      invalid("node", ["on", BAD]), notFound(["on", "cx2"], /node cx2 not found/), hidden(["on", "cx1"]), hidden(["status", "cx1"]),
+      { kind: "precondition", args: ["cycle", "cx1", "--force"], exit: 4, line: /node cx1 has no power control registered/ }] },
+    "node bootdev": { reaches: ["cx1", "pxe"], rows: [
+      missing([], "NODE"), missing(["cx1"], "pxe\\|disk"),
+      { kind: "usage", args: ["cx1", "floppy"], exit: 2, line: /floppy: pxe or disk/ },
+      invalid("node", [BAD, "disk"]), notFound(["cx2", "disk"], /node cx2 not found/), hidden(["cx1", "disk"]),
+      { kind: "precondition", args: ["cx1", "disk"], exit: 4, line: /node cx1 has no power control registered/ }] },
     "node unregister": { reaches: ["cx2"], as: "admin", rows: [
       missing([], "NAME"), invalid("node", [BAD], "admin"), notFound(["nosuch"], /node nosuch is not registered/, "admin"),
       { kind: "precondition", args: ["cx1"], as: "admin", exit: 4, line: /node cx1 is provisioned \(project p1\): deprovision it first/ },

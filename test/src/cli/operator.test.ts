@@ -6,6 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "@bmi/testing";
+import { PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
+import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
+import { startFakeQmp, type FakeQmp } from "../orchestrator/fake-qmp";
 import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
 
 const CLI = path.join(REPO_ROOT, "services", "cli");
@@ -84,6 +87,7 @@ describe("against a stack", () => {
   let s: Stack;
   let dir: string;
   let env: Record<string, string>;
+  let qmp: FakeQmp;
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "bmi-cli-operator-"));
@@ -93,8 +97,12 @@ describe("against a stack", () => {
     s = await startStack({ tag: "cli-operator", auth: { usersFile, admin: "Bearer admin-token" },
       orchEnv: { BMI_LOG_LEVEL: "info" }, haasEnv: { BMI_LOG_LEVEL: "info" } });
     await s.registerNodes(["op1"]);
+    qmp = await startFakeQmp(path.join(s.dir, "pw1.qmp"));
+    await s.registerNodes(["pw1"], () => PowerSpec.fromPartial({ qemu: { qmpSocket: qmp.path } }));
     env = { BMI_ADDR: s.orchAddr, BMI_IMAGE_ADDR: s.imageAddr, BMI_CA: s.clientTls.ca };
     await writeFile(path.join(dir, "alice.pass"), "alice-pw\n");
+    await s.image.importImage({ project: "p1", name: "golden", filePath: await goldenImage(dir, 1), format: ImageFormat.IMAGE_FORMAT_RAW, public: false },
+      { authorization: "Bearer admin-token" });
     await writeFile(path.join(dir, "wrong.pass"), "nope\n");
     await writeFile(path.join(dir, "config.yaml"), [
       "# BMI contexts", "current-context: lab", "contexts:",
@@ -102,6 +110,7 @@ describe("against a stack", () => {
       `  wrong: {addr: "${s.orchAddr}", project: p1, ca: "${s.clientTls.ca}", user: alice, password-file: wrong.pass}`, ""].join("\n"));
   });
   after(async () => {
+    await qmp?.close();
     await s?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -131,9 +140,31 @@ describe("against a stack", () => {
     await bmi(cfg, ["context", "use", "lab"]);
   });
 
+  test("bmi node power and bootdev: the project's node through haas-gateway; refused while a job holds it", async () => {
+    const cfg = { BMI_CONFIG: path.join(dir, "config.yaml") };
+    assert.equal((await bmi(cfg, ["pro", "pw1", "golden"])).code, 0);
+    assert.deepEqual(await bmi(cfg, ["node", "power", "status", "pw1"]), { code: 0, stdout: "pw1 on\n", stderr: "" });
+    qmp.commands.length = 0;
+    assert.equal((await bmi(cfg, ["node", "power", "cycle", "pw1"])).code, 0);
+    assert.ok(qmp.commands.includes("system_reset"), qmp.commands.join(" "));
+    assert.deepEqual(await bmi(cfg, ["node", "power", "off", "pw1", "--json"]), { code: 0, stdout: `${JSON.stringify({ node: "pw1", action: "off" }, null, 2)}\n`, stderr: "" });
+    assert.ok(qmp.commands.includes("stop"));
+    assert.equal((await bmi(cfg, ["node", "bootdev", "pw1", "disk"])).stdout, "pw1: boots from disk next\n");
+    // A job's lock on the node, as a running provision holds it.
+    await s.redis.set(`${s.prefix}orch:lock:pw1`, "jbusy");
+    try {
+      const busy = await bmi(cfg, ["node", "power", "cycle", "pw1"]);
+      assert.deepEqual([busy.code, busy.stderr], [4, "bmi: node pw1 is busy with job jbusy: wait for it or cancel it\n"]);
+      assert.equal((await bmi(cfg, ["node", "bootdev", "pw1", "pxe"])).code, 4);
+    } finally {
+      await s.redis.del(`${s.prefix}orch:lock:pw1`);
+    }
+    const free = await bmi(cfg, ["node", "power", "on", "op2"]);
+    assert.equal(free.code, 3, free.stderr);
+  });
+
   test("one request id from the CLI through every service's log lines, job steps included; levels as labels", async () => {
     const cfg = { BMI_CONFIG: path.join(dir, "config.yaml") };
-    assert.equal((await bmi(cfg, ["image", "upload", "golden", await goldenImage(dir, 1)])).code, 0);
     const r = await bmi(cfg, ["pro", "op1", "golden", "--json"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = (service: string) => s.processes.filter((p) => p.name === service)

@@ -3,12 +3,13 @@ import { diskCommands } from "./disks";
 import { imageCommands } from "./images";
 import { jobCommands } from "./jobs";
 import { nodeCommands } from "./nodes";
+import { powerCommands } from "./power";
 import { provisionCommands } from "./provision";
 import { quotaCommands } from "./quota";
 import { auditCommands } from "./audit";
 import { targetCommands } from "./targets";
 
-export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...targetCommands,
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...powerCommands, ...targetCommands,
   ...quotaCommands, ...auditCommands];
 
 /** The command named by the first one or two words, and the words after it. */

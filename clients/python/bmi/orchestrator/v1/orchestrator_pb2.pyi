@@ -30,6 +30,10 @@ NODE_STATE_FAILED: NodeState
 NODE_STATE_PROVISIONING: NodeState
 NODE_STATE_READY: NodeState
 NODE_STATE_UNSPECIFIED: NodeState
+POWER_ACTION_CYCLE: PowerAction
+POWER_ACTION_OFF: PowerAction
+POWER_ACTION_ON: PowerAction
+POWER_ACTION_UNSPECIFIED: PowerAction
 STEP_STATE_FAILED: StepState
 STEP_STATE_PENDING: StepState
 STEP_STATE_RUNNING: StepState
@@ -115,6 +119,20 @@ class GetJobResponse(_message.Message):
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
+class GetNodePowerRequest(_message.Message):
+    __slots__ = ["node", "project"]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    node: str
+    project: str
+    def __init__(self, project: _Optional[str] = ..., node: _Optional[str] = ...) -> None: ...
+
+class GetNodePowerResponse(_message.Message):
+    __slots__ = ["state"]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: _haas_pb2.PowerState
+    def __init__(self, state: _Optional[_Union[_haas_pb2.PowerState, str]] = ...) -> None: ...
 
 class GetNodeRequest(_message.Message):
     __slots__ = ["node"]
@@ -365,6 +383,36 @@ class ReprovisionNodeResponse(_message.Message):
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
+class SetNodeBootDeviceRequest(_message.Message):
+    __slots__ = ["device", "node", "project"]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    device: _haas_pb2.BootDevice
+    node: str
+    project: str
+    def __init__(self, project: _Optional[str] = ..., node: _Optional[str] = ..., device: _Optional[_Union[_haas_pb2.BootDevice, str]] = ...) -> None: ...
+
+class SetNodeBootDeviceResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class SetNodePowerRequest(_message.Message):
+    __slots__ = ["action", "force", "node", "project"]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    action: PowerAction
+    force: bool
+    node: str
+    project: str
+    def __init__(self, project: _Optional[str] = ..., node: _Optional[str] = ..., action: _Optional[_Union[PowerAction, str]] = ..., force: bool = ...) -> None: ...
+
+class SetNodePowerResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
 class SetQuotaRequest(_message.Message):
     __slots__ = ["project", "quotas"]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
@@ -481,4 +529,7 @@ class StepState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class NodeState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class PowerAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

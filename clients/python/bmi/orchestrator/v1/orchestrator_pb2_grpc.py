@@ -95,6 +95,21 @@ class OrchestratorStub(object):
                 request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeRequest.SerializeToString,
                 response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeResponse.FromString,
                 )
+        self.SetNodePower = channel.unary_unary(
+                '/bmi.orchestrator.v1.Orchestrator/SetNodePower',
+                request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerRequest.SerializeToString,
+                response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerResponse.FromString,
+                )
+        self.GetNodePower = channel.unary_unary(
+                '/bmi.orchestrator.v1.Orchestrator/GetNodePower',
+                request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerRequest.SerializeToString,
+                response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerResponse.FromString,
+                )
+        self.SetNodeBootDevice = channel.unary_unary(
+                '/bmi.orchestrator.v1.Orchestrator/SetNodeBootDevice',
+                request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceRequest.SerializeToString,
+                response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceResponse.FromString,
+                )
         self.GetQuota = channel.unary_unary(
                 '/bmi.orchestrator.v1.Orchestrator/GetQuota',
                 request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetQuotaRequest.SerializeToString,
@@ -268,6 +283,35 @@ class OrchestratorServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetNodePower(self, request, context):
+        """Powers a node of the caller's project on or off, or cycles it, through haas-gateway (IPMI, QEMU or HIL's OBM
+        daemon). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node (its steps
+        power it themselves), or the node has no power control. INVALID_ARGUMENT: no action.
+        Access: members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNodePower(self, request, context):
+        """Whether a node of the caller's project is on, as its power controller reports. NOT_FOUND: the node is not the
+        project's. FAILED_PRECONDITION: no power control.
+        Access: members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetNodeBootDevice(self, request, context):
+        """What a node of the caller's project boots from next: the network (BMI's boot scripts) or its local disk.
+        NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node, or the node has no
+        power control. INVALID_ARGUMENT: no device.
+        Access: members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetQuota(self, request, context):
         """Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
         NOT_FOUND: a project that is not the caller's.
@@ -374,6 +418,21 @@ def add_OrchestratorServicer_to_server(servicer, server):
                     servicer.UnregisterNode,
                     request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeRequest.FromString,
                     response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeResponse.SerializeToString,
+            ),
+            'SetNodePower': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNodePower,
+                    request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerRequest.FromString,
+                    response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerResponse.SerializeToString,
+            ),
+            'GetNodePower': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNodePower,
+                    request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerRequest.FromString,
+                    response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerResponse.SerializeToString,
+            ),
+            'SetNodeBootDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNodeBootDevice,
+                    request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceRequest.FromString,
+                    response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceResponse.SerializeToString,
             ),
             'GetQuota': grpc.unary_unary_rpc_method_handler(
                     servicer.GetQuota,
@@ -658,6 +717,57 @@ class Orchestrator(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/UnregisterNode',
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeRequest.SerializeToString,
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.UnregisterNodeResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetNodePower(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/SetNodePower',
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerRequest.SerializeToString,
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodePowerResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetNodePower(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/GetNodePower',
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerRequest.SerializeToString,
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetNodePowerResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetNodeBootDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/SetNodeBootDevice',
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceRequest.SerializeToString,
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SetNodeBootDeviceResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

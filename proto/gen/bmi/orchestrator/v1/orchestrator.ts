@@ -23,7 +23,20 @@ import {
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { Quota } from "../../common/v1/common";
 import { AuditRecord, JobEvent } from "../../events/v1/events";
-import { Nic, Node, NodeFilter, nodeFilterFromJSON, nodeFilterToJSON, PowerSpec } from "../../haas/v1/haas";
+import {
+  BootDevice,
+  bootDeviceFromJSON,
+  bootDeviceToJSON,
+  Nic,
+  Node,
+  NodeFilter,
+  nodeFilterFromJSON,
+  nodeFilterToJSON,
+  PowerSpec,
+  PowerState,
+  powerStateFromJSON,
+  powerStateToJSON,
+} from "../../haas/v1/haas";
 
 export const protobufPackage = "bmi.orchestrator.v1";
 
@@ -281,6 +294,56 @@ export function nodeStateToJSON(object: NodeState): string {
     case NodeState.NODE_STATE_DEPROVISIONED:
       return "NODE_STATE_DEPROVISIONED";
     case NodeState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What SetNodePower does. */
+export enum PowerAction {
+  POWER_ACTION_UNSPECIFIED = 0,
+  POWER_ACTION_ON = 1,
+  POWER_ACTION_OFF = 2,
+  /**
+   * POWER_ACTION_CYCLE - Off and on again (a reset); with `force`, at once rather than after an orderly shutdown where the controller
+   * tells them apart.
+   */
+  POWER_ACTION_CYCLE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function powerActionFromJSON(object: any): PowerAction {
+  switch (object) {
+    case 0:
+    case "POWER_ACTION_UNSPECIFIED":
+      return PowerAction.POWER_ACTION_UNSPECIFIED;
+    case 1:
+    case "POWER_ACTION_ON":
+      return PowerAction.POWER_ACTION_ON;
+    case 2:
+    case "POWER_ACTION_OFF":
+      return PowerAction.POWER_ACTION_OFF;
+    case 3:
+    case "POWER_ACTION_CYCLE":
+      return PowerAction.POWER_ACTION_CYCLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PowerAction.UNRECOGNIZED;
+  }
+}
+
+export function powerActionToJSON(object: PowerAction): string {
+  switch (object) {
+    case PowerAction.POWER_ACTION_UNSPECIFIED:
+      return "POWER_ACTION_UNSPECIFIED";
+    case PowerAction.POWER_ACTION_ON:
+      return "POWER_ACTION_ON";
+    case PowerAction.POWER_ACTION_OFF:
+      return "POWER_ACTION_OFF";
+    case PowerAction.POWER_ACTION_CYCLE:
+      return "POWER_ACTION_CYCLE";
+    case PowerAction.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -581,6 +644,41 @@ export interface UpdateNodeRequest_MetadataEntry {
 /** The node after the change. */
 export interface UpdateNodeResponse {
   node: Node | undefined;
+}
+
+/** SetNodePower's request. */
+export interface SetNodePowerRequest {
+  project: string;
+  node: string;
+  action: PowerAction;
+  /** For POWER_ACTION_CYCLE: a hard reset. */
+  force: boolean;
+}
+
+/** Empty: the controller did it. */
+export interface SetNodePowerResponse {
+}
+
+/** GetNodePower's request. */
+export interface GetNodePowerRequest {
+  project: string;
+  node: string;
+}
+
+/** The node's power. */
+export interface GetNodePowerResponse {
+  state: PowerState;
+}
+
+/** SetNodeBootDevice's request. */
+export interface SetNodeBootDeviceRequest {
+  project: string;
+  node: string;
+  device: BootDevice;
+}
+
+/** Empty: the device is set. */
+export interface SetNodeBootDeviceResponse {
 }
 
 /** UnregisterNode's request. */
@@ -4647,6 +4745,480 @@ export const UpdateNodeResponse: MessageFns<UpdateNodeResponse> = {
   },
 };
 
+function createBaseSetNodePowerRequest(): SetNodePowerRequest {
+  return { project: "", node: "", action: 0, force: false };
+}
+
+export const SetNodePowerRequest: MessageFns<SetNodePowerRequest> = {
+  encode(message: SetNodePowerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    if (message.node !== "") {
+      writer.uint32(18).string(message.node);
+    }
+    if (message.action !== 0) {
+      writer.uint32(24).int32(message.action);
+    }
+    if (message.force !== false) {
+      writer.uint32(32).bool(message.force);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetNodePowerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetNodePowerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.force = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetNodePowerRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      action: isSet(object.action) ? powerActionFromJSON(object.action) : 0,
+      force: isSet(object.force) ? globalThis.Boolean(object.force) : false,
+    };
+  },
+
+  toJSON(message: SetNodePowerRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.action !== 0) {
+      obj.action = powerActionToJSON(message.action);
+    }
+    if (message.force !== false) {
+      obj.force = message.force;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetNodePowerRequest>, I>>(base?: I): SetNodePowerRequest {
+    return SetNodePowerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetNodePowerRequest>, I>>(object: I): SetNodePowerRequest {
+    const message = createBaseSetNodePowerRequest();
+    message.project = object.project ?? "";
+    message.node = object.node ?? "";
+    message.action = object.action ?? 0;
+    message.force = object.force ?? false;
+    return message;
+  },
+};
+
+function createBaseSetNodePowerResponse(): SetNodePowerResponse {
+  return {};
+}
+
+export const SetNodePowerResponse: MessageFns<SetNodePowerResponse> = {
+  encode(_: SetNodePowerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetNodePowerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetNodePowerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SetNodePowerResponse {
+    return {};
+  },
+
+  toJSON(_: SetNodePowerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetNodePowerResponse>, I>>(base?: I): SetNodePowerResponse {
+    return SetNodePowerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetNodePowerResponse>, I>>(_: I): SetNodePowerResponse {
+    const message = createBaseSetNodePowerResponse();
+    return message;
+  },
+};
+
+function createBaseGetNodePowerRequest(): GetNodePowerRequest {
+  return { project: "", node: "" };
+}
+
+export const GetNodePowerRequest: MessageFns<GetNodePowerRequest> = {
+  encode(message: GetNodePowerRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    if (message.node !== "") {
+      writer.uint32(18).string(message.node);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodePowerRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodePowerRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodePowerRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+    };
+  },
+
+  toJSON(message: GetNodePowerRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodePowerRequest>, I>>(base?: I): GetNodePowerRequest {
+    return GetNodePowerRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodePowerRequest>, I>>(object: I): GetNodePowerRequest {
+    const message = createBaseGetNodePowerRequest();
+    message.project = object.project ?? "";
+    message.node = object.node ?? "";
+    return message;
+  },
+};
+
+function createBaseGetNodePowerResponse(): GetNodePowerResponse {
+  return { state: 0 };
+}
+
+export const GetNodePowerResponse: MessageFns<GetNodePowerResponse> = {
+  encode(message: GetNodePowerResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.state !== 0) {
+      writer.uint32(8).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodePowerResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodePowerResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodePowerResponse {
+    return { state: isSet(object.state) ? powerStateFromJSON(object.state) : 0 };
+  },
+
+  toJSON(message: GetNodePowerResponse): unknown {
+    const obj: any = {};
+    if (message.state !== 0) {
+      obj.state = powerStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodePowerResponse>, I>>(base?: I): GetNodePowerResponse {
+    return GetNodePowerResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodePowerResponse>, I>>(object: I): GetNodePowerResponse {
+    const message = createBaseGetNodePowerResponse();
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetNodeBootDeviceRequest(): SetNodeBootDeviceRequest {
+  return { project: "", node: "", device: 0 };
+}
+
+export const SetNodeBootDeviceRequest: MessageFns<SetNodeBootDeviceRequest> = {
+  encode(message: SetNodeBootDeviceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    if (message.node !== "") {
+      writer.uint32(18).string(message.node);
+    }
+    if (message.device !== 0) {
+      writer.uint32(24).int32(message.device);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetNodeBootDeviceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetNodeBootDeviceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.device = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetNodeBootDeviceRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      device: isSet(object.device) ? bootDeviceFromJSON(object.device) : 0,
+    };
+  },
+
+  toJSON(message: SetNodeBootDeviceRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.device !== 0) {
+      obj.device = bootDeviceToJSON(message.device);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetNodeBootDeviceRequest>, I>>(base?: I): SetNodeBootDeviceRequest {
+    return SetNodeBootDeviceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetNodeBootDeviceRequest>, I>>(object: I): SetNodeBootDeviceRequest {
+    const message = createBaseSetNodeBootDeviceRequest();
+    message.project = object.project ?? "";
+    message.node = object.node ?? "";
+    message.device = object.device ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetNodeBootDeviceResponse(): SetNodeBootDeviceResponse {
+  return {};
+}
+
+export const SetNodeBootDeviceResponse: MessageFns<SetNodeBootDeviceResponse> = {
+  encode(_: SetNodeBootDeviceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetNodeBootDeviceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetNodeBootDeviceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SetNodeBootDeviceResponse {
+    return {};
+  },
+
+  toJSON(_: SetNodeBootDeviceResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetNodeBootDeviceResponse>, I>>(base?: I): SetNodeBootDeviceResponse {
+    return SetNodeBootDeviceResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetNodeBootDeviceResponse>, I>>(_: I): SetNodeBootDeviceResponse {
+    const message = createBaseSetNodeBootDeviceResponse();
+    return message;
+  },
+};
+
 function createBaseUnregisterNodeRequest(): UnregisterNodeRequest {
   return { name: "" };
 }
@@ -5531,6 +6103,54 @@ export const OrchestratorService = {
     responseDeserialize: (value: Buffer): UnregisterNodeResponse => UnregisterNodeResponse.decode(value),
   },
   /**
+   * Powers a node of the caller's project on or off, or cycles it, through haas-gateway (IPMI, QEMU or HIL's OBM
+   * daemon). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node (its steps
+   * power it themselves), or the node has no power control. INVALID_ARGUMENT: no action.
+   * Access: members
+   */
+  setNodePower: {
+    path: "/bmi.orchestrator.v1.Orchestrator/SetNodePower" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetNodePowerRequest): Buffer => Buffer.from(SetNodePowerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetNodePowerRequest => SetNodePowerRequest.decode(value),
+    responseSerialize: (value: SetNodePowerResponse): Buffer =>
+      Buffer.from(SetNodePowerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetNodePowerResponse => SetNodePowerResponse.decode(value),
+  },
+  /**
+   * Whether a node of the caller's project is on, as its power controller reports. NOT_FOUND: the node is not the
+   * project's. FAILED_PRECONDITION: no power control.
+   * Access: members
+   */
+  getNodePower: {
+    path: "/bmi.orchestrator.v1.Orchestrator/GetNodePower" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetNodePowerRequest): Buffer => Buffer.from(GetNodePowerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetNodePowerRequest => GetNodePowerRequest.decode(value),
+    responseSerialize: (value: GetNodePowerResponse): Buffer =>
+      Buffer.from(GetNodePowerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetNodePowerResponse => GetNodePowerResponse.decode(value),
+  },
+  /**
+   * What a node of the caller's project boots from next: the network (BMI's boot scripts) or its local disk.
+   * NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node, or the node has no
+   * power control. INVALID_ARGUMENT: no device.
+   * Access: members
+   */
+  setNodeBootDevice: {
+    path: "/bmi.orchestrator.v1.Orchestrator/SetNodeBootDevice" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetNodeBootDeviceRequest): Buffer =>
+      Buffer.from(SetNodeBootDeviceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetNodeBootDeviceRequest => SetNodeBootDeviceRequest.decode(value),
+    responseSerialize: (value: SetNodeBootDeviceResponse): Buffer =>
+      Buffer.from(SetNodeBootDeviceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetNodeBootDeviceResponse => SetNodeBootDeviceResponse.decode(value),
+  },
+  /**
    * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
    * NOT_FOUND: a project that is not the caller's.
    * Access: members
@@ -5681,6 +6301,26 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
    * Access: admins
    */
   unregisterNode: handleUnaryCall<UnregisterNodeRequest, UnregisterNodeResponse>;
+  /**
+   * Powers a node of the caller's project on or off, or cycles it, through haas-gateway (IPMI, QEMU or HIL's OBM
+   * daemon). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node (its steps
+   * power it themselves), or the node has no power control. INVALID_ARGUMENT: no action.
+   * Access: members
+   */
+  setNodePower: handleUnaryCall<SetNodePowerRequest, SetNodePowerResponse>;
+  /**
+   * Whether a node of the caller's project is on, as its power controller reports. NOT_FOUND: the node is not the
+   * project's. FAILED_PRECONDITION: no power control.
+   * Access: members
+   */
+  getNodePower: handleUnaryCall<GetNodePowerRequest, GetNodePowerResponse>;
+  /**
+   * What a node of the caller's project boots from next: the network (BMI's boot scripts) or its local disk.
+   * NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node, or the node has no
+   * power control. INVALID_ARGUMENT: no device.
+   * Access: members
+   */
+  setNodeBootDevice: handleUnaryCall<SetNodeBootDeviceRequest, SetNodeBootDeviceResponse>;
   /**
    * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
    * NOT_FOUND: a project that is not the caller's.
@@ -6006,6 +6646,68 @@ export interface OrchestratorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UnregisterNodeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Powers a node of the caller's project on or off, or cycles it, through haas-gateway (IPMI, QEMU or HIL's OBM
+   * daemon). NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node (its steps
+   * power it themselves), or the node has no power control. INVALID_ARGUMENT: no action.
+   * Access: members
+   */
+  setNodePower(
+    request: SetNodePowerRequest,
+    callback: (error: ServiceError | null, response: SetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  setNodePower(
+    request: SetNodePowerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  setNodePower(
+    request: SetNodePowerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Whether a node of the caller's project is on, as its power controller reports. NOT_FOUND: the node is not the
+   * project's. FAILED_PRECONDITION: no power control.
+   * Access: members
+   */
+  getNodePower(
+    request: GetNodePowerRequest,
+    callback: (error: ServiceError | null, response: GetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  getNodePower(
+    request: GetNodePowerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  getNodePower(
+    request: GetNodePowerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetNodePowerResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * What a node of the caller's project boots from next: the network (BMI's boot scripts) or its local disk.
+   * NOT_FOUND: the node is not the project's. FAILED_PRECONDITION: a job is working on the node, or the node has no
+   * power control. INVALID_ARGUMENT: no device.
+   * Access: members
+   */
+  setNodeBootDevice(
+    request: SetNodeBootDeviceRequest,
+    callback: (error: ServiceError | null, response: SetNodeBootDeviceResponse) => void,
+  ): ClientUnaryCall;
+  setNodeBootDevice(
+    request: SetNodeBootDeviceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetNodeBootDeviceResponse) => void,
+  ): ClientUnaryCall;
+  setNodeBootDevice(
+    request: SetNodeBootDeviceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetNodeBootDeviceResponse) => void,
   ): ClientUnaryCall;
   /**
    * Every quota of a project with its use: nodes (counted here) and image-service's disks, images and bytes.
