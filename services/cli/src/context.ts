@@ -62,7 +62,7 @@ export interface Ctx {
   close(): void;
 }
 
-export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSignal): Ctx {
+export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSignal, requestId: string = randomUUID()): Ctx {
   const str = (k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   const c = selectContext(env, str("context"));
   const authorization = credentials(str, v["password-stdin"] === true, env, c);
@@ -77,7 +77,7 @@ export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSign
   const image = createClient(ImageServiceClient, str("image-addr") ?? (env.imageAddr || c["image-addr"] || "127.0.0.1:50051"),
     { deadlineMs, name: "image-service", ...tls });
   // One request id for every call of this command, so that one grep finds its lines in every service's log.
-  const auth = { ...(authorization ? { authorization } : {}), requestId: randomUUID() };
+  const auth = { ...(authorization ? { authorization } : {}), requestId };
   return {
     out, orch, image, signal, requestId: auth.requestId, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
     project() {

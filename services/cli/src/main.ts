@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -40,7 +41,7 @@ function builtin(argv: string[], env: CliEnv): string | undefined {
   return undefined;
 }
 
-async function main(argv: string[], env: CliEnv, signal: AbortSignal): Promise<number> {
+async function main(argv: string[], env: CliEnv, signal: AbortSignal, requestId: string): Promise<number> {
   if (argv.length === 0 || (argv[0] === "help" && (argv.length === 1 || argv[1] === "--json")) || argv[0] === "--help" || argv[0] === "-h") {
     process.stdout.write(argv.includes("--json") ? commandList() : usage());
     return argv.length === 0 ? EXIT.USAGE : EXIT.OK;
@@ -67,7 +68,7 @@ async function main(argv: string[], env: CliEnv, signal: AbortSignal): Promise<n
   const out = createOutput(parsed.values.json === true);
   let ctx: Ctx | undefined;
   try {
-    ctx = createCtx(env, parsed.values, out, signal);
+    ctx = createCtx(env, parsed.values, out, signal, requestId);
     return (await command.run(ctx, parsed.positionals, parsed.values)) ?? EXIT.OK;
   } catch (err) {
     // A call cancelled by Ctrl-C fails as CANCELLED: report the interruption, not the cancelled call.
@@ -82,7 +83,9 @@ async function main(argv: string[], env: CliEnv, signal: AbortSignal): Promise<n
 const argv = process.argv.slice(2);
 const env = readEnv();
 // --json is known before the arguments are parsed, so that a usage error is JSON too.
-const report = createReporter(argv.includes("--json"), env.debug);
+// One request id for every call of this command (x-request-id): services log it, BMI_DEBUG=1 prints it on failure.
+const requestId = randomUUID();
+const report = createReporter(argv.includes("--json"), env.debug, process.stderr, requestId);
 const exitNow = (err: unknown): never => process.exit(report(err));
 const signal = interruptSignal(exitNow);
 // Whatever escapes a callback still ends as one line and an exit code, never as Node's stack trace.
@@ -91,7 +94,7 @@ process.on("unhandledRejection", exitNow);
 // `bmi ... | head` closes the pipe early: the reader has what it wanted, which is no failure to report.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => (err.code === "EPIPE" ? process.exit(process.exitCode ?? 0) : exitNow(err)));
 
-main(argv, env, signal).then(
+main(argv, env, signal, requestId).then(
   (code) => { process.exitCode = code; },
   (err: unknown) => {
     process.exitCode = report(err);

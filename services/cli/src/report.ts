@@ -2,10 +2,10 @@ import { errorCodeOf, exitCodeOf } from "./exit-codes";
 
 /**
  * How a failure reaches the user: one line on stderr ("bmi: what failed"), or with --json one JSON object
- * {"error": {"code", "exitCode", "message"}}, and a stack trace only when BMI_DEBUG asks for one. Answers the exit
+ * {"error": {"code", "exitCode", "message"}}, and the request id and a stack trace only when BMI_DEBUG asks. Answers the exit
  * code. Only the first failure is reported: a late one (Ctrl-C while the first is on its way out) adds nothing.
  */
-export function createReporter(json: boolean, debug: boolean, stderr: NodeJS.WritableStream = process.stderr): (failure: unknown) => number {
+export function createReporter(json: boolean, debug: boolean, stderr: NodeJS.WritableStream = process.stderr, requestId = ""): (failure: unknown) => number {
   let reported: number | undefined;
   return (failure) => {
     if (reported !== undefined) return reported;
@@ -13,7 +13,8 @@ export function createReporter(json: boolean, debug: boolean, stderr: NodeJS.Wri
     const message = describeFailure(failure);
     if (json) stderr.write(`${JSON.stringify({ error: { code: errorCodeOf(failure), exitCode, message } })}\n`);
     else stderr.write(`bmi: ${message}\n`);
-    if (debug) stderr.write(`${trace(failure)}\n`);
+    // The id every call of this command sent: what to look for in the services' logs.
+    if (debug) stderr.write(`${requestId ? `request id ${requestId}\n` : ""}${trace(failure)}\n`);
     reported = exitCode;
     return exitCode;
   };

@@ -158,4 +158,6 @@ test("BMI_DEBUG=1 adds the stack trace after the line", async () => {
   assert.equal(r.code, 3);
   assert.match(r.stderr.split("\n")[0]!, /^bmi: image p1\/nosuch not found$/);
   assert.match(r.stderr, /^\s+at /m);
+  // The id the command's calls carried: what to look for in the services' logs.
+  assert.match(r.stderr.split("\n")[1]!, /^request id [0-9a-f-]{36}$/);
 });
