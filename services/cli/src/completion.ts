@@ -43,7 +43,7 @@ function zsh(): string {
     return [w, c.name.includes(" ") ? `${w} commands` : c.summary] as const;
   })).entries()].map(([w, s]) => `'${w}:${zq(s)}'`);
   const groupCases = groups().map((g) => `    ${g}) local -a subs=(${COMMANDS.filter((c) => c.name.startsWith(`${g} `))
-    .map((c) => `'${c.name.split(" ")[1]}:${zq(c.summary)}'`).join(" ")}); (( CURRENT == 3 )) && { _describe command subs; return; }; name="$g \${words[3]}"; skip=3 ;;`);
+    .map((c) => `'${c.name.split(" ")[1]}:${zq(c.summary)}'`).join(" ")}); (( CURRENT == 3 )) && { _describe command subs; return; }; name="${g} \${words[3]}"; skip=3 ;;`);
   const flagCases = COMMANDS.map((c) => `    "${c.name}") specs=(${spec(c.options)}) ;;`);
   return `#compdef bmi
 # zsh completion for bmi: source <(bmi completion zsh), or save it as _bmi in a directory of $fpath

@@ -63,7 +63,7 @@ describe("without a service", () => {
     assert.deepEqual([bad.code, bad.stderr], [2, "bmi: no command \"pro x\" (bmi help lists them)\n"]);
   });
 
-  test("completion: bash completes groups, commands and each command's flags; zsh parses", async () => {
+  test("completion: bash and zsh complete groups, commands and each command's flags", async () => {
     const script = (await bmi({}, ["completion", "bash"])).stdout;
     const complete = (words: string[]) => new Promise<string>((resolve, reject) => execFile("bash", ["-c",
       `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _bmi; echo "\${COMPREPLY[*]}"`],
@@ -73,11 +73,22 @@ describe("without a service", () => {
     assert.equal(await complete(["bmi", "node", "set", "n1", "--ipmi"]), "--ipmi-password-file");
     assert.equal(await complete(["bmi", "pro", "n1", "--boot-t"]), "--boot-timeout");
     assert.equal(await complete(["bmi", "completion", ""]), "bash zsh");
-    const zsh = await new Promise<string | undefined>((resolve) => execFile("zsh", ["--version"], (err) => resolve(err ? "zsh is not installed" : undefined)));
-    if (!zsh) {
-      await writeFile(path.join(tmpdir(), `bmi-zsh-${process.pid}`), (await bmi({}, ["completion", "zsh"])).stdout);
-      await new Promise<void>((resolve, reject) => execFile("zsh", ["-n", path.join(tmpdir(), `bmi-zsh-${process.pid}`)], (err) => (err ? reject(err) : resolve())));
-      await rm(path.join(tmpdir(), `bmi-zsh-${process.pid}`));
+    // zsh: the completion function run with zsh's completion builtins stubbed to print what they were given.
+    const zshFile = path.join(tmpdir(), `bmi-zsh-${process.pid}`);
+    await writeFile(zshFile, (await bmi({}, ["completion", "zsh"])).stdout);
+    const zshComplete = (words: string[]) => new Promise<string>((resolve, reject) => execFile("zsh", ["-c", [
+      `source ${zshFile}`, "compdef() { :; }",
+      "_describe() { local -a a; a=(\"${(@P)2}\"); print -r -- \"${a[@]%%:*}\"; }",
+      "_arguments() { print -rl -- \"$@\"; }", "compadd() { print -r -- \"$*\"; }",
+      `words=(${words.map((w) => `'${w}'`).join(" ")}); CURRENT=${words.length}; _bmi`,
+    ].join("\n")], (err, out) => (err ? reject(err) : resolve(out.trim()))));
+    try {
+      assert.equal(await zshComplete(["bmi", "image", "up"]), "ls show import upload download cp mv rm public");
+      assert.match(await zshComplete(["bmi", "image", "upload", "--f"]), /^--format=\[/m);
+      assert.match(await zshComplete(["bmi", "pro", "n1", "--boot-t"]), /^--boot-timeout=\[/m);
+      assert.equal(await zshComplete(["bmi", "completion", ""]), "bash zsh");
+    } finally {
+      await rm(zshFile, { force: true });
     }
     assert.equal((await bmi({}, ["completion", "fish"])).code, 2);
   });
