@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Redis } from "ioredis";
+import { Redis, type Command } from "ioredis";
+import { openChildSpan, SpanKind, tracingOn } from "@bmi/tracing";
 import type { Logger } from "@bmi/log";
 
 export { Redis };
@@ -18,6 +19,7 @@ export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?:
     connectionName: log.bindings()["service"] as string | undefined ?? "bmi",
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
   });
+  if (tracingOn()) traceCommands(redis);
   let lastError: unknown;
   redis.on("error", (err: Error) => {
     if (String(err) !== String(lastError)) log.warn({ err: err.message }, "redis error");
@@ -36,6 +38,22 @@ export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?:
     });
   });
   return redis;
+}
+
+/**
+ * With tracing on, every command sent on behalf of a traced call is a client span (`redis EVALSHA`, ...), a child
+ * of the call's: the job engine's Lua scripts show in the provision's trace. Commands of background loops are not
+ * traced.
+ */
+function traceCommands(redis: Redis): void {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: Command, ...rest: unknown[]) => {
+    const span = openChildSpan(`redis ${command.name.toUpperCase()}`, {
+      kind: SpanKind.CLIENT, attributes: { "db.system": "redis", "db.operation": command.name },
+    });
+    command.promise.then(() => span.end(), (err: unknown) => span.end(err instanceof Error ? err.message : String(err)));
+    return (send as (...a: unknown[]) => unknown)(command, ...rest);
+  }) as typeof redis.sendCommand;
 }
 
 /** The URL without its password, for messages. */

@@ -71,6 +71,11 @@ export function openSpan(name: string, opts: SpanOptions = {}): OpenSpan {
   };
 }
 
+/** A child of the active span, or nothing when no span is active (a background loop's work stays untraced). */
+export function openChildSpan(name: string, opts: Omit<SpanOptions, "parent"> = {}): OpenSpan {
+  return provider && trace.getActiveSpan() ? openSpan(name, opts) : NOT_TRACED;
+}
+
 /** Runs `fn` inside a span, ended when `fn` settles (failed if it throws). */
 export async function inSpan<T>(name: string, opts: SpanOptions, fn: () => Promise<T>): Promise<T> {
   if (!provider) return fn();

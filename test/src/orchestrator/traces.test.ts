@@ -55,4 +55,8 @@ test("one provision is one connected trace across the five services, its steps i
   const createTarget = spans.find((x) => x.service === "target-service" && x.name === "/bmi.target.v1.TargetService/CreateTarget");
   assert.ok(createTarget && stepOf(createTarget), "target-service's CreateTarget is inside a step of the job");
   assert.ok(spans.some((x) => x.service === "image-service" && stepOf(x)), "image-service's work is inside a step");
+  // Redis: the job's creation (the orchestrator's Lua) and the boot config's write are spans of the trace.
+  const redisSpans = spans.filter((x) => x.name.startsWith("redis "));
+  assert.ok(redisSpans.some((x) => x.service === "orchestrator" && byId.get(x.parentSpanId) === root), "the job's creation in Redis, under the call");
+  assert.ok(redisSpans.some((x) => x.service === "boot-service"), "boot-service's Redis writes, under its call");
 });
