@@ -11,11 +11,14 @@ from bmi.events.v1 import events_pb2
 from bmi.orchestrator.v1 import orchestrator_pb2 as pb
 from bmi.orchestrator.v1.orchestrator_pb2_grpc import OrchestratorStub
 
-FINAL_STATES = (pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED)
+FINAL_STATES = (pb.JOB_STATE_SUCCEEDED, pb.JOB_STATE_FAILED, pb.JOB_STATE_CANCELLED, pb.JOB_STATE_PARTIAL)
 
 
 class JobFailed(Exception):
-    """The job ended FAILED or CANCELLED; `job` is its final record (its `error`, and each step's)."""
+    """The job ended FAILED, PARTIAL or CANCELLED; `job` is its final record.
+
+    Its `error`, each step's, and for a bulk job `failures`: every node that failed or was cancelled, and why.
+    """
 
     def __init__(self, job: pb.Job) -> None:
         super().__init__(f"job {job.id} {pb.JobState.Name(job.state)}: {job.error or 'no error recorded'}")

@@ -99,7 +99,11 @@ export async function waitJob(ctx: Ctx, job: Job): Promise<Job> {
 export function reportJob(ctx: Ctx, j: Job, what: string): void {
   const secs = j.created && j.finished ? ((j.finished.getTime() - j.created.getTime()) / 1000).toFixed(1) : "?";
   if (ctx.out.json) ctx.out.data(Job.toJSON(j));
-  else ctx.out.line(`${what}: ${stateName(j.state)} (job ${j.id}, ${secs} s)${summary(j)}`);
+  else {
+    ctx.out.line(`${what}: ${stateName(j.state)} (job ${j.id}, ${secs} s)${summary(j)}`);
+    for (const f of j.failures) ctx.out.line(`  node ${f.spec?.node ?? "?"} ${stateName(f.state)}: ${f.error} (job ${f.jobId})`);
+    if (j.failures.length > 0) ctx.out.line(`  retry them: bmi bulk --retry-failed ${j.id}`);
+  }
   if (j.state !== JobState.JOB_STATE_SUCCEEDED) throw new OperationFailed(`${what}: ${stateName(j.state)}${j.error ? `: ${j.error}` : ""}`);
 }
 

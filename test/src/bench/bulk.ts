@@ -76,7 +76,7 @@ export async function run(args: string[]): Promise<void> {
 async function orchestrated(s: Stack, nodes: string[], parallel: number): Promise<{ provisionMs: number; deprovisionMs: number }> {
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
-    maxParallel: parallel, minSuccess: 1, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
+    maxParallel: parallel, minSuccess: 1, allOrNothing: false, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
   // Following the job's events (one blocking read on the server) rather than polling keeps the bench's own load
   // on the orchestrator out of the figures.
   await watchToEnd(s, job!.id);

@@ -123,3 +123,30 @@ test("bmi bulk FILE: a YAML list of node specs", async () => {
   await fails(2, /expected a list of nodes/, "bulk", bad);
   await fails(2, /cannot read/, "bulk", path.join(s.dir, "missing.yaml"));
 });
+
+test("bmi bulk keeps the nodes that succeeded (PARTIAL, exit 1, each failure named); --retry-failed provisions just the others", async () => {
+  const spec = path.join(s.dir, "partial.yaml");
+  await ok("node", "import", await inventory("partial.json", [["cn8", "08"]]));
+  // cn9 is not registered yet: its check_node fails, cn8 stays provisioned.
+  await writeFile(spec, "nodes:\n  - {node: cn8, image: golden}\n  - {node: cn9, image: golden}\n");
+  const first = await bmi("bulk", spec);
+  assert.equal(first.code, 1, first.stderr);
+  const id = /job (j\S+),/.exec(first.stdout)?.[1] ?? "";
+  assert.match(first.stdout, /bulk: PARTIAL .*1 succeeded, 1 failed/);
+  assert.match(first.stdout, /node cn9 FAILED: check_node: .*cn9/);
+  assert.match(first.stdout, new RegExp(`retry them: bmi bulk --retry-failed ${id}`));
+  assert.deepEqual((JSON.parse(await ok("ls", "--json")) as Array<{ node: string }>).map((n) => n.node).filter((n) => /^cn[89]$/.test(n)), ["cn8"]);
+
+  await ok("node", "import", await inventory("partial2.json", [["cn9", "09"]]));
+  const retry = JSON.parse(await ok("bulk", "--retry-failed", id, "--json")) as { state: string; total: number; childIds: string[] };
+  assert.deepEqual([retry.state, retry.total], ["JOB_STATE_SUCCEEDED", 1]);
+  const child = JSON.parse(await ok("job", "show", retry.childIds[0]!, "--json")) as { node: string };
+  assert.equal(child.node, "cn9");
+  await ok("dpro", "cn8", "cn9");
+});
+
+async function inventory(name: string, nodes: Array<[string, string]>): Promise<string> {
+  const file = path.join(s.dir, name);
+  await writeFile(file, JSON.stringify(nodes.map(([n, mac]) => ({ name: n, nics: [{ label: "eth0", mac: `52:54:00:aa:00:${mac}` }] }))));
+  return file;
+}

@@ -68,7 +68,10 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "invalid argument", args: ["--count", "1", "--image", BAD], exit: 2, line: /image name "\.\." is invalid/ },
       { kind: "conflict", args: ["--count", "5", "--image", "golden"], exit: 4, line: /only \d free nodes, 5 requested/ },
       { kind: "local file", args: [f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
-      { kind: "local file", args: [f.notAList], exit: 2, line: /expected a list of nodes/ }, hidden(["--count", "1", "--image", "golden"])] },
+      { kind: "local file", args: [f.notAList], exit: 2, line: /expected a list of nodes/ }, hidden(["--count", "1", "--image", "golden"]),
+      { kind: "usage", args: ["--retry-failed", f.job, "--count", "1"], exit: 2, line: /--retry-failed JOB takes no spec FILE or --count/ },
+      notFound(["--retry-failed", "jnosuch"], /job jnosuch not found/), notFound(["--retry-failed", f.job], /not found/, "bob"),
+      { kind: "precondition", args: ["--retry-failed", f.job], exit: 4, line: /job \S+ is not a bulk job/ }] },
     "job ls": { reaches: [], rows: [
       { kind: "usage", args: ["--state", "bogus"], exit: 2, line: /--state bogus: one of/ },
       { kind: "usage", args: ["--limit", "x"], exit: 2, line: /--limit x: a whole number expected/ }, hidden([])] },

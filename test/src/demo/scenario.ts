@@ -66,7 +66,7 @@ export class Scenario {
     await this.progress.phase(`bulk-provision ${this.vms.length} nodes from ${GOLDEN} and boot them`, async () => {
       const { children, boots } = await this.boot(this.vms, () => this.c.orch.bulkProvision({
         project, specs: { specs: this.vms.map((vm) => ({ node: vm.name, image: GOLDEN, disk: "", nic: "", network: "" })) },
-        maxParallel: 0, minSuccess: 0, options: BOOT, idempotencyKey: "",
+        maxParallel: 0, minSuccess: 0, allOrNothing: true, options: BOOT, idempotencyKey: "",
       }));
       this.vms.forEach((vm, i) => this.tell(vm, `bulk provision from ${GOLDEN}`, children.find((j) => j.node === vm.name), boots[i], 0));
       const child = children.find((j) => j.node === second.name);

@@ -22,7 +22,7 @@ test(`a bulk job provisions ${COUNT} VM nodes and they all boot their own clones
   const started = Date.now();
   const { job, boots: results } = await bootThrough(s.orch, vms, () => s.orch.bulkProvision({
     project: PROJECT, specs: { specs: vms.map((vm) => ({ node: vm.name, image: "demo", disk: "", nic: "", network: "" })) },
-    maxParallel: COUNT, minSuccess: 0, options: { powerCycle: true, waitForBoot: true, bootTimeoutSeconds: 60 }, idempotencyKey: "bulk-e2e",
+    maxParallel: COUNT, minSuccess: 0, allOrNothing: true, options: { powerCycle: true, waitForBoot: true, bootTimeoutSeconds: 60 }, idempotencyKey: "bulk-e2e",
   }));
   const wall = Date.now() - started;
   assert.equal(job.succeeded, COUNT);

@@ -18,12 +18,12 @@ before(async () => {
 after(() => s?.stop());
 
 const ended = (j: Job | undefined) =>
-  j !== undefined && [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED].includes(j.state);
+  j !== undefined && [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_PARTIAL].includes(j.state);
 
 async function bulk(nodes: string[], key: string): Promise<Job> {
   const { job } = await s.orch.bulkProvision({
     project: "p1", specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
-    maxParallel: 10, minSuccess: 1, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: key,
+    maxParallel: 10, minSuccess: 1, allOrNothing: false, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: key,
   });
   return job!;
 }

@@ -64,7 +64,7 @@ for (const mode of ["service account", "pass-through"] as const) {
         for (const k of keys) if ((await s.redis.type(k)) === "hash") seen.push(JSON.stringify(await s.redis.hgetall(k)));
       }).catch(() => undefined), 20);
       const { job } = await s.orch.bulkProvision({ project: "p1", specs: { specs: ["h1", "h2"].map((node) => ({ node, image: "golden", disk: "", nic: "", network: "net1" })) },
-        maxParallel: 1, minSuccess: 0, options: OPTS, idempotencyKey: "" }, { authorization: ALICE });
+        maxParallel: 1, minSuccess: 0, allOrNothing: true, options: OPTS, idempotencyKey: "" }, { authorization: ALICE });
       const done = await waitJob(job!.id);
       clearInterval(watch);
       assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);

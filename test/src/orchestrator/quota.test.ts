@@ -13,7 +13,7 @@ const NODES = ["qn1", "qn2", "qn3", "qn4", "qn5", "qn6"];
 const ADMIN = { authorization: "Bearer admin-token" };
 const ALICE = { authorization: `Basic ${Buffer.from("alice:alice-pw").toString("base64")}` };
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
-const END = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED];
+const END = [JobState.JOB_STATE_SUCCEEDED, JobState.JOB_STATE_FAILED, JobState.JOB_STATE_CANCELLED, JobState.JOB_STATE_PARTIAL];
 let s: Stack;
 
 before(async () => {
@@ -28,8 +28,8 @@ after(() => s?.stop());
 
 const spec = (node: string): NodeSpec => ({ node, image: "golden", disk: "", nic: "", network: "" });
 const provision = (node: string) => s.orch.provisionNode({ project: "qp", spec: spec(node), options: OPTS, idempotencyKey: "" }, ALICE);
-const bulk = (nodes: string[], minSuccess: number) =>
-  s.orch.bulkProvision({ project: "qp", specs: { specs: nodes.map(spec) }, maxParallel: 0, minSuccess, options: OPTS, idempotencyKey: "" }, ALICE);
+const bulk = (nodes: string[], minSuccess: number, allOrNothing = false) =>
+  s.orch.bulkProvision({ project: "qp", specs: { specs: nodes.map(spec) }, maxParallel: 0, minSuccess, allOrNothing, options: OPTS, idempotencyKey: "" }, ALICE);
 const done = (id: string) => until(`job ${id}`, async () => {
   const { job } = await s.orch.getJob({ id }, ALICE);
   return job && END.includes(job.state) && job;
@@ -73,16 +73,18 @@ test("nodes quota: set by an admin only, seen by members; concurrent provisions 
 test("a bulk job at the edge: refused whole when fewer than min_success fit, else the nodes that fit run and the rest fail", async () => {
   const before = await provisioned();
   const free = NODES.filter((n) => !before.includes(n));
-  // 1 of 2 left: all three nodes must succeed (min_success 0), so nothing is created.
-  await assert.rejects(bulk(free.slice(0, 3), 0), (err: Error) =>
+  // 1 of 2 left: all three nodes must succeed (all_or_nothing), so nothing is created.
+  await assert.rejects(bulk(free.slice(0, 3), 0, true), (err: Error) =>
     exhausted(err) && /^quota nodes of project qp: 1 of 2 in use: this bulk job needs 3 of its 3 nodes and 1 fits?$/.test(err.message));
   assert.deepEqual(await provisioned(), before);
 
-  // min_success 1: the first node runs, the other two fail at once, the job succeeds.
+  // min_success 1: the first node runs, the other two fail at once, the job ends PARTIAL naming them.
   const { job } = await bulk(free.slice(0, 3), 1);
   const parent = await done(job!.id);
-  assert.equal(parent.state, JobState.JOB_STATE_SUCCEEDED, parent.error);
+  assert.equal(parent.state, JobState.JOB_STATE_PARTIAL, parent.error);
   assert.deepEqual([parent.succeeded, parent.failed], [1, 2]);
+  assert.deepEqual(parent.failures.map((f) => [f.spec?.node, f.error]),
+    free.slice(1, 3).map((n) => [n, "quota nodes of project qp: 2 of 2 in use"]));
   const children = await Promise.all(parent.childIds.map(async (id) => (await s.orch.getJob({ id }, ALICE)).job!));
   const failed = children.filter((c) => c.state === JobState.JOB_STATE_FAILED);
   assert.deepEqual(failed.map((c) => c.node).sort(), free.slice(1, 3).sort());

@@ -1,7 +1,7 @@
-import { NotFoundError } from "@bmi/errors";
+import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import { JobEvent } from "@bmi/proto/bmi/events/v1/events";
-import { Job, JobState, StepState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, num, type Command } from "../context";
+import { Job, JobKind, JobState, StepState, type NodeSpec } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { arg, num, type Command, type Ctx } from "../context";
 import { UsageError } from "../exit-codes";
 import { describeEvent, follow, jobRow, reportJob, stateName } from "../jobs-view";
 import { when } from "../output";
@@ -11,24 +11,42 @@ import { BOOT_OPTIONS, WAIT_OPTIONS, bootOptions, finish } from "./provision";
 function parseState(s: string | undefined): JobState {
   if (!s) return JobState.JOB_STATE_UNSPECIFIED;
   const v = JobState[`JOB_STATE_${s.toUpperCase()}` as keyof typeof JobState];
-  if (v === undefined || v === JobState.UNRECOGNIZED) throw new UsageError(`--state ${s}: one of pending, running, succeeded, failed, cancelling, cancelled`);
+  if (v === undefined || v === JobState.UNRECOGNIZED) throw new UsageError(`--state ${s}: one of pending, running, succeeded, failed, partial, cancelling, cancelled`);
   return v;
+}
+
+/** The specs of a bulk job's children that failed or were cancelled: what `bmi bulk --retry-failed` sends again. */
+async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
+  const { job } = await ctx.orch.getJob({ id }, ctx.call);
+  if (!job) throw new NotFoundError(`job ${id} not found`);
+  if (job.kind !== JobKind.JOB_KIND_BULK) throw new FailedPreconditionError(`job ${id} is not a bulk job`);
+  if (!job.finished) throw new FailedPreconditionError(`job ${id} is still ${stateName(job.state)}: wait for it to end (bmi job watch ${id})`);
+  const specs = job.failures.flatMap((f) => (f.spec ? [f.spec] : []));
+  if (specs.length === 0) throw new FailedPreconditionError(`job ${id} ended ${stateName(job.state)} with no failed or cancelled node: nothing to retry`);
+  return specs;
 }
 
 export const jobCommands: Command[] = [
   {
-    name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait", args: "FILE | --count N --image IMAGE [--network NET] [--max-parallel P] [--min-success M]",
+    name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait\nbmi bulk --retry-failed j-0123abcd",
+    args: "FILE | --count N --image IMAGE [--network NET] | --retry-failed JOB  [--max-parallel P] [--min-success M] [--all-or-nothing]",
     summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
     options: { count: { type: "string", value: "N", help: "provision N free nodes (with --image)" },
       image: { type: "string", value: "IMAGE", help: "the image every one of the --count nodes gets" },
       network: { type: "string", value: "NET", help: "the network their NICs join (HIL)" },
       "max-parallel": { type: "string", value: "P", help: "at most P nodes at once (default: the orchestrator's)" },
-      "min-success": { type: "string", value: "M", help: "refused unless at least M nodes fit the quota (default: all)" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+      "min-success": { type: "string", value: "M", help: "roll every node back once fewer than M can succeed; refused unless M fit the quota (default: none, the nodes that succeed stay)" },
+      "all-or-nothing": { type: "boolean", help: "every node must succeed, or every one is rolled back" },
+      "retry-failed": { type: "string", value: "JOB", help: "provision again exactly the nodes that failed or were cancelled in bulk job JOB" },
+      ...BOOT_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const common = { project: ctx.project(), maxParallel: num(v, "max-parallel"), minSuccess: num(v, "min-success"),
-        options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
+        allOrNothing: v["all-or-nothing"] === true, options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
       let req;
-      if (p[0]) {
+      if (v["retry-failed"] !== undefined) {
+        if (p[0] || v.count) throw new UsageError("--retry-failed JOB takes no spec FILE or --count");
+        req = { ...common, specs: { specs: await failedSpecs(ctx, v["retry-failed"] as string) } };
+      } else if (p[0]) {
         const specs = (await readList(p[0], "nodes")).map((e) => ({ node: field(e, "node"), image: field(e, "image"),
           disk: field(e, "disk"), nic: field(e, "nic"), network: field(e, "network") }));
         req = { ...common, specs: { specs } };
@@ -42,7 +60,7 @@ export const jobCommands: Command[] = [
   },
   {
     name: "job ls", example: "bmi job ls --state failed --limit 10", args: "[--state S] [--all] [--limit N]", summary: "list the project's jobs, most recent first",
-    options: { state: { type: "string", value: "S", help: "only jobs in state S: pending, running, succeeded, failed, cancelling, cancelled" },
+    options: { state: { type: "string", value: "S", help: "only jobs in state S: pending, running, succeeded, failed, partial, cancelling, cancelled" },
       all: { type: "boolean", help: "bulk jobs' children too" }, limit: { type: "string", value: "N", help: "at most N jobs (default 50)" } },
     async run(ctx, _p, v) {
       const { jobs } = await ctx.orch.listJobs({ project: ctx.project(), state: parseState(v.state as string | undefined),

@@ -1,6 +1,6 @@
 import type { Redis } from "@bmi/redis";
 import type { Keys } from "./keys";
-import type { JobKind, JobRecord, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
+import type { ChildFailureRecord, JobKind, JobRecord, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
 
 /** Reads of jobs and provisioned nodes. Every read is a snapshot; only JobStore writes. */
 export class JobQueries {
@@ -22,6 +22,18 @@ export class JobQueries {
       cancelled: Number(h.cancelled ?? 0), fence: Number(h.fence ?? 0), owner: h.owner ?? "",
       principal: h.auth ?? "", nodeFence: Number(h.nfence ?? 0), cancelReason: h.cancelreq ?? "",
     };
+  }
+
+  /** A bulk job's children that ended FAILED or CANCELLED (one round trip for their records), by node name. */
+  async failures(id: string): Promise<ChildFailureRecord[]> {
+    const kids = await this.redis.hgetall(this.keys.children(id));
+    const ids = Object.keys(kids).filter((c) => kids[c] === "FAILED" || kids[c] === "CANCELLED");
+    if (ids.length === 0) return [];
+    const res = (await this.redis.pipeline(ids.map((c) => ["hmget", this.keys.job(c), "spec", "error"])).exec()) ?? [];
+    return ids.map((jobId, i) => {
+      const [spec, error] = (res[i]?.[1] ?? []) as (string | null)[];
+      return { jobId, state: kids[jobId] as JobState, spec: JSON.parse(spec ?? "{}") as JobSpec, error: error ?? "" };
+    }).sort((a, b) => (a.spec.node ?? "").localeCompare(b.spec.node ?? "") || a.jobId.localeCompare(b.jobId));
   }
 
   /** Most recent first. Entries whose job expired are dropped from the index on the way. */

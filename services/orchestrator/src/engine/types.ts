@@ -2,11 +2,12 @@
 // to and from bmi.orchestrator.v1 messages; nothing here knows about protobuf.
 
 export type JobKind = "PROVISION" | "DEPROVISION" | "SNAPSHOT" | "REPROVISION" | "BULK";
-export type JobState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED";
+/** PARTIAL: a bulk job that ended with some children succeeded and the others failed or cancelled. */
+export type JobState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED" | "PARTIAL";
 export type StepState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "UNDONE" | "SKIPPED";
 export type NodeState = "PROVISIONING" | "READY" | "BOOTING" | "BOOTED" | "DEPROVISIONING" | "FAILED";
 
-export const TERMINAL: ReadonlySet<JobState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+export const TERMINAL: ReadonlySet<JobState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "PARTIAL"]);
 
 /** What a job was asked to do; fixed at creation so a resumed job does exactly the same thing. */
 export interface JobSpec {
@@ -88,3 +89,11 @@ export interface ProvisionedRecord {
 
 /** A job as the runner needs it to execute its steps. */
 export type JobView = Pick<JobRecord, "id" | "kind" | "project" | "node" | "spec" | "created" | "principal">;
+
+/** A bulk job's child that did not succeed: the spec it was given and why it ended. */
+export interface ChildFailureRecord {
+  jobId: string;
+  state: JobState;
+  spec: JobSpec;
+  error: string;
+}

@@ -1,10 +1,11 @@
 import { JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import {
-  Job, JobKind, JobState, NodeState, Provisioned, Step, StepState, type ProvisionOptions as ProvisionOptionsPb,
+  ChildFailure, Job, JobKind, JobState, NodeState, Provisioned, Step, StepState,
+  type ProvisionOptions as ProvisionOptionsPb,
 } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import type { CallContext } from "@bmi/grpc";
 import { traceHeaders } from "@bmi/tracing";
-import type { JobRecord, JobState as DomainJobState, StepRecord } from "../engine/types";
+import type { ChildFailureRecord, JobRecord, JobState as DomainJobState, StepRecord } from "../engine/types";
 import type { ProvisionedView } from "../jobs/job-access";
 import type { Requester } from "../jobs/caller";
 import type { ProvisionOptions } from "../jobs/inputs";
@@ -23,6 +24,15 @@ export function jobToProto(j: JobRecord): Job {
     node: j.node, steps: j.steps.map(stepToProto), error: j.error, created: date(j.created), updated: date(j.updated),
     finished: date(j.finished), parentId: j.parent, childIds: j.childIds, total: j.total, succeeded: j.succeeded,
     failed: j.failed, cancelled: j.cancelled, idempotencyKey: j.idempotencyKey,
+  });
+}
+
+/** A failed child as a spec to send again: its disk only when it reused one (a clone gets a fresh name). */
+export function failureToProto(f: ChildFailureRecord): ChildFailure {
+  const s = f.spec;
+  return ChildFailure.fromPartial({
+    jobId: f.jobId, state: JobState[`JOB_STATE_${f.state}`], error: f.error,
+    spec: { node: s.node ?? "", image: s.reuseDisk ? "" : s.image ?? "", disk: s.reuseDisk ? s.disk ?? "" : "", nic: s.nic ?? "", network: s.network ?? "" },
   });
 }
 

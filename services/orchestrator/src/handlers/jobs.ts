@@ -9,7 +9,7 @@ import {
 import type { Provisioning } from "../jobs/provisioning";
 import type { JobAccess } from "../jobs/job-access";
 import type { NodeInput } from "../jobs/inputs";
-import { eventToProto, jobToProto, optionsFromProto, provisionedToProto, requester, stateFromProto } from "./job-proto";
+import { eventToProto, failureToProto, jobToProto, optionsFromProto, provisionedToProto, requester, stateFromProto } from "./job-proto";
 
 type JobMethods = "provisionNode" | "deprovisionNode" | "snapshotNode" | "reprovisionNode" | "bulkProvision" | "getJob" |
   "listJobs" | "watchJob" | "cancelJob" | "listProvisioned";
@@ -59,11 +59,14 @@ export function jobHandlers(prov: Provisioning, access: JobAccess): Pick<Handler
         ...(req.specs ? { specs: req.specs.specs.map(nodeInput) } : {}),
         ...(req.freeNodes ? { free: { count: req.freeNodes.count, image: req.freeNodes.image, network: req.freeNodes.network } } : {}),
         maxParallel: req.maxParallel, minSuccess: req.minSuccess, options: optionsFromProto(req.options),
+        // Only when asked, so a key used before the field existed still matches its request.
+        ...(req.allOrNothing ? { allOrNothing: true } : {}),
       }, req.idempotencyKey);
       return BulkProvisionResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async getJob(req, ctx) {
-      return GetJobResponse.fromPartial({ job: jobToProto(await access.get(requester(ctx), req.id)) });
+      const { job, failures } = await access.getWithFailures(requester(ctx), req.id);
+      return GetJobResponse.fromPartial({ job: { ...jobToProto(job), failures: failures.map(failureToProto) } });
     },
     async listJobs(req, ctx) {
       const state = stateFromProto(req.state);

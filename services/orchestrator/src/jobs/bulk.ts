@@ -10,8 +10,10 @@ export interface BulkInput {
   free?: { count: number; image: string; network?: string };
   /** 0: the orchestrator's default. */
   maxParallel: number;
-  /** 0: every node must succeed. */
+  /** 0: no minimum: the nodes that succeed stay provisioned whatever the others do. */
   minSuccess: number;
+  /** Every node must succeed or every one is rolled back (minSuccess becomes the node count). */
+  allOrNothing?: boolean;
   options: ProvisionOptions;
 }
 
@@ -24,11 +26,14 @@ export function planBulk(project: string, principal: string, children: NewJob[],
   if (total === 0) throw new InvalidArgumentError("a bulk job needs at least one node");
   if (total > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes`);
   if (input.minSuccess > total) throw new InvalidArgumentError(`min_success ${input.minSuccess} is more than the ${total} nodes`);
+  if (input.allOrNothing && input.minSuccess !== 0 && input.minSuccess !== total) {
+    throw new InvalidArgumentError(`all_or_nothing needs every one of the ${total} nodes; min_success ${input.minSuccess} says otherwise`);
+  }
   const id = newJobId();
   for (const c of children) c.parent = id;
   return {
     id, kind: "BULK", project, node: "", parent: "", spec: {}, steps: [], principal, idempotencyKey: "",
-    total, maxParallel: Math.min(total, input.maxParallel || defaultMaxParallel), minSuccess: input.minSuccess,
+    total, maxParallel: Math.min(total, input.maxParallel || defaultMaxParallel), minSuccess: input.allOrNothing ? total : input.minSuccess,
     provMode: "none", provExpect: "",
   };
 }

@@ -2,7 +2,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, ResourceE
 import { validateName } from "@bmi/validate";
 import type { JobStore } from "../engine/store";
 import type { JobQueries } from "../engine/queries";
-import { TERMINAL, type JobRecord, type JobState, type ProvisionedRecord } from "../engine/types";
+import { TERMINAL, type ChildFailureRecord, type JobRecord, type JobState, type ProvisionedRecord } from "../engine/types";
 import { assertMember, type Requester } from "./caller";
 import { followEvents, type LoggedEvent } from "./watch";
 
@@ -29,6 +29,12 @@ export class JobAccess {
     if (!job) throw new NotFoundError(`job ${id} not found`);
     assertMember(who, job.project, `job ${id}`);
     return job;
+  }
+
+  /** A job with, for a bulk job, every child that failed or was cancelled (what a retry of the failed provisions). */
+  async getWithFailures(who: Requester, id: string): Promise<{ job: JobRecord; failures: ChildFailureRecord[] }> {
+    const job = await this.get(who, id);
+    return { job, failures: job.kind === "BULK" ? await this.queries.failures(id) : [] };
   }
 
   async list(who: Requester, project: string, opts: { state?: JobState; limit: number; includeChildren: boolean }): Promise<JobRecord[]> {

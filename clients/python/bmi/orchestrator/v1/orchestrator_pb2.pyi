@@ -18,6 +18,7 @@ JOB_KIND_UNSPECIFIED: JobKind
 JOB_STATE_CANCELLED: JobState
 JOB_STATE_CANCELLING: JobState
 JOB_STATE_FAILED: JobState
+JOB_STATE_PARTIAL: JobState
 JOB_STATE_PENDING: JobState
 JOB_STATE_RUNNING: JobState
 JOB_STATE_SUCCEEDED: JobState
@@ -43,7 +44,8 @@ STEP_STATE_UNDONE: StepState
 STEP_STATE_UNSPECIFIED: StepState
 
 class BulkProvisionRequest(_message.Message):
-    __slots__ = ["free_nodes", "idempotency_key", "max_parallel", "min_success", "options", "project", "specs"]
+    __slots__ = ["all_or_nothing", "free_nodes", "idempotency_key", "max_parallel", "min_success", "options", "project", "specs"]
+    ALL_OR_NOTHING_FIELD_NUMBER: _ClassVar[int]
     FREE_NODES_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     MAX_PARALLEL_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +53,7 @@ class BulkProvisionRequest(_message.Message):
     OPTIONS_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     SPECS_FIELD_NUMBER: _ClassVar[int]
+    all_or_nothing: bool
     free_nodes: FreeNodesSelector
     idempotency_key: str
     max_parallel: int
@@ -58,7 +61,7 @@ class BulkProvisionRequest(_message.Message):
     options: ProvisionOptions
     project: str
     specs: NodeSpecList
-    def __init__(self, project: _Optional[str] = ..., specs: _Optional[_Union[NodeSpecList, _Mapping]] = ..., free_nodes: _Optional[_Union[FreeNodesSelector, _Mapping]] = ..., max_parallel: _Optional[int] = ..., min_success: _Optional[int] = ..., options: _Optional[_Union[ProvisionOptions, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, project: _Optional[str] = ..., specs: _Optional[_Union[NodeSpecList, _Mapping]] = ..., free_nodes: _Optional[_Union[FreeNodesSelector, _Mapping]] = ..., max_parallel: _Optional[int] = ..., min_success: _Optional[int] = ..., options: _Optional[_Union[ProvisionOptions, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., all_or_nothing: bool = ...) -> None: ...
 
 class BulkProvisionResponse(_message.Message):
     __slots__ = ["job"]
@@ -77,6 +80,18 @@ class CancelJobResponse(_message.Message):
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
+class ChildFailure(_message.Message):
+    __slots__ = ["error", "job_id", "spec", "state"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    error: str
+    job_id: str
+    spec: NodeSpec
+    state: JobState
+    def __init__(self, job_id: _Optional[str] = ..., spec: _Optional[_Union[NodeSpec, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., error: _Optional[str] = ...) -> None: ...
 
 class DeprovisionNodeRequest(_message.Message):
     __slots__ = ["delete_disk", "idempotency_key", "node", "project", "release_node"]
@@ -161,12 +176,13 @@ class GetQuotaResponse(_message.Message):
     def __init__(self, quotas: _Optional[_Iterable[_Union[_common_pb2.Quota, _Mapping]]] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["cancelled", "child_ids", "created", "error", "failed", "finished", "id", "idempotency_key", "kind", "node", "parent_id", "project", "state", "steps", "succeeded", "total", "updated"]
+    __slots__ = ["cancelled", "child_ids", "created", "error", "failed", "failures", "finished", "id", "idempotency_key", "kind", "node", "parent_id", "project", "state", "steps", "succeeded", "total", "updated"]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     CHILD_IDS_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
     FINISHED_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
@@ -184,6 +200,7 @@ class Job(_message.Message):
     created: _timestamp_pb2.Timestamp
     error: str
     failed: int
+    failures: _containers.RepeatedCompositeFieldContainer[ChildFailure]
     finished: _timestamp_pb2.Timestamp
     id: str
     idempotency_key: str
@@ -196,7 +213,7 @@ class Job(_message.Message):
     succeeded: int
     total: int
     updated: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[JobKind, str]] = ..., project: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., node: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id: _Optional[str] = ..., child_ids: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., cancelled: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[JobKind, str]] = ..., project: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., node: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id: _Optional[str] = ..., child_ids: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., cancelled: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ChildFailure, _Mapping]]] = ...) -> None: ...
 
 class ListAuditRecordsRequest(_message.Message):
     __slots__ = ["limit", "project", "resource", "since", "until", "user"]

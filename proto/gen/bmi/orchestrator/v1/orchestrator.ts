@@ -100,7 +100,10 @@ export function jobKindToJSON(object: JobKind): string {
   }
 }
 
-/** A job's life: PENDING, RUNNING, then SUCCEEDED, FAILED or (after CancelJob) CANCELLING and CANCELLED. */
+/**
+ * A job's life: PENDING, RUNNING, then SUCCEEDED, FAILED, PARTIAL (bulk jobs) or (after CancelJob) CANCELLING
+ * and CANCELLED.
+ */
 export enum JobState {
   JOB_STATE_UNSPECIFIED = 0,
   JOB_STATE_PENDING = 1,
@@ -109,6 +112,11 @@ export enum JobState {
   JOB_STATE_FAILED = 4,
   JOB_STATE_CANCELLING = 5,
   JOB_STATE_CANCELLED = 6,
+  /**
+   * JOB_STATE_PARTIAL - A bulk job that ended with some nodes provisioned and others failed or cancelled (and at least `min_success`
+   * succeeded): the succeeded ones stay provisioned; `Job.failures` names each of the others and why.
+   */
+  JOB_STATE_PARTIAL = 7,
   UNRECOGNIZED = -1,
 }
 
@@ -135,6 +143,9 @@ export function jobStateFromJSON(object: any): JobState {
     case 6:
     case "JOB_STATE_CANCELLED":
       return JobState.JOB_STATE_CANCELLED;
+    case 7:
+    case "JOB_STATE_PARTIAL":
+      return JobState.JOB_STATE_PARTIAL;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -158,6 +169,8 @@ export function jobStateToJSON(object: JobState): string {
       return "JOB_STATE_CANCELLING";
     case JobState.JOB_STATE_CANCELLED:
       return "JOB_STATE_CANCELLED";
+    case JobState.JOB_STATE_PARTIAL:
+      return "JOB_STATE_PARTIAL";
     case JobState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -406,6 +419,22 @@ export interface Job {
   idempotencyKey: string;
   /** Bulk jobs: children cancelled or rolled back. */
   cancelled: number;
+  /**
+   * Bulk jobs (GetJob only): every child that ended FAILED or CANCELLED, by node name, with its node's spec and
+   * reason; what `bmi bulk --retry-failed` provisions again.
+   */
+  failures: ChildFailure[];
+}
+
+/**
+ * A child of a bulk job that did not succeed: its job, the spec it was given (`disk` only when it reused one) and
+ * why it ended.
+ */
+export interface ChildFailure {
+  jobId: string;
+  spec: NodeSpec | undefined;
+  state: JobState;
+  error: string;
 }
 
 /** What a provision does after the disk, target, boot config and network are in place. */
@@ -490,9 +519,11 @@ export interface BulkProvisionRequest {
   /** 0: the orchestrator's default. */
   maxParallel: number;
   /**
-   * The job fails when fewer nodes succeed; 0: all must succeed. As soon as fewer than min_success nodes can
-   * still succeed, the job stops: nodes not started are cancelled, nodes in flight or done are rolled back (every
-   * completed step undone), and the job ends FAILED. The nodes of a SUCCEEDED bulk job stay provisioned.
+   * The job fails when fewer nodes succeed; 0: no minimum (0 once meant "all": ask for that with
+   * `all_or_nothing`). As soon as fewer than min_success nodes can still succeed, the job stops: nodes not started are
+   * cancelled, nodes in flight or done are rolled back (every completed step undone), and the job ends FAILED.
+   * Otherwise the nodes that succeeded stay provisioned: the job ends SUCCEEDED, or PARTIAL when some failed (or
+   * FAILED when none succeeded).
    */
   minSuccess: number;
   options:
@@ -500,6 +531,11 @@ export interface BulkProvisionRequest {
     | undefined;
   /** Sending the same key twice starts one job and answers it both times. */
   idempotencyKey: string;
+  /**
+   * Every node must succeed, or every one is rolled back (min_success = the node count; min_success must then be
+   * 0 or the node count).
+   */
+  allOrNothing: boolean;
 }
 
 /** The nodes of a bulk job, one spec each. */
@@ -1171,6 +1207,7 @@ function createBaseJob(): Job {
     failed: 0,
     idempotencyKey: "",
     cancelled: 0,
+    failures: [],
   };
 }
 
@@ -1226,6 +1263,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.cancelled !== 0) {
       writer.uint32(136).uint32(message.cancelled);
+    }
+    for (const v of message.failures) {
+      ChildFailure.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -1379,6 +1419,14 @@ export const Job: MessageFns<Job> = {
             message.cancelled = reader.uint32();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.failures.push(ChildFailure.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1422,6 +1470,9 @@ export const Job: MessageFns<Job> = {
         ? globalThis.String(object.idempotency_key)
         : "",
       cancelled: isSet(object.cancelled) ? globalThis.Number(object.cancelled) : 0,
+      failures: globalThis.Array.isArray(object?.failures)
+        ? object.failures.map((e: any) => ChildFailure.fromJSON(e))
+        : [],
     };
   },
 
@@ -1478,6 +1529,9 @@ export const Job: MessageFns<Job> = {
     if (message.cancelled !== 0) {
       obj.cancelled = Math.round(message.cancelled);
     }
+    if (message.failures?.length) {
+      obj.failures = message.failures.map((e) => ChildFailure.toJSON(e));
+    }
     return obj;
   },
 
@@ -1503,6 +1557,128 @@ export const Job: MessageFns<Job> = {
     message.failed = object.failed ?? 0;
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.cancelled = object.cancelled ?? 0;
+    message.failures = object.failures?.map((e) => ChildFailure.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseChildFailure(): ChildFailure {
+  return { jobId: "", spec: undefined, state: 0, error: "" };
+}
+
+export const ChildFailure: MessageFns<ChildFailure> = {
+  encode(message: ChildFailure, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.spec !== undefined) {
+      NodeSpec.encode(message.spec, writer.uint32(18).fork()).join();
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChildFailure {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChildFailure();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.spec = NodeSpec.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChildFailure {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      spec: isSet(object.spec) ? NodeSpec.fromJSON(object.spec) : undefined,
+      state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: ChildFailure): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.spec !== undefined) {
+      obj.spec = NodeSpec.toJSON(message.spec);
+    }
+    if (message.state !== 0) {
+      obj.state = jobStateToJSON(message.state);
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ChildFailure>, I>>(base?: I): ChildFailure {
+    return ChildFailure.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ChildFailure>, I>>(object: I): ChildFailure {
+    const message = createBaseChildFailure();
+    message.jobId = object.jobId ?? "";
+    message.spec = (object.spec !== undefined && object.spec !== null) ? NodeSpec.fromPartial(object.spec) : undefined;
+    message.state = object.state ?? 0;
+    message.error = object.error ?? "";
     return message;
   },
 };
@@ -2526,6 +2702,7 @@ function createBaseBulkProvisionRequest(): BulkProvisionRequest {
     minSuccess: 0,
     options: undefined,
     idempotencyKey: "",
+    allOrNothing: false,
   };
 }
 
@@ -2551,6 +2728,9 @@ export const BulkProvisionRequest: MessageFns<BulkProvisionRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(58).string(message.idempotencyKey);
+    }
+    if (message.allOrNothing !== false) {
+      writer.uint32(64).bool(message.allOrNothing);
     }
     return writer;
   },
@@ -2624,6 +2804,14 @@ export const BulkProvisionRequest: MessageFns<BulkProvisionRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.allOrNothing = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2661,6 +2849,11 @@ export const BulkProvisionRequest: MessageFns<BulkProvisionRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      allOrNothing: isSet(object.allOrNothing)
+        ? globalThis.Boolean(object.allOrNothing)
+        : isSet(object.all_or_nothing)
+        ? globalThis.Boolean(object.all_or_nothing)
+        : false,
     };
   },
 
@@ -2687,6 +2880,9 @@ export const BulkProvisionRequest: MessageFns<BulkProvisionRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.allOrNothing !== false) {
+      obj.allOrNothing = message.allOrNothing;
+    }
     return obj;
   },
 
@@ -2708,6 +2904,7 @@ export const BulkProvisionRequest: MessageFns<BulkProvisionRequest> = {
       ? ProvisionOptions.fromPartial(object.options)
       : undefined;
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.allOrNothing = object.allOrNothing ?? false;
     return message;
   },
 };

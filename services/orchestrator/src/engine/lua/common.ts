@@ -11,7 +11,7 @@ local P = ARGV[1]
 local NOW_ISO = ARGV[2]
 local NOW_MS = ARGV[3]
 local TTL_MS = ARGV[4]
-local TERMINAL = {SUCCEEDED = true, FAILED = true, CANCELLED = true}
+local TERMINAL = {SUCCEEDED = true, FAILED = true, CANCELLED = true, PARTIAL = true}
 local HOLD = {}
 
 local function jk(id) return P .. 'job:' .. id end
@@ -185,9 +185,9 @@ settle = function(pid)
   if TERMINAL[pstate] or HOLD[pid] then return end
   local total, succ = num(k, 'total'), num(k, 'succeeded')
   local lost = num(k, 'failed') + num(k, 'cancelled')
+  -- minsucc is the number asked for (the node count for all-or-nothing); 0 asks for none, so what succeeded stays.
   local need = num(k, 'minsucc')
-  if need == 0 then need = total end
-  if pstate == 'RUNNING' and lost > total - need then
+  if pstate == 'RUNNING' and need > 0 and lost > total - need then
     local msg = lost .. ' of ' .. total .. ' nodes failed or were cancelled; at least ' .. need .. ' had to succeed'
     redis.call('HSET', k, 'state', 'CANCELLING', 'error', msg, 'updated', NOW_ISO)
     return stopChildren(pid, 'rolled back: ' .. msg, true)
@@ -197,8 +197,12 @@ settle = function(pid)
     local final = 'SUCCEEDED'
     if pstate == 'CANCELLING' then
       if hget(k, 'cancelreq') ~= '' then final = 'CANCELLED' else final = 'FAILED' end
-    elseif succ < need then
+    elseif succ < need or succ == 0 then
       final = 'FAILED'
+      if succ == 0 and hget(k, 'error') == '' then redis.call('HSET', k, 'error', 'all ' .. total .. ' nodes failed or were cancelled') end
+    elseif lost > 0 then
+      final = 'PARTIAL'
+      redis.call('HSET', k, 'error', lost .. ' of ' .. total .. ' nodes failed or were cancelled; ' .. succ .. ' stay provisioned')
     end
     finishJob(pid, final, hget(k, 'error'))
     local kids = redis.call('HKEYS', k .. ':children')

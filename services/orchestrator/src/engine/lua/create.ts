@@ -8,7 +8,7 @@ import { COMMON } from "./common";
  * The project's node quota (quota:<project> nodes) is taken here too: a node this request provisions anew counts
  * from now on, so two requests can never both take the last one. A single-node request over the quota is refused
  * RESOURCE_EXHAUSTED. A bulk job takes all its nodes up front: when they do not all fit but at least min_success
- * do (all, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
+ * do (the node count for all-or-nothing; none, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
  * FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
  *
  * ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
@@ -64,7 +64,6 @@ if limit then
     local parent = doc.jobs[1]
     if parent.kind ~= 'BULK' then return redis.error_reply('RESOURCE_EXHAUSTED ' .. msg) end
     local need = tonumber(parent.minsucc) or 0
-    if need == 0 then need = tonumber(parent.total) end
     if tonumber(parent.total) - (#adds - room) < need then
       return redis.error_reply('RESOURCE_EXHAUSTED ' .. msg .. ': this bulk job needs ' .. need .. ' of its ' .. #adds ..
         ' nodes and ' .. room .. ' fit')
