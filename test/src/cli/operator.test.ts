@@ -73,7 +73,8 @@ describe("without a service", () => {
     assert.equal(await complete(["bmi", "node", "set", "n1", "--ipmi"]), "--ipmi-password-file");
     assert.equal(await complete(["bmi", "pro", "n1", "--boot-t"]), "--boot-timeout");
     assert.equal(await complete(["bmi", "completion", ""]), "bash zsh");
-    // zsh: the completion function run with zsh's completion builtins stubbed to print what they were given.
+    // zsh: the generated _bmi runs in a real zsh; only the completion system's output builtins (_describe,
+    // _arguments, compadd) are replaced by functions that print what _bmi handed them, since they need a terminal.
     const zshFile = path.join(tmpdir(), `bmi-zsh-${process.pid}`);
     await writeFile(zshFile, (await bmi({}, ["completion", "zsh"])).stdout);
     const zshComplete = (words: string[]) => new Promise<string>((resolve, reject) => execFile("zsh", ["-c", [

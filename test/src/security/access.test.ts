@@ -18,11 +18,13 @@ import { backEndState, servedScripts } from "./back-ends";
 /**
  * Who may call what, for every RPC of every service: the README's access table, as a test. A row per RPC says
  * its access rule and a request that names project p1's resources; the test fails when an RPC has no row.
- *   member:   project members (the handlers check each resource's project)
- *   admin:    admins only
- *   internal: only the orchestrator's certificate (forwarding its user) or an admin
+ *   member:         project members (the handlers check each resource's project)
+ *   admin:          admins only
+ *   internal:       only the orchestrator's certificate (forwarding its user, whose project is checked) or an admin
+ *   internal-admin: only the orchestrator's certificate forwarding an admin, or an admin
+ *   boot-service:   only boot-service's certificate, or an admin
  */
-type Rule = "member" | "admin" | "internal";
+type Rule = "member" | "admin" | "internal" | "internal-admin" | "boot-service";
 type Row = [Rule, Record<string, unknown>];
 const P1 = { project: "p1" };
 const TABLE: Record<string, Record<string, Row>> = {
@@ -74,7 +76,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     ListTargets: ["internal", P1],
     DeleteTarget: ["internal", { project: "p1", disk: "n1-1" }],
     // boot-service's, not the orchestrator's: for this table's attackers the same refusal as "internal".
-    BindInitiatorAddress: ["internal", { project: "p1", iqn: "iqn.2026-01.org.example.bmi:p1.n1-1", address: "10.6.6.6" }],
+    BindInitiatorAddress: ["boot-service", { project: "p1", iqn: "iqn.2026-01.org.example.bmi:p1.n1-1", address: "10.6.6.6" }],
   },
   "bmi.boot.v1.BootService": {
     SetBootConfig: ["internal", { config: { node: "n1", project: "p1", macs: ["52:54:00:66:66:66"] } }],
@@ -97,9 +99,9 @@ const TABLE: Record<string, Record<string, Row>> = {
     PowerOff: ["internal", { project: "p1", node: "n1" }],
     GetPowerStatus: ["internal", { project: "p1", node: "n1" }],
     SetBootDevice: ["internal", { project: "p1", node: "n1", device: 1 }],
-    RegisterNode: ["internal", { name: "evil", nics: [{ label: "eth0", mac: "52:54:00:66:66:68" }] }],
-    UpdateNode: ["internal", { name: "n1", nics: [{ label: "eth0", mac: "52:54:00:66:66:69" }] }],
-    UnregisterNode: ["internal", { name: "n2" }],
+    RegisterNode: ["internal-admin", { name: "evil", nics: [{ label: "eth0", mac: "52:54:00:66:66:68" }] }],
+    UpdateNode: ["internal-admin", { name: "n1", nics: [{ label: "eth0", mac: "52:54:00:66:66:69" }] }],
+    UnregisterNode: ["internal-admin", { name: "n2" }],
   },
 };
 
@@ -122,6 +124,11 @@ const CALLERS: Caller[] = [
     expect: () => UNAUTHENTICATED },
   { name: "no client certificate, forwarding an admin", tls: () => ({ ca: testPki().ca }), metadata: { [PRINCIPAL_HEADER]: FORGED_ADMIN },
     expect: () => UNAUTHENTICATED },
+  // The orchestrator's own certificate is let through every internal RPC: what holds then is each handler's check
+  // that the resources named belong to the user it speaks for.
+  { name: "the orchestrator's certificate, for a member of another project", tls: () => testPki().files("orchestrator"),
+    metadata: { [PRINCIPAL_HEADER]: principalValue({ user: "bob", projects: ["p2"], admin: false }) },
+    expect: (r) => (r === "member" || r === "internal" ? NOT_FOUND : PERMISSION_DENIED) },
 ];
 
 describe("every RPC of every service, called directly by whoever must not", () => {
