@@ -7,6 +7,7 @@ set -euo pipefail
 want=(tgt tgt-rbd libiscsi-bin qemu-system-x86 qemu-utils qemu-block-extra ipxe-qemu ipxe dnsmasq-base nasm iproute2
       fuse3 ipmitool ovmf ceph-mon ceph-osd ceph-mgr ceph-common librbd1 librados2 nats-server redis-server uuid-runtime
       protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf zsh redis-sentinel
+      mmdebstrap syslinux syslinux-common mtools dosfstools e2fsprogs fdisk
       librbd-dev librados-dev gcc make patch dpkg-dev)
 missing=()
 for p in "${want[@]}"; do
