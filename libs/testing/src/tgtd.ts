@@ -28,18 +28,40 @@ export function freeControlPort(): number {
   }
 }
 
+/** Where tgtd loads its backing-store modules from (compiled in); every file there is loaded. */
+export const TGT_MODULES = "/usr/lib/tgt/backing-store";
+/** The tgt-rbd package's own rbd module, kept here by deploy/tgt/build.sh when it installs the patched one. */
+export const STOCK_TGT_MODULES = "/usr/lib/tgt/stock";
+
+export interface TgtdStartOptions {
+  dir: string;
+  portal?: string;
+  controlPort?: number;
+  /** tgtd -t: I/O threads per LUN (with the patched rbd module: shared by all rbd LUNs). Default 2. */
+  ioThreads?: number;
+  /**
+   * A directory of backing-store modules this tgtd loads instead of TGT_MODULES (STOCK_TGT_MODULES: the package's
+   * rbd module, for before/after figures). It is bound over TGT_MODULES in a mount namespace of this tgtd's own.
+   */
+  modules?: string;
+}
+
 /**
  * Starts a private tgtd for a test: its own control port and portal, so tests run side by side and never touch
  * a tgtd they did not start. Call `stop()` in an after hook.
  */
-export async function startTgtd(opts: { dir: string; portal?: string; controlPort?: number }): Promise<TestTgtd> {
+export async function startTgtd(opts: TgtdStartOptions): Promise<TestTgtd> {
   const controlPort = opts.controlPort ?? freeControlPort();
   const portal = opts.portal ?? `127.0.0.1:${await freePort()}`;
   const logFile = path.join(opts.dir, `tgtd-${controlPort}.log`);
   const fd = openSync(logFile, "a");
-  // Two I/O threads per LUN instead of 16: tests share two cores with everybody else's.
+  // Two I/O threads per LUN instead of 16 by default: tests share two cores with everybody else's.
+  const tgtd = ["tgtd", "-f", "-C", String(controlPort), "-t", String(opts.ioThreads ?? 2), "--iscsi", `portal=${portal}`];
+  // A fixed script; the directory and tgtd's argv reach it as positional parameters, never as shell text.
+  const withModules = (dir: string) =>
+    ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind "$0" ${TGT_MODULES} && exec "$@"`, dir, ...tgtd];
   // setpriv: tgtd gets SIGKILL if this test process dies before stop().
-  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "tgtd", "-f", "-C", String(controlPort), "-t", "2", "--iscsi", `portal=${portal}`], {
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", ...(opts.modules ? withModules(opts.modules) : tgtd)], {
     stdio: ["ignore", fd, fd],
   });
   closeSync(fd);

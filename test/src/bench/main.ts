@@ -2,6 +2,7 @@
 const BENCHES: Record<string, string> = {
   image: "./image",
   bulk: "./bulk",
+  "tgt-rbd": "./tgt-rbd",
   fuzz: "../fuzz/bench",
 };
 
