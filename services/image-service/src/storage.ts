@@ -1,5 +1,5 @@
 /**
- * What the image library needs from a storage back end (drivers/local.ts, drivers/ceph.ts). The back end is the
+ * What the image library needs from a storage back end (drivers/local/, drivers/ceph/). The back end is the
  * source of truth: every record here is read back from the data and its metadata, never from a database.
  * Nothing in this file knows about gRPC.
  */

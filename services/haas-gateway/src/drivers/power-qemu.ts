@@ -1,6 +1,6 @@
 import type { BootDevice, PowerAction, PowerState } from "../node-driver";
 import type { PowerControl } from "../power-control";
-import { QmpClient } from "./qmp-client";
+import { QmpClient, translateQmpError } from "@bmi/qmp";
 
 // QEMU serves one QMP client per socket at a time: calls for the same VM queue up here instead of at the socket.
 const queues = new Map<string, Promise<unknown>>();
@@ -39,9 +39,11 @@ export class QemuPower implements PowerControl {
   private session<T>(run: (qmp: QmpClient) => Promise<T>): Promise<T> {
     const previous = queues.get(this.socket) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(async () => {
-      const qmp = await QmpClient.connect(this.socket, this.timeoutMs);
+      const qmp = await QmpClient.connect(this.socket, { connectTimeoutMs: this.timeoutMs, commandTimeoutMs: this.timeoutMs });
       try {
         return await run(qmp);
+      } catch (err) {
+        throw translateQmpError(err);
       } finally {
         qmp.close();
       }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
-import type { LocalLayout } from "./local-store";
-import { run } from "./exec";
+import type { LocalLayout } from "./layout";
+import { run } from "../exec";
 
 const CACHED = 64;
 

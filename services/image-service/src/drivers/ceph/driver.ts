@@ -5,12 +5,12 @@ import type { Logger } from "@bmi/log";
 import {
   refKey, type Backing, type CephSource, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref,
   type StorageDriver, type StoredState,
-} from "../storage";
-import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
-import { discard, scanPool, sweepLater } from "./ceph-scan";
-import { CephImageWriter } from "./ceph-writer";
-import { newId, writeSparse } from "./files";
-import { QemuImg, type QemuImgLimits } from "./qemu-img";
+} from "../../storage";
+import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./names";
+import { discard, scanPool, sweepLater } from "./scan";
+import { CephImageWriter } from "./writer";
+import { newId, writeSparse } from "../files";
+import { QemuImg, type QemuImgLimits } from "../qemu-img";
 import { ERRNO, Rados, type CephError, type RbdImage, type RbdPool } from "./rbd";
 import { hashImage, readImage } from "./rbd-io";
 

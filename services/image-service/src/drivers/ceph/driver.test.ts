@@ -5,12 +5,12 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Logger } from "@bmi/log";
 import { startCeph, type TestCeph } from "@bmi/testing";
-import { AS, Harness, rejectsWith, run, sparseImage, type Backend } from "../testkit/harness";
-import { crashMidSnapshot } from "../testkit/crash";
-import { TEST_MAX_VIRTUAL_SIZE, intakeSuite } from "../testkit/intake-suite";
-import { imageServiceSuite, waitClean } from "../testkit/suite";
-import { CephDriver } from "./ceph";
-import { isTmp } from "./ceph-names";
+import { AS, Harness, rejectsWith, run, sparseImage, type Backend } from "../../testkit/harness";
+import { crashMidSnapshot } from "../../testkit/crash";
+import { TEST_MAX_VIRTUAL_SIZE, intakeSuite } from "../../testkit/intake-suite";
+import { imageServiceSuite, waitClean } from "../../testkit/suite";
+import { CephDriver } from "./driver";
+import { isTmp } from "./names";
 import { Rados } from "./rbd";
 
 function cephBackend(ceph: TestCeph, dataDir: string, rados: Rados): Backend {

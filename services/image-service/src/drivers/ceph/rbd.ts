@@ -2,7 +2,7 @@ import { CephCluster, ERRNO, check, type CephClientOptions } from "@bmi/ceph";
 import { RbdImage } from "./rbd-image";
 import { rbdLib, type Ptr, type RbdLib } from "./rbd-lib";
 import { timed } from "@bmi/metrics";
-import { backendSeconds } from "./backend-metrics";
+import { backendSeconds } from "../backend-metrics";
 
 export { CephError, ERRNO } from "@bmi/ceph";
 export { RbdImage } from "./rbd-image";

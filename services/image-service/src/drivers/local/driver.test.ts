@@ -4,12 +4,12 @@ import { mkdir, readdir, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { AS, Harness, sparseImage, type Backend } from "../testkit/harness";
-import { crashMidSnapshot } from "../testkit/crash";
-import { intakeSuite } from "../testkit/intake-suite";
-import { imageServiceSuite } from "../testkit/suite";
-import { LocalDriver } from "./local";
-import { LocalLayout, type ImageSidecar } from "./local-store";
+import { AS, Harness, sparseImage, type Backend } from "../../testkit/harness";
+import { crashMidSnapshot } from "../../testkit/crash";
+import { intakeSuite } from "../../testkit/intake-suite";
+import { imageServiceSuite } from "../../testkit/suite";
+import { LocalDriver } from "./driver";
+import { LocalLayout, type ImageSidecar } from "./layout";
 
 function localBackend(dataDir: string): Backend {
   const layout = new LocalLayout(dataDir);

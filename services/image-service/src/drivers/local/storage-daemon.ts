@@ -4,8 +4,10 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
-import { run } from "./exec";
-import { Qmp, QmpError } from "./qmp";
+import { timed } from "@bmi/metrics";
+import { QmpClient, QmpError } from "@bmi/qmp";
+import { backendSeconds } from "../backend-metrics";
+import { run } from "../exec";
 
 /**
  * The one qemu-storage-daemon that serves every local disk: each disk is a qcow2 node plus a FUSE export that
@@ -15,7 +17,7 @@ import { Qmp, QmpError } from "./qmp";
  * next start adopts a running daemon through its PID file and QMP socket, whichever way it was started.
  */
 export class StorageDaemon {
-  private constructor(private readonly dir: string, private readonly qmp: Qmp, readonly pid: number, private readonly log: Logger) {}
+  private constructor(private readonly dir: string, private readonly qmp: QmpClient, readonly pid: number, private readonly log: Logger) {}
 
   static async open(dir: string, mountsUnder: string, log: Logger, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
     await mkdir(dir, { recursive: true });
@@ -31,7 +33,8 @@ export class StorageDaemon {
     } else {
       log.info({ daemonPid: pid }, "qemu-storage-daemon adopted");
     }
-    return new StorageDaemon(dir, await Qmp.connect(socket), pid, log);
+    const qmp = await QmpClient.connect(socket, { observe: (op, call) => timed(backendSeconds, { backend: "storage-daemon", op }, call) });
+    return new StorageDaemon(dir, qmp, pid, log);
   }
 
   /** Export ids currently served. */

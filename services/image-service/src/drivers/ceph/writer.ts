@@ -1,11 +1,11 @@
 import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
-import { refKey, type ImageRecord, type NewImage } from "../storage";
-import { BASE_SNAPSHOT, META_KEY, imageName, mapped, tmpName, type CephImageMeta } from "./ceph-names";
-import { discard } from "./ceph-scan";
-import { newId, readChunks } from "./files";
-import type { QemuImg } from "./qemu-img";
+import { refKey, type ImageRecord, type NewImage } from "../../storage";
+import { BASE_SNAPSHOT, META_KEY, imageName, mapped, tmpName, type CephImageMeta } from "./names";
+import { discard } from "./scan";
+import { newId, readChunks } from "../files";
+import type { QemuImg } from "../qemu-img";
 import type { RbdPool } from "./rbd";
 import { fillImage } from "./rbd-io";
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
-import { newId, readJson } from "./files";
+import { newId, readJson } from "../files";
 
 /** What the local driver keeps beside each image file (images/ID.json); names live here, not in file names. */
 export interface ImageSidecar {

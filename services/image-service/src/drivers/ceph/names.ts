@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, UnavailableError } from "@bmi/errors";
 import { isName } from "@bmi/validate";
-import type { Ref } from "../storage";
+import type { Ref } from "../../storage";
 import { CephError, ERRNO } from "./rbd";
 
 /**

@@ -1,8 +1,8 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
-import type { LocalLayout } from "./local-store";
-import { StorageDaemon } from "./qsd";
+import type { LocalLayout } from "./layout";
+import { StorageDaemon } from "./storage-daemon";
 
 /**
  * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, all served by one

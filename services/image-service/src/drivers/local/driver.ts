@@ -4,13 +4,13 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotF
 import type { Logger } from "@bmi/log";
 import {
   refKey, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref, type StorageDriver, type StoredState,
-} from "../storage";
-import { run } from "./exec";
-import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "./files";
-import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./local-store";
+} from "../../storage";
+import { run } from "../exec";
+import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "../files";
+import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./layout";
 import { OverlayMaker } from "./overlays";
-import { DiskExports } from "./local-exports";
-import { QemuImg, type QemuImgLimits } from "./qemu-img";
+import { DiskExports } from "./exports";
+import { QemuImg, type QemuImgLimits } from "../qemu-img";
 
 export interface LocalDriverOptions {
   dataDir: string;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isZero, sha256Of } from "../bytes";
+import { isZero, sha256Of } from "../../bytes";
 import type { RbdImage, RbdPool } from "./rbd";
 
 const CHUNK = 4 * 1024 * 1024; // one RADOS object of a default RBD image

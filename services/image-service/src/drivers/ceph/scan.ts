@@ -1,6 +1,6 @@
 import type { Logger } from "@bmi/log";
-import { refKey, type Backing, type DiskRecord, type ImageRecord, type Ref, type StoredState } from "../storage";
-import { BASE_SNAPSHOT, META_KEY, isTmp, parseName, type CephImageMeta } from "./ceph-names";
+import { refKey, type Backing, type DiskRecord, type ImageRecord, type Ref, type StoredState } from "../../storage";
+import { BASE_SNAPSHOT, META_KEY, isTmp, parseName, type CephImageMeta } from "./names";
 import type { RbdPool } from "./rbd";
 
 const PARALLEL = 8;

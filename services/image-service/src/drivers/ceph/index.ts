@@ -1,0 +1,1 @@
+export { CephDriver, type CephDriverOptions } from "./driver";
