@@ -1,3 +1,4 @@
+import { eachLimit } from "@bmi/async";
 import type { Logger } from "@bmi/log";
 import { isChapUser, ownsIqn, storeMarkerIqn, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
@@ -104,7 +105,7 @@ export class Reconciler {
       // tgtd's work, and that part overlaps.
       const missing = wanted.filter((s) => !present.has(s.tid));
       reconcileDrift.inc({ kind: "missing", action: "found" }, missing.length);
-      await inParallel(missing, APPLY_CONCURRENCY, async (want) => {
+      await eachLimit(missing, APPLY_CONCURRENCY, async (want) => {
         try {
           const spec = await withSecret(this.store, want);
           await this.backend.apply(spec, { accountExists: accounts.has(spec.chapUser), reverseExists: accounts.has(spec.reverse?.user ?? "") });
@@ -160,11 +161,4 @@ export class Reconciler {
     if (healthy !== this.healthy || !healthy) this.onHealth(healthy);
     this.healthy = healthy;
   }
-}
-
-async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  }));
 }

@@ -1,5 +1,5 @@
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
-import { mapLimit } from "../map-limit";
+import { mapLimit } from "@bmi/async";
 import type { CallScope, NodeInfo, NodeSpec, NodeUpdate } from "../node-driver";
 import type { HilClient } from "./hil-client";
 import { showNode } from "./hil-show";

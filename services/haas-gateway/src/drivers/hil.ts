@@ -1,5 +1,5 @@
 import { FailedPreconditionError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from "@bmi/errors";
-import { mapLimit } from "../map-limit";
+import { mapLimit } from "@bmi/async";
 import type {
   BootDevice, CallScope, NetworkChange, NodeDriver, NodeFilter, NodeInfo, NodeSpec, NodeUpdate, Ownership, PowerAction,
   PowerState,

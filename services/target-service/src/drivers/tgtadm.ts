@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { Semaphore } from "@bmi/async";
 import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
 import { timed } from "@bmi/metrics";
 import { tgtdSeconds } from "../metrics";
@@ -11,33 +12,25 @@ import { TgtdError, request, toRequest } from "./tgtd-ipc";
  * secret.
  */
 export class Tgtadm {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly slots: Semaphore;
 
   /**
    * `ipc` false runs every request through the tgtadm program: slower (a process per request), but it does not
    * depend on tgtd's wire layout, should a tgt other than 1.0.x be installed.
    */
   constructor(
-    readonly controlPort: number, private readonly timeoutMs = 10_000, private readonly maxRunning = 4,
+    readonly controlPort: number, private readonly timeoutMs = 10_000, maxRunning = 4,
     private readonly ipc = true,
-  ) {}
+  ) {
+    this.slots = new Semaphore(maxRunning);
+  }
 
   /**
    * At most `maxRunning` requests at a time: tgtd answers one at a time anyway, and hundreds of tgtadm processes
    * (a bulk of creates) would only make the machine thrash.
    */
   async run(args: string[], lld = true): Promise<string> {
-    // A finishing run hands its slot straight to the next waiter, so `running` never overshoots.
-    if (this.running >= this.maxRunning) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.running++;
-    try {
-      return await timed(tgtdSeconds, { mode: flag(args, "--mode"), op: flag(args, "--op") }, () => this.exec(args, lld));
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
+    return this.slots.run(() => timed(tgtdSeconds, { mode: flag(args, "--mode"), op: flag(args, "--op") }, () => this.exec(args, lld)));
   }
 
   private async exec(args: string[], lld: boolean): Promise<string> {
