@@ -2,23 +2,33 @@ import { readFileSync } from "node:fs";
 import { Redis, type Command } from "ioredis";
 import { openChildSpan, SpanKind, tracingOn } from "@bmi/tracing";
 import type { Logger } from "@bmi/log";
+import { describeLocation, sentinelOptions, type RedisLocation } from "./sentinel";
 
 export { Redis };
 
 /**
- * Connects to Redis and resolves once it is ready. ioredis reconnects by itself with this backoff; commands
- * issued while it is down wait in its offline queue, and fail after `maxRetriesPerRequest` reconnect attempts
- * so a request never hangs for ever on a dead Redis.
+ * Connects to Redis (a URL, or the master its Sentinels name: see RedisLocation) and resolves once it is ready.
+ * ioredis reconnects by itself with this backoff; commands issued while it is down wait in its offline queue, and
+ * fail after `maxRetriesPerRequest` reconnect attempts so a request never hangs for ever on a dead Redis.
  */
-export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?: number; tlsCa?: string } = {}): Promise<Redis> {
-  const redis = new Redis(url, {
-    // rediss:// is TLS; a private CA is given as a file (ACL user and password come in the URL).
-    ...(opts.tlsCa && url.startsWith("rediss:") ? { tls: { ca: readFileSync(opts.tlsCa) } } : {}),
+export async function connectRedis(
+  where: string | RedisLocation, log: Logger, opts: { timeoutMs?: number; tlsCa?: string } = {},
+): Promise<Redis> {
+  const loc: RedisLocation = typeof where === "string" ? { url: where, ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}) } : where;
+  const url = loc.url;
+  const common = {
     maxRetriesPerRequest: 20,
     enableReadyCheck: true,
     connectionName: log.bindings()["service"] as string | undefined ?? "bmi",
-    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
-  });
+    retryStrategy: (times: number) => Math.min(50 * 2 ** times, 2000),
+  };
+  const redis = loc.sentinels?.length
+    ? new Redis({ ...common, ...sentinelOptions(loc) })
+    : new Redis(url, {
+      // rediss:// is TLS; a private CA is given as a file (ACL user and password come in the URL).
+      ...(loc.tlsCa && url.startsWith("rediss:") ? { tls: { ca: readFileSync(loc.tlsCa) } } : {}),
+      ...common,
+    });
   if (tracingOn()) traceCommands(redis);
   let lastError: unknown;
   redis.on("error", (err: Error) => {
@@ -30,7 +40,7 @@ export async function connectRedis(url: string, log: Logger, opts: { timeoutMs?:
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       redis.disconnect();
-      reject(new Error(`redis at ${redact(url)} not ready after ${timeout} ms: ${String(lastError ?? "no answer")}`));
+      reject(new Error(`redis at ${describeLocation(loc, redact)} not ready after ${timeout} ms: ${String(lastError ?? "no answer")}`));
     }, timeout);
     redis.once("ready", () => {
       clearTimeout(timer);
@@ -61,5 +71,7 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
+export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
+export { deleteKeys } from "./keys";
