@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Redis, type Command } from "ioredis";
 import { openChildSpan, SpanKind, tracingOn } from "@bmi/tracing";
 import type { Logger } from "@bmi/log";
-import { describeLocation, sentinelOptions, type RedisLocation } from "./sentinel";
 
 export { Redis };
 
@@ -71,7 +70,6 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
-export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
 export { deleteKeys } from "./keys";
