@@ -20,8 +20,16 @@ export interface BootConfig {
   efiLoader: string;
   /** ISO timestamp. */
   updated: string;
+  /** What the node's OS reads over NoCloud (nocloud.ts); absent: the instance id alone. */
+  metadata?: NodeMetadata;
   /** Read from the store beside the config, never part of what is set: where the script may go. */
   binding?: Binding;
+}
+
+/** A node's NoCloud metadata: its host name (empty: the node's name) and user-data (empty: none). */
+export interface NodeMetadata {
+  hostname: string;
+  userData: string;
 }
 
 /**
@@ -65,12 +73,28 @@ export function validateBootConfig(c: BootConfig): BootConfig {
   }
   const efiLoader = c.efiLoader || DEFAULT_EFI_LOADER;
   if (!EFI_LOADER.test(efiLoader)) throw new InvalidArgumentError(`EFI loader ${JSON.stringify(efiLoader)} must look like \\EFI\\BOOT\\BOOTX64.EFI`);
-  const { binding: _, ...config } = c;
-  return { ...config, macs, target: { ...config.target, lun }, efiLoader };
+  if (c.metadata) validateMetadata(c.metadata);
+  const { binding: _, metadata, ...config } = c;
+  return { ...config, macs, target: { ...config.target, lun }, efiLoader,
+    ...(metadata && (metadata.hostname || metadata.userData) ? { metadata: { hostname: metadata.hostname, userData: metadata.userData } } : {}) };
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** user-data is served as it is; this bounds what one boot config keeps in Redis. */
+export const MAX_USER_DATA_BYTES = 64 * 1024;
+
+/** A host name reaches the node's `hostname` and a YAML line: RFC 1123 only. user-data at most 64 KiB. */
+export function validateMetadata(m: NodeMetadata): void {
+  if (m.hostname && !HOSTNAME.test(m.hostname)) {
+    throw new InvalidArgumentError(`host name ${JSON.stringify(m.hostname.slice(0, 80))} is not an RFC 1123 name (letters, digits, '-', dots between labels of 1-63, at most 253)`);
+  }
+  if (Buffer.byteLength(m.userData, "utf8") > MAX_USER_DATA_BYTES) {
+    throw new InvalidArgumentError(`user-data is ${Buffer.byteLength(m.userData, "utf8")} bytes: at most ${MAX_USER_DATA_BYTES}`);
+  }
 }
 
 /** Everything but the CHAP secret, for logs. */
 export function describe(c: BootConfig): Record<string, unknown> {
   return { node: c.node, project: c.project, macs: c.macs, iqn: c.target.iqn, portals: c.target.portals, firmware: c.firmware,
-    mutualChap: c.reverseChap !== undefined };
+    mutualChap: c.reverseChap !== undefined, hostname: c.metadata?.hostname ?? "", userDataBytes: c.metadata?.userData.length ?? 0 };
 }

@@ -4,7 +4,8 @@ export interface BootPhaseReport {
   project: string;
   mac: string;
   /** script-refused: `remoteAddress` asked for a script bound to another address (and got 404). */
-  phase: "script-served" | "boot-attempted" | "boot-failed" | "script-refused";
+  /** userspace: the OS on the disk reached userspace and called back. */
+  phase: "script-served" | "boot-attempted" | "boot-failed" | "script-refused" | "userspace";
   remoteAddress: string;
   /** sanboot attempt (1, 2, ...); 0 for script-served. */
   attempt: number;

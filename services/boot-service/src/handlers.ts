@@ -89,6 +89,7 @@ function fromPb(c: PbBootConfig): Omit<BootConfig, "updated"> {
     target: { iqn: c.target?.iqn ?? "", portals: c.target?.portals ?? [], lun: c.target?.lun ?? 1 },
     chap: { user: c.chap?.user ?? "", secret: c.chap?.secret ?? "" },
     ...(c.reverseChap?.user ? { reverseChap: { user: c.reverseChap.user, secret: c.reverseChap.secret } } : {}),
+    ...(c.metadata ? { metadata: { hostname: c.metadata.hostname, userData: c.metadata.userData } } : {}),
   };
 }
 
@@ -99,6 +100,8 @@ function toPb(c: BootConfig, withSecret: boolean): PbBootConfig {
     efiLoader: c.efiLoader, updated: new Date(c.updated),
     reverseChap: c.reverseChap ? { user: c.reverseChap.user, secret: withSecret ? c.reverseChap.secret : "" } : undefined,
     binding: bindingToPb(c.binding),
+    // user-data may carry the tenant's secrets: like CHAP's, only where the secret is shown.
+    metadata: c.metadata ? { hostname: c.metadata.hostname, userData: withSecret ? c.metadata.userData : "" } : undefined,
   });
 }
 

@@ -1,6 +1,5 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { silentLogger } from "@bmi/log";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { uniquePrefix } from "@bmi/testing";
@@ -9,18 +8,7 @@ import type { BootPhaseReport } from "./boot-phases";
 import { RedisBootStore } from "./drivers/redis-store";
 import { BootHttpServer } from "./http-server";
 import { ScriptBinder } from "./script-binding";
-import { sample } from "./test-support";
-
-/** GET from a chosen loopback address (Linux routes all of 127/8 to lo): another host, as the server sees it. */
-function getFrom(localAddress: string, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { localAddress }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => { body += d.toString(); });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on("error", reject);
-  });
-}
+import { closeHttpTest, getFrom, sample } from "./test-support";
 
 describe("boot HTTP server", () => {
   const prefix = uniquePrefix("boot-http");
@@ -48,12 +36,7 @@ describe("boot HTTP server", () => {
     port = await server.listen("127.0.0.1:0");
     base = `http://127.0.0.1:${port}`;
   });
-  after(async () => {
-    await server.close();
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  after(() => closeHttpTest(server, redis, prefix));
 
   it("serves the generic script with URLs on the Host the node used", async () => {
     const r = await fetch(`${base}/boot.ipxe`);

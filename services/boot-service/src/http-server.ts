@@ -6,6 +6,7 @@ import { genericScript, nodeScript } from "./ipxe-script";
 import { plainAddress } from "@bmi/validate";
 import type { ScriptBinder } from "./script-binding";
 import { AddressLimiter } from "./address-limiter";
+import { nocloudFile, type NocloudFile } from "./nocloud";
 
 export interface HttpOptions {
   /** Used when a request has no usable Host header. */
@@ -19,12 +20,15 @@ export interface HttpOptions {
 
 const MAC = "([0-9a-f]{2}(?:-[0-9a-f]{2}){5})";
 const NODE_SCRIPT = new RegExp(`^/nodes/${MAC}\\.ipxe$`);
-const PHASE = new RegExp(`^/nodes/${MAC}/phase/(attempted|failed)$`);
+const PHASE = new RegExp(`^/nodes/${MAC}/phase/(attempted|failed|userspace)$`);
+const NOCLOUD = new RegExp(`^/nodes/${MAC}/nocloud/(meta-data|user-data|vendor-data|network-config)$`);
+const PHASES = { attempted: "boot-attempted", failed: "boot-failed", userspace: "userspace" } as const;
 
 /**
  * The HTTP side nodes talk to while booting: the generic script, each NIC's own script (404 for MACs without a
- * boot config, and for every address but the one the script is bound to: `binder`) and the phase callbacks those
- * scripts make. Scripts carry absolute URLs built from the Host the node used, so they work behind NAT and port
+ * boot config, and for every address but the one the script is bound to: `binder`), the phase callbacks those
+ * scripts make, the node's NoCloud metadata (nocloud.ts) and the "userspace reached" callback its OS makes.
+ * Scripts carry absolute URLs built from the Host the node used, so they work behind NAT and port
  * forwards alike.
  */
 export class BootHttpServer {
@@ -70,7 +74,8 @@ export class BootHttpServer {
     if (url.pathname === "/boot.ipxe") return send(res, 200, genericScript(baseUrl(req, this.o.publicUrl)));
     const script = NODE_SCRIPT.exec(url.pathname);
     const phase = PHASE.exec(url.pathname);
-    const mac = (script?.[1] ?? phase?.[1])?.replace(/-/g, ":");
+    const nocloud = NOCLOUD.exec(url.pathname);
+    const mac = (script?.[1] ?? phase?.[1] ?? nocloud?.[1])?.replace(/-/g, ":");
     const config = mac ? await this.configs.byMac(mac) : undefined;
     if (!mac || !config) return send(res, 404, NO_CONFIG);
     const remote = plainAddress(req.socket.remoteAddress ?? "");
@@ -95,11 +100,17 @@ export class BootHttpServer {
       this.log.info({ node: config.node, mac, remote }, "boot script served");
       return report("script-served", 0);
     }
+    // The phase callbacks and the node's metadata (which may carry its tenant's secrets) go only where the script
+    // is bound, and are refused exactly like an unknown MAC.
     if (!this.binder.allows(config, remote)) return send(res, 404, NO_CONFIG);
+    if (nocloud) {
+      this.log.info({ node: config.node, mac, file: nocloud[2] }, "metadata served");
+      return send(res, 200, nocloudFile(config, mac, nocloud[2] as NocloudFile));
+    }
     const attempt = Math.max(0, Math.min(1000, Number.parseInt(url.searchParams.get("attempt") ?? "0", 10) || 0));
     send(res, 200, "ok\n");
     this.log.info({ node: config.node, mac, phase: phase?.[2], attempt }, "boot phase");
-    report(phase?.[2] === "attempted" ? "boot-attempted" : "boot-failed", attempt);
+    report(PHASES[(phase?.[2] ?? "failed") as keyof typeof PHASES], attempt);
   }
 }
 

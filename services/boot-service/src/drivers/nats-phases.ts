@@ -8,6 +8,7 @@ const PHASES: Record<BootPhaseReport["phase"], BootPhase> = {
   "boot-attempted": BootPhase.BOOT_PHASE_BOOT_ATTEMPTED,
   "boot-failed": BootPhase.BOOT_PHASE_BOOT_FAILED,
   "script-refused": BootPhase.BOOT_PHASE_SCRIPT_REFUSED,
+  userspace: BootPhase.BOOT_PHASE_USERSPACE,
 };
 
 /** Boot phases as BootPhaseEvent on bmi.boot.<node>.phase, through the event bus (outbox while NATS is down). */

@@ -15,47 +15,49 @@ from bmi.common.v1 import common_pb2 as bmi_dot_common_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x62mi/boot/v1/boot.proto\x12\x0b\x62mi.boot.v1\x1a\x1a\x62mi/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x03\n\nBootConfig\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\x12\x18\n\x07project\x18\x02 \x01(\tR\x07project\x12\x12\n\x04macs\x18\x03 \x03(\tR\x04macs\x12\x32\n\x06target\x18\x04 \x01(\x0b\x32\x1a.bmi.common.v1.IscsiTargetR\x06target\x12\x32\n\x04\x63hap\x18\x05 \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x04\x63hap\x12#\n\rinitiator_iqn\x18\x06 \x01(\tR\x0cinitiatorIqn\x12\x33\n\x08\x66irmware\x18\x07 \x01(\x0e\x32\x17.bmi.common.v1.FirmwareR\x08\x66irmware\x12\x34\n\x07updated\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07updated\x12\x1d\n\nefi_loader\x18\t \x01(\tR\tefiLoader\x12\x41\n\x0creverse_chap\x18\n \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x0breverseChap\x12\x32\n\x07\x62inding\x18\x0b \x01(\x0b\x32\x18.bmi.boot.v1.BootBindingR\x07\x62inding\"\xaa\x01\n\x0b\x42ootBinding\x12\x18\n\x07\x61\x64\x64ress\x18\x01 \x01(\tR\x07\x61\x64\x64ress\x12\x30\n\x05\x61rmed\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x61rmed\x12\x30\n\x05\x62ound\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x62ound\x12\x1d\n\ntarget_acl\x18\x04 \x01(\x08R\ttargetAcl\"G\n\x14SetBootConfigRequest\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\"H\n\x15SetBootConfigResponse\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\",\n\x16\x43learBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"3\n\x17\x43learBootConfigResponse\x12\x18\n\x07\x63leared\x18\x01 \x01(\x08R\x07\x63leared\"*\n\x14GetBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"H\n\x15GetBootConfigResponse\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\"2\n\x16ListBootConfigsRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\"L\n\x17ListBootConfigsResponse\x12\x31\n\x07\x63onfigs\x18\x01 \x03(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x07\x63onfigs\"c\n\x16RenderDhcpHintsRequest\x12/\n\x06\x66ormat\x18\x01 \x01(\x0e\x32\x17.bmi.boot.v1.DhcpFormatR\x06\x66ormat\x12\x18\n\x07project\x18\x02 \x01(\tR\x07project\"R\n\x17RenderDhcpHintsResponse\x12\x18\n\x07\x63ontent\x18\x01 \x01(\tR\x07\x63ontent\x12\x1d\n\nhosts_file\x18\x02 \x01(\tR\thostsFile\";\n\x13RenderScriptRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\x12\x10\n\x03mac\x18\x02 \x01(\tR\x03mac\".\n\x14RenderScriptResponse\x12\x16\n\x06script\x18\x01 \x01(\tR\x06script\"*\n\x14\x41rmBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"K\n\x15\x41rmBootConfigResponse\x12\x32\n\x07\x62inding\x18\x01 \x01(\x0b\x32\x18.bmi.boot.v1.BootBindingR\x07\x62inding*l\n\nDhcpFormat\x12\x1b\n\x17\x44HCP_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44HCP_FORMAT_DNSMASQ\x10\x01\x12\x13\n\x0f\x44HCP_FORMAT_ISC\x10\x02\x12\x13\n\x0f\x44HCP_FORMAT_KEA\x10\x03\x32\x84\x05\n\x0b\x42ootService\x12V\n\rSetBootConfig\x12!.bmi.boot.v1.SetBootConfigRequest\x1a\".bmi.boot.v1.SetBootConfigResponse\x12\\\n\x0f\x43learBootConfig\x12#.bmi.boot.v1.ClearBootConfigRequest\x1a$.bmi.boot.v1.ClearBootConfigResponse\x12V\n\rGetBootConfig\x12!.bmi.boot.v1.GetBootConfigRequest\x1a\".bmi.boot.v1.GetBootConfigResponse\x12\\\n\x0fListBootConfigs\x12#.bmi.boot.v1.ListBootConfigsRequest\x1a$.bmi.boot.v1.ListBootConfigsResponse\x12\\\n\x0fRenderDhcpHints\x12#.bmi.boot.v1.RenderDhcpHintsRequest\x1a$.bmi.boot.v1.RenderDhcpHintsResponse\x12S\n\x0cRenderScript\x12 .bmi.boot.v1.RenderScriptRequest\x1a!.bmi.boot.v1.RenderScriptResponse\x12V\n\rArmBootConfig\x12!.bmi.boot.v1.ArmBootConfigRequest\x1a\".bmi.boot.v1.ArmBootConfigResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x62mi/boot/v1/boot.proto\x12\x0b\x62mi.boot.v1\x1a\x1a\x62mi/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x04\n\nBootConfig\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\x12\x18\n\x07project\x18\x02 \x01(\tR\x07project\x12\x12\n\x04macs\x18\x03 \x03(\tR\x04macs\x12\x32\n\x06target\x18\x04 \x01(\x0b\x32\x1a.bmi.common.v1.IscsiTargetR\x06target\x12\x32\n\x04\x63hap\x18\x05 \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x04\x63hap\x12#\n\rinitiator_iqn\x18\x06 \x01(\tR\x0cinitiatorIqn\x12\x33\n\x08\x66irmware\x18\x07 \x01(\x0e\x32\x17.bmi.common.v1.FirmwareR\x08\x66irmware\x12\x34\n\x07updated\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07updated\x12\x1d\n\nefi_loader\x18\t \x01(\tR\tefiLoader\x12\x41\n\x0creverse_chap\x18\n \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x0breverseChap\x12\x32\n\x07\x62inding\x18\x0b \x01(\x0b\x32\x18.bmi.boot.v1.BootBindingR\x07\x62inding\x12:\n\x08metadata\x18\x0c \x01(\x0b\x32\x19.bmi.boot.v1.NodeMetadataH\x00R\x08metadata\x88\x01\x01\x42\x0b\n\t_metadata\"G\n\x0cNodeMetadata\x12\x1a\n\x08hostname\x18\x01 \x01(\tR\x08hostname\x12\x1b\n\tuser_data\x18\x02 \x01(\tR\x08userData\"\xaa\x01\n\x0b\x42ootBinding\x12\x18\n\x07\x61\x64\x64ress\x18\x01 \x01(\tR\x07\x61\x64\x64ress\x12\x30\n\x05\x61rmed\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x61rmed\x12\x30\n\x05\x62ound\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05\x62ound\x12\x1d\n\ntarget_acl\x18\x04 \x01(\x08R\ttargetAcl\"G\n\x14SetBootConfigRequest\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\"H\n\x15SetBootConfigResponse\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\",\n\x16\x43learBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"3\n\x17\x43learBootConfigResponse\x12\x18\n\x07\x63leared\x18\x01 \x01(\x08R\x07\x63leared\"*\n\x14GetBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"H\n\x15GetBootConfigResponse\x12/\n\x06\x63onfig\x18\x01 \x01(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x06\x63onfig\"2\n\x16ListBootConfigsRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\"L\n\x17ListBootConfigsResponse\x12\x31\n\x07\x63onfigs\x18\x01 \x03(\x0b\x32\x17.bmi.boot.v1.BootConfigR\x07\x63onfigs\"c\n\x16RenderDhcpHintsRequest\x12/\n\x06\x66ormat\x18\x01 \x01(\x0e\x32\x17.bmi.boot.v1.DhcpFormatR\x06\x66ormat\x12\x18\n\x07project\x18\x02 \x01(\tR\x07project\"R\n\x17RenderDhcpHintsResponse\x12\x18\n\x07\x63ontent\x18\x01 \x01(\tR\x07\x63ontent\x12\x1d\n\nhosts_file\x18\x02 \x01(\tR\thostsFile\";\n\x13RenderScriptRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\x12\x10\n\x03mac\x18\x02 \x01(\tR\x03mac\".\n\x14RenderScriptResponse\x12\x16\n\x06script\x18\x01 \x01(\tR\x06script\"*\n\x14\x41rmBootConfigRequest\x12\x12\n\x04node\x18\x01 \x01(\tR\x04node\"K\n\x15\x41rmBootConfigResponse\x12\x32\n\x07\x62inding\x18\x01 \x01(\x0b\x32\x18.bmi.boot.v1.BootBindingR\x07\x62inding*l\n\nDhcpFormat\x12\x1b\n\x17\x44HCP_FORMAT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44HCP_FORMAT_DNSMASQ\x10\x01\x12\x13\n\x0f\x44HCP_FORMAT_ISC\x10\x02\x12\x13\n\x0f\x44HCP_FORMAT_KEA\x10\x03\x32\x84\x05\n\x0b\x42ootService\x12V\n\rSetBootConfig\x12!.bmi.boot.v1.SetBootConfigRequest\x1a\".bmi.boot.v1.SetBootConfigResponse\x12\\\n\x0f\x43learBootConfig\x12#.bmi.boot.v1.ClearBootConfigRequest\x1a$.bmi.boot.v1.ClearBootConfigResponse\x12V\n\rGetBootConfig\x12!.bmi.boot.v1.GetBootConfigRequest\x1a\".bmi.boot.v1.GetBootConfigResponse\x12\\\n\x0fListBootConfigs\x12#.bmi.boot.v1.ListBootConfigsRequest\x1a$.bmi.boot.v1.ListBootConfigsResponse\x12\\\n\x0fRenderDhcpHints\x12#.bmi.boot.v1.RenderDhcpHintsRequest\x1a$.bmi.boot.v1.RenderDhcpHintsResponse\x12S\n\x0cRenderScript\x12 .bmi.boot.v1.RenderScriptRequest\x1a!.bmi.boot.v1.RenderScriptResponse\x12V\n\rArmBootConfig\x12!.bmi.boot.v1.ArmBootConfigRequest\x1a\".bmi.boot.v1.ArmBootConfigResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bmi.boot.v1.boot_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _DHCPFORMAT._serialized_start=1661
-  _DHCPFORMAT._serialized_end=1769
+  _DHCPFORMAT._serialized_start=1807
+  _DHCPFORMAT._serialized_end=1915
   _BOOTCONFIG._serialized_start=101
-  _BOOTCONFIG._serialized_end=577
-  _BOOTBINDING._serialized_start=580
-  _BOOTBINDING._serialized_end=750
-  _SETBOOTCONFIGREQUEST._serialized_start=752
-  _SETBOOTCONFIGREQUEST._serialized_end=823
-  _SETBOOTCONFIGRESPONSE._serialized_start=825
-  _SETBOOTCONFIGRESPONSE._serialized_end=897
-  _CLEARBOOTCONFIGREQUEST._serialized_start=899
-  _CLEARBOOTCONFIGREQUEST._serialized_end=943
-  _CLEARBOOTCONFIGRESPONSE._serialized_start=945
-  _CLEARBOOTCONFIGRESPONSE._serialized_end=996
-  _GETBOOTCONFIGREQUEST._serialized_start=998
-  _GETBOOTCONFIGREQUEST._serialized_end=1040
-  _GETBOOTCONFIGRESPONSE._serialized_start=1042
-  _GETBOOTCONFIGRESPONSE._serialized_end=1114
-  _LISTBOOTCONFIGSREQUEST._serialized_start=1116
-  _LISTBOOTCONFIGSREQUEST._serialized_end=1166
-  _LISTBOOTCONFIGSRESPONSE._serialized_start=1168
-  _LISTBOOTCONFIGSRESPONSE._serialized_end=1244
-  _RENDERDHCPHINTSREQUEST._serialized_start=1246
-  _RENDERDHCPHINTSREQUEST._serialized_end=1345
-  _RENDERDHCPHINTSRESPONSE._serialized_start=1347
-  _RENDERDHCPHINTSRESPONSE._serialized_end=1429
-  _RENDERSCRIPTREQUEST._serialized_start=1431
-  _RENDERSCRIPTREQUEST._serialized_end=1490
-  _RENDERSCRIPTRESPONSE._serialized_start=1492
-  _RENDERSCRIPTRESPONSE._serialized_end=1538
-  _ARMBOOTCONFIGREQUEST._serialized_start=1540
-  _ARMBOOTCONFIGREQUEST._serialized_end=1582
-  _ARMBOOTCONFIGRESPONSE._serialized_start=1584
-  _ARMBOOTCONFIGRESPONSE._serialized_end=1659
-  _BOOTSERVICE._serialized_start=1772
-  _BOOTSERVICE._serialized_end=2416
+  _BOOTCONFIG._serialized_end=650
+  _NODEMETADATA._serialized_start=652
+  _NODEMETADATA._serialized_end=723
+  _BOOTBINDING._serialized_start=726
+  _BOOTBINDING._serialized_end=896
+  _SETBOOTCONFIGREQUEST._serialized_start=898
+  _SETBOOTCONFIGREQUEST._serialized_end=969
+  _SETBOOTCONFIGRESPONSE._serialized_start=971
+  _SETBOOTCONFIGRESPONSE._serialized_end=1043
+  _CLEARBOOTCONFIGREQUEST._serialized_start=1045
+  _CLEARBOOTCONFIGREQUEST._serialized_end=1089
+  _CLEARBOOTCONFIGRESPONSE._serialized_start=1091
+  _CLEARBOOTCONFIGRESPONSE._serialized_end=1142
+  _GETBOOTCONFIGREQUEST._serialized_start=1144
+  _GETBOOTCONFIGREQUEST._serialized_end=1186
+  _GETBOOTCONFIGRESPONSE._serialized_start=1188
+  _GETBOOTCONFIGRESPONSE._serialized_end=1260
+  _LISTBOOTCONFIGSREQUEST._serialized_start=1262
+  _LISTBOOTCONFIGSREQUEST._serialized_end=1312
+  _LISTBOOTCONFIGSRESPONSE._serialized_start=1314
+  _LISTBOOTCONFIGSRESPONSE._serialized_end=1390
+  _RENDERDHCPHINTSREQUEST._serialized_start=1392
+  _RENDERDHCPHINTSREQUEST._serialized_end=1491
+  _RENDERDHCPHINTSRESPONSE._serialized_start=1493
+  _RENDERDHCPHINTSRESPONSE._serialized_end=1575
+  _RENDERSCRIPTREQUEST._serialized_start=1577
+  _RENDERSCRIPTREQUEST._serialized_end=1636
+  _RENDERSCRIPTRESPONSE._serialized_start=1638
+  _RENDERSCRIPTRESPONSE._serialized_end=1684
+  _ARMBOOTCONFIGREQUEST._serialized_start=1686
+  _ARMBOOTCONFIGREQUEST._serialized_end=1728
+  _ARMBOOTCONFIGRESPONSE._serialized_start=1730
+  _ARMBOOTCONFIGRESPONSE._serialized_end=1805
+  _BOOTSERVICE._serialized_start=1918
+  _BOOTSERVICE._serialized_end=2562
 # @@protoc_insertion_point(module_scope)

@@ -37,13 +37,14 @@ class BootBinding(_message.Message):
     def __init__(self, address: _Optional[str] = ..., armed: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., bound: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., target_acl: bool = ...) -> None: ...
 
 class BootConfig(_message.Message):
-    __slots__ = ["binding", "chap", "efi_loader", "firmware", "initiator_iqn", "macs", "node", "project", "reverse_chap", "target", "updated"]
+    __slots__ = ["binding", "chap", "efi_loader", "firmware", "initiator_iqn", "macs", "metadata", "node", "project", "reverse_chap", "target", "updated"]
     BINDING_FIELD_NUMBER: _ClassVar[int]
     CHAP_FIELD_NUMBER: _ClassVar[int]
     EFI_LOADER_FIELD_NUMBER: _ClassVar[int]
     FIRMWARE_FIELD_NUMBER: _ClassVar[int]
     INITIATOR_IQN_FIELD_NUMBER: _ClassVar[int]
     MACS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     REVERSE_CHAP_FIELD_NUMBER: _ClassVar[int]
@@ -55,12 +56,13 @@ class BootConfig(_message.Message):
     firmware: _common_pb2.Firmware
     initiator_iqn: str
     macs: _containers.RepeatedScalarFieldContainer[str]
+    metadata: NodeMetadata
     node: str
     project: str
     reverse_chap: _common_pb2.ChapCredentials
     target: _common_pb2.IscsiTarget
     updated: _timestamp_pb2.Timestamp
-    def __init__(self, node: _Optional[str] = ..., project: _Optional[str] = ..., macs: _Optional[_Iterable[str]] = ..., target: _Optional[_Union[_common_pb2.IscsiTarget, _Mapping]] = ..., chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., initiator_iqn: _Optional[str] = ..., firmware: _Optional[_Union[_common_pb2.Firmware, str]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., efi_loader: _Optional[str] = ..., reverse_chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., binding: _Optional[_Union[BootBinding, _Mapping]] = ...) -> None: ...
+    def __init__(self, node: _Optional[str] = ..., project: _Optional[str] = ..., macs: _Optional[_Iterable[str]] = ..., target: _Optional[_Union[_common_pb2.IscsiTarget, _Mapping]] = ..., chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., initiator_iqn: _Optional[str] = ..., firmware: _Optional[_Union[_common_pb2.Firmware, str]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., efi_loader: _Optional[str] = ..., reverse_chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., binding: _Optional[_Union[BootBinding, _Mapping]] = ..., metadata: _Optional[_Union[NodeMetadata, _Mapping]] = ...) -> None: ...
 
 class ClearBootConfigRequest(_message.Message):
     __slots__ = ["node"]
@@ -97,6 +99,14 @@ class ListBootConfigsResponse(_message.Message):
     CONFIGS_FIELD_NUMBER: _ClassVar[int]
     configs: _containers.RepeatedCompositeFieldContainer[BootConfig]
     def __init__(self, configs: _Optional[_Iterable[_Union[BootConfig, _Mapping]]] = ...) -> None: ...
+
+class NodeMetadata(_message.Message):
+    __slots__ = ["hostname", "user_data"]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    USER_DATA_FIELD_NUMBER: _ClassVar[int]
+    hostname: str
+    user_data: str
+    def __init__(self, hostname: _Optional[str] = ..., user_data: _Optional[str] = ...) -> None: ...
 
 class RenderDhcpHintsRequest(_message.Message):
     __slots__ = ["format", "project"]

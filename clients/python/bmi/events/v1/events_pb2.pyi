@@ -10,6 +10,7 @@ BOOT_PHASE_BOOT_FAILED: BootPhase
 BOOT_PHASE_SCRIPT_REFUSED: BootPhase
 BOOT_PHASE_SCRIPT_SERVED: BootPhase
 BOOT_PHASE_UNSPECIFIED: BootPhase
+BOOT_PHASE_USERSPACE: BootPhase
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AuditRecord(_message.Message):

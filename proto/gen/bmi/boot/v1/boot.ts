@@ -96,7 +96,26 @@ export interface BootConfig {
     | ChapCredentials
     | undefined;
   /** Answers only: where the script may go. */
-  binding: BootBinding | undefined;
+  binding:
+    | BootBinding
+    | undefined;
+  /**
+   * What the node's operating system reads at boot, as NoCloud over HTTP (cloud-init's form) from boot-service at
+   * /nodes/<mac>/nocloud/{meta-data,user-data,network-config}, served under the same rule as the script: only to
+   * the address the script is bound to. Unset: meta-data with the instance id alone, empty user-data.
+   */
+  metadata?: NodeMetadata | undefined;
+}
+
+/** A node's NoCloud metadata. meta-data's instance-id is the target's IQN: a fresh disk is a new instance. */
+export interface NodeMetadata {
+  /**
+   * local-hostname: an RFC 1123 host name (letters, digits, '-', dots between labels; at most 253). Empty: the
+   * node's name.
+   */
+  hostname: string;
+  /** user-data as given (a #! script or #cloud-config), at most 64 KiB; empty: none. */
+  userData: string;
 }
 
 /** Which address a node's script is bound to. Unset times: never. */
@@ -202,6 +221,7 @@ function createBaseBootConfig(): BootConfig {
     efiLoader: "",
     reverseChap: undefined,
     binding: undefined,
+    metadata: undefined,
   };
 }
 
@@ -239,6 +259,9 @@ export const BootConfig: MessageFns<BootConfig> = {
     }
     if (message.binding !== undefined) {
       BootBinding.encode(message.binding, writer.uint32(90).fork()).join();
+    }
+    if (message.metadata !== undefined) {
+      NodeMetadata.encode(message.metadata, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -344,6 +367,14 @@ export const BootConfig: MessageFns<BootConfig> = {
             message.binding = BootBinding.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.metadata = NodeMetadata.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -381,6 +412,7 @@ export const BootConfig: MessageFns<BootConfig> = {
         ? ChapCredentials.fromJSON(object.reverse_chap)
         : undefined,
       binding: isSet(object.binding) ? BootBinding.fromJSON(object.binding) : undefined,
+      metadata: isSet(object.metadata) ? NodeMetadata.fromJSON(object.metadata) : undefined,
     };
   },
 
@@ -419,6 +451,9 @@ export const BootConfig: MessageFns<BootConfig> = {
     if (message.binding !== undefined) {
       obj.binding = BootBinding.toJSON(message.binding);
     }
+    if (message.metadata !== undefined) {
+      obj.metadata = NodeMetadata.toJSON(message.metadata);
+    }
     return obj;
   },
 
@@ -446,6 +481,98 @@ export const BootConfig: MessageFns<BootConfig> = {
     message.binding = (object.binding !== undefined && object.binding !== null)
       ? BootBinding.fromPartial(object.binding)
       : undefined;
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? NodeMetadata.fromPartial(object.metadata)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNodeMetadata(): NodeMetadata {
+  return { hostname: "", userData: "" };
+}
+
+export const NodeMetadata: MessageFns<NodeMetadata> = {
+  encode(message: NodeMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostname !== "") {
+      writer.uint32(10).string(message.hostname);
+    }
+    if (message.userData !== "") {
+      writer.uint32(18).string(message.userData);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NodeMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNodeMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userData = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NodeMetadata {
+    return {
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      userData: isSet(object.userData)
+        ? globalThis.String(object.userData)
+        : isSet(object.user_data)
+        ? globalThis.String(object.user_data)
+        : "",
+    };
+  },
+
+  toJSON(message: NodeMetadata): unknown {
+    const obj: any = {};
+    if (message.hostname !== "") {
+      obj.hostname = message.hostname;
+    }
+    if (message.userData !== "") {
+      obj.userData = message.userData;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<NodeMetadata>, I>>(base?: I): NodeMetadata {
+    return NodeMetadata.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<NodeMetadata>, I>>(object: I): NodeMetadata {
+    const message = createBaseNodeMetadata();
+    message.hostname = object.hostname ?? "";
+    message.userData = object.userData ?? "";
     return message;
   },
 };

@@ -23,6 +23,11 @@ export enum BootPhase {
   BOOT_PHASE_BOOT_FAILED = 3,
   /** BOOT_PHASE_SCRIPT_REFUSED - Somebody asked for the node's script from an address it is not bound to (remote_address), and got 404. */
   BOOT_PHASE_SCRIPT_REFUSED = 4,
+  /**
+   * BOOT_PHASE_USERSPACE - The operating system on the node's disk reached userspace and said so (its init fetched
+   * /nodes/<mac>/phase/userspace): the boot is over, the OS is up.
+   */
+  BOOT_PHASE_USERSPACE = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -43,6 +48,9 @@ export function bootPhaseFromJSON(object: any): BootPhase {
     case 4:
     case "BOOT_PHASE_SCRIPT_REFUSED":
       return BootPhase.BOOT_PHASE_SCRIPT_REFUSED;
+    case 5:
+    case "BOOT_PHASE_USERSPACE":
+      return BootPhase.BOOT_PHASE_USERSPACE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -62,6 +70,8 @@ export function bootPhaseToJSON(object: BootPhase): string {
       return "BOOT_PHASE_BOOT_FAILED";
     case BootPhase.BOOT_PHASE_SCRIPT_REFUSED:
       return "BOOT_PHASE_SCRIPT_REFUSED";
+    case BootPhase.BOOT_PHASE_USERSPACE:
+      return "BOOT_PHASE_USERSPACE";
     case BootPhase.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
