@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { eachLimit } from "@bmi/async";
 import { createClient, noneAuth, type PromiseClient } from "@bmi/grpc";
 import { silentLogger } from "@bmi/log";
 import { ImageServiceClient, UploadHeader } from "@bmi/proto/bmi/image/v1/image";
@@ -72,21 +73,13 @@ async function createAndDelete(
   names: string[], concurrency: number, create: (n: string) => Promise<void>, remove: (n: string) => Promise<void>,
 ): Promise<{ perSecond: number; text: string }> {
   const t0 = performance.now();
-  await pool(names, concurrency, create);
+  await eachLimit(names, concurrency, create);
   const t1 = performance.now();
-  await pool(names, concurrency, remove);
+  await eachLimit(names, concurrency, remove);
   const t2 = performance.now();
   const rate = (ms: number) => (names.length / (ms / 1000)).toFixed(0);
   const perSecond = names.length / ((t2 - t0) / 1000);
   return { perSecond, text: `${perSecond.toFixed(0)} disks/s (create ${rate(t1 - t0)}/s, delete ${rate(t2 - t1)}/s)` };
-}
-
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /** A 64 MiB image with a little data: disks are copy-on-write, so its size hardly matters. */

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { eachLimit } from "@bmi/async";
 
 /** The p-th percentile (0..100) of `values`, nearest rank. */
 export function percentile(values: number[], p: number): number {
@@ -13,15 +14,12 @@ export function mean(values: number[]): number {
 
 /** Runs `fn` over `items` with at most `limit` in flight; answers each item's duration in ms. */
 export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<number[]> {
-  const queue = [...items];
   const times: number[] = [];
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      const t0 = performance.now();
-      await fn(item);
-      times.push(performance.now() - t0);
-    }
-  }));
+  await eachLimit(items, limit, async (item) => {
+    const t0 = performance.now();
+    await fn(item);
+    times.push(performance.now() - t0);
+  });
   return times;
 }
 

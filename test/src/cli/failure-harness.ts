@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { eachLimit } from "@bmi/async";
 import { tempDir } from "@bmi/testing";
 import { PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { startFakeQmp, type FakeQmp } from "../orchestrator/fake-qmp";
@@ -94,13 +95,10 @@ export function problem(what: string, r: Run, exit: number, line: RegExp): strin
 
 /** Runs `fn` over `items`, `n` at a time, and collects the problems it reports. */
 export async function collect<T>(items: T[], n: number, fn: (item: T) => Promise<string | undefined>): Promise<string[]> {
-  const queue = [...items];
   const problems: string[] = [];
-  await Promise.all(Array.from({ length: n }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      const p = await fn(item);
-      if (p) problems.push(p);
-    }
-  }));
+  await eachLimit(items, n, async (item) => {
+    const p = await fn(item);
+    if (p) problems.push(p);
+  });
   return problems;
 }

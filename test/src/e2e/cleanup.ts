@@ -1,13 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Redis } from "@bmi/redis";
-
-/** Deletes every key under `prefix` (one test stack's keys). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
-    if (keys.length > 0) await redis.del(...keys);
-  }
-}
 
 /**
  * SIGTERMs the processes recorded in *.pid files under `dir` whose command line names `dir` (PIDs get reused):

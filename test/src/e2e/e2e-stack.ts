@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type PromiseClient } from "@bmi/grpc";
-import { connectRedis } from "@bmi/redis";
+import { connectRedis, deleteKeys } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
   freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
@@ -12,7 +12,7 @@ import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { deleteKeys, stopDaemonsUnder } from "./cleanup";
+import { stopDaemonsUnder } from "./cleanup";
 import { VmNode } from "./vm-node";
 
 export interface E2eStack {

@@ -1,3 +1,4 @@
+import { eachLimit } from "@bmi/async";
 import * as grpc from "@grpc/grpc-js";
 import type * as protobuf from "protobufjs";
 import { callOnce, type CallLimits, type CallOutcome } from "./generic-call";
@@ -63,34 +64,30 @@ export function fuzzRequest(service: protobuf.Service, seed: number, index: numb
 export async function fuzzService(target: FuzzTarget, opts: FuzzOptions): Promise<ServiceFigures> {
   const name = serviceName(target.service);
   const figures: ServiceFigures = { service: name, calls: 0, seconds: 0, codes: {}, methods: {}, maxMs: 0, slowest: "", failureCount: 0, failures: [] };
-  let next = 0;
   const t0 = performance.now();
-  const worker = async () => {
-    for (let index = next++; index < opts.calls; index = next++) {
-      const { method, messages } = fuzzRequest(target.service, opts.seed, index);
-      const type = method.resolvedRequestType!;
-      const encoded = messages.map((m) => Buffer.from(type.encode(m).finish()));
-      const outcome = await callOnce(target.client, {
-        path: `/${name}/${method.name}`, requestStream: !!method.requestStream, responseStream: !!method.responseStream,
-      }, encoded, target.metadata(), opts.limits);
-      const code = typeof outcome.code === "number" ? grpc.status[outcome.code] : outcome.code;
-      figures.calls++;
-      figures.codes[code] = (figures.codes[code] ?? 0) + 1;
-      const perMethod = (figures.methods[method.name] ??= {});
-      perMethod[code] = (perMethod[code] ?? 0) + 1;
-      if (outcome.code !== "streaming" && outcome.ms > figures.maxMs) {
-        figures.maxMs = outcome.ms;
-        figures.slowest = `${method.name} #${index} (${code})`;
-      }
-      if (FAILING.has(outcome.code)) {
-        figures.failureCount++;
-        if (figures.failures.length < KEPT_FAILURES) {
-          figures.failures.push({ method: method.name, index, request: requestText(messages), outcome });
-        }
+  await eachLimit(Array.from({ length: opts.calls }, (_, index) => index), opts.concurrency, async (index) => {
+    const { method, messages } = fuzzRequest(target.service, opts.seed, index);
+    const type = method.resolvedRequestType!;
+    const encoded = messages.map((m) => Buffer.from(type.encode(m).finish()));
+    const outcome = await callOnce(target.client, {
+      path: `/${name}/${method.name}`, requestStream: !!method.requestStream, responseStream: !!method.responseStream,
+    }, encoded, target.metadata(), opts.limits);
+    const code = typeof outcome.code === "number" ? grpc.status[outcome.code] : outcome.code;
+    figures.calls++;
+    figures.codes[code] = (figures.codes[code] ?? 0) + 1;
+    const perMethod = (figures.methods[method.name] ??= {});
+    perMethod[code] = (perMethod[code] ?? 0) + 1;
+    if (outcome.code !== "streaming" && outcome.ms > figures.maxMs) {
+      figures.maxMs = outcome.ms;
+      figures.slowest = `${method.name} #${index} (${code})`;
+    }
+    if (FAILING.has(outcome.code)) {
+      figures.failureCount++;
+      if (figures.failures.length < KEPT_FAILURES) {
+        figures.failures.push({ method: method.name, index, request: requestText(messages), outcome });
       }
     }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  });
   figures.seconds = (performance.now() - t0) / 1000;
   return figures;
 }

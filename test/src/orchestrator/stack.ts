@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type PromiseClient } from "@bmi/grpc";
-import { connectRedis, type Redis } from "@bmi/redis";
+import { eachLimit } from "@bmi/async";
+import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
   freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd,
@@ -134,13 +135,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       orchestrators, addOrchestrator, processes: running, clientTls, metrics,
       async registerNodes(names, power = () => undefined) {
         // 16 at a time: a bench registers a thousand nodes.
-        const queue = names.map((name) => ({ name, n: ++macSeq }));
-        await Promise.all(Array.from({ length: 16 }, async () => {
-          for (let item = queue.shift(); item; item = queue.shift()) {
-            const mac = `52:54:00:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
-            await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: power(item.name), metadata: {} }, asAdmin);
-          }
-        }));
+        const items = names.map((name) => ({ name, n: ++macSeq }));
+        await eachLimit(items, 16, async (item) => {
+          const mac = `52:54:00:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
+          await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: power(item.name), metadata: {} }, asAdmin);
+        });
       },
       async stop() {
         for (const c of [stack.orch, stack.image, stack.target, stack.boot, stack.haas]) c.close();
@@ -182,22 +181,5 @@ async function killDaemons(dir: string): Promise<void> {
   }
 }
 
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-}
-
-/** Polls `fn` until it answers something truthy. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** The polling helper, here for the tests that use this stack. */
+export { until } from "@bmi/async";
