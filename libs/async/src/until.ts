@@ -1,26 +1,18 @@
-export interface UntilOptions {
-  /** How long to keep asking; default 30 s. */
-  timeoutMs?: number;
-  /** Pause between two questions; default 50 ms. */
-  everyMs?: number;
-  /** A throw from `fn` counts as "not yet" instead of ending the wait (a service still starting, say). */
-  ignoreErrors?: boolean;
-}
-
 /**
- * Polls `fn` until it answers something truthy and answers that; after `timeoutMs` throws an Error that names
- * `what` (a function is asked only then, so it can describe the state the wait gave up in).
+ * Polls `fn` every `everyMs` until it answers something truthy, and answers that. After `timeoutMs` it throws an
+ * Error naming `what` (a function is asked only then, so it can describe the state the wait gave up in). A throw
+ * from `fn` ends the wait; where a throw means "not yet" (a service still starting), catch it in `fn`.
  */
 export async function until<T>(
-  what: string | (() => string), fn: () => T | undefined | false | null | Promise<T | undefined | false | null>, opts: UntilOptions = {},
+  what: string | (() => string), fn: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  timeoutMs = 30_000, everyMs = 50,
 ): Promise<T> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = opts.ignoreErrors ? await Promise.resolve().then(fn).catch(() => undefined) : await fn();
+    const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms: ${typeof what === "function" ? what() : what}`);
-    await sleep(opts.everyMs ?? 50);
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "function" ? what() : what}`);
+    await sleep(everyMs);
   }
 }
 
