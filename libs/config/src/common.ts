@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { address, int, list, oneOf, str, url } from "./fields";
+import { address, addresses, int, list, oneOf, str, url } from "./fields";
 
 /**
  * Settings every service has: where it listens, logging, auth, deadlines and shutdown. `prefix` is the service's
@@ -74,6 +74,13 @@ export const redisSpec = {
   redisUrl: url("BMI_REDIS_URL", ["redis", "rediss"], { default: "redis://127.0.0.1:6379", help: "Redis; an ACL user and password go in the URL (rediss://bmi:PASS@host:6380)" }),
   redisPrefix: str("BMI_REDIS_PREFIX", { default: "bmi:", help: "key prefix, lets several stacks share a Redis" }),
   redisTlsCa: str("BMI_REDIS_TLS_CA", { default: "", help: "PEM CA for rediss:// (default: the system's roots); user and password go in the URL" }),
+  redisSentinels: addresses("BMI_REDIS_SENTINELS", {
+    default: [],
+    help: "Redis Sentinels (host:port, comma separated): the master of BMI_REDIS_SENTINEL_MASTER is asked from them and " +
+      "followed across failovers; BMI_REDIS_URL then gives only user, password, database and TLS (its host is unused). Empty: no Sentinel",
+  }),
+  redisSentinelMaster: str("BMI_REDIS_SENTINEL_MASTER", { default: "mymaster", help: "the master's name in the Sentinels' configuration (sentinel monitor NAME ...)" }),
+  redisSentinelPasswordFile: str("BMI_REDIS_SENTINEL_PASSWORD_FILE", { default: "", help: "file holding the Sentinels' own password (their requirepass), if they have one" }),
 };
 export const natsSpec = {
   natsServers: list("BMI_NATS_URL", { default: ["nats://127.0.0.1:4222"], help: "NATS servers, comma separated" }),
@@ -82,6 +89,11 @@ export const natsSpec = {
   natsPasswordFile: str("BMI_NATS_PASSWORD_FILE", { default: "", help: "file holding BMI_NATS_USER's password" }),
   natsCredsFile: str("BMI_NATS_CREDS_FILE", { default: "", help: "NATS .creds file (JWT and nkey seed), instead of user/password" }),
   natsTlsCa: str("BMI_NATS_TLS_CA", { default: "", help: "PEM CA of the NATS servers; set it to connect with TLS" }),
+  natsReplicas: int("BMI_NATS_REPLICAS", {
+    default: 1, min: 1, max: 5,
+    help: "copies JetStream keeps of BMI's streams (events, audit); more than 1 needs a JetStream cluster of at least that many " +
+      "servers: a single nats-server refuses the streams (logged as an error at start-up, readiness fails)",
+  }),
 };
 
 /** The audit trail (every service): where its records go, and how long and how much the stream keeps. */

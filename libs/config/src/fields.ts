@@ -77,6 +77,18 @@ export function url(env: string, protocols: readonly string[], opts: Opts<string
   });
 }
 
+/** host:port items, comma separated (a host is required). */
+export function addresses(env: string, opts: Opts<string[]> = {}): Field<string[]> {
+  return field(env, opts, (raw) => {
+    const items = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    for (const item of items) {
+      const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+      if (!m || Number(m[2]) > 65535) throw new Error(`${env}: ${item} is not host:port`);
+    }
+    return items;
+  });
+}
+
 /** Comma separated, empty items dropped. */
 export function list(env: string, opts: Opts<string[]> = {}): Field<string[]> {
   return field(env, opts, (raw) => raw.split(",").map((s) => s.trim()).filter((s) => s !== ""));

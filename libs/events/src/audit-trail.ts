@@ -7,6 +7,7 @@ import type { Logger } from "@bmi/log";
 import { AuditRecord } from "@bmi/proto/bmi/events/v1/events";
 import { natsSecurityOptions, type NatsSecurity } from "./bus";
 import { auditSubject, AUDIT_SUBJECTS } from "./audit-subjects";
+import { ensureStream, StreamRefusedError } from "./streams";
 
 export interface AuditTrailOptions {
   servers: string[];
@@ -118,13 +119,19 @@ export class AuditTrail implements AuditSink {
       try {
         const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true,
           maxReconnectAttempts: -1, reconnectTimeWait: 500, name: `${String(log.bindings()["service"] ?? "bmi")}-audit` });
-        await ensureAuditStream(await nc.jetstreamManager(), this.opts);
+        await ensureAuditStream(await nc.jetstreamManager(), this.opts).catch(async (err: unknown) => {
+          await nc.close();
+          throw err;
+        });
         this.nc = nc;
         this.js = nc.jetstream();
         this.kick();
       } catch (err) {
-        log.warn({ err: (err as Error).message }, "audit stream not reachable, retrying; records wait in memory");
-        await new Promise((r) => setTimeout(r, 2000));
+        const refused = err instanceof StreamRefusedError;
+        // Refused (BMI_NATS_REPLICAS above the cluster's size): no retry fixes it soon, so said as an error, retried slowly.
+        if (refused) log.error({ err: (err as Error).message }, "audit stream refused; records wait in memory");
+        else log.warn({ err: (err as Error).message }, "audit stream not reachable, retrying; records wait in memory");
+        await new Promise((r) => setTimeout(r, refused ? 15_000 : 2000));
       }
     }
   }
@@ -145,14 +152,10 @@ function toRecord(e: AuditEntry): AuditRecord {
   };
 }
 
-/** The audit stream with its limits; a stream made with other limits (or by an older BMI) gets these. */
-async function ensureAuditStream(jsm: JetStreamManager, o: Pick<AuditTrailOptions, "stream" | "maxAgeMs" | "maxBytes">): Promise<void> {
-  const limits = { max_age: o.maxAgeMs * 1e6, max_bytes: o.maxBytes, max_msg_size: 64 * 1024, discard: DiscardPolicy.Old };
-  const info = await jsm.streams.info(o.stream).catch(() => undefined);
-  if (!info) {
-    await jsm.streams.add({ name: o.stream, subjects: AUDIT_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File,
-      duplicate_window: 120 * 1e9, ...limits });
-  } else if (info.config.max_age !== limits.max_age || info.config.max_bytes !== limits.max_bytes) {
-    await jsm.streams.update(o.stream, { ...info.config, ...limits });
-  }
+/** The audit stream with its limits and replicas; a stream made with others (or by an older BMI) gets these. */
+async function ensureAuditStream(jsm: JetStreamManager, o: Pick<AuditTrailOptions, "stream" | "maxAgeMs" | "maxBytes" | "security">): Promise<void> {
+  await ensureStream(jsm, {
+    create: { name: o.stream, subjects: AUDIT_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: 120 * 1e9 },
+    kept: { max_age: o.maxAgeMs * 1e6, max_bytes: o.maxBytes, max_msg_size: 64 * 1024, discard: DiscardPolicy.Old, num_replicas: o.security?.natsReplicas ?? 1 },
+  });
 }

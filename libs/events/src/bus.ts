@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import {
-  connect, credsAuthenticator, DiscardPolicy, type ConnectionOptions, type JetStreamClient, type JetStreamManager,
+  connect, credsAuthenticator, DiscardPolicy, type ConnectionOptions, type JetStreamClient,
   type NatsConnection, RetentionPolicy, StorageType,
 } from "nats";
 import type { Redis } from "ioredis";
@@ -8,6 +8,7 @@ import type { Logger } from "@bmi/log";
 import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
 import { eventsPublished, watchOutbox } from "./bus-metrics";
 import { inSpan, SpanKind } from "@bmi/tracing";
+import { ensureStream, StreamRefusedError } from "./streams";
 
 export interface EventBusOptions {
   servers: string[];
@@ -18,7 +19,7 @@ export interface EventBusOptions {
   log: Logger;
   /** Flush period while events wait in the outbox. */
   flushMs?: number;
-  /** Credentials and TLS, as the shared NATS settings name them (libs/config natsSpec). */
+  /** Credentials, TLS and stream replicas, as the shared NATS settings name them (libs/config natsSpec). */
   security?: NatsSecurity;
 }
 
@@ -27,6 +28,8 @@ export interface NatsSecurity {
   natsPasswordFile: string;
   natsCredsFile: string;
   natsTlsCa: string;
+  /** Copies JetStream keeps of each BMI stream (BMI_NATS_REPLICAS); 1 when absent. */
+  natsReplicas?: number;
 }
 
 /** nats.js connection options for BMI's NATS settings: a creds file or user/password, and TLS with a CA. */
@@ -53,6 +56,8 @@ export class EventBus {
   private flushing = false;
   private closed = false;
   private unwatch: () => void = () => undefined;
+  /** Why JetStream refuses BMI's stream, while it does: ready() answers it at once instead of timing out. */
+  private refused: StreamRefusedError | undefined;
 
   constructor(private readonly opts: EventBusOptions) {}
 
@@ -71,6 +76,7 @@ export class EventBus {
   async ready(timeoutMs = 10_000): Promise<NatsConnection> {
     const until = Date.now() + timeoutMs;
     while (!this.js || !this.nc) {
+      if (this.refused) throw this.refused;
       if (Date.now() > until) throw new Error("NATS not connected");
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -138,12 +144,24 @@ export class EventBus {
         const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
         const jsm = await nc.jetstreamManager();
         const name = this.opts.stream ?? DEFAULT_STREAM;
-        await ensureStream(jsm, name);
+        await ensureStream(jsm, eventStream(name, this.opts.security?.natsReplicas ?? 1)).catch(async (err: unknown) => {
+          await nc.close();
+          throw err;
+        });
+        this.refused = undefined;
         this.nc = nc;
         this.js = nc.jetstream();
         log.info({ servers: this.opts.servers, stream: name }, "nats connected");
         void this.flush();
       } catch (err) {
+        if (err instanceof StreamRefusedError) {
+          // A setting no retry fixes (BMI_NATS_REPLICAS above the cluster's size): said once, loudly; retried slowly
+          // in case the operator grows the cluster or fixes the stream by hand.
+          if (this.refused?.message !== err.message) log.error({ err: err.message }, "events stream refused; events wait in the outbox");
+          this.refused = err;
+          await new Promise((r) => setTimeout(r, 15_000));
+          continue;
+        }
         log.warn({ err: (err as Error).message }, "nats not reachable, retrying; events wait in the outbox");
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -160,15 +178,9 @@ const STREAM_LIMITS = {
   max_age: 7 * 24 * 3600 * 1e9, max_bytes: 1024 ** 3, max_msg_size: 64 * 1024, discard: DiscardPolicy.Old,
 } as const;
 
-async function ensureStream(jsm: JetStreamManager, name: string): Promise<void> {
-  const info = await jsm.streams.info(name).catch(() => undefined);
-  if (!info) {
-    await jsm.streams.add({ name, subjects: STREAM_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File,
-      duplicate_window: 120 * 1e9, ...STREAM_LIMITS });
-    return;
-  }
-  const c = info.config;
-  if (c.max_bytes !== STREAM_LIMITS.max_bytes || c.max_msg_size !== STREAM_LIMITS.max_msg_size || c.max_age !== STREAM_LIMITS.max_age) {
-    await jsm.streams.update(name, { ...c, ...STREAM_LIMITS });
-  }
+function eventStream(name: string, replicas: number) {
+  return {
+    create: { name, subjects: STREAM_SUBJECTS, retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: 120 * 1e9 },
+    kept: { ...STREAM_LIMITS, num_replicas: replicas },
+  };
 }

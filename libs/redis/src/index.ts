@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Redis, type Command } from "ioredis";
 import { openChildSpan, SpanKind, tracingOn } from "@bmi/tracing";
 import type { Logger } from "@bmi/log";
+import { describeLocation, sentinelOptions, type RedisLocation } from "./sentinel";
 
 export { Redis };
 
@@ -70,6 +71,7 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }
 
+export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
 export { deleteKeys } from "./keys";

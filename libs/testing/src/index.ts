@@ -2,6 +2,7 @@ export * from "./health";
 export * from "./service";
 export * from "./ports";
 export * from "./tgtd";
+export * from "./redis-sentinel";
 export * from "./qemu";
 export * from "./netns";
 export * from "./boot-sector";

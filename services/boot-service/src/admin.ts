@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from "@bmi/config";
 import { silentLogger } from "@bmi/log";
-import { connectRedis } from "@bmi/redis";
+import { connectRedis, redisLocation } from "@bmi/redis";
 import { bootSpec } from "./config";
 import { dnsmasqHostLines } from "./dhcp/dnsmasq";
 import { bootStoreIdentity, DnsmasqHostsSync } from "./drivers/dnsmasq";
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const log = silentLogger();
-  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
+  const redis = await connectRedis(redisLocation(cfg), log);
   try {
     const hosts = dnsmasqHostLines(await new RedisBootStore(redis, cfg.redisPrefix).list());
     const identity = bootStoreIdentity(redis, cfg.redisPrefix);

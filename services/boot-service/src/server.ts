@@ -2,7 +2,7 @@ import { EventBus } from "@bmi/events";
 import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { BootServiceService } from "@bmi/proto/bmi/boot/v1/boot";
-import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
+import { connectRedis, redisLocation, warnIfNotPersistent } from "@bmi/redis";
 import { BootConfigs } from "./boot-configs";
 import { publicUrl, tftpServer, type BootServiceConfig } from "./config";
 import { renderHints } from "./dhcp";
@@ -26,7 +26,7 @@ export interface BootService {
 
 /** Wires boot-service onto `server`: Redis store, event bus, HTTP script server, TFTP, optional dnsmasq sync. */
 export async function wireBootService(server: BmiServer, cfg: BootServiceConfig, log: Logger): Promise<BootService> {
-  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
+  const redis = await connectRedis(redisLocation(cfg), log);
   await warnIfNotPersistent(redis, log, "every boot config (the managed dnsmasq hosts file keeps its MACs, see admin.js accept-store)");
   const store = new RedisBootStore(redis, cfg.redisPrefix);
   const configs = new BootConfigs(store, log);

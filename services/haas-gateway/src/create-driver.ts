@@ -1,5 +1,5 @@
 import type { Logger } from "@bmi/log";
-import { connectRedis } from "@bmi/redis";
+import { connectRedis, redisLocation } from "@bmi/redis";
 import { hilServiceAuthorization, type HaasConfig } from "./config";
 import { HilDriver } from "./drivers/hil";
 import { StandaloneDriver } from "./drivers/standalone";
@@ -21,7 +21,7 @@ export async function createDriver(config: HaasConfig, log: Logger): Promise<{ d
   }
   // Read before connecting: a broken inventory file is a configuration error, not a reason to touch Redis.
   const inventory = config.inventoryFile === "" ? [] : readInventory(config.inventoryFile);
-  const redis = await connectRedis(config.redisUrl, log, { tlsCa: config.redisTlsCa });
+  const redis = await connectRedis(redisLocation(config), log);
   const driver = new StandaloneDriver({ redis, prefix: `${config.redisPrefix}haas:`, log, ipmitool: config.ipmitool });
   if (inventory.length > 0) {
     const result = await driver.importNodes(inventory);

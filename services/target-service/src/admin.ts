@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from "@bmi/config";
 import { silentLogger } from "@bmi/log";
-import { connectRedis } from "@bmi/redis";
+import { connectRedis, redisLocation } from "@bmi/redis";
 import { targetSpec } from "./config";
 import { RedisTargetStore } from "./drivers/redis-store";
 import { TgtDriver } from "./drivers/tgt";
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const cfg = loadConfigOrExit("target-service admin", targetSpec);
   const log = silentLogger();
-  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
+  const redis = await connectRedis(redisLocation(cfg), log);
   const driver = new TgtDriver({ controlPort: cfg.tgtdControlPort, portals: cfg.portals, ipc: cfg.tgtdIpc, log });
   const admin = new StoreAdmin(new RedisTargetStore(redis, cfg.redisPrefix), driver, { date: cfg.iqnDate, domain: cfg.iqnDomain });
   try {
