@@ -10,7 +10,7 @@ import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import type { OrchConfig } from "./config";
 import { Engine } from "./engine/engine";
 import { connectServices } from "./steps/clients";
-import { ServiceExecutor } from "./steps/executor";
+import { ServiceExecutor } from "./steps/service-executor";
 import { FaultyExecutor, parseFaults } from "./steps/faults";
 import { Provisioning, type NodeDirectory } from "./jobs/provisioning";
 import { JobAccess } from "./jobs/job-access";

@@ -1,2 +1,2 @@
 export { orchSpec, type OrchConfig } from "./config";
-export type { StepExecutor, StepContext, StepResult } from "./engine/executor";
+export type { StepExecutor, StepContext, StepResult } from "./engine/step-executor";

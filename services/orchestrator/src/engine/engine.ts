@@ -1,7 +1,7 @@
 import type { Redis } from "@bmi/redis";
 import type { Logger } from "@bmi/log";
 import { BootJoin, type BootJoinOptions } from "./boot-join";
-import type { StepExecutor } from "./executor";
+import type { StepExecutor } from "./step-executor";
 import { Limiter } from "./limiter";
 import { watchLimiter } from "./metrics";
 import type { Bottleneck } from "./plan";

@@ -1,4 +1,4 @@
-/** Redis key layout of the engine; the Lua scripts (lua/*.ts) build the same names from the same prefix. */
+/** Redis key layout of the engine; the Lua scripts (lua/*.lua) build the same names from the same prefix. */
 export class Keys {
   constructor(readonly prefix: string) {}
 

@@ -1,14 +1,10 @@
 import { InvalidArgumentError } from "@bmi/errors";
-import { QUOTA_INDEX, QUOTA_USED } from "./lua/quota";
-import { Script } from "./lua/script";
+import { SCRIPTS } from "./lua/scripts";
 import type { JobStore } from "./store";
-
-const USED = new Script(QUOTA_USED);
-const INDEX = new Script(QUOTA_INDEX);
 
 /**
  * The node quota of each project, kept in Redis beside the jobs (quota:<project>, field nodes): the create script
- * (lua/create.ts) counts and enforces it in the same step that provisions, so its limit and use live where the
+ * (lua/create.lua) counts and enforces it in the same step that provisions, so its limit and use live where the
  * provisioned records do. Absent: unlimited.
  */
 export class NodeQuota {
@@ -31,11 +27,11 @@ export class NodeQuota {
   }
 
   async used(project: string): Promise<number> {
-    return Number(await this.store.run(USED, [project]));
+    return Number(await this.store.run(SCRIPTS.quotaUsed, [project]));
   }
 
   /** Indexes provisioned records made before quotas existed; at start-up. */
   async index(): Promise<number> {
-    return Number(await this.store.run(INDEX, []));
+    return Number(await this.store.run(SCRIPTS.quotaIndex, []));
   }
 }

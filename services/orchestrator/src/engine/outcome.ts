@@ -1,3 +1,4 @@
+import { provisionOutput as out } from "./outputs";
 import type { FinishOp } from "./store";
 import type { JobRecord, StepRecord } from "./types";
 
@@ -10,11 +11,12 @@ export function successEffects(job: JobRecord, steps: ReadonlyMap<string, StepRe
     case "PROVISION":
     case "REPROVISION": {
       const disk = s.disk ?? "";
-      const image = steps.get("disk")?.outputs.image ?? s.image ?? "";
+      // An absent output (a record made before the step wrote it) falls back on the spec.
+      const image = steps.get("disk")?.outputs.image !== undefined ? out(steps, "disk").image : s.image ?? "";
       const set = {
         state: s.waitForBoot ? "BOOTED" as const : "READY" as const,
-        disk, image, iqn: steps.get("target")?.outputs.iqn ?? "",
-        nic: steps.get("check_node")?.outputs.nic ?? s.nic ?? "", network: s.network ?? s.previous?.network ?? "",
+        disk, image, iqn: out(steps, "target").iqn,
+        nic: out(steps, "check_node").nic ?? s.nic ?? "", network: s.network ?? s.previous?.network ?? "",
         project: job.project, node: job.node,
       };
       return { prov: { set }, disks: { add: { disk, image } } };

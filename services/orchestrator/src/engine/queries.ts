@@ -1,5 +1,6 @@
 import type { Redis } from "@bmi/redis";
 import type { Keys } from "./keys";
+import type { StepName } from "./plan";
 import type { ChildFailureRecord, JobKind, JobRecord, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
 
 /** Reads of jobs and provisioned nodes. Every read is a snapshot; only JobStore writes. */
@@ -11,7 +12,8 @@ export class JobQueries {
       .hgetall(this.keys.job(id)).hgetall(this.keys.steps(id)).hkeys(this.keys.children(id))
       .exec()) as [[unknown, Record<string, string>], [unknown, Record<string, string>], [unknown, string[]]];
     if (!h.id) return undefined;
-    const plan = h.plan ? h.plan.split(",") : [];
+    // Written by this code from plan.ts: a name the steps do not know fails when the step runs ("no step ...").
+    const plan = (h.plan ? h.plan.split(",") : []) as StepName[];
     return {
       id: h.id, kind: h.kind as JobKind, project: h.project ?? "", state: h.state as JobState, node: h.node ?? "",
       error: h.error ?? "", created: h.created ?? "", updated: h.updated ?? "", finished: h.finished ?? "",
@@ -94,7 +96,7 @@ export class JobQueries {
   }
 }
 
-function parseStep(name: string, raw: string | undefined): StepRecord {
+function parseStep(name: StepName, raw: string | undefined): StepRecord {
   if (!raw) return { name, state: "PENDING", attempts: 0, error: "", outputs: {}, secrets: {} };
   const s = JSON.parse(raw) as StepRecord;
   // cjson writes an empty object as an empty array.

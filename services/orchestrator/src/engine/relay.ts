@@ -1,6 +1,7 @@
 import type { Logger } from "@bmi/log";
 import { eventsPublished, jobSubject, nodeStateSubject } from "@bmi/events";
 import { JobEvent, NodeEvent } from "@bmi/proto/bmi/events/v1/events";
+import { EventShapeError, parseJobEvent, parseNodeEvent } from "./events";
 import type { JobStore } from "./store";
 import { sleep } from "./retry";
 
@@ -89,12 +90,26 @@ export class EventRelay {
 
   private publish(entry: string): Promise<void> {
     const [kind, key, seq, ...rest] = entry.split("\n");
-    const body = JSON.parse(rest.join("\n")) as Record<string, unknown>;
+    const json = rest.join("\n");
     if (kind === "job" && key && seq) {
-      const ev = JobEvent.fromJSON({ ...body, jobId: key, seq: Number(seq) });
+      const ev = this.parse(json, () => parseJobEvent(json, key, Number(seq)), () => JobEvent.fromJSON({ ...JSON.parse(json), jobId: key, seq: Number(seq) }));
       return this.publisher.publish(jobSubject(key), JobEvent.encode(ev).finish(), `${key}:${seq}`);
     }
-    const ev = NodeEvent.fromJSON(body);
+    const ev = this.parse(json, () => parseNodeEvent(json), () => NodeEvent.fromJSON(JSON.parse(json)));
     return this.publisher.publish(nodeStateSubject(key ?? ev.node), NodeEvent.encode(ev).finish(), `node:${key}:${seq}`);
+  }
+
+  /**
+   * An event that does not match the proto is a bug where it was built: said at error level, then sent with what
+   * does match (held back, it would stop every event behind it). The engine's tests check every event they make.
+   */
+  private parse<T>(json: string, strict: () => T, lenient: () => T): T {
+    try {
+      return strict();
+    } catch (err) {
+      if (!(err instanceof EventShapeError)) throw err;
+      this.log.error({ err: err.message, event: json }, "event does not match its proto message");
+      return lenient();
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ADMIN, harness } from "../testing/harness";
-import type { StepExecutor } from "./executor";
+import type { StepExecutor } from "./step-executor";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ node: `n${i + 1}`, image: "img" }));

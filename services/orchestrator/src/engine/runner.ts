@@ -1,11 +1,11 @@
 import type { Logger } from "@bmi/log";
-import type { StepExecutor, StepContext } from "./executor";
+import type { StepExecutor, StepContext } from "./step-executor";
 import type { Limiter } from "./limiter";
-import { bottleneckOf, isUndoable } from "./plan";
+import { bottleneckOf, isUndoable, type StepName } from "./plan";
 import { backoffMs, shouldRetry, sleep, type RetryPolicy } from "./retry";
 import { failureEffects, successEffects } from "./outcome";
-import { stepFailed, stepStarted, stepSucceeded, stepUndone } from "./events";
-import type { EventBody, FinishOp, JobStore, Lease, TransitionOp } from "./store";
+import { stepFailed, stepStarted, stepSucceeded, stepUndone, type EventBody } from "./events";
+import type { FinishOp, JobStore, Lease, TransitionOp } from "./store";
 import type { JobQueries } from "./queries";
 import { jobSeconds, stepSeconds } from "./metrics";
 import { TERMINAL, type JobRecord, type JobState, type StepRecord } from "./types";
@@ -55,7 +55,7 @@ export class JobRunner {
 }
 
 class Run {
-  private readonly steps: Map<string, StepRecord>;
+  private readonly steps: Map<StepName, StepRecord>;
   private pending: { steps: StepRecord[]; events: EventBody[] } = { steps: [], events: [] };
 
   constructor(private readonly d: RunnerDeps, private readonly job: JobRecord, private readonly lease: Lease,
@@ -79,7 +79,7 @@ class Run {
   }
 
   /** Runs a step until it succeeds, fails for good, or the job is cancelled. */
-  private async attempt(name: string): Promise<"ok" | "cancel" | { error: string }> {
+  private async attempt(name: StepName): Promise<"ok" | "cancel" | { error: string }> {
     for (;;) {
       if (this.drain.aborted) {
         // What is staged must not be lost: the next owner would redo a finished step (harmless) or, for a disk,
@@ -159,7 +159,7 @@ class Run {
     }
   }
 
-  private context(step: string, attempt: number): StepContext {
+  private context(step: StepName, attempt: number): StepContext {
     const { id, kind, project, node, spec, created, principal } = this.job;
     return {
       job: { id, kind, project, node, spec, created, principal }, step, attempt, steps: this.steps, signal: this.signal,

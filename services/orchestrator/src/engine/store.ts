@@ -1,15 +1,11 @@
 import type { Redis } from "@bmi/redis";
+import type { EventBody } from "./events";
 import { Keys } from "./keys";
-import { CREATE } from "./lua/create";
-import { CLAIM, RELEASE, RENEW } from "./lua/leases";
-import { CANCEL, FINISH, TRANSITION } from "./lua/transition";
-import { BOOT_SEEN } from "./lua/boot";
-import { RELAY_REAP, RELAY_TAKE } from "./lua/relay";
-import { Script } from "./lua/script";
+import type { Script } from "./lua/script";
+import { SCRIPTS as S } from "./lua/scripts";
 import type { JobKind, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
 
-/** A JobEvent in proto3 JSON form without jobId and seq (the script numbers it); must carry `time`. */
-export type EventBody = Record<string, unknown> & { time: string };
+export type { EventBody } from "./events";
 
 export interface NewJob {
   id: string;
@@ -56,12 +52,6 @@ export type WriteResult = "OK" | "FENCED" | "GONE" | JobState;
 
 export interface Lease { id: string; fence: number }
 
-const S = {
-  create: new Script(CREATE), claim: new Script(CLAIM), renew: new Script(RENEW), release: new Script(RELEASE),
-  transition: new Script(TRANSITION), finish: new Script(FINISH), cancel: new Script(CANCEL),
-  boot: new Script(BOOT_SEEN), relayTake: new Script(RELAY_TAKE), relayReap: new Script(RELAY_REAP),
-};
-
 /** Every write of the engine, each one atomic (a Lua script). Reads are in JobQueries. */
 export class JobStore {
   readonly keys: Keys;
@@ -71,7 +61,7 @@ export class JobStore {
     this.keys = new Keys(prefix);
   }
 
-  /** Runs a script built on lua/common.ts (key prefix, clock and retention first, then `args`). */
+  /** Runs a script built on lua/common.lua (key prefix, clock and retention first, then `args`). */
   run(script: Script, args: Array<string | number>): Promise<unknown> {
     const now = new Date();
     return script.run(this.redis, [this.prefix, now.toISOString(), now.getTime(), this.retentionMs, ...args]);
@@ -140,7 +130,7 @@ export class JobStore {
 
   /** Answers the id of the job the event was joined to, "" if none, "DUP" for a redelivery. */
   async bootSeen(node: string, project: string, phase: string, eventJson: string, dedupe: string): Promise<string> {
-    return (await this.run(S.boot, [node, project, phase, eventJson, dedupe])) as string;
+    return (await this.run(S.bootSeen, [node, project, phase, eventJson, dedupe])) as string;
   }
 
   /** The next batch of events to publish; `ackPrevious` drops the batch taken before (it was published). */

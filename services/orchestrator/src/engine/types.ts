@@ -1,6 +1,8 @@
 // The engine's own vocabulary: jobs, steps and provisioned nodes as they live in Redis. The gRPC edge maps these
 // to and from bmi.orchestrator.v1 messages; nothing here knows about protobuf.
 
+import type { StepName } from "./plan";
+
 export type JobKind = "PROVISION" | "DEPROVISION" | "SNAPSHOT" | "REPROVISION" | "BULK";
 /** PARTIAL: a bulk job that ended with some children succeeded and the others failed or cancelled. */
 export type JobState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLING" | "CANCELLED" | "PARTIAL";
@@ -31,15 +33,15 @@ export interface JobSpec {
 }
 
 export interface StepRecord {
-  name: string;
+  name: StepName;
   state: StepState;
   attempts: number;
   error: string;
   started?: string;
   finished?: string;
-  /** Shown to callers (disk name, target IQN, ...). */
+  /** Shown to callers (disk name, target IQN, ...), as each step's codec writes them (outputs.ts). */
   outputs: Record<string, string>;
-  /** Kept for later steps and undo, never shown (CHAP secret). */
+  /** Kept for later steps and undo, never shown (CHAP secret); outputs.ts too. */
   secrets: Record<string, string>;
 }
 

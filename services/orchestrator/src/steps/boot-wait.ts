@@ -1,5 +1,5 @@
 import { FailedPreconditionError } from "@bmi/errors";
-import type { StepContext, StepResult } from "../engine/executor";
+import type { StepContext, StepResult } from "../engine/step-executor";
 import { sleep } from "../engine/retry";
 
 /** The last boot phase seen for a node, whichever instance joined it (JobQueries.lastBoot). */

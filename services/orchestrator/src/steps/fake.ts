@@ -1,6 +1,8 @@
 import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
-import type { StepContext, StepExecutor, StepResult } from "../engine/executor";
+import type { StepContext, StepExecutor, StepResult } from "../engine/step-executor";
 import { sleep } from "../engine/retry";
+import type { DeprovisionStepName, ProvisionStepName, SnapshotStepName, StepName } from "../engine/plan";
+import { PROVISION_OUTPUTS as OUT, SNAPSHOT_OUTPUTS, provisionOutput as out } from "../engine/outputs";
 
 /** What the fake services hold; tests assert it is exactly what the jobs should have left. */
 export class FakeWorld {
@@ -29,12 +31,13 @@ type Handler = (ctx: StepContext, w: FakeWorld) => StepResult | void;
 
 const key = (ctx: StepContext, disk = ctx.job.spec.disk ?? "") => `${ctx.job.project}/${disk}`;
 
-const RUN: Record<string, Handler> = {
-  check_node: (c, w) => ({ outputs: { nic: "eth0", free: String(!w.allocated.has(c.job.node)) }, secrets: {} }),
+// The same step names as the real tables, checked the same way; a snapshot's check_node is the provision's here.
+const RUN = {
+  check_node: (c, w) => ({ outputs: OUT.check_node.write({ nic: "eth0", free: !w.allocated.has(c.job.node) }), secrets: {} }),
   allocate: (c, w) => {
-    if (c.steps.get("check_node")?.outputs.free !== "true") return { outputs: { allocated: "false" } };
+    if (!out(c.steps, "check_node").free) return { outputs: OUT.allocate.write({ allocated: false }) };
     w.allocated.set(c.job.node, c.job.project);
-    return { outputs: { allocated: "true" } };
+    return { outputs: OUT.allocate.write({ allocated: true }) };
   },
   disk: (c, w) => {
     if (c.job.spec.reuseDisk) {
@@ -43,23 +46,27 @@ const RUN: Record<string, Handler> = {
       w.disks.set(key(c), c.job.spec.image ?? "");
       w.count(`disk:${key(c)}`);
     }
-    return { outputs: { disk: c.job.spec.disk ?? "", image: w.disks.get(key(c)) ?? "" } };
+    return { outputs: OUT.disk.write({ disk: c.job.spec.disk ?? "", image: w.disks.get(key(c)) ?? "", created: !c.job.spec.reuseDisk }) };
   },
   target: (c, w) => {
     if (!w.targets.has(key(c))) w.count(`target:${key(c)}`);
     w.targets.add(key(c));
-    return { outputs: { iqn: `iqn.2026-01.test:${c.job.spec.disk}` }, secrets: { chap: "s3cret" } };
+    return { outputs: OUT.target.write({ iqn: `iqn.2026-01.test:${c.job.spec.disk}`, portals: [], lun: 1 }),
+      secrets: { chapUser: "u", chapSecret: "s3cret" } };
   },
   boot_config: (c, w) => { w.bootConfigs.set(c.job.node, c.job.spec.disk ?? ""); },
   network: (c, w) => { w.networks.add(`${c.job.node}/${c.job.spec.network}`); },
   power: (c, w) => { w.powered.add(c.job.node); },
   boot_seen: () => undefined,
   retire_previous: (c, w) => { w.targets.delete(key(c, c.job.spec.previous?.disk)); },
-  snapshot: (c, w) => { w.images.add(`${c.job.project}/${c.job.spec.snapshot}`); },
-};
+  snapshot: (c, w) => {
+    w.images.add(`${c.job.project}/${c.job.spec.snapshot}`);
+    return { outputs: SNAPSHOT_OUTPUTS.snapshot.write({ image: c.job.spec.snapshot ?? "" }) };
+  },
+} satisfies Record<ProvisionStepName | SnapshotStepName, Handler>;
 
-const UNDO: Record<string, Handler> = {
-  allocate: (c, w) => { if (c.steps.get("allocate")?.outputs.allocated !== "false") w.allocated.delete(c.job.node); },
+const UNDO = {
+  allocate: (c, w) => { if (out(c.steps, "allocate").allocated !== false) w.allocated.delete(c.job.node); },
   disk: (c, w) => { if (!c.job.spec.reuseDisk) w.disks.delete(key(c)); },
   target: (c, w) => { w.targets.delete(key(c)); },
   boot_config: (c, w) => {
@@ -70,16 +77,17 @@ const UNDO: Record<string, Handler> = {
   network: (c, w) => { w.networks.delete(`${c.job.node}/${c.job.spec.network}`); },
   power: (c, w) => { w.powered.delete(c.job.node); },
   snapshot: (c, w) => { w.images.delete(`${c.job.project}/${c.job.spec.snapshot}`); },
-};
+} satisfies Partial<Record<ProvisionStepName | SnapshotStepName, Handler>>;
 
-const DEPROVISION: Record<string, Handler> = {
+const DEPROVISION = {
   power_off: (c, w) => { w.powered.delete(c.job.node); },
   boot_config: (c, w) => { w.bootConfigs.delete(c.job.node); },
   network: (c, w) => { w.networks.delete(`${c.job.node}/${c.job.spec.previous?.network}`); },
   target: (c, w) => { w.targets.delete(key(c, c.job.spec.previous?.disk)); },
   disk: (c, w) => { w.disks.delete(key(c, c.job.spec.previous?.disk)); },
   release: (c, w) => { w.allocated.delete(c.job.node); },
-};
+  check_node: () => undefined,
+} satisfies Record<DeprovisionStepName, Handler>;
 
 /**
  * The services as in-memory sets, for the engine's tests only (cross-service tests use the real services). Steps
@@ -123,7 +131,7 @@ export class FakeExecutor implements StepExecutor {
         fault.times--;
         throw fault.transient ? new UnavailableError(`${ctx.step} unavailable (injected)`) : new FailedPreconditionError(`${ctx.step} broke (injected)`);
       }
-      const table = ctx.job.kind === "DEPROVISION" ? (undo ? {} : DEPROVISION) : undo ? UNDO : RUN;
+      const table: Partial<Record<StepName, Handler>> = ctx.job.kind === "DEPROVISION" ? (undo ? {} : DEPROVISION) : undo ? UNDO : RUN;
       return table[ctx.step]?.(ctx, this.world) ?? {};
     } finally {
       this.inFlight--;

@@ -1,5 +1,5 @@
 import { FailedPreconditionError, InvalidArgumentError } from "@bmi/errors";
-import type { StepContext, StepExecutor, StepResult } from "../engine/executor";
+import type { StepContext, StepExecutor, StepResult } from "../engine/step-executor";
 
 interface Fault { step: string; node: string; before: boolean }
 

@@ -1,5 +1,6 @@
 import type { CallOpts } from "@bmi/grpc";
-import type { StepContext, StepResult } from "../engine/executor";
+import type { StepName } from "../engine/plan";
+import type { StepContext, StepResult } from "../engine/step-executor";
 import type { ServiceClients } from "./clients";
 
 /** What a step implementation needs besides its context. */
@@ -11,10 +12,10 @@ export interface StepEnv {
   waitForBoot(ctx: StepContext): Promise<StepResult>;
 }
 
-export interface StepImpl {
-  run(ctx: StepContext, env: StepEnv): Promise<StepResult | void>;
-  /** Absent: nothing to undo. */
-  undo?(ctx: StepContext, env: StepEnv): Promise<void>;
-}
+export type RunStep = (ctx: StepContext, env: StepEnv) => Promise<StepResult | void>;
+export type UndoStep = (ctx: StepContext, env: StepEnv) => Promise<void>;
 
-export type StepTable = Record<string, StepImpl>;
+/** Every step of a plan, by name: `satisfies StepTable<...StepName>` makes a missing or unknown step a compile error. */
+export type StepTable<N extends StepName> = Record<N, RunStep>;
+/** The steps of a plan that have something to undo (absent: nothing to undo). */
+export type UndoTable<N extends StepName> = Partial<Record<N, UndoStep>>;

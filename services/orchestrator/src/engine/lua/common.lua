@@ -1,12 +1,9 @@
-/**
- * Lua shared by every engine script (prepended to each). A job's state, its steps, its event log, the node lock,
- * the provisioned record and the relay queue change together inside one script, so Redis never holds a state
- * the events do not tell, and a crash between two writes cannot happen.
- *
- * ARGV[1] key prefix, ARGV[2] now (ISO), ARGV[3] now (ms), ARGV[4] retention of finished jobs (ms);
- * each script's own arguments start at ARGV[5].
- */
-export const COMMON = String.raw`
+-- Lua shared by every engine script (prepended to each). A job's state, its steps, its event log, the node lock,
+-- the provisioned record and the relay queue change together inside one script, so Redis never holds a state
+-- the events do not tell, and a crash between two writes cannot happen.
+--
+-- ARGV[1] key prefix, ARGV[2] now (ISO), ARGV[3] now (ms), ARGV[4] retention of finished jobs (ms);
+-- each script's own arguments start at ARGV[5].
 local P = ARGV[1]
 local NOW_ISO = ARGV[2]
 local NOW_MS = ARGV[3]
@@ -222,4 +219,3 @@ childDone = function(pid, cid, state, err, node)
   emit(pid, cjson.encode({time = NOW_ISO, childFinished = {childId = cid, node = node, state = 'JOB_STATE_' .. state, error = err}}))
   settle(pid)
 end
-`;

@@ -1,14 +1,9 @@
-import { COMMON } from "./common";
-
-/**
- * Joins a boot-phase event from boot-service to BMI's state: the job holding the node's lock gets it in its event
- * log, the provisioned record moves READY -> BOOTING -> BOOTED, and the node's last phase is kept for a waiting
- * boot_seen step (which may run on another instance). JetStream may redeliver: the dedupe key makes that a no-op.
- *
- * ARGV[5] node, ARGV[6] project, ARGV[7] phase (SCRIPT_SERVED | BOOT_ATTEMPTED | BOOT_FAILED | SCRIPT_REFUSED),
- * ARGV[8] BootPhaseEvent as JSON, ARGV[9] dedupe key. Answers the id of the job it joined, '' or 'DUP'.
- */
-export const BOOT_SEEN = COMMON + String.raw`
+-- Joins a boot-phase event from boot-service to BMI's state: the job holding the node's lock gets it in its event
+-- log, the provisioned record moves READY -> BOOTING -> BOOTED, and the node's last phase is kept for a waiting
+-- boot_seen step (which may run on another instance). JetStream may redeliver: the dedupe key makes that a no-op.
+--
+-- ARGV[5] node, ARGV[6] project, ARGV[7] phase (SCRIPT_SERVED | BOOT_ATTEMPTED | BOOT_FAILED | SCRIPT_REFUSED),
+-- ARGV[8] BootPhaseEvent as JSON, ARGV[9] dedupe key. Answers the id of the job it joined, '' or 'DUP'.
 local node, project, phase, body, dedupe = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 if not redis.call('SET', P .. 'bootdedupe:' .. dedupe, 1, 'NX', 'PX', 86400000) then return 'DUP' end
 -- A refused fetch is somebody else's (another address): it goes into the job's log, never over the node's own phase.
@@ -27,4 +22,3 @@ if hget(pk, 'project') == project and (pst == 'READY' or pst == 'BOOTING' or pst
   if ns ~= pst then setProv(node, {state = ns}, hget(pk, 'job')) end
 end
 return joined
-`;

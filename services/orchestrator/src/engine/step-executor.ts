@@ -1,9 +1,10 @@
+import type { StepName } from "./plan";
 import type { JobView, StepRecord } from "./types";
 
 /** What a step implementation gets: the job, its earlier steps' results, and ways to notice it should stop. */
 export interface StepContext {
   job: JobView;
-  step: string;
+  step: StepName;
   /** 1 for the first try; a resumed or retried step sees a higher number (its earlier try may have acted). */
   attempt: number;
   /** Every step of the job as recorded so far, by name (outputs and secrets of earlier steps). */
@@ -14,6 +15,7 @@ export interface StepContext {
   cancelled(): Promise<boolean>;
 }
 
+/** What a step leaves for callers (outputs) and for later steps (secrets), each written by its codec (outputs.ts). */
 export interface StepResult {
   outputs?: Record<string, string>;
   secrets?: Record<string, string>;

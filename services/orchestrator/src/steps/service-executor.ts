@@ -1,16 +1,24 @@
 import { FailedPreconditionError } from "@bmi/errors";
-import type { StepContext, StepExecutor, StepResult } from "../engine/executor";
+import type { StepContext, StepExecutor, StepResult } from "../engine/step-executor";
+import type { StepName } from "../engine/plan";
 import type { JobKind } from "../engine/types";
 import type { ServiceClients } from "./clients";
 import { PROVISION_STEPS } from "./provision";
-import { DEPROVISION_STEPS, SNAPSHOT_STEPS } from "./teardown";
-import type { StepEnv, StepTable } from "./table";
+import { PROVISION_UNDO } from "./undo";
+import { DEPROVISION_STEPS } from "./deprovision";
+import { SNAPSHOT_STEPS, SNAPSHOT_UNDO } from "./snapshot";
+import type { RunStep, StepEnv, UndoStep } from "./table";
 import { waitForBoot, type BootWatch } from "./boot-wait";
 import type { CredentialSeal } from "../jobs/principal";
 import { fromHeaders, inSpan, tracingOn } from "@bmi/tracing";
 
-const TABLES: Record<JobKind, StepTable> = {
+const RUN: Record<JobKind, Partial<Record<StepName, RunStep>>> = {
   PROVISION: PROVISION_STEPS, REPROVISION: PROVISION_STEPS, DEPROVISION: DEPROVISION_STEPS, SNAPSHOT: SNAPSHOT_STEPS, BULK: {},
+};
+
+// A deprovision is never undone (plan.ts isUndoable), so it has no table here.
+const UNDO: Record<JobKind, Partial<Record<StepName, UndoStep>>> = {
+  PROVISION: PROVISION_UNDO, REPROVISION: PROVISION_UNDO, DEPROVISION: {}, SNAPSHOT: SNAPSHOT_UNDO, BULK: {},
 };
 
 /** The steps of every plan, against the real image, target, boot and haas services. */
@@ -26,11 +34,15 @@ export class ServiceExecutor implements StepExecutor {
   }
 
   async run(ctx: StepContext): Promise<StepResult> {
-    return this.traced(ctx, "step", async () => (await this.impl(ctx).run(ctx, this.env)) ?? {});
+    const run = RUN[ctx.job.kind][ctx.step];
+    if (!run) throw new FailedPreconditionError(`no step ${ctx.step} for ${ctx.job.kind} jobs`);
+    return this.traced(ctx, "step", async () => (await run(ctx, this.env)) ?? {});
   }
 
   async undo(ctx: StepContext): Promise<void> {
-    await this.traced(ctx, "undo", async () => this.impl(ctx).undo?.(ctx, this.env));
+    if (!RUN[ctx.job.kind][ctx.step]) throw new FailedPreconditionError(`no step ${ctx.step} for ${ctx.job.kind} jobs`);
+    const undo = UNDO[ctx.job.kind][ctx.step];
+    await this.traced(ctx, "undo", async () => undo?.(ctx, this.env));
   }
 
   /**
@@ -44,11 +56,5 @@ export class ServiceExecutor implements StepExecutor {
       parent: fromHeaders((key) => headers[key]),
       attributes: { "bmi.job.id": ctx.job.id, "bmi.job.kind": ctx.job.kind, "bmi.step": ctx.step, "bmi.step.attempt": ctx.attempt },
     }, fn);
-  }
-
-  private impl(ctx: StepContext) {
-    const impl = TABLES[ctx.job.kind][ctx.step];
-    if (!impl) throw new FailedPreconditionError(`no step ${ctx.step} for ${ctx.job.kind} jobs`);
-    return impl;
   }
 }

@@ -1,20 +1,15 @@
-import { COMMON } from "./common";
-
-/**
- * Creates a job (or a bulk job and its children) at once: idempotency key, node locks with fencing tokens,
- * provisioned records, indexes, the first events, and the claimable queue. All or nothing: a busy node refuses the
- * whole request before anything is written.
- *
- * The project's node quota (quota:<project> nodes) is taken here too: a node this request provisions anew counts
- * from now on, so two requests can never both take the last one. A single-node request over the quota is refused
- * RESOURCE_EXHAUSTED. A bulk job takes all its nodes up front: when they do not all fit but at least min_success
- * do (the node count for all-or-nothing; none, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
- * FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
- *
- * ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
- * Answers {'CREATED', id} or {'EXISTING', id}; refusals are error replies "CODE message".
- */
-export const CREATE = COMMON + String.raw`
+-- Creates a job (or a bulk job and its children) at once: idempotency key, node locks with fencing tokens,
+-- provisioned records, indexes, the first events, and the claimable queue. All or nothing: a busy node refuses the
+-- whole request before anything is written.
+--
+-- The project's node quota (quota:<project> nodes) is taken here too: a node this request provisions anew counts
+-- from now on, so two requests can never both take the last one. A single-node request over the quota is refused
+-- RESOURCE_EXHAUSTED. A bulk job takes all its nodes up front: when they do not all fit but at least min_success
+-- do (the node count for all-or-nothing; none, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
+-- FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
+--
+-- ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
+-- Answers {'CREATED', id} or {'EXISTING', id}; refusals are error replies "CODE message".
 local doc = cjson.decode(ARGV[5])
 local first = doc.jobs[1].id
 
@@ -119,4 +114,3 @@ if doc.idem then
   redis.call('SET', P .. 'idem:' .. doc.project .. ':' .. doc.idem.key, first .. '|' .. doc.idem.hash, 'PX', doc.idem.ttlMs)
 end
 return {'CREATED', first}
-`;
