@@ -5,7 +5,8 @@ import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "@bmi/log";
-import { connectRedis, type Redis } from "@bmi/redis";
+import { until as untilAsync } from "@bmi/async";
+import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import {
   bootVm, checkHealth, findTgtd, freeControlPort, freePort, iscsiInquiry, iscsiReadHead, stopTgtd, tempDir, uniquePrefix,
 } from "@bmi/testing";
@@ -241,15 +242,4 @@ async function waitHealth(address: string, want: string, timeoutMs = 10_000): Pr
   }
 }
 
-async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-}
+const until = (what: string, cond: () => Promise<boolean>) => untilAsync(what, () => cond().catch(() => false), 60_000, 100);

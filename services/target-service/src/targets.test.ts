@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createLogger, silentLogger } from "@bmi/log";
+import { until } from "@bmi/async";
 import { connectRedis, type Redis } from "@bmi/redis";
 import {
   buildBootDisk, freeControlPort, freePort, holdIscsiSession, iscsiInquiry, stopTgtd, uniquePrefix,
@@ -219,9 +220,5 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
 });
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await cond().catch(() => false))) {
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await until("the condition", () => cond().catch(() => false), timeoutMs, 25);
 }

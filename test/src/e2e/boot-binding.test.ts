@@ -7,6 +7,7 @@ import { bootPhaseSubject, EventBus } from "@bmi/events";
 import { silentLogger } from "@bmi/log";
 import { BootPhase, BootPhaseEvent } from "@bmi/proto/bmi/events/v1/events";
 import { DhcpFormat } from "@bmi/proto/bmi/boot/v1/boot";
+import { until as untilAsync } from "@bmi/async";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { createNetns, iscsiInquiry, uniquePrefix, type IscsiLogin, type TestNetns } from "@bmi/testing";
 import { buildDemoImage } from "../demo-image";
@@ -135,9 +136,5 @@ test("a boot script and its disk reach only their node: it boots and reboots, no
 });
 
 async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`not seen within ${timeoutMs} ms; events: ${JSON.stringify(events.map((e) => [e.phase, e.remoteAddress]))}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await untilAsync(() => `the event; events: ${JSON.stringify(events.map((e) => [e.phase, e.remoteAddress]))}`, cond, timeoutMs, 50);
 }

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "@bmi/log";
-import { connectRedis, type Redis } from "@bmi/redis";
+import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { tempDir, uniquePrefix } from "@bmi/testing";
 import { BootConfigs } from "../boot-configs";
 import { dnsmasqHostLines } from "../dhcp/dnsmasq";
@@ -33,16 +33,12 @@ describe("dnsmasq hosts file: an empty or other boot store takes no MAC out", ()
   };
   const macs = () => readFileSync(hostsFile, "utf8").split("\n").filter(Boolean).map((l) => l.split(",")[0]).sort();
   const node = (n: number) => sample({ node: `n${n}`, macs: [`52:54:00:00:01:0${n}`] });
-  const deleteKeys = async (p: string) => {
-    const keys = await redis.keys(`${p}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  };
 
   before(async () => {
     redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
   });
   after(async () => {
-    for (const p of [prefix, other]) await deleteKeys(p);
+    for (const p of [prefix, other]) await deleteKeys(redis, p);
     redis.disconnect();
   });
 
@@ -56,7 +52,7 @@ describe("dnsmasq hosts file: an empty or other boot store takes no MAC out", ()
     assert.deepEqual(macs(), ["52:54:00:00:01:01"], "the store the file follows removes what it no longer wants");
     await configs.set(node(2));
 
-    await deleteKeys(prefix);
+    await deleteKeys(redis, prefix);
     await configs.set(node(3));
     assert.deepEqual(macs(), ["52:54:00:00:01:01", "52:54:00:00:01:02", "52:54:00:00:01:03"]);
     // A restart with another prefix: the start-up sync of an empty store keeps the file too.

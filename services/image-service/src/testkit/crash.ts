@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
 import { createClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
+import { until as untilAsync } from "@bmi/async";
 import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { rejectsWith, sparseImage, upload, type Backend } from "./harness";
 import { waitClean } from "./suite";
@@ -46,13 +48,7 @@ export async function crashMidSnapshot(backend: Backend): Promise<void> {
   assert.deepEqual(await strayProcesses(backend.env.BMI_IMAGE_DATA_DIR ?? "/nonexistent", { daemonToo: true }), []);
 }
 
-async function until(cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (cond: () => Promise<boolean>, timeoutMs: number) => untilAsync("the condition", cond, timeoutMs, 5);
 
 /** Processes whose command line mentions `marker`, the long-lived storage daemon only with `daemonToo`. */
 export async function strayProcesses(marker: string, opts: { daemonToo?: boolean } = {}): Promise<string[]> {
@@ -62,4 +58,16 @@ export async function strayProcesses(marker: string, opts: { daemonToo?: boolean
     if (cmd.includes(marker) && (opts.daemonToo || !cmd.startsWith("qemu-storage-daemon"))) out.push(`${pid}: ${cmd}`);
   }
   return out;
+}
+
+/** SIGKILLs the storage daemons whose PID files are under `dataDir`/qsd (what a failed test may leave running). */
+export async function killDaemons(dataDir: string): Promise<void> {
+  const names = await readdir(path.join(dataDir, "qsd"), { recursive: true }).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith("qsd.pid"))) {
+    try {
+      process.kill(Number(await readFile(path.join(dataDir, "qsd", name), "utf8")), "SIGKILL");
+    } catch {
+      // not running
+    }
+  }
 }

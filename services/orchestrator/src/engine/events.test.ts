@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EventBus, bootPhaseSubject, jobSubject } from "@bmi/events";
+import { until as untilAsync } from "@bmi/async";
 import { silentLogger } from "@bmi/log";
 import { BootPhase, BootPhaseEvent, JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import { ADMIN, harness, type Harness } from "../testing/harness";
@@ -8,15 +9,7 @@ import type { Publisher } from "./relay";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>) => untilAsync(what, fn, 10_000, 25);
 
 async function withBus(t: { after(fn: () => Promise<void>): void }, h: Harness): Promise<EventBus> {
   const bus = new EventBus({ servers: ["nats://127.0.0.1:4222"], redis: h.redis, outboxKey: `${h.prefix}outbox`, log: silentLogger() });

@@ -1,5 +1,5 @@
 import { CredentialSeal } from "../jobs/principal";
-import { connectRedis, type Redis } from "@bmi/redis";
+import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import { Engine, type EngineOptions } from "../engine/engine";
 import { TERMINAL, type JobRecord } from "../engine/types";
@@ -58,12 +58,7 @@ export async function harness(tag: string, overrides: Partial<EngineOptions> = {
     },
     async close() {
       await Promise.all(engines.map((e) => e.stop()));
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
+      await deleteKeys(redis, prefix);
       redis.disconnect();
     },
   };
