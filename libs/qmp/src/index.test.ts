@@ -90,6 +90,32 @@ describe("QMP client on a real qemu-storage-daemon", () => {
     }
   });
 
+  it("turns a daemon out of FUSE sessions (1,020 exports: glibc's thread keys) into RESOURCE_EXHAUSTED", async () => {
+    const qmp = await QmpClient.connect(socket);
+    const added: string[] = [];
+    try {
+      let failure: unknown;
+      for (let i = 0; i < 1100 && failure === undefined; i++) {
+        const mountpoint = path.join(dir, `many-${i}`);
+        writeFileSync(mountpoint, "");
+        await qmp.execute("blockdev-add", { driver: "null-co", "node-name": `m${i}` });
+        failure = await qmp.execute("block-export-add", { type: "fuse", id: `m${i}`, "node-name": `m${i}`, mountpoint, writable: false })
+          .then(() => { added.push(`m${i}`); }, (err: unknown) => err);
+      }
+      assert.ok(failure instanceof QmpError, "1,100 FUSE exports in one daemon");
+      assert.match(failure.desc, /Failed to set up FUSE session/);
+      assert.ok(added.length > 1000, `failed after ${added.length} exports`);
+      const translated = translateQmpError(failure) as { code?: string; message: string };
+      assert.equal(translated.code, "RESOURCE_EXHAUSTED");
+      assert.match(translated.message, /block-export-add: Failed to set up FUSE session/);
+    } finally {
+      for (const id of added) {
+        await qmp.execute("block-export-del", { id }).catch(() => undefined);
+      }
+      qmp.close();
+    }
+  });
+
   it("answers UNAVAILABLE for a socket that is not there, one that never greets, and a daemon that dies mid-call", async () => {
     await assert.rejects(QmpClient.connect(path.join(dir, "missing.sock")), { code: "UNAVAILABLE", message: /ENOENT/ });
     await assert.rejects(QmpClient.connect(path.join(dir, "silent.sock"), { connectTimeoutMs: 200 }), { code: "UNAVAILABLE", message: /no answer within 200 ms/ });

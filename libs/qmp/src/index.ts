@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import { BmiError, FailedPreconditionError, UnavailableError } from "@bmi/errors";
+import { BmiError, FailedPreconditionError, ResourceExhaustedError, UnavailableError } from "@bmi/errors";
 
 /** Thrown when QEMU answers a command with `{error: {class, desc}}`: QEMU is up and refused this command. */
 export class QmpError extends Error {
@@ -135,13 +135,17 @@ export class QmpClient {
   }
 }
 
+// QEMU's words when it ran out of something: file descriptors, memory, FUSE sessions (libfuse's thread keys).
+const EXHAUSTED = /Failed to set up FUSE session|Too many open files|Cannot allocate memory|No space left on device|Disk quota exceeded/i;
+
 /**
- * QMP's failures as domain errors, for the caller to throw: QEMU refusing a command is FAILED_PRECONDITION with
- * QEMU's description (the VM or daemon is in a state where the command cannot work); a socket that failed, closed
- * or stayed silent already is UNAVAILABLE. Anything else is returned as it is.
+ * QMP's failures as domain errors, for the caller to throw: QEMU out of a resource (file descriptors, memory, FUSE
+ * sessions, space) is RESOURCE_EXHAUSTED; any other refusal is FAILED_PRECONDITION (the VM or daemon is in a state
+ * where the command cannot work); both carry QEMU's description. A socket that failed, closed or stayed silent is
+ * UNAVAILABLE already. Anything else is returned as it is.
  */
 export function translateQmpError(err: unknown): unknown {
-  if (err instanceof BmiError) return err;
-  if (err instanceof QmpError) return new FailedPreconditionError(`QEMU: ${err.desc}`, { cause: err });
-  return err;
+  if (err instanceof BmiError || !(err instanceof QmpError)) return err;
+  if (EXHAUSTED.test(err.desc)) return new ResourceExhaustedError(`QEMU ${err.command}: ${err.desc}`, { cause: err });
+  return new FailedPreconditionError(`QEMU: ${err.desc}`, { cause: err });
 }

@@ -22,6 +22,8 @@ export interface LocalDriverOptions {
   keepExports?: boolean;
   /** For converting qcow2 uploads. */
   qemuImg?: QemuImgLimits;
+  /** Disks one qemu-storage-daemon exports (default EXPORTS_PER_DAEMON); more disks start more daemons. */
+  exportsPerDaemon?: number;
 }
 
 /**
@@ -51,7 +53,9 @@ export class LocalDriver implements StorageDriver {
     for (const i of found.images) this.remember(i);
     for (const d of found.disks) this.disks.set(refKey(d), d);
     const keep = this.opts.keepExports === true;
-    this.exports = await DiskExports.open(this.layout, found.disks.map((d) => d.id), this.opts.log, keep);
+    this.exports = await DiskExports.open(this.layout, found.disks.map((d) => d.id), this.opts.log, {
+      detached: keep, ...(this.opts.exportsPerDaemon !== undefined ? { perDaemon: this.opts.exportsPerDaemon } : {}),
+    });
     return { images: found.images.map(toImage), disks: found.disks.map((d) => this.toDisk(d)) };
   }
 

@@ -2,45 +2,131 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
 import type { LocalLayout } from "./layout";
-import { StorageDaemon } from "./storage-daemon";
+import { StorageDaemon, unmountStale } from "./storage-daemon";
 
 /**
- * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, all served by one
- * qemu-storage-daemon.
+ * Exports one storage daemon serves at most. libfuse takes a thread-specific key per FUSE session and glibc has
+ * 1,024, so a daemon's 1,021st export fails ("Failed to set up FUSE session"); half of that leaves room for
+ * whatever else in QEMU takes keys.
+ */
+export const EXPORTS_PER_DAEMON = 500;
+
+/**
+ * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, served by as many
+ * qemu-storage-daemons as the disks need (`perDaemon` each). Daemon 0 lives in qsd/, daemon k in qsd/k/.
  */
 export class DiskExports {
-  private constructor(private readonly layout: LocalLayout, private readonly daemon: StorageDaemon) {}
+  /** Daemons by number, started on first use. */
+  private readonly daemons: Array<Promise<StorageDaemon> | undefined> = [];
+  /** Exports (and exports being added) per daemon: the next add goes to the first daemon with room. */
+  private readonly counts: number[] = [];
+  /** Which daemon serves each export id. */
+  private readonly where = new Map<string, number>();
+
+  private constructor(
+    private readonly layout: LocalLayout, private readonly log: Logger, private readonly detached: boolean,
+    private readonly perDaemon: number,
+  ) {}
 
   /**
-   * Starts (or adopts) the daemon and makes its exports exactly `diskIds`: after a crash the daemon may still
-   * serve disks deleted meanwhile, or a fresh daemon may serve none.
+   * Adopts the daemons still running (detached ones outlive the service) and makes their exports exactly
+   * `diskIds`: after a crash a daemon may still serve disks deleted meanwhile, hold the node of an add that was cut
+   * short, or a fresh start may serve none. FUSE mounts no running daemon serves are dead: they are unmounted.
    */
-  static async open(layout: LocalLayout, diskIds: string[], log: Logger, detached: boolean): Promise<DiskExports> {
-    const exports = new DiskExports(layout, await StorageDaemon.open(layout.qsd, layout.exports, log, { detached }));
-    const served = await exports.daemon.exports();
+  static async open(layout: LocalLayout, diskIds: string[], log: Logger, opts: { detached: boolean; perDaemon?: number }): Promise<DiskExports> {
+    const exp = new DiskExports(layout, log, opts.detached, opts.perDaemon ?? EXPORTS_PER_DAEMON);
     const wanted = new Set(diskIds.map(exportId));
-    for (const id of served) if (!wanted.has(id)) await exports.daemon.remove(id);
-    for (const diskId of diskIds) if (!served.has(exportId(diskId))) await exports.add(diskId);
+    for (const k of await daemonNumbers(layout.qsd)) {
+      const daemon = await StorageDaemon.adopt(exp.dir(k), log);
+      if (!daemon) continue;
+      exp.daemons[k] = Promise.resolve(daemon);
+      exp.counts[k] = 0;
+      const served = await daemon.exports();
+      for (const id of served) {
+        if (wanted.has(id) && !exp.where.has(id)) exp.serve(id, k);
+        else await daemon.remove(id);
+      }
+      for (const node of await daemon.nodes()) if (!exp.where.has(node) || exp.where.get(node) !== k) await daemon.remove(node);
+    }
+    await exp.daemon(0); // the first daemon runs from the start: a daemon that cannot start stops the service here
+    exp.counts[0] ??= 0;
+    const kept = new Set([...exp.where.keys()].map((id) => layout.exportFile(id.slice(1))));
+    await unmountStale(layout.exports, kept, log);
+    for (const diskId of diskIds) if (!exp.where.has(exportId(diskId))) await exp.add(diskId);
     for (const f of await readdir(layout.exports)) {
       if (!wanted.has(exportId(path.basename(f, ".raw")))) await rm(path.join(layout.exports, f), { force: true });
     }
-    return exports;
+    return exp;
   }
 
-  add(diskId: string): Promise<void> {
-    return this.daemon.add(exportId(diskId), this.layout.diskFile(diskId), this.layout.exportFile(diskId));
+  /** Exports the disk (again: idempotent) through the first daemon with room, started if need be. */
+  async add(diskId: string): Promise<void> {
+    const id = exportId(diskId);
+    if (this.where.has(id)) return;
+    let k = this.counts.findIndex((n, i) => n < this.perDaemon && this.daemons[i] !== undefined);
+    if (k < 0) k = this.firstFreeSlot();
+    this.counts[k] = (this.counts[k] ?? 0) + 1;
+    try {
+      const daemon = await this.daemon(k);
+      await daemon.add(id, this.layout.diskFile(diskId), this.layout.exportFile(diskId));
+      this.where.set(id, k);
+    } catch (err) {
+      this.counts[k] = (this.counts[k] ?? 1) - 1;
+      throw err;
+    }
   }
 
   async remove(diskId: string): Promise<void> {
-    await this.daemon.remove(exportId(diskId));
+    const id = exportId(diskId);
+    const k = this.where.get(id);
+    if (k !== undefined) {
+      await (await this.daemon(k)).remove(id);
+      this.where.delete(id);
+      this.counts[k] = (this.counts[k] ?? 1) - 1;
+    }
     await rm(this.layout.exportFile(diskId), { force: true });
   }
 
-  /** `keep`: leave a detached daemon serving (the next start adopts it), else stop it (it unmounts every export). */
+  /** `keep`: leave detached daemons serving (the next start adopts them), else stop them (they unmount every export). */
   async close(keep: boolean): Promise<void> {
-    if (keep) this.daemon.detach();
-    else await this.daemon.stop();
+    const daemons = await Promise.all(this.daemons.map((d) => d?.catch(() => undefined)));
+    for (const d of daemons) {
+      if (keep) d?.detach();
+      else await d?.stop();
+    }
   }
+
+  private serve(id: string, k: number): void {
+    this.where.set(id, k);
+    this.counts[k] = (this.counts[k] ?? 0) + 1;
+  }
+
+  /** A slot with no daemon yet (the next number, or one whose daemon failed to start). */
+  private firstFreeSlot(): number {
+    for (let i = 0; i < this.daemons.length; i++) if (this.daemons[i] === undefined) return i;
+    return this.daemons.length;
+  }
+
+  private daemon(k: number): Promise<StorageDaemon> {
+    let d = this.daemons[k];
+    if (!d) {
+      d = StorageDaemon.open(this.dir(k), this.log, { detached: this.detached });
+      this.daemons[k] = d;
+      // A daemon that did not start leaves its slot free for the next try.
+      d.catch(() => { if (this.daemons[k] === d) this.daemons[k] = undefined; });
+    }
+    return d;
+  }
+
+  private dir(k: number): string {
+    return k === 0 ? this.layout.qsd : path.join(this.layout.qsd, String(k));
+  }
+}
+
+/** 0 (qsd/ itself) and the numbers of qsd/'s numbered directories. */
+async function daemonNumbers(qsd: string): Promise<number[]> {
+  const names = await readdir(qsd, { withFileTypes: true }).catch(() => []);
+  return [0, ...names.filter((e) => e.isDirectory() && /^[1-9]\d*$/.test(e.name)).map((e) => Number(e.name))].sort((a, b) => a - b);
 }
 
 // QEMU node names and export ids must start with a letter.

@@ -5,53 +5,81 @@ import net from "node:net";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
 import { timed } from "@bmi/metrics";
-import { QmpClient, QmpError } from "@bmi/qmp";
+import { QmpClient, QmpError, translateQmpError } from "@bmi/qmp";
 import { backendSeconds } from "../backend-metrics";
 import { run } from "../exec";
 
 /**
- * The one qemu-storage-daemon that serves every local disk: each disk is a qcow2 node plus a FUSE export that
- * shows it as a raw file, added and removed at run time over QMP. By default the daemon dies with image-service
- * (even on SIGKILL: nothing outlives a crash, and the next start clears its dead mounts and exports every disk
- * again). `detached` daemons outlive the service instead, so a restart does not pull disks from under tgtd; the
- * next start adopts a running daemon through its PID file and QMP socket, whichever way it was started.
+ * A qemu-storage-daemon serving disks: each disk is a qcow2 node plus a FUSE export that shows it as a raw file,
+ * added and removed at run time over QMP. One daemon holds at most about 1,000 exports (exports.ts runs several).
+ * By default the daemon dies with image-service (even on SIGKILL: nothing outlives a crash, and the next start
+ * clears its dead mounts and exports every disk again). `detached` daemons outlive the service instead, so a
+ * restart does not pull disks from under tgtd; the next start adopts a running daemon through its PID file and QMP
+ * socket, whichever way it was started.
  */
 export class StorageDaemon {
   private constructor(private readonly dir: string, private readonly qmp: QmpClient, readonly pid: number, private readonly log: Logger) {}
 
-  static async open(dir: string, mountsUnder: string, log: Logger, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
+  /** The daemon whose PID file and QMP socket are in `dir`, if it is still running. */
+  static async adopt(dir: string, log: Logger): Promise<StorageDaemon | undefined> {
+    const pid = await livePid(path.join(dir, "qsd.pid"), path.join(dir, "qmp.sock"));
+    if (pid === undefined) return undefined;
+    log.info({ daemonPid: pid, dir }, "qemu-storage-daemon adopted");
+    return StorageDaemon.connect(dir, pid, log);
+  }
+
+  /** Adopts the daemon in `dir` or starts one there. */
+  static async open(dir: string, log: Logger, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
+    const adopted = await StorageDaemon.adopt(dir, log);
+    if (adopted) return adopted;
     await mkdir(dir, { recursive: true });
     const socket = path.join(dir, "qmp.sock");
     const pidFile = path.join(dir, "qsd.pid");
-    let pid = await livePid(pidFile, socket);
-    if (pid === undefined) {
-      await unmountStale(mountsUnder, log);
-      await rm(socket, { force: true });
-      const args = ["--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0", "--pidfile", pidFile];
-      pid = opts.detached ? await startDetached(args, pidFile) : await startAttached(args, socket);
-      log.info({ daemonPid: pid, detached: opts.detached === true }, "qemu-storage-daemon started");
-    } else {
-      log.info({ daemonPid: pid }, "qemu-storage-daemon adopted");
-    }
-    const qmp = await QmpClient.connect(socket, { observe: (op, call) => timed(backendSeconds, { backend: "storage-daemon", op }, call) });
+    await rm(socket, { force: true });
+    const args = ["--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0", "--pidfile", pidFile];
+    const pid = opts.detached ? await startDetached(args, pidFile) : await startAttached(args, socket);
+    log.info({ daemonPid: pid, dir, detached: opts.detached === true }, "qemu-storage-daemon started");
+    return StorageDaemon.connect(dir, pid, log);
+  }
+
+  private static async connect(dir: string, pid: number, log: Logger): Promise<StorageDaemon> {
+    const observe = <T>(op: string, call: () => Promise<T>) => timed(backendSeconds, { backend: "storage-daemon", op }, call);
+    const qmp = await QmpClient.connect(path.join(dir, "qmp.sock"), { observe }).catch((err: unknown) => {
+      throw translateQmpError(err);
+    });
     return new StorageDaemon(dir, qmp, pid, log);
   }
 
   /** Export ids currently served. */
   async exports(): Promise<Set<string>> {
-    const list = await this.qmp.execute<Array<{ id: string }>>("query-block-exports");
+    const list = await this.call<Array<{ id: string }>>("query-block-exports");
     return new Set(list.map((e) => e.id));
   }
 
-  /** Serves qcow2 file `image` as a raw file at `mountpoint` under export `id` (also the node name). */
+  /** Names of the nodes added under a name (not those QEMU named itself, "#block123"). */
+  async nodes(): Promise<Set<string>> {
+    const list = await this.call<Array<{ "node-name": string }>>("query-named-block-nodes", { flat: true });
+    return new Set(list.map((n) => n["node-name"]).filter((n) => !n.startsWith("#")));
+  }
+
+  /**
+   * Serves qcow2 file `image` as a raw file at `mountpoint` under export `id` (also the node name). Idempotent: a
+   * node an interrupted add left is used, an export already there is kept.
+   */
   async add(id: string, image: string, mountpoint: string): Promise<void> {
     await writeFile(mountpoint, "", { flag: "a" }); // a FUSE export mounts over an existing regular file
-    await this.qmp.execute("blockdev-add", { driver: "qcow2", "node-name": id, file: { driver: "file", filename: image } });
+    let added = true;
+    await this.qmp.execute("blockdev-add", { driver: "qcow2", "node-name": id, file: { driver: "file", filename: image } }).catch((err: unknown) => {
+      if (!(err instanceof QmpError && /Duplicate nodes? with node-name/i.test(err.desc))) throw translateQmpError(err);
+      added = false;
+    });
     try {
-      await this.qmp.execute("block-export-add", { type: "fuse", id, "node-name": id, mountpoint, writable: true });
+      await this.qmp.execute("block-export-add", { type: "fuse", id, "node-name": id, mountpoint, writable: true }).catch((err: unknown) => {
+        if (!(err instanceof QmpError && /already in use/.test(err.desc))) throw err;
+      });
     } catch (err) {
-      await this.qmp.execute("blockdev-del", { "node-name": id }).catch(() => undefined);
-      throw err;
+      if (added) await this.qmp.execute("blockdev-del", { "node-name": id }).catch(() => undefined);
+      throw translateQmpError(err);
     }
   }
 
@@ -63,10 +91,10 @@ export class StorageDaemon {
       await deleted;
     } catch (err) {
       deleted.catch(() => undefined);
-      if (!(err instanceof QmpError)) throw err; // no such export: already gone
+      if (!(err instanceof QmpError)) throw translateQmpError(err); // no such export: already gone
     }
     await this.qmp.execute("blockdev-del", { "node-name": id }).catch((err: unknown) => {
-      if (!(err instanceof QmpError)) throw err;
+      if (!(err instanceof QmpError)) throw translateQmpError(err);
     });
   }
 
@@ -86,7 +114,13 @@ export class StorageDaemon {
     for (let i = 0; i < 100 && alive(this.pid); i++) await new Promise((r) => setTimeout(r, 50));
     if (alive(this.pid)) process.kill(this.pid, "SIGKILL");
     await rm(path.join(this.dir, "qsd.pid"), { force: true });
-    this.log.info({ daemonPid: this.pid }, "qemu-storage-daemon stopped");
+    this.log.info({ daemonPid: this.pid, dir: this.dir }, "qemu-storage-daemon stopped");
+  }
+
+  private call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+    return this.qmp.execute<T>(command, args).catch((err: unknown) => {
+      throw translateQmpError(err);
+    });
   }
 }
 
@@ -134,13 +168,16 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A daemon killed with SIGKILL leaves its FUSE mounts behind ("transport endpoint is not connected"). */
-async function unmountStale(under: string, log: Logger): Promise<void> {
+/**
+ * Unmounts the FUSE mounts under `under` but those in `keep`: a daemon killed with SIGKILL leaves its mounts behind
+ * ("transport endpoint is not connected").
+ */
+export async function unmountStale(under: string, keep: Set<string>, log: Logger): Promise<void> {
   const prefix = `${path.resolve(under)}/`;
   const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
   for (const line of mountinfo.split("\n")) {
     const point = line.split(" ")[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (point?.startsWith(prefix) && / - fuse /.test(line)) {
+    if (point?.startsWith(prefix) && / - fuse /.test(line) && !keep.has(point)) {
       await run("fusermount3", ["-u", "-z", point]).catch((err: unknown) => log.warn({ err, point }, "stale FUSE mount not removed"));
     }
   }
