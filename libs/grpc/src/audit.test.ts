@@ -9,8 +9,7 @@ import {
   DeleteImageResponse, GetImageResponse, ImageServiceClient, ImageServiceService, UploadImageResponse,
   type UploadImageRequest,
 } from "@bmi/proto/bmi/image/v1/image";
-import { testClientTls, testPki } from "@bmi/testing/dist/pki";
-import { tempDir } from "@bmi/testing/dist/temp";
+import { tempDir, testClientTls, testPki } from "@bmi/testing";
 import {
   auditSubjectOf, createClient, createServer, isMutating, staticAuth, type AccessTable, type AuditEntry, type BmiServer,
   type Handlers,

@@ -8,10 +8,8 @@ import { silentLogger } from "@bmi/log";
 import {
   GetImageResponse, ImageServiceClient, ImageServiceService, ListImagesResponse,
 } from "@bmi/proto/bmi/image/v1/image";
-import { checkHealth } from "@bmi/testing/dist/health";
-import { testClientTls, testPki } from "@bmi/testing/dist/pki";
+import { checkHealth, tempDir, testClientTls, testPki } from "@bmi/testing";
 import { createClient, createServer, staticAuth, type AccessTable, type BmiServer, type Handlers } from "./index";
-import { tempDir } from "@bmi/testing/dist/temp";
 
 // A server of the real ImageService contract whose handlers exercise the chassis, not image logic.
 function handlers(release: Promise<void>) {
