@@ -18,6 +18,7 @@ import { CredentialSeal } from "./jobs/principal";
 import { addOrchestrator } from "./server";
 import { NodeQuota } from "./engine/node-quota";
 import type { Publisher } from "./engine/relay";
+import { addTargetHosts, placeTargets } from "./placement";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
 export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
@@ -32,6 +33,7 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const clients = connectServices(
     { image: config.imageAddr, target: config.targetAddr, boot: config.bootAddr, haas: config.haasAddr }, config.callDeadlineMs,
     clientTlsOf(config));
+  const placed = placeTargets(redis, config, clients, clientTlsOf(config), () => engine!.limiter);
   const seal = new CredentialSeal(config.passCredentials ? credentialKey(config.credentialKeyFile) : undefined);
   const instance = config.instance || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   const consumer = config.bootConsumer || `orchestrator_${createHash("sha1").update(prefix).digest("hex").slice(0, 12)}`;
@@ -60,6 +62,7 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke(), config.maxWatchersPerUser);
   const nodeQuota = new NodeQuota(e.store);
   await nodeQuota.index();
+  addTargetHosts(server, placed, clients.boot, e.queries);
   addOrchestrator(server, provisioning, access, clients.haas, e.queries, {
     nodes: nodeQuota, image: clients.image, audit: { stream: config.auditStream, connection: () => bus.ready(5000) },
   });

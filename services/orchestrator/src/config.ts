@@ -4,7 +4,8 @@ import {
 import type { Bottleneck } from "./engine/plan";
 import { parseFaults } from "./steps/faults";
 
-const BOTTLENECKS: Bottleneck[] = ["image", "target", "hil", "boot"];
+// target-host: each target host's own limit ("target-host:<id>"), beside target's over all of them.
+const BOTTLENECKS = ["image", "target", "hil", "boot", "target-host"] as Array<Bottleneck | "target-host">;
 
 /** BMI_ORCH_*: every setting has a default that works on one host, so the orchestrator starts with none. */
 export const orchSpec = {
@@ -20,7 +21,7 @@ export const orchSpec = {
   leaseMs: int("BMI_ORCH_LEASE_MS", { default: 15_000, min: 200, help: "a dead instance's jobs resume after this" }),
   maxJobs: int("BMI_ORCH_MAX_JOBS", { default: 256, min: 1, help: "jobs this instance runs at once" }),
   bulkParallel: int("BMI_ORCH_BULK_PARALLEL", { default: 64, min: 1, help: "default max_parallel of a bulk job" }),
-  limits: limits("BMI_ORCH_LIMITS", "image=16,target=8,hil=16,boot=32"),
+  limits: limits("BMI_ORCH_LIMITS", "image=16,target=8,hil=16,boot=32,target-host=8"),
   // 8 tries with backoff from 200 ms to 10 s span about 20 s: a service restart, not a long outage.
   retryAttempts: int("BMI_ORCH_RETRY_ATTEMPTS", { default: 8, min: 1, help: "tries of a step on transient errors" }),
   retryBaseMs: int("BMI_ORCH_RETRY_BASE_MS", { default: 200, min: 1, help: "first backoff between a step's tries, doubled each time" }),
@@ -36,6 +37,10 @@ export const orchSpec = {
   passCredentials: bool("BMI_ORCH_PASS_CREDENTIALS", {
     default: false, help: "keep each job's caller credentials (sealed) for HIL pass-through; needs BMI_ORCH_CREDENTIAL_KEY_FILE",
   }),
+  targetAffinity: oneOf(str("BMI_ORCH_TARGET_AFFINITY", {
+    default: "none", help: "after capacity and load, where new targets go: none, or project (hosts already holding the project's targets)",
+  }), ["none", "project"]),
+  targetMultipath: int("BMI_ORCH_TARGET_MULTIPATH", { default: 1, min: 1, max: 4, help: "target hosts exporting each RBD-backed disk (2: multipath across hosts)" }),
   credentialKeyFile: str("BMI_ORCH_CREDENTIAL_KEY_FILE", { default: "", help: "32 random bytes (raw, hex or base64) sealing kept credentials" }),
 };
 
@@ -46,6 +51,15 @@ export function loadOrchConfig(): OrchConfig {
     ...serverProblems(c, "BMI_ORCH_LISTEN"),
     ...(c.passCredentials && !c.credentialKeyFile ? ["BMI_ORCH_PASS_CREDENTIALS=true needs BMI_ORCH_CREDENTIAL_KEY_FILE"] : []),
   ]);
+}
+
+/** One of `values`. */
+function oneOf(f: Field<string>, values: string[]): Field<string> {
+  return { ...f, parse: (raw) => {
+    const v = f.parse(raw);
+    if (!values.includes(v)) throw new Error(`${f.env}=${v}: one of ${values.join(", ")}`);
+    return v;
+  } };
 }
 
 /** Test and drill only: steps that fail on purpose (steps/faults.ts). */

@@ -25,6 +25,12 @@ export const targetSpec = {
   }),
   mutualChap: bool("BMI_TARGET_MUTUAL_CHAP", { default: false, help: "targets authenticate themselves to nodes too (an outgoing CHAP account each)" }),
   reconcileMs: int("BMI_TARGET_RECONCILE_MS", { default: 2000, min: 50, help: "how often tgtd is checked against the store" }),
+  hostId: str("BMI_TARGET_HOST_ID", {
+    default: "", help: "this target host's id in the host registry (several target hosts: each serves the targets placed on it); empty: the only host, serving every target",
+  }),
+  hostAddr: str("BMI_TARGET_HOST_ADDR", { default: "", help: "the gRPC address orchestrators reach this service at; default BMI_TARGET_LISTEN" }),
+  hostCapacity: int("BMI_TARGET_HOST_CAPACITY", { default: 1000, min: 1, help: "targets the orchestrators may place on this host" }),
+  heartbeatMs: int("BMI_TARGET_HEARTBEAT_MS", { default: 2000, min: 50, help: "how often this host renews its registration; it counts as dead after three" }),
 };
 
 export type TargetConfig = ConfigOf<typeof targetSpec>;

@@ -21,7 +21,7 @@ export const TARGET_ACCESS: AccessTable<typeof TargetServiceService> = {
 export function targetHandlers(targets: TargetManager, portals: string[], disks: DiskDirectory): Handlers<typeof TargetServiceService> {
   const toPb = (v: TargetView, withSecret: boolean) => Target.fromPartial({
     project: v.spec.project, disk: v.spec.disk,
-    target: { iqn: v.spec.iqn, portals, lun: 1 },
+    target: { iqn: v.spec.iqn, portals: v.portals ?? portals, lun: 1 }, placement: v.spec.hosts ? { hosts: v.spec.hosts } : undefined,
     initiatorIqn: v.spec.initiatorIqn, initiatorAddress: v.spec.initiatorAddress ?? "",
     chap: { user: v.spec.chapUser, secret: withSecret ? v.spec.chapSecret : "" },
     reverseChap: v.spec.reverse ? { user: v.spec.reverse.user, secret: withSecret ? v.spec.reverse.secret : "" } : undefined,
@@ -36,7 +36,7 @@ export function targetHandlers(targets: TargetManager, portals: string[], disks:
         throw new InvalidArgumentError(`backing is not disk ${req.project}/${req.disk}'s own; leave it empty`);
       }
       const { view, created } = await targets.create({
-        project: req.project, disk: req.disk, backing, initiatorIqn: req.initiatorIqn,
+        project: req.project, disk: req.disk, backing, initiatorIqn: req.initiatorIqn, hosts: req.placement?.hosts ?? [],
       });
       return CreateTargetResponse.fromPartial({ target: toPb(view, true), created });
     },

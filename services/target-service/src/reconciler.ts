@@ -4,9 +4,16 @@ import { isChapUser, ownsIqn, storeMarkerIqn, type IqnAuthority } from "./naming
 import type { Gate } from "./gate";
 import { reconcileDrift, reconcilePasses } from "./metrics";
 import { compare, judgeStore, refusalMessage, type Comparison } from "./store-check";
-import { describe, withSecret, type TargetBackend, type TargetStore } from "./target";
+import { describe, withSecret, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 const APPLY_CONCURRENCY = 4;
+
+/** With several target hosts (hosts/placed.ts): which specs this host serves, and a check of the live ones. */
+export interface HostScope {
+  wants(spec: TargetSpec): boolean;
+  /** After a pass applied what was missing: `live` are the wanted specs tgtd already had (e.g. re-key them). */
+  refresh(live: TargetSpec[]): Promise<void>;
+}
 
 export interface ReconcileResult {
   applied: number;
@@ -42,7 +49,11 @@ export class Reconciler {
     private readonly log: Logger,
     private readonly intervalMs: number,
     private readonly onHealth: (healthy: boolean) => void = () => undefined,
+    private readonly scope?: HostScope,
   ) {}
+
+  /** Targets this host served after the last pass (every wanted one without host scope). */
+  serving = 0;
 
   start(): void {
     this.timer = setInterval(() => void this.kick(), this.intervalMs);
@@ -73,7 +84,10 @@ export class Reconciler {
     try {
       await this.backend.ensureRunning();
       // Identity and specs at one instant: specs read from a flushed store must not pass as the marked store's.
-      const { identity, specs: wanted } = await this.store.snapshot();
+      const { identity, specs: all } = await this.store.snapshot();
+      const scope = this.scope;
+      const wanted = scope ? all.filter((s) => scope.wants(s)) : all;
+      this.serving = wanted.length;
       const seen = compare(this.authority, await this.backend.list(), wanted);
       const verdict = judgeStore(identity, seen, this.store.location);
       if (verdict.kind === "refuse") {
@@ -117,6 +131,7 @@ export class Reconciler {
           this.log.error({ ...describe(want), err: String(err) }, "target could not be re-applied");
         }
       });
+      if (scope) await scope.refresh(wanted.filter((s) => present.has(s.tid)));
       const users = new Set(wanted.flatMap((s) => [s.chapUser, ...(s.reverse ? [s.reverse.user] : [])]));
       for (const a of accounts) {
         if (!isChapUser(a) || users.has(a)) continue;

@@ -1,7 +1,7 @@
 import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { TargetServiceService } from "@bmi/proto/bmi/target/v1/target";
-import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
+import { connectRedis, redisLocation, warnIfNotPersistent } from "@bmi/redis";
 import { advertisedPortals, type TargetConfig } from "./config";
 import { CephClusters, notingClusters } from "./drivers/ceph-clusters";
 import { RedisTargetStore } from "./drivers/redis-store";
@@ -11,6 +11,8 @@ import { ImageServiceDisks } from "./drivers/image-disks";
 import { Reconciler } from "./reconciler";
 import { Gate } from "./gate";
 import { TargetManager } from "./targets";
+import { HostPlacement, hostScope, KeyedBackend } from "./hosts/placed";
+import { HostRegistration } from "./hosts/registry";
 
 export interface TargetService {
   targets: TargetManager;
@@ -27,31 +29,41 @@ export async function wireTargetService(server: BmiServer, cfg: TargetConfig, lo
   if (wildcard.length > 0 && cfg.advertise.length === 0) {
     throw new Error(`BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use`);
   }
-  const redis = await connectRedis(cfg.redisUrl, log, { tlsCa: cfg.redisTlsCa });
+  const redis = await connectRedis(redisLocation(cfg), log);
   await warnIfNotPersistent(redis, log, "every target spec and CHAP secret (tgtd keeps serving the targets: see admin.js adopt)");
   const store = new RedisTargetStore(redis, cfg.redisPrefix);
   const authority = { date: cfg.iqnDate, domain: cfg.iqnDomain };
   const gate = new Gate();
   let reconciler: Reconciler | undefined;
-  const driver = new TgtDriver({
+  const tgt = new TgtDriver({
     controlPort: cfg.tgtdControlPort, portals: cfg.portals, logFile: cfg.tgtdLogFile, ioThreads: cfg.tgtdIoThreads, ipc: cfg.tgtdIpc, log,
     onDaemonExit: () => void reconciler?.kick(),
   });
-  reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok));
+  // Several target hosts: this one registers itself and serves only the targets placed on it.
+  const keyed = cfg.hostId ? new KeyedBackend(tgt) : undefined;
+  const driver = keyed ?? tgt;
+  const registration = cfg.hostId ? new HostRegistration(redis, cfg.redisPrefix,
+    { id: cfg.hostId, address: cfg.hostAddr || cfg.listen, portals: advertisedPortals(cfg), capacity: cfg.hostCapacity },
+    cfg.heartbeatMs, () => ({ healthy: reconciler?.healthy ?? false, targets: reconciler?.serving ?? 0 }), log) : undefined;
+  const placement = registration && new HostPlacement(redis, cfg.redisPrefix, registration);
+  reconciler = new Reconciler(store, driver, authority, gate, log, cfg.reconcileMs, (ok) => server.setServing(ok),
+    placement && keyed && hostScope(placement, keyed));
   const targets = new TargetManager(store, driver, authority, advertisedPortals(cfg), gate, log,
-    { mutualChap: cfg.mutualChap, bindAddress: cfg.bindAddress });
+    { mutualChap: cfg.mutualChap, bindAddress: cfg.bindAddress, ...(placement ? { placement } : {}) });
   const disks = new ImageServiceDisks(cfg.imageAddr, clientTlsOf(cfg));
   const clusters = new CephClusters(log);
   server.add(TargetServiceService, targetHandlers(targets, advertisedPortals(cfg), notingClusters(disks, clusters)), TARGET_ACCESS);
   await reconciler.kick();
   reconciler.start();
+  await registration?.start(() => void reconciler?.kick());
   for (const spec of await store.list()) void clusters.note(spec.backing);
   server.onShutdown(async () => {
     // tgtd keeps running on purpose: nodes booted from its targets keep their disks while the service restarts.
     reconciler?.stop();
+    registration?.stop();
     disks.close();
-    driver.close();
+    tgt.close();
     redis.disconnect();
   });
-  return { targets, reconciler, driver };
+  return { targets, reconciler, driver: tgt };
 }

@@ -62,7 +62,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     redis.disconnect();
   });
 
-  const create = () => client.createTarget({ project: "proj1", disk: "vm1", backing: undefined, initiatorIqn: node });
+  const create = () => client.createTarget({ project: "proj1", disk: "vm1", backing: undefined, initiatorIqn: node, placement: undefined });
 
   it("creates, gets and lists targets; only create and get reveal the secret", async () => {
     const res = await create();
@@ -77,7 +77,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     assert.equal(listed.length, 1);
     assert.equal(listed[0]?.chap?.secret, "");
     await assert.rejects(client.getTarget({ project: "proj1", disk: "nope" }), { code: "NOT_FOUND" });
-    await assert.rejects(client.createTarget({ project: "proj1", disk: "x", backing: undefined, initiatorIqn: node }), { code: "NOT_FOUND" });
+    await assert.rejects(client.createTarget({ project: "proj1", disk: "x", backing: undefined, initiatorIqn: node, placement: undefined }), { code: "NOT_FOUND" });
   });
 
   it("after tgtd is killed the target comes back and a VM still boots from it with CHAP", async () => {

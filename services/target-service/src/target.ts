@@ -42,6 +42,11 @@ export interface TargetSpec {
   backing: Backing;
   /** ISO timestamp. */
   created: string;
+  /**
+   * The target hosts that export it (BMI_TARGET_HOST_ID of each), set when target-services run with host ids:
+   * each host's reconciler serves the specs naming it (hosts/placed.ts). Absent: the one host there is.
+   */
+  hosts?: string[];
 }
 
 /** A target as tgtd reports it. */

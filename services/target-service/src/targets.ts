@@ -3,6 +3,7 @@ import type { Logger } from "@bmi/log";
 import { validateAddress, validateIqn, validateName } from "@bmi/validate";
 import { chapSecret, chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
+import type { HostPlacement } from "./hosts/placed";
 import { aclOf, describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 /** Settings of the manager (target-service's config). */
@@ -11,6 +12,8 @@ export interface TargetOptions {
   mutualChap?: boolean;
   /** Follow boot-service's bound addresses in the ACL (BMI_TARGET_BIND_ADDRESS, default true). */
   bindAddress?: boolean;
+  /** With several target hosts (BMI_TARGET_HOST_ID): which targets are this host's, their portals. */
+  placement?: HostPlacement;
 }
 
 /** A target with what tgtd says about it right now. */
@@ -18,6 +21,8 @@ export interface TargetView {
   spec: TargetSpec;
   active: boolean;
   sessions: number;
+  /** With several target hosts: the portals of the target's hosts (else the service's own). */
+  portals?: string[];
 }
 
 /**
@@ -41,12 +46,14 @@ export class TargetManager {
    * credentials: an existing target gets new CHAP secrets (tgtd first, then the store), so every provision of a
    * disk hands its node secrets nobody saw before; sessions already logged in keep going.
    */
-  async create(req: { project: string; disk: string; backing: Backing; initiatorIqn: string }): Promise<{ view: TargetView; created: boolean }> {
+  async create(req: { project: string; disk: string; backing: Backing; initiatorIqn: string; hosts?: string[] }): Promise<{ view: TargetView; created: boolean }> {
     validateName("project", req.project);
     validateName("disk", req.disk);
     validateIqn("initiator IQN", req.initiatorIqn);
     validateBacking(req.backing);
     const iqn = targetIqn(this.authority, req.project, req.disk);
+    const place = this.options.placement;
+    const hosts = place ? { hosts: await place.resolve(req.hosts ?? [], req.backing) } : {};
     return this.gate.shared(`${req.project}/${req.disk}`, async () => {
       await this.store.assertFollowed();
       let spec = await this.store.get(req.project, req.disk);
@@ -55,7 +62,7 @@ export class TargetManager {
         const fresh: TargetSpec = {
           project: req.project, disk: req.disk, iqn, tid: await this.store.nextTid(), initiatorIqn: req.initiatorIqn,
           chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), ...this.reverse(req.project, req.disk),
-          backing: req.backing, created: new Date().toISOString(),
+          backing: req.backing, created: new Date().toISOString(), ...hosts,
         };
         created = await this.store.insert(fresh);
         spec = created ? fresh : await this.store.get(req.project, req.disk);
@@ -67,10 +74,13 @@ export class TargetManager {
       }
       // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
       const found = spec;
-      const live = created ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
-      if (!created) spec = await this.rotate({ ...spec, initiatorIqn: req.initiatorIqn }, spec, live !== undefined);
+      const here = !place || place.local(found);
+      const live = created || !here ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      // Another set of hosts moves the target: the hosts it leaves drop it, the new ones apply it (with the new secrets).
+      if (!created) spec = await this.rotate({ ...spec, initiatorIqn: req.initiatorIqn, ...hosts }, spec, live !== undefined);
       if (!live) await this.applyNew(spec, created);
-      return { view: live ? view(spec, live) : { spec, active: true, sessions: 0 }, created };
+      await place?.changed(found, spec);
+      return { view: await this.withPortals(live ? view(spec, live) : { spec, active: true, sessions: 0 }), created };
     });
   }
 
@@ -94,10 +104,13 @@ export class TargetManager {
       const next: TargetSpec = { ...spec, initiatorAddress: ip };
       if (ip === "" && spec.initiatorIqn === "") throw new FailedPreconditionError(`target ${iqn} has no initiator name to go back to`);
       await this.store.replace(next);
-      await this.backend.rebind(next, aclOf(spec)).catch((err: unknown) => {
-        // Not in tgtd right now (restarted): the reconciler applies it from the store, with the new ACL.
-        if (!(err instanceof BmiError && /can't find the target/.test(err.message))) throw err;
-      });
+      if (!this.options.placement || this.options.placement.local(next)) {
+        await this.backend.rebind(next, aclOf(spec)).catch((err: unknown) => {
+          // Not in tgtd right now (restarted): the reconciler applies it from the store, with the new ACL.
+          if (!(err instanceof BmiError && /can't find the target/.test(err.message))) throw err;
+        });
+      }
+      await this.options.placement?.changed(next);
       this.log.info(describe(next), ip ? "target bound to the address its node booted from" : "target bound to its initiator name");
       return true;
     });
@@ -107,14 +120,20 @@ export class TargetManager {
     const spec = await this.store.get(validateName("project", project), validateName("disk", disk));
     if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
     const live = await this.liveOrNone();
-    return view(spec, live.find((t) => t.tid === spec.tid));
+    return this.withPortals(view(spec, live.find((t) => t.tid === spec.tid)));
   }
 
   /** Every target, or those of `projects` when given. */
   async list(projects?: string[]): Promise<TargetView[]> {
     const specs = (await this.store.list()).filter((s) => !projects || projects.includes(s.project));
     const live = await this.liveOrNone();
-    return specs.map((s) => view(s, live.find((t) => t.tid === s.tid)));
+    const portals = await this.options.placement?.portals(specs);
+    return specs.map((s) => ({ ...view(s, live.find((t) => t.tid === s.tid)), ...(portals ? { portals: portals.get(s) ?? [] } : {}) }));
+  }
+
+  private async withPortals(v: TargetView): Promise<TargetView> {
+    const portals = await this.options.placement?.portals([v.spec]);
+    return portals ? { ...v, portals: portals.get(v.spec) ?? [] } : v;
   }
 
   /** Removes the target from tgtd (dropping live sessions) and forgets it. */
@@ -128,9 +147,12 @@ export class TargetManager {
       if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
       // The tid is this store's, in this service's own tgtd (the reconciler reports a foreign target on a wanted
       // tid): no full listing of every target per delete.
-      const sessions = await this.backend.remove(spec.tid);
-      await this.backend.deleteAccount(spec.chapUser);
+      const here = !this.options.placement || this.options.placement.local(spec);
+      const sessions = here ? await this.backend.remove(spec.tid) : 0;
+      if (here) await this.backend.deleteAccount(spec.chapUser);
       await this.store.delete(project, disk);
+      // The target's other hosts remove their copies in the pass this starts.
+      await this.options.placement?.changed(spec);
       if (sessions > 0) this.log.warn({ ...describe(spec), sessions }, "target deleted with force: live sessions dropped");
       else this.log.info(describe(spec), "target deleted");
       return { forced: sessions > 0, sessionsClosed: sessions };

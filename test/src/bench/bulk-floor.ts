@@ -51,7 +51,7 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
     await timed("allocate", s.haas.allocateNode({ project, node }));
     const { disk: d } = await timed("disk", s.image.createDisk({ project, name: disk(node), image }));
     const initiatorIqn = `${iqnPrefix}:${project}.${node}`;
-    const { target } = await timed("target", s.target.createTarget({ project, disk: disk(node), backing: d?.backing, initiatorIqn }));
+    const { target } = await timed("target", s.target.createTarget({ project, disk: disk(node), backing: d?.backing, initiatorIqn, placement: undefined }));
     await timed("boot_config", s.boot.setBootConfig({ config: BootConfig.fromPartial({
       node, project, macs: [n?.nics[0]?.mac ?? ""], target: target?.target, chap: target?.chap, initiatorIqn,
     }) }));

@@ -51,6 +51,12 @@ const TABLE: Record<string, Record<string, Row>> = {
     SetQuota: ["admin", { project: "p1", quotas: [{ kind: 1, limit: 0 }, { kind: 2, limit: 0 }] }],
     ListAuditRecords: ["member", P1],
   },
+  "bmi.orchestrator.v1.TargetHosts": {
+    ListTargetHosts: ["admin", {}],
+    DrainTargetHost: ["admin", { host: "h1" }],
+    EvacuateTargetHost: ["admin", { host: "h1" }],
+    ListLimits: ["admin", {}],
+  },
   "bmi.image.v1.ImageService": {
     ListImages: ["member", P1],
     GetImage: ["member", { project: "p1", name: "golden" }],
@@ -138,7 +144,7 @@ describe("every RPC of every service, called directly by whoever must not", () =
   const jobId = () => job;
   const services = loadBmiServices();
   const addresses = (): Record<string, string> => ({
-    "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
+    "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.orchestrator.v1.TargetHosts": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
     "bmi.target.v1.TargetService": s.processes.find((p) => p.name === "target-service")!.address,
     "bmi.boot.v1.BootService": s.processes.find((p) => p.name === "boot-service")!.address,
     "bmi.haas.v1.HaasGateway": s.processes.find((p) => p.name === "haas-gateway")!.address,
@@ -223,18 +229,18 @@ describe("every RPC of every service, called directly by whoever must not", () =
     const file = (p: string) => ({ file: { path: p } });
     try {
       const refused: Array<[string, () => Promise<unknown>, string]> = [
-        ["a host file under a disk name that does not exist", () => asOrch.createTarget({ project: "p2", disk: "shadow", backing: file("/etc/shadow"), initiatorIqn: iqn }, bob), "NOT_FOUND"],
-        ["a host file behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/etc/shadow"), initiatorIqn: iqn }, bob), "INVALID_ARGUMENT"],
-        ["a device behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/dev/sda"), initiatorIqn: iqn }, bob), "INVALID_ARGUMENT"],
-        ["another project's disk under its own project", () => asOrch.createTarget({ project: "p2", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn }, bob), "NOT_FOUND"],
-        ["another project's disk under that project", () => asOrch.createTarget({ project: "p1", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn }, bob), "NOT_FOUND"],
-        ["another project's disk's file, by an admin, behind another disk", () => s.target.createTarget({ project: "p2", disk: "d2", backing: p1Disk, initiatorIqn: iqn }, admin), "INVALID_ARGUMENT"],
-        ["a host file by an admin", () => s.target.createTarget({ project: "p1", disk: "n1-2", backing: file("/etc/shadow"), initiatorIqn: iqn }, admin), "NOT_FOUND"],
+        ["a host file under a disk name that does not exist", () => asOrch.createTarget({ project: "p2", disk: "shadow", backing: file("/etc/shadow"), initiatorIqn: iqn, placement: undefined }, bob), "NOT_FOUND"],
+        ["a host file behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/etc/shadow"), initiatorIqn: iqn, placement: undefined }, bob), "INVALID_ARGUMENT"],
+        ["a device behind the project's own disk", () => asOrch.createTarget({ project: "p2", disk: "d2", backing: file("/dev/sda"), initiatorIqn: iqn, placement: undefined }, bob), "INVALID_ARGUMENT"],
+        ["another project's disk under its own project", () => asOrch.createTarget({ project: "p2", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn, placement: undefined }, bob), "NOT_FOUND"],
+        ["another project's disk under that project", () => asOrch.createTarget({ project: "p1", disk: "n1-1", backing: p1Disk, initiatorIqn: iqn, placement: undefined }, bob), "NOT_FOUND"],
+        ["another project's disk's file, by an admin, behind another disk", () => s.target.createTarget({ project: "p2", disk: "d2", backing: p1Disk, initiatorIqn: iqn, placement: undefined }, admin), "INVALID_ARGUMENT"],
+        ["a host file by an admin", () => s.target.createTarget({ project: "p1", disk: "n1-2", backing: file("/etc/shadow"), initiatorIqn: iqn, placement: undefined }, admin), "NOT_FOUND"],
       ];
       for (const [what, call, code] of refused) await assert.rejects(call(), { code }, what);
       assert.equal(await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]), tgtdBefore);
       // The project's own disk, with no backing named: exported as image-service describes it.
-      const ok = await asOrch.createTarget({ project: "p2", disk: "d2", backing: undefined, initiatorIqn: iqn }, bob);
+      const ok = await asOrch.createTarget({ project: "p2", disk: "d2", backing: undefined, initiatorIqn: iqn, placement: undefined }, bob);
       assert.equal(ok.target?.backing?.file?.path, (await s.image.getDisk({ project: "p2", name: "d2" }, admin)).disk?.backing?.file?.path);
       await asOrch.deleteTarget({ project: "p2", disk: "d2" }, bob);
     } finally {

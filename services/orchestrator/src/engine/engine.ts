@@ -43,7 +43,7 @@ export class Engine {
   constructor(o: EngineOptions) {
     this.store = new JobStore(o.redis, o.prefix, o.retentionMs ?? 7 * 24 * 3600_000);
     this.queries = new JobQueries(o.redis, this.store.keys);
-    this.limiter = new Limiter(o.limits ?? {});
+    this.limiter = new Limiter(o.limits ?? {}, { redis: o.redis, prefix: o.prefix, instance: o.instance, leaseMs: o.leaseMs ?? 15_000, log: o.log });
     this.unwatch = watchLimiter(this.limiter);
     const leaseMs = o.leaseMs ?? 15_000;
     const relay = o.publisher
@@ -82,5 +82,6 @@ export class Engine {
     await this.bootJoin?.stop();
     await this.relay?.stop();
     this.unwatch();
+    this.limiter.close();
   }
 }

@@ -15,7 +15,7 @@ from bmi.common.v1 import common_pb2 as bmi_dot_common_dot_v1_dot_common__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62mi/target/v1/target.proto\x12\rbmi.target.v1\x1a\x1a\x62mi/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcf\x03\n\x06Target\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\x12\x32\n\x06target\x18\x03 \x01(\x0b\x32\x1a.bmi.common.v1.IscsiTargetR\x06target\x12#\n\rinitiator_iqn\x18\x04 \x01(\tR\x0cinitiatorIqn\x12\x32\n\x04\x63hap\x18\x05 \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x04\x63hap\x12\x30\n\x07\x62\x61\x63king\x18\x06 \x01(\x0b\x32\x16.bmi.common.v1.BackingR\x07\x62\x61\x63king\x12\x34\n\x07\x63reated\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x63reated\x12\x16\n\x06\x61\x63tive\x18\x08 \x01(\x08R\x06\x61\x63tive\x12\x1a\n\x08sessions\x18\t \x01(\rR\x08sessions\x12+\n\x11initiator_address\x18\n \x01(\tR\x10initiatorAddress\x12\x41\n\x0creverse_chap\x18\x0b \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x0breverseChap\"\x9a\x01\n\x13\x43reateTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\x12\x30\n\x07\x62\x61\x63king\x18\x03 \x01(\x0b\x32\x16.bmi.common.v1.BackingR\x07\x62\x61\x63king\x12#\n\rinitiator_iqn\x18\x04 \x01(\tR\x0cinitiatorIqn\"_\n\x14\x43reateTargetResponse\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x15.bmi.target.v1.TargetR\x06target\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"@\n\x10GetTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\"B\n\x11GetTargetResponse\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x15.bmi.target.v1.TargetR\x06target\".\n\x12ListTargetsRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\"F\n\x13ListTargetsResponse\x12/\n\x07targets\x18\x01 \x03(\x0b\x32\x15.bmi.target.v1.TargetR\x07targets\"C\n\x13\x44\x65leteTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\"W\n\x14\x44\x65leteTargetResponse\x12\x16\n\x06\x66orced\x18\x01 \x01(\x08R\x06\x66orced\x12\'\n\x0fsessions_closed\x18\x02 \x01(\rR\x0esessionsClosed\"c\n\x1b\x42indInitiatorAddressRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x10\n\x03iqn\x18\x02 \x01(\tR\x03iqn\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\"4\n\x1c\x42indInitiatorAddressResponse\x12\x14\n\x05\x62ound\x18\x01 \x01(\x08R\x05\x62ound2\xd8\x03\n\rTargetService\x12W\n\x0c\x43reateTarget\x12\".bmi.target.v1.CreateTargetRequest\x1a#.bmi.target.v1.CreateTargetResponse\x12N\n\tGetTarget\x12\x1f.bmi.target.v1.GetTargetRequest\x1a .bmi.target.v1.GetTargetResponse\x12T\n\x0bListTargets\x12!.bmi.target.v1.ListTargetsRequest\x1a\".bmi.target.v1.ListTargetsResponse\x12W\n\x0c\x44\x65leteTarget\x12\".bmi.target.v1.DeleteTargetRequest\x1a#.bmi.target.v1.DeleteTargetResponse\x12o\n\x14\x42indInitiatorAddress\x12*.bmi.target.v1.BindInitiatorAddressRequest\x1a+.bmi.target.v1.BindInitiatorAddressResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62mi/target/v1/target.proto\x12\rbmi.target.v1\x1a\x1a\x62mi/common/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x04\n\x06Target\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\x12\x32\n\x06target\x18\x03 \x01(\x0b\x32\x1a.bmi.common.v1.IscsiTargetR\x06target\x12#\n\rinitiator_iqn\x18\x04 \x01(\tR\x0cinitiatorIqn\x12\x32\n\x04\x63hap\x18\x05 \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x04\x63hap\x12\x30\n\x07\x62\x61\x63king\x18\x06 \x01(\x0b\x32\x16.bmi.common.v1.BackingR\x07\x62\x61\x63king\x12\x34\n\x07\x63reated\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07\x63reated\x12\x16\n\x06\x61\x63tive\x18\x08 \x01(\x08R\x06\x61\x63tive\x12\x1a\n\x08sessions\x18\t \x01(\rR\x08sessions\x12+\n\x11initiator_address\x18\n \x01(\tR\x10initiatorAddress\x12\x41\n\x0creverse_chap\x18\x0b \x01(\x0b\x32\x1e.bmi.common.v1.ChapCredentialsR\x0breverseChap\x12<\n\tplacement\x18\x0c \x01(\x0b\x32\x1e.bmi.target.v1.TargetPlacementR\tplacement\"\'\n\x0fTargetPlacement\x12\x14\n\x05hosts\x18\x01 \x03(\tR\x05hosts\"\xd8\x01\n\x13\x43reateTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\x12\x30\n\x07\x62\x61\x63king\x18\x03 \x01(\x0b\x32\x16.bmi.common.v1.BackingR\x07\x62\x61\x63king\x12#\n\rinitiator_iqn\x18\x04 \x01(\tR\x0cinitiatorIqn\x12<\n\tplacement\x18\x05 \x01(\x0b\x32\x1e.bmi.target.v1.TargetPlacementR\tplacement\"_\n\x14\x43reateTargetResponse\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x15.bmi.target.v1.TargetR\x06target\x12\x18\n\x07\x63reated\x18\x02 \x01(\x08R\x07\x63reated\"@\n\x10GetTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\"B\n\x11GetTargetResponse\x12-\n\x06target\x18\x01 \x01(\x0b\x32\x15.bmi.target.v1.TargetR\x06target\".\n\x12ListTargetsRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\"F\n\x13ListTargetsResponse\x12/\n\x07targets\x18\x01 \x03(\x0b\x32\x15.bmi.target.v1.TargetR\x07targets\"C\n\x13\x44\x65leteTargetRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x12\n\x04\x64isk\x18\x02 \x01(\tR\x04\x64isk\"W\n\x14\x44\x65leteTargetResponse\x12\x16\n\x06\x66orced\x18\x01 \x01(\x08R\x06\x66orced\x12\'\n\x0fsessions_closed\x18\x02 \x01(\rR\x0esessionsClosed\"c\n\x1b\x42indInitiatorAddressRequest\x12\x18\n\x07project\x18\x01 \x01(\tR\x07project\x12\x10\n\x03iqn\x18\x02 \x01(\tR\x03iqn\x12\x18\n\x07\x61\x64\x64ress\x18\x03 \x01(\tR\x07\x61\x64\x64ress\"4\n\x1c\x42indInitiatorAddressResponse\x12\x14\n\x05\x62ound\x18\x01 \x01(\x08R\x05\x62ound2\xd8\x03\n\rTargetService\x12W\n\x0c\x43reateTarget\x12\".bmi.target.v1.CreateTargetRequest\x1a#.bmi.target.v1.CreateTargetResponse\x12N\n\tGetTarget\x12\x1f.bmi.target.v1.GetTargetRequest\x1a .bmi.target.v1.GetTargetResponse\x12T\n\x0bListTargets\x12!.bmi.target.v1.ListTargetsRequest\x1a\".bmi.target.v1.ListTargetsResponse\x12W\n\x0c\x44\x65leteTarget\x12\".bmi.target.v1.DeleteTargetRequest\x1a#.bmi.target.v1.DeleteTargetResponse\x12o\n\x14\x42indInitiatorAddress\x12*.bmi.target.v1.BindInitiatorAddressRequest\x1a+.bmi.target.v1.BindInitiatorAddressResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bmi.target.v1.target_pb2', globals())
@@ -23,27 +23,29 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   _TARGET._serialized_start=107
-  _TARGET._serialized_end=570
-  _CREATETARGETREQUEST._serialized_start=573
-  _CREATETARGETREQUEST._serialized_end=727
-  _CREATETARGETRESPONSE._serialized_start=729
-  _CREATETARGETRESPONSE._serialized_end=824
-  _GETTARGETREQUEST._serialized_start=826
-  _GETTARGETREQUEST._serialized_end=890
-  _GETTARGETRESPONSE._serialized_start=892
-  _GETTARGETRESPONSE._serialized_end=958
-  _LISTTARGETSREQUEST._serialized_start=960
-  _LISTTARGETSREQUEST._serialized_end=1006
-  _LISTTARGETSRESPONSE._serialized_start=1008
-  _LISTTARGETSRESPONSE._serialized_end=1078
-  _DELETETARGETREQUEST._serialized_start=1080
-  _DELETETARGETREQUEST._serialized_end=1147
-  _DELETETARGETRESPONSE._serialized_start=1149
-  _DELETETARGETRESPONSE._serialized_end=1236
-  _BINDINITIATORADDRESSREQUEST._serialized_start=1238
-  _BINDINITIATORADDRESSREQUEST._serialized_end=1337
-  _BINDINITIATORADDRESSRESPONSE._serialized_start=1339
-  _BINDINITIATORADDRESSRESPONSE._serialized_end=1391
-  _TARGETSERVICE._serialized_start=1394
-  _TARGETSERVICE._serialized_end=1866
+  _TARGET._serialized_end=632
+  _TARGETPLACEMENT._serialized_start=634
+  _TARGETPLACEMENT._serialized_end=673
+  _CREATETARGETREQUEST._serialized_start=676
+  _CREATETARGETREQUEST._serialized_end=892
+  _CREATETARGETRESPONSE._serialized_start=894
+  _CREATETARGETRESPONSE._serialized_end=989
+  _GETTARGETREQUEST._serialized_start=991
+  _GETTARGETREQUEST._serialized_end=1055
+  _GETTARGETRESPONSE._serialized_start=1057
+  _GETTARGETRESPONSE._serialized_end=1123
+  _LISTTARGETSREQUEST._serialized_start=1125
+  _LISTTARGETSREQUEST._serialized_end=1171
+  _LISTTARGETSRESPONSE._serialized_start=1173
+  _LISTTARGETSRESPONSE._serialized_end=1243
+  _DELETETARGETREQUEST._serialized_start=1245
+  _DELETETARGETREQUEST._serialized_end=1312
+  _DELETETARGETRESPONSE._serialized_start=1314
+  _DELETETARGETRESPONSE._serialized_end=1401
+  _BINDINITIATORADDRESSREQUEST._serialized_start=1403
+  _BINDINITIATORADDRESSREQUEST._serialized_end=1502
+  _BINDINITIATORADDRESSRESPONSE._serialized_start=1504
+  _BINDINITIATORADDRESSRESPONSE._serialized_end=1556
+  _TARGETSERVICE._serialized_start=1559
+  _TARGETSERVICE._serialized_end=2031
 # @@protoc_insertion_point(module_scope)

@@ -24,16 +24,18 @@ class BindInitiatorAddressResponse(_message.Message):
     def __init__(self, bound: bool = ...) -> None: ...
 
 class CreateTargetRequest(_message.Message):
-    __slots__ = ["backing", "disk", "initiator_iqn", "project"]
+    __slots__ = ["backing", "disk", "initiator_iqn", "placement", "project"]
     BACKING_FIELD_NUMBER: _ClassVar[int]
     DISK_FIELD_NUMBER: _ClassVar[int]
     INITIATOR_IQN_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     backing: _common_pb2.Backing
     disk: str
     initiator_iqn: str
+    placement: TargetPlacement
     project: str
-    def __init__(self, project: _Optional[str] = ..., disk: _Optional[str] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., initiator_iqn: _Optional[str] = ...) -> None: ...
+    def __init__(self, project: _Optional[str] = ..., disk: _Optional[str] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., initiator_iqn: _Optional[str] = ..., placement: _Optional[_Union[TargetPlacement, _Mapping]] = ...) -> None: ...
 
 class CreateTargetResponse(_message.Message):
     __slots__ = ["created", "target"]
@@ -86,7 +88,7 @@ class ListTargetsResponse(_message.Message):
     def __init__(self, targets: _Optional[_Iterable[_Union[Target, _Mapping]]] = ...) -> None: ...
 
 class Target(_message.Message):
-    __slots__ = ["active", "backing", "chap", "created", "disk", "initiator_address", "initiator_iqn", "project", "reverse_chap", "sessions", "target"]
+    __slots__ = ["active", "backing", "chap", "created", "disk", "initiator_address", "initiator_iqn", "placement", "project", "reverse_chap", "sessions", "target"]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     BACKING_FIELD_NUMBER: _ClassVar[int]
     CHAP_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +96,7 @@ class Target(_message.Message):
     DISK_FIELD_NUMBER: _ClassVar[int]
     INITIATOR_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     INITIATOR_IQN_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
     PROJECT_FIELD_NUMBER: _ClassVar[int]
     REVERSE_CHAP_FIELD_NUMBER: _ClassVar[int]
     SESSIONS_FIELD_NUMBER: _ClassVar[int]
@@ -105,8 +108,15 @@ class Target(_message.Message):
     disk: str
     initiator_address: str
     initiator_iqn: str
+    placement: TargetPlacement
     project: str
     reverse_chap: _common_pb2.ChapCredentials
     sessions: int
     target: _common_pb2.IscsiTarget
-    def __init__(self, project: _Optional[str] = ..., disk: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.IscsiTarget, _Mapping]] = ..., initiator_iqn: _Optional[str] = ..., chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., active: bool = ..., sessions: _Optional[int] = ..., initiator_address: _Optional[str] = ..., reverse_chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ...) -> None: ...
+    def __init__(self, project: _Optional[str] = ..., disk: _Optional[str] = ..., target: _Optional[_Union[_common_pb2.IscsiTarget, _Mapping]] = ..., initiator_iqn: _Optional[str] = ..., chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., backing: _Optional[_Union[_common_pb2.Backing, _Mapping]] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., active: bool = ..., sessions: _Optional[int] = ..., initiator_address: _Optional[str] = ..., reverse_chap: _Optional[_Union[_common_pb2.ChapCredentials, _Mapping]] = ..., placement: _Optional[_Union[TargetPlacement, _Mapping]] = ...) -> None: ...
+
+class TargetPlacement(_message.Message):
+    __slots__ = ["hosts"]
+    HOSTS_FIELD_NUMBER: _ClassVar[int]
+    hosts: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, hosts: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -50,7 +50,21 @@ export interface Target {
   /** The only address a login is accepted from, once the node's boot bound it; empty: any address. */
   initiatorAddress: string;
   /** Mutual CHAP (BMI_TARGET_MUTUAL_CHAP): the target's own credentials, secret filled in like chap's. Unset: off. */
-  reverseChap: ChapCredentials | undefined;
+  reverseChap:
+    | ChapCredentials
+    | undefined;
+  /** The target hosts that export it (`target.portals` lists theirs, in this order); unset: the one host there is. */
+  placement: TargetPlacement | undefined;
+}
+
+/** Where a target is exported, with several target hosts (each a target-service with BMI_TARGET_HOST_ID). */
+export interface TargetPlacement {
+  /**
+   * Host ids from the host registry, the called service's own among them; two for multipath with an RBD backing.
+   * Another set than the target has moves it there (the hosts it leaves drop it). INVALID_ARGUMENT: a host not
+   * registered, named twice, without the called service's own, or more than one with a file backing.
+   */
+  hosts: string[];
 }
 
 /**
@@ -62,6 +76,11 @@ export interface CreateTargetRequest {
   disk: string;
   backing: Backing | undefined;
   initiatorIqn: string;
+  /**
+   * The target hosts that export the disk: the orchestrator's placement. Unset: this service's host alone (or,
+   * for a service without BMI_TARGET_HOST_ID, the one host there is).
+   */
+  placement: TargetPlacement | undefined;
 }
 
 /** The target, with its new CHAP secrets; `created` is false when it existed already. */
@@ -133,6 +152,7 @@ function createBaseTarget(): Target {
     sessions: 0,
     initiatorAddress: "",
     reverseChap: undefined,
+    placement: undefined,
   };
 }
 
@@ -170,6 +190,9 @@ export const Target: MessageFns<Target> = {
     }
     if (message.reverseChap !== undefined) {
       ChapCredentials.encode(message.reverseChap, writer.uint32(90).fork()).join();
+    }
+    if (message.placement !== undefined) {
+      TargetPlacement.encode(message.placement, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -275,6 +298,14 @@ export const Target: MessageFns<Target> = {
             message.reverseChap = ChapCredentials.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.placement = TargetPlacement.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -312,6 +343,7 @@ export const Target: MessageFns<Target> = {
         : isSet(object.reverse_chap)
         ? ChapCredentials.fromJSON(object.reverse_chap)
         : undefined,
+      placement: isSet(object.placement) ? TargetPlacement.fromJSON(object.placement) : undefined,
     };
   },
 
@@ -350,6 +382,9 @@ export const Target: MessageFns<Target> = {
     if (message.reverseChap !== undefined) {
       obj.reverseChap = ChapCredentials.toJSON(message.reverseChap);
     }
+    if (message.placement !== undefined) {
+      obj.placement = TargetPlacement.toJSON(message.placement);
+    }
     return obj;
   },
 
@@ -377,12 +412,82 @@ export const Target: MessageFns<Target> = {
     message.reverseChap = (object.reverseChap !== undefined && object.reverseChap !== null)
       ? ChapCredentials.fromPartial(object.reverseChap)
       : undefined;
+    message.placement = (object.placement !== undefined && object.placement !== null)
+      ? TargetPlacement.fromPartial(object.placement)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTargetPlacement(): TargetPlacement {
+  return { hosts: [] };
+}
+
+export const TargetPlacement: MessageFns<TargetPlacement> = {
+  encode(message: TargetPlacement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.hosts) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TargetPlacement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTargetPlacement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hosts.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TargetPlacement {
+    return { hosts: globalThis.Array.isArray(object?.hosts) ? object.hosts.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: TargetPlacement): unknown {
+    const obj: any = {};
+    if (message.hosts?.length) {
+      obj.hosts = message.hosts;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TargetPlacement>, I>>(base?: I): TargetPlacement {
+    return TargetPlacement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TargetPlacement>, I>>(object: I): TargetPlacement {
+    const message = createBaseTargetPlacement();
+    message.hosts = object.hosts?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseCreateTargetRequest(): CreateTargetRequest {
-  return { project: "", disk: "", backing: undefined, initiatorIqn: "" };
+  return { project: "", disk: "", backing: undefined, initiatorIqn: "", placement: undefined };
 }
 
 export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
@@ -398,6 +503,9 @@ export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
     }
     if (message.initiatorIqn !== "") {
       writer.uint32(34).string(message.initiatorIqn);
+    }
+    if (message.placement !== undefined) {
+      TargetPlacement.encode(message.placement, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -447,6 +555,14 @@ export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
             message.initiatorIqn = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.placement = TargetPlacement.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -469,6 +585,7 @@ export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
         : isSet(object.initiator_iqn)
         ? globalThis.String(object.initiator_iqn)
         : "",
+      placement: isSet(object.placement) ? TargetPlacement.fromJSON(object.placement) : undefined,
     };
   },
 
@@ -486,6 +603,9 @@ export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
     if (message.initiatorIqn !== "") {
       obj.initiatorIqn = message.initiatorIqn;
     }
+    if (message.placement !== undefined) {
+      obj.placement = TargetPlacement.toJSON(message.placement);
+    }
     return obj;
   },
 
@@ -500,6 +620,9 @@ export const CreateTargetRequest: MessageFns<CreateTargetRequest> = {
       ? Backing.fromPartial(object.backing)
       : undefined;
     message.initiatorIqn = object.initiatorIqn ?? "";
+    message.placement = (object.placement !== undefined && object.placement !== null)
+      ? TargetPlacement.fromPartial(object.placement)
+      : undefined;
     return message;
   },
 };

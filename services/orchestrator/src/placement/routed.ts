@@ -1,0 +1,108 @@
+import { createClient, type CallOpts, type PromiseClient, type TlsFiles } from "@bmi/grpc";
+import {
+  TargetServiceClient, type CreateTargetRequest, type CreateTargetResponse, type DeleteTargetRequest, type DeleteTargetResponse,
+  type GetTargetRequest, type GetTargetResponse, type ListTargetsRequest, type ListTargetsResponse,
+} from "@bmi/proto/bmi/target/v1/target";
+import type { Limiter } from "../engine/limiter";
+import type { TargetHostRegistry, TargetHostState } from "./hosts";
+import type { Placement, PlacementStore } from "./placement";
+
+type Targets = PromiseClient<TargetServiceClient>;
+
+/**
+ * target-service as the steps see it, with several target hosts: each call goes to the target-service of the host
+ * the disk's target is placed on (found in the registry), a new target is placed first (and the placement
+ * recorded before the host is asked, so a retry finds it), and every call that changes a host's tgtd holds one of
+ * that host's slots (limit "target-host", shared by every orchestrator). While no host is registered every call
+ * goes to BMI_ORCH_TARGET_ADDR, the one target-service of a single-host site.
+ */
+export class PlacedTargets {
+  private readonly clients = new Map<string, Targets>();
+
+  constructor(
+    readonly registry: TargetHostRegistry,
+    readonly placements: PlacementStore,
+    private readonly fallback: Targets,
+    private readonly connect: { deadlineMs: number; tls: TlsFiles | undefined },
+    private readonly limiter: () => Limiter,
+  ) {}
+
+  /** The target-service of a host. */
+  of(host: Pick<TargetHostState, "id" | "address">): Targets {
+    let c = this.clients.get(host.address);
+    if (!c) {
+      c = createClient(TargetServiceClient, host.address, { deadlineMs: this.connect.deadlineMs, name: `target-service ${host.id}`,
+        ...(this.connect.tls ? { tls: this.connect.tls } : {}) });
+      this.clients.set(host.address, c);
+    }
+    return c;
+  }
+
+  /**
+   * Creates (or re-creates) the target on `placement`'s first live host, telling it every host of the placement;
+   * with no placement, chooses one. Answers the placement used.
+   */
+  async create(req: CreateTargetRequest, opts?: CallOpts, force?: Placement): Promise<CreateTargetResponse> {
+    const hosts = await this.registry.list();
+    if (hosts.length === 0) return this.fallback.createTarget(req, opts);
+    const live = (p: Placement | undefined) => p?.hosts.map((id) => hosts.find((h) => h.id === id && h.alive)).find(Boolean);
+    let placement = force ?? await this.placements.get(req.project, req.disk);
+    if (!placement || !live(placement)) {
+      placement = { hosts: (await this.placements.choose(req.project, req.backing?.rbd !== undefined)).map((h) => h.id) };
+    }
+    await this.placements.record(req.project, req.disk, placement);
+    const host = live(placement)!;
+    return this.limiter().run(`target-host:${host.id}`, () =>
+      this.of(host).createTarget({ ...req, placement: { hosts: placement.hosts } }, opts));
+  }
+
+  /** The target-service to ask about a disk's target: a live host of its placement, else any live host. */
+  private async route(project: string, disk: string): Promise<{ client: Targets; host?: string }> {
+    const hosts = (await this.registry.list()).filter((h) => h.alive);
+    if (hosts.length === 0) return { client: this.fallback };
+    const p = await this.placements.get(project, disk);
+    const host = hosts.find((h) => p?.hosts.includes(h.id)) ?? hosts[0]!;
+    return { client: this.of(host), host: host.id };
+  }
+
+  async get(req: GetTargetRequest, opts?: CallOpts): Promise<GetTargetResponse> {
+    return (await this.route(req.project, req.disk)).client.getTarget(req, opts);
+  }
+
+  async list(req: ListTargetsRequest, opts?: CallOpts): Promise<ListTargetsResponse> {
+    const hosts = (await this.registry.list()).filter((h) => h.alive);
+    return (hosts[0] ? this.of(hosts[0]) : this.fallback).listTargets(req, opts);
+  }
+
+  /** Deletes the target (every host's copy: the others remove theirs at once, kicked), then its placement. */
+  async delete(req: DeleteTargetRequest, opts?: CallOpts): Promise<DeleteTargetResponse> {
+    const { client, host } = await this.route(req.project, req.disk);
+    const run = () => client.deleteTarget(req, opts);
+    const res = await (host ? this.limiter().run(`target-host:${host}`, run) : run());
+    await this.placements.forget(req.project, req.disk);
+    return res;
+  }
+
+  /** Every bottleneck's slots as the orchestrators hold them. */
+  limits(): ReturnType<Limiter["view"]> {
+    return this.limiter().view();
+  }
+
+  /** What the steps call: target-service's client, routed. */
+  client(): Targets {
+    const fb = this.fallback;
+    const routed = {
+      createTarget: (req: CreateTargetRequest, opts?: CallOpts) => this.create(req, opts),
+      getTarget: (req: GetTargetRequest, opts?: CallOpts) => this.get(req, opts),
+      listTargets: (req: ListTargetsRequest, opts?: CallOpts) => this.list(req, opts),
+      deleteTarget: (req: DeleteTargetRequest, opts?: CallOpts) => this.delete(req, opts),
+      bindInitiatorAddress: fb.bindInitiatorAddress,
+      raw: fb.raw, metadata: fb.metadata, callOptions: fb.callOptions,
+      close: () => {
+        fb.close();
+        for (const c of this.clients.values()) c.close();
+      },
+    };
+    return routed as unknown as Targets;
+  }
+}
