@@ -18,6 +18,7 @@ import { CredentialSeal } from "./jobs/principal";
 import { addOrchestrator } from "./server";
 import { NodeQuota } from "./engine/node-quota";
 import type { Publisher } from "./engine/relay";
+import { Doctor, DriftTimer } from "./doctor";
 import { addTargetHosts, placeTargets } from "./placement";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
@@ -63,12 +64,17 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const nodeQuota = new NodeQuota(e.store);
   await nodeQuota.index();
   addTargetHosts(server, placed, clients.boot, e.queries);
+  const doctor = new Doctor({ redis, keys: e.store.keys, queries: e.queries, clients, initiatorPrefix: config.initiatorPrefix });
   addOrchestrator(server, provisioning, access, clients.haas, e.queries, {
-    nodes: nodeQuota, image: clients.image, audit: { stream: config.auditStream, connection: () => bus.ready(5000) },
+    nodes: nodeQuota, image: clients.image, audit: { stream: config.auditStream, connection: () => bus.ready(5000) }, doctor,
   });
+  const drift = config.driftIntervalS > 0 ? new DriftTimer(doctor, redis, { intervalMs: config.driftIntervalS * 1000,
+    repair: config.driftRepair, lockKey: `${prefix}doctor:lock`, publish: (s, d, id) => bus.publish(s, d, id) }, log) : undefined;
   e.start();
+  drift?.start();
   log.info({ instance, prefix, consumer }, "job engine started");
   server.onShutdown(async () => {
+    await drift?.stop();
     await e.stop();
     await bus.close();
     clients.close();

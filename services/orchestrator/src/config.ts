@@ -41,6 +41,10 @@ export const orchSpec = {
     default: "none", help: "after capacity and load, where new targets go: none, or project (hosts already holding the project's targets)",
   }), ["none", "project"]),
   targetMultipath: int("BMI_ORCH_TARGET_MULTIPATH", { default: 1, min: 1, max: 4, help: "target hosts exporting each RBD-backed disk (2: multipath across hosts)" }),
+  driftIntervalS: int("BMI_ORCH_DRIFT_INTERVAL_S", {
+    default: 0, min: 0, help: "seconds between drift checks of the back ends against the records (CheckDrift); 0: no periodic check",
+  }),
+  driftRepair: bool("BMI_ORCH_DRIFT_REPAIR", { default: false, help: "the periodic drift check also applies the safe repairs" }),
   credentialKeyFile: str("BMI_ORCH_CREDENTIAL_KEY_FILE", { default: "", help: "32 random bytes (raw, hex or base64) sealing kept credentials" }),
 };
 

@@ -11,12 +11,14 @@ import { nodeHandlers } from "./handlers/nodes";
 import { powerHandlers } from "./handlers/power";
 import { quotaHandlers } from "./handlers/quotas";
 import { auditHandlers, type AuditSource } from "./handlers/audit";
+import { doctorHandlers, type Doctor } from "./doctor";
 
 /** What the quota and audit RPCs read: the node quota, image-service's quotas, the audit stream. */
 export interface QuotaAndAudit {
   nodes: NodeQuota;
   image: PromiseClient<ImageServiceClient>;
   audit: AuditSource;
+  doctor: Doctor;
 }
 
 /** Serves bmi.orchestrator.v1.Orchestrator on `server`. */
@@ -25,6 +27,7 @@ export function addOrchestrator(server: BmiServer, provisioning: Provisioning, a
   server.add(OrchestratorService, {
     ...jobHandlers(provisioning, access), ...nodeHandlers(haas, access, queries), ...powerHandlers(haas, queries),
     ...quotaHandlers(more.nodes, more.image), ...auditHandlers(more.audit),
+    ...doctorHandlers(more.doctor),
   }, ORCHESTRATOR_ACCESS);
 }
 
@@ -39,5 +42,5 @@ export const ORCHESTRATOR_ACCESS: AccessTable<typeof OrchestratorService> = {
   listProvisioned: "member", listNodes: "member", getNode: "member",
   registerNode: "admin", updateNode: "admin", unregisterNode: "admin",
   setNodePower: "member", getNodePower: "member", setNodeBootDevice: "member",
-  getQuota: "member", setQuota: "admin", listAuditRecords: "member",
+  getQuota: "member", setQuota: "admin", listAuditRecords: "member", checkDrift: "admin",
 };

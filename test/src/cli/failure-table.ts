@@ -191,5 +191,8 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "usage", args: ["--since", "yesterday"], exit: 2, line: /--since yesterday: a span like 30m, 2h, 7d or an ISO time/ },
       { kind: "usage", args: ["--limit", "5000"], exit: 2, line: /--limit 5000: 1 to 1000/ },
       invalid("project", ["-p", BAD]), hidden([])] },
+    doctor: { reaches: [], as: "admin", rows: [
+      { kind: "usage", args: ["extra"], exit: 2, line: /bmi doctor takes no arguments/ },
+      { kind: "permission", args: [], exit: 5, line: NEEDS_ADMIN }] },
   };
 }

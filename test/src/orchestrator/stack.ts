@@ -6,7 +6,8 @@ import { eachLimit } from "@bmi/async";
 import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
-  freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd,
+  findTgtd, freePort, startService, startServiceOnFreePort, startTgtd, stopTgtd, testClientTls, uniquePrefix, type RunningService,
+  type TestTgtd,
 } from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
@@ -38,6 +39,8 @@ export interface Stack {
   clientTls: { ca: string; cert?: string; key?: string };
   /** Starts one more orchestrator on the same Redis/NATS (its own port); the first one backs `orch`. */
   addOrchestrator(env?: Record<string, string>): Promise<RunningService>;
+  /** SIGKILL of one of the stack's services (by process), then the same service again on the same address (crash tests). */
+  restart(service: RunningService): Promise<RunningService>;
   /** Registers nodes with one NIC each (eth0, MACs 52:54:00:00:00:01 upwards in order), through the orchestrator. */
   registerNodes(names: string[], power?: (name: string) => PowerSpec | undefined): Promise<void>;
   stop(): Promise<void>;
@@ -59,6 +62,11 @@ export interface StackOptions {
   metrics?: boolean;
   /** Every service exports its spans to this OTLP/HTTP URL (BMI_OTLP_ENDPOINT). */
   otlpEndpoint?: string;
+  /** Redis and NATS of the stack's own (chaos tests restart them); default the shared ones on 6379 and 4222. */
+  redisUrl?: string;
+  natsUrl?: string;
+  /** target-service environment on top of the stack's (its reconcile interval). */
+  targetEnv?: Record<string, string>;
 }
 
 const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
@@ -71,19 +79,22 @@ const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(path.join(tmpdir(), `bmi-${opts.tag}-`));
   const prefix = uniquePrefix(opts.tag);
-  const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+  const redis = await connectRedis(opts.redisUrl ?? "redis://127.0.0.1:6379", silentLogger());
   const running: RunningService[] = [];
   const orchestrators: RunningService[] = [];
   let tgtd: TestTgtd | undefined;
   let macSeq = 0;
-  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, ...(opts.otlpEndpoint ? { BMI_OTLP_ENDPOINT: opts.otlpEndpoint } : {}),
+  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, ...(opts.redisUrl ? { BMI_REDIS_URL: opts.redisUrl } : {}),
+    ...(opts.natsUrl ? { BMI_NATS_URL: opts.natsUrl } : {}), ...(opts.otlpEndpoint ? { BMI_OTLP_ENDPOINT: opts.otlpEndpoint } : {}),
     ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
   const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
   const metrics: Record<string, string> = {};
+  const envOf = new Map<RunningService, Record<string, string>>();
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
     const metricsVar = listenVar.replace(/_LISTEN$/, "_METRICS_LISTEN");
     const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar, opts.metrics ? [metricsVar] : []);
     running.push(s);
+    envOf.set(s, { ...base, ...env, ...s.ports, [listenVar]: s.address });
     const at = s.ports?.[metricsVar];
     if (at && !metrics[service]) metrics[service] = `http://${at}/metrics`;
     return s;
@@ -92,6 +103,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await Promise.allSettled(orchestrators.map((s) => s.stop(5000)));
     await Promise.allSettled(running.filter((s) => !orchestrators.includes(s)).map((s) => s.stop(10_000)));
     await tgtd?.stop();
+    // A tgtd that target-service started after the stack's own one died (crash tests).
+    const adopted = tgtd ? findTgtd(tgtd.controlPort) : undefined;
+    if (tgtd && adopted) await stopTgtd(tgtd.controlPort, adopted);
     await killDaemons(dir);
     await deleteKeys(redis, prefix);
     redis.disconnect();
@@ -105,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone", ...opts.haasEnv });
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal, BMI_TARGET_IMAGE_ADDR: image.address,
+      ...opts.targetEnv,
     });
     const bootHttp = `127.0.0.1:${await freePort()}`;
     const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
@@ -133,6 +148,17 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://${bootHttp}`,
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
       orchestrators, addOrchestrator, processes: running, clientTls, metrics,
+      async restart(old) {
+        const env = envOf.get(old);
+        if (!env) throw new Error(`${old.name} is not a service of this stack`);
+        await old.kill();
+        const next = await startService({ service: old.name, address: old.address, env });
+        envOf.set(next, env);
+        running.splice(running.indexOf(old), 1, next);
+        const o = orchestrators.indexOf(old);
+        if (o >= 0) orchestrators.splice(o, 1, next);
+        return next;
+      },
       async registerNodes(names, power = () => undefined) {
         // 16 at a time: a bench registers a thousand nodes.
         const items = names.map((name) => ({ name, n: ++macSeq }));

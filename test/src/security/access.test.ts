@@ -50,6 +50,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     GetQuota: ["member", P1],
     SetQuota: ["admin", { project: "p1", quotas: [{ kind: 1, limit: 0 }, { kind: 2, limit: 0 }] }],
     ListAuditRecords: ["member", P1],
+    CheckDrift: ["admin", { repair: true }],
   },
   "bmi.orchestrator.v1.TargetHosts": {
     ListTargetHosts: ["admin", {}],

@@ -9,6 +9,18 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+DRIFT_KIND_DEAD_TARGET: DriftKind
+DRIFT_KIND_MISSING_BOOT_CONFIG: DriftKind
+DRIFT_KIND_MISSING_DISK: DriftKind
+DRIFT_KIND_MISSING_TARGET: DriftKind
+DRIFT_KIND_NOT_ALLOCATED: DriftKind
+DRIFT_KIND_ORPHAN_ALLOCATION: DriftKind
+DRIFT_KIND_ORPHAN_BOOT_CONFIG: DriftKind
+DRIFT_KIND_ORPHAN_DISK: DriftKind
+DRIFT_KIND_ORPHAN_TARGET: DriftKind
+DRIFT_KIND_STALE_RECORD: DriftKind
+DRIFT_KIND_UNSPECIFIED: DriftKind
+DRIFT_KIND_WRONG_BOOT_CONFIG: DriftKind
 JOB_KIND_BULK: JobKind
 JOB_KIND_DEPROVISION: JobKind
 JOB_KIND_PROVISION: JobKind
@@ -81,6 +93,32 @@ class CancelJobResponse(_message.Message):
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
+class CheckDriftRequest(_message.Message):
+    __slots__ = ["repair"]
+    REPAIR_FIELD_NUMBER: _ClassVar[int]
+    repair: bool
+    def __init__(self, repair: bool = ...) -> None: ...
+
+class CheckDriftResponse(_message.Message):
+    __slots__ = ["boot_configs", "busy_nodes", "checked", "disks", "findings", "provisioned_nodes", "skipped", "targets"]
+    BOOT_CONFIGS_FIELD_NUMBER: _ClassVar[int]
+    BUSY_NODES_FIELD_NUMBER: _ClassVar[int]
+    CHECKED_FIELD_NUMBER: _ClassVar[int]
+    DISKS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    PROVISIONED_NODES_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_FIELD_NUMBER: _ClassVar[int]
+    TARGETS_FIELD_NUMBER: _ClassVar[int]
+    boot_configs: int
+    busy_nodes: _containers.RepeatedScalarFieldContainer[str]
+    checked: _timestamp_pb2.Timestamp
+    disks: int
+    findings: _containers.RepeatedCompositeFieldContainer[DriftFinding]
+    provisioned_nodes: int
+    skipped: _containers.RepeatedScalarFieldContainer[str]
+    targets: int
+    def __init__(self, findings: _Optional[_Iterable[_Union[DriftFinding, _Mapping]]] = ..., checked: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., provisioned_nodes: _Optional[int] = ..., disks: _Optional[int] = ..., targets: _Optional[int] = ..., boot_configs: _Optional[int] = ..., busy_nodes: _Optional[_Iterable[str]] = ..., skipped: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class ChildFailure(_message.Message):
     __slots__ = ["error", "job_id", "spec", "state"]
     ERROR_FIELD_NUMBER: _ClassVar[int]
@@ -112,6 +150,28 @@ class DeprovisionNodeResponse(_message.Message):
     JOB_FIELD_NUMBER: _ClassVar[int]
     job: Job
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
+class DriftFinding(_message.Message):
+    __slots__ = ["detail", "fix", "kind", "node", "project", "repair_error", "repaired", "resource", "safe"]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    FIX_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    REPAIRED_FIELD_NUMBER: _ClassVar[int]
+    REPAIR_ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    SAFE_FIELD_NUMBER: _ClassVar[int]
+    detail: str
+    fix: str
+    kind: DriftKind
+    node: str
+    project: str
+    repair_error: str
+    repaired: bool
+    resource: str
+    safe: bool
+    def __init__(self, kind: _Optional[_Union[DriftKind, str]] = ..., project: _Optional[str] = ..., node: _Optional[str] = ..., resource: _Optional[str] = ..., detail: _Optional[str] = ..., fix: _Optional[str] = ..., safe: bool = ..., repaired: bool = ..., repair_error: _Optional[str] = ...) -> None: ...
 
 class FreeNodesSelector(_message.Message):
     __slots__ = ["count", "image", "network"]
@@ -549,4 +609,7 @@ class NodeState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class PowerAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class DriftKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -125,6 +125,11 @@ class OrchestratorStub(object):
                 request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsRequest.SerializeToString,
                 response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsResponse.FromString,
                 )
+        self.CheckDrift = channel.unary_unary(
+                '/bmi.orchestrator.v1.Orchestrator/CheckDrift',
+                request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftRequest.SerializeToString,
+                response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftResponse.FromString,
+                )
 
 
 class OrchestratorServicer(object):
@@ -341,6 +346,20 @@ class OrchestratorServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckDrift(self, request, context):
+        """Drift between BMI's records and its back ends: compares image-service's disks, target-service's targets (and
+        whether tgtd serves each), boot-service's configs, HIL's allocations and the provisioned records and running
+        jobs, and answers each difference with what would fix it. With `repair`, applies only the safe fixes: removes
+        a target or boot config nobody references (a target with live sessions stays), a disk no record, target or
+        boot config names, and re-creates a missing or dead target or boot config of a provisioned node. A disk a
+        record or a booted node uses is never deleted. Nodes a job holds are left out (checked next time).
+        UNAVAILABLE: a back end did not answer (nothing was repaired).
+        Access: admins
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrchestratorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -448,6 +467,11 @@ def add_OrchestratorServicer_to_server(servicer, server):
                     servicer.ListAuditRecords,
                     request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsRequest.FromString,
                     response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsResponse.SerializeToString,
+            ),
+            'CheckDrift': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckDrift,
+                    request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftRequest.FromString,
+                    response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -819,5 +843,22 @@ class Orchestrator(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/ListAuditRecords',
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsRequest.SerializeToString,
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListAuditRecordsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CheckDrift(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/CheckDrift',
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftRequest.SerializeToString,
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.CheckDriftResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -362,6 +362,114 @@ export function powerActionToJSON(object: PowerAction): string {
   }
 }
 
+/** What kind of difference a drift finding is. */
+export enum DriftKind {
+  DRIFT_KIND_UNSPECIFIED = 0,
+  /** DRIFT_KIND_ORPHAN_DISK - A disk no provisioned record, earlier-disk record or running job names. */
+  DRIFT_KIND_ORPHAN_DISK = 1,
+  /** DRIFT_KIND_ORPHAN_TARGET - A target whose disk is not a provisioned node's current disk. */
+  DRIFT_KIND_ORPHAN_TARGET = 2,
+  /** DRIFT_KIND_ORPHAN_BOOT_CONFIG - A boot config (a served script) of a node BMI has not provisioned in that project. */
+  DRIFT_KIND_ORPHAN_BOOT_CONFIG = 3,
+  /** DRIFT_KIND_MISSING_DISK - A provisioned node whose disk image-service does not have. */
+  DRIFT_KIND_MISSING_DISK = 4,
+  /** DRIFT_KIND_MISSING_TARGET - A provisioned node whose disk has no target in target-service. */
+  DRIFT_KIND_MISSING_TARGET = 5,
+  /** DRIFT_KIND_DEAD_TARGET - A provisioned node's target that target-service records but tgtd does not serve. */
+  DRIFT_KIND_DEAD_TARGET = 6,
+  /** DRIFT_KIND_MISSING_BOOT_CONFIG - A provisioned node with no boot config. */
+  DRIFT_KIND_MISSING_BOOT_CONFIG = 7,
+  /** DRIFT_KIND_WRONG_BOOT_CONFIG - A provisioned node whose boot config points at another target than its disk's. */
+  DRIFT_KIND_WRONG_BOOT_CONFIG = 8,
+  /** DRIFT_KIND_NOT_ALLOCATED - A provisioned node that HIL (or the standalone inventory) does not allocate to its project. */
+  DRIFT_KIND_NOT_ALLOCATED = 9,
+  /**
+   * DRIFT_KIND_ORPHAN_ALLOCATION - A node allocated to a project with no provisioned record and no job (BMI's allocation left behind, or one
+   * made outside BMI).
+   */
+  DRIFT_KIND_ORPHAN_ALLOCATION = 10,
+  /** DRIFT_KIND_STALE_RECORD - A provisioned record stuck PROVISIONING or DEPROVISIONING with no job holding the node. */
+  DRIFT_KIND_STALE_RECORD = 11,
+  UNRECOGNIZED = -1,
+}
+
+export function driftKindFromJSON(object: any): DriftKind {
+  switch (object) {
+    case 0:
+    case "DRIFT_KIND_UNSPECIFIED":
+      return DriftKind.DRIFT_KIND_UNSPECIFIED;
+    case 1:
+    case "DRIFT_KIND_ORPHAN_DISK":
+      return DriftKind.DRIFT_KIND_ORPHAN_DISK;
+    case 2:
+    case "DRIFT_KIND_ORPHAN_TARGET":
+      return DriftKind.DRIFT_KIND_ORPHAN_TARGET;
+    case 3:
+    case "DRIFT_KIND_ORPHAN_BOOT_CONFIG":
+      return DriftKind.DRIFT_KIND_ORPHAN_BOOT_CONFIG;
+    case 4:
+    case "DRIFT_KIND_MISSING_DISK":
+      return DriftKind.DRIFT_KIND_MISSING_DISK;
+    case 5:
+    case "DRIFT_KIND_MISSING_TARGET":
+      return DriftKind.DRIFT_KIND_MISSING_TARGET;
+    case 6:
+    case "DRIFT_KIND_DEAD_TARGET":
+      return DriftKind.DRIFT_KIND_DEAD_TARGET;
+    case 7:
+    case "DRIFT_KIND_MISSING_BOOT_CONFIG":
+      return DriftKind.DRIFT_KIND_MISSING_BOOT_CONFIG;
+    case 8:
+    case "DRIFT_KIND_WRONG_BOOT_CONFIG":
+      return DriftKind.DRIFT_KIND_WRONG_BOOT_CONFIG;
+    case 9:
+    case "DRIFT_KIND_NOT_ALLOCATED":
+      return DriftKind.DRIFT_KIND_NOT_ALLOCATED;
+    case 10:
+    case "DRIFT_KIND_ORPHAN_ALLOCATION":
+      return DriftKind.DRIFT_KIND_ORPHAN_ALLOCATION;
+    case 11:
+    case "DRIFT_KIND_STALE_RECORD":
+      return DriftKind.DRIFT_KIND_STALE_RECORD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DriftKind.UNRECOGNIZED;
+  }
+}
+
+export function driftKindToJSON(object: DriftKind): string {
+  switch (object) {
+    case DriftKind.DRIFT_KIND_UNSPECIFIED:
+      return "DRIFT_KIND_UNSPECIFIED";
+    case DriftKind.DRIFT_KIND_ORPHAN_DISK:
+      return "DRIFT_KIND_ORPHAN_DISK";
+    case DriftKind.DRIFT_KIND_ORPHAN_TARGET:
+      return "DRIFT_KIND_ORPHAN_TARGET";
+    case DriftKind.DRIFT_KIND_ORPHAN_BOOT_CONFIG:
+      return "DRIFT_KIND_ORPHAN_BOOT_CONFIG";
+    case DriftKind.DRIFT_KIND_MISSING_DISK:
+      return "DRIFT_KIND_MISSING_DISK";
+    case DriftKind.DRIFT_KIND_MISSING_TARGET:
+      return "DRIFT_KIND_MISSING_TARGET";
+    case DriftKind.DRIFT_KIND_DEAD_TARGET:
+      return "DRIFT_KIND_DEAD_TARGET";
+    case DriftKind.DRIFT_KIND_MISSING_BOOT_CONFIG:
+      return "DRIFT_KIND_MISSING_BOOT_CONFIG";
+    case DriftKind.DRIFT_KIND_WRONG_BOOT_CONFIG:
+      return "DRIFT_KIND_WRONG_BOOT_CONFIG";
+    case DriftKind.DRIFT_KIND_NOT_ALLOCATED:
+      return "DRIFT_KIND_NOT_ALLOCATED";
+    case DriftKind.DRIFT_KIND_ORPHAN_ALLOCATION:
+      return "DRIFT_KIND_ORPHAN_ALLOCATION";
+    case DriftKind.DRIFT_KIND_STALE_RECORD:
+      return "DRIFT_KIND_STALE_RECORD";
+    case DriftKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** One step of a job, as recorded before the next one starts (what a resumed job continues from). */
 export interface Step {
   /** check_node, disk, target, boot_config, network, power, boot_seen, ... */
@@ -773,6 +881,49 @@ export interface ListAuditRecordsResponse {
   records: AuditRecord[];
   /** More records matched than `limit`: the oldest were left out. */
   truncated: boolean;
+}
+
+/** CheckDrift's request. */
+export interface CheckDriftRequest {
+  /** Apply the safe fixes (see DriftFinding.safe); false: only report. */
+  repair: boolean;
+}
+
+/** One difference between the records and a back end. */
+export interface DriftFinding {
+  kind: DriftKind;
+  project: string;
+  /** The node concerned; empty for a disk or target no record names. */
+  node: string;
+  /** The disk, target IQN or node the finding is about. */
+  resource: string;
+  /** What was found, in words. */
+  detail: string;
+  /** What would fix it (the repair's action, or what an operator should do). */
+  fix: string;
+  /**
+   * Whether `repair` applies the fix: only removals of what nobody references and re-creations for a provisioned
+   * node are safe; anything that could lose a disk in use is left to an operator.
+   */
+  safe: boolean;
+  /** The repair was asked for and the fix applied. */
+  repaired: boolean;
+  /** The repair was tried and failed: why. */
+  repairError: string;
+}
+
+/** Every difference found, in back-end order (disks, targets, boot configs, allocations), and what was looked at. */
+export interface CheckDriftResponse {
+  findings: DriftFinding[];
+  checked: Date | undefined;
+  provisionedNodes: number;
+  disks: number;
+  targets: number;
+  bootConfigs: number;
+  /** Nodes a job held during the check: not compared. */
+  busyNodes: string[];
+  /** Back ends that could not be read (HIL without credentials for the caller): what was not compared. */
+  skipped: string[];
 }
 
 function createBaseStep(): Step {
@@ -6055,6 +6206,488 @@ export const ListAuditRecordsResponse: MessageFns<ListAuditRecordsResponse> = {
   },
 };
 
+function createBaseCheckDriftRequest(): CheckDriftRequest {
+  return { repair: false };
+}
+
+export const CheckDriftRequest: MessageFns<CheckDriftRequest> = {
+  encode(message: CheckDriftRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repair !== false) {
+      writer.uint32(8).bool(message.repair);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckDriftRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckDriftRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.repair = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckDriftRequest {
+    return { repair: isSet(object.repair) ? globalThis.Boolean(object.repair) : false };
+  },
+
+  toJSON(message: CheckDriftRequest): unknown {
+    const obj: any = {};
+    if (message.repair !== false) {
+      obj.repair = message.repair;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckDriftRequest>, I>>(base?: I): CheckDriftRequest {
+    return CheckDriftRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckDriftRequest>, I>>(object: I): CheckDriftRequest {
+    const message = createBaseCheckDriftRequest();
+    message.repair = object.repair ?? false;
+    return message;
+  },
+};
+
+function createBaseDriftFinding(): DriftFinding {
+  return {
+    kind: 0,
+    project: "",
+    node: "",
+    resource: "",
+    detail: "",
+    fix: "",
+    safe: false,
+    repaired: false,
+    repairError: "",
+  };
+}
+
+export const DriftFinding: MessageFns<DriftFinding> = {
+  encode(message: DriftFinding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.project !== "") {
+      writer.uint32(18).string(message.project);
+    }
+    if (message.node !== "") {
+      writer.uint32(26).string(message.node);
+    }
+    if (message.resource !== "") {
+      writer.uint32(34).string(message.resource);
+    }
+    if (message.detail !== "") {
+      writer.uint32(42).string(message.detail);
+    }
+    if (message.fix !== "") {
+      writer.uint32(50).string(message.fix);
+    }
+    if (message.safe !== false) {
+      writer.uint32(56).bool(message.safe);
+    }
+    if (message.repaired !== false) {
+      writer.uint32(64).bool(message.repaired);
+    }
+    if (message.repairError !== "") {
+      writer.uint32(74).string(message.repairError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DriftFinding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDriftFinding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.resource = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fix = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.safe = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.repaired = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.repairError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DriftFinding {
+    return {
+      kind: isSet(object.kind) ? driftKindFromJSON(object.kind) : 0,
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      fix: isSet(object.fix) ? globalThis.String(object.fix) : "",
+      safe: isSet(object.safe) ? globalThis.Boolean(object.safe) : false,
+      repaired: isSet(object.repaired) ? globalThis.Boolean(object.repaired) : false,
+      repairError: isSet(object.repairError)
+        ? globalThis.String(object.repairError)
+        : isSet(object.repair_error)
+        ? globalThis.String(object.repair_error)
+        : "",
+    };
+  },
+
+  toJSON(message: DriftFinding): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = driftKindToJSON(message.kind);
+    }
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.resource !== "") {
+      obj.resource = message.resource;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.fix !== "") {
+      obj.fix = message.fix;
+    }
+    if (message.safe !== false) {
+      obj.safe = message.safe;
+    }
+    if (message.repaired !== false) {
+      obj.repaired = message.repaired;
+    }
+    if (message.repairError !== "") {
+      obj.repairError = message.repairError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DriftFinding>, I>>(base?: I): DriftFinding {
+    return DriftFinding.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DriftFinding>, I>>(object: I): DriftFinding {
+    const message = createBaseDriftFinding();
+    message.kind = object.kind ?? 0;
+    message.project = object.project ?? "";
+    message.node = object.node ?? "";
+    message.resource = object.resource ?? "";
+    message.detail = object.detail ?? "";
+    message.fix = object.fix ?? "";
+    message.safe = object.safe ?? false;
+    message.repaired = object.repaired ?? false;
+    message.repairError = object.repairError ?? "";
+    return message;
+  },
+};
+
+function createBaseCheckDriftResponse(): CheckDriftResponse {
+  return {
+    findings: [],
+    checked: undefined,
+    provisionedNodes: 0,
+    disks: 0,
+    targets: 0,
+    bootConfigs: 0,
+    busyNodes: [],
+    skipped: [],
+  };
+}
+
+export const CheckDriftResponse: MessageFns<CheckDriftResponse> = {
+  encode(message: CheckDriftResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.findings) {
+      DriftFinding.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.checked !== undefined) {
+      Timestamp.encode(toTimestamp(message.checked), writer.uint32(18).fork()).join();
+    }
+    if (message.provisionedNodes !== 0) {
+      writer.uint32(24).uint32(message.provisionedNodes);
+    }
+    if (message.disks !== 0) {
+      writer.uint32(32).uint32(message.disks);
+    }
+    if (message.targets !== 0) {
+      writer.uint32(40).uint32(message.targets);
+    }
+    if (message.bootConfigs !== 0) {
+      writer.uint32(48).uint32(message.bootConfigs);
+    }
+    for (const v of message.busyNodes) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.skipped) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckDriftResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckDriftResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.findings.push(DriftFinding.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checked = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.provisionedNodes = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.disks = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.targets = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.bootConfigs = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.busyNodes.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.skipped.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckDriftResponse {
+    return {
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => DriftFinding.fromJSON(e))
+        : [],
+      checked: isSet(object.checked) ? fromJsonTimestamp(object.checked) : undefined,
+      provisionedNodes: isSet(object.provisionedNodes)
+        ? globalThis.Number(object.provisionedNodes)
+        : isSet(object.provisioned_nodes)
+        ? globalThis.Number(object.provisioned_nodes)
+        : 0,
+      disks: isSet(object.disks) ? globalThis.Number(object.disks) : 0,
+      targets: isSet(object.targets) ? globalThis.Number(object.targets) : 0,
+      bootConfigs: isSet(object.bootConfigs)
+        ? globalThis.Number(object.bootConfigs)
+        : isSet(object.boot_configs)
+        ? globalThis.Number(object.boot_configs)
+        : 0,
+      busyNodes: globalThis.Array.isArray(object?.busyNodes)
+        ? object.busyNodes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.busy_nodes)
+        ? object.busy_nodes.map((e: any) => globalThis.String(e))
+        : [],
+      skipped: globalThis.Array.isArray(object?.skipped) ? object.skipped.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: CheckDriftResponse): unknown {
+    const obj: any = {};
+    if (message.findings?.length) {
+      obj.findings = message.findings.map((e) => DriftFinding.toJSON(e));
+    }
+    if (message.checked !== undefined) {
+      obj.checked = message.checked.toISOString();
+    }
+    if (message.provisionedNodes !== 0) {
+      obj.provisionedNodes = Math.round(message.provisionedNodes);
+    }
+    if (message.disks !== 0) {
+      obj.disks = Math.round(message.disks);
+    }
+    if (message.targets !== 0) {
+      obj.targets = Math.round(message.targets);
+    }
+    if (message.bootConfigs !== 0) {
+      obj.bootConfigs = Math.round(message.bootConfigs);
+    }
+    if (message.busyNodes?.length) {
+      obj.busyNodes = message.busyNodes;
+    }
+    if (message.skipped?.length) {
+      obj.skipped = message.skipped;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckDriftResponse>, I>>(base?: I): CheckDriftResponse {
+    return CheckDriftResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckDriftResponse>, I>>(object: I): CheckDriftResponse {
+    const message = createBaseCheckDriftResponse();
+    message.findings = object.findings?.map((e) => DriftFinding.fromPartial(e)) || [];
+    message.checked = object.checked ?? undefined;
+    message.provisionedNodes = object.provisionedNodes ?? 0;
+    message.disks = object.disks ?? 0;
+    message.targets = object.targets ?? 0;
+    message.bootConfigs = object.bootConfigs ?? 0;
+    message.busyNodes = object.busyNodes?.map((e) => e) || [];
+    message.skipped = object.skipped?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * The front door for users and other services. A mutating call (provision, deprovision, snapshot, re-provision,
  * bulk) checks its request, creates a job and answers it at once (PENDING); the job's steps run in the background,
@@ -6393,6 +7026,25 @@ export const OrchestratorService = {
       Buffer.from(ListAuditRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditRecordsResponse => ListAuditRecordsResponse.decode(value),
   },
+  /**
+   * Drift between BMI's records and its back ends: compares image-service's disks, target-service's targets (and
+   * whether tgtd serves each), boot-service's configs, HIL's allocations and the provisioned records and running
+   * jobs, and answers each difference with what would fix it. With `repair`, applies only the safe fixes: removes
+   * a target or boot config nobody references (a target with live sessions stays), a disk no record, target or
+   * boot config names, and re-creates a missing or dead target or boot config of a provisioned node. A disk a
+   * record or a booted node uses is never deleted. Nodes a job holds are left out (checked next time).
+   * UNAVAILABLE: a back end did not answer (nothing was repaired).
+   * Access: admins
+   */
+  checkDrift: {
+    path: "/bmi.orchestrator.v1.Orchestrator/CheckDrift" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckDriftRequest): Buffer => Buffer.from(CheckDriftRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckDriftRequest => CheckDriftRequest.decode(value),
+    responseSerialize: (value: CheckDriftResponse): Buffer => Buffer.from(CheckDriftResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckDriftResponse => CheckDriftResponse.decode(value),
+  },
 } as const;
 
 export interface OrchestratorServer extends UntypedServiceImplementation {
@@ -6538,6 +7190,17 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
    * Access: members
    */
   listAuditRecords: handleUnaryCall<ListAuditRecordsRequest, ListAuditRecordsResponse>;
+  /**
+   * Drift between BMI's records and its back ends: compares image-service's disks, target-service's targets (and
+   * whether tgtd serves each), boot-service's configs, HIL's allocations and the provisioned records and running
+   * jobs, and answers each difference with what would fix it. With `repair`, applies only the safe fixes: removes
+   * a target or boot config nobody references (a target with live sessions stays), a disk no record, target or
+   * boot config names, and re-creates a missing or dead target or boot config of a provisioned node. A disk a
+   * record or a booted node uses is never deleted. Nodes a job holds are left out (checked next time).
+   * UNAVAILABLE: a back end did not answer (nothing was repaired).
+   * Access: admins
+   */
+  checkDrift: handleUnaryCall<CheckDriftRequest, CheckDriftResponse>;
 }
 
 export interface OrchestratorClient extends Client {
@@ -6967,6 +7630,31 @@ export interface OrchestratorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditRecordsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Drift between BMI's records and its back ends: compares image-service's disks, target-service's targets (and
+   * whether tgtd serves each), boot-service's configs, HIL's allocations and the provisioned records and running
+   * jobs, and answers each difference with what would fix it. With `repair`, applies only the safe fixes: removes
+   * a target or boot config nobody references (a target with live sessions stays), a disk no record, target or
+   * boot config names, and re-creates a missing or dead target or boot config of a provisioned node. A disk a
+   * record or a booted node uses is never deleted. Nodes a job holds are left out (checked next time).
+   * UNAVAILABLE: a back end did not answer (nothing was repaired).
+   * Access: admins
+   */
+  checkDrift(
+    request: CheckDriftRequest,
+    callback: (error: ServiceError | null, response: CheckDriftResponse) => void,
+  ): ClientUnaryCall;
+  checkDrift(
+    request: CheckDriftRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckDriftResponse) => void,
+  ): ClientUnaryCall;
+  checkDrift(
+    request: CheckDriftRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckDriftResponse) => void,
   ): ClientUnaryCall;
 }
 
