@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { arg, num, type Command, type Ctx, type Options, type Values } from "../context";
 import { OperationFailed, UsageError } from "../exit-codes";
@@ -14,10 +15,26 @@ export const BOOT_OPTIONS: Options = {
   "boot-timeout": { type: "string", value: "S", help: "seconds --wait-boot waits (default: the orchestrator's)" },
 };
 
+/** What the node's OS gets over NoCloud from boot-service (pro and repro). */
+export const METADATA_OPTIONS: Options = {
+  hostname: { type: "string", value: "NAME", help: "the node's host name in its metadata (default: the node's name)" },
+  "user-data": { type: "string", value: "FILE", help: "the node's NoCloud user-data from FILE (a #! script or #cloud-config, at most 64 KiB)" },
+  "wait-os": { type: "boolean", help: "with --wait-boot: wait until the OS on the disk reports userspace; fail at once when sanboot fails" },
+};
+
 export function bootOptions(v: Values): ProvisionOptions {
+  const file = typeof v["user-data"] === "string" ? v["user-data"] : "";
+  let userData = "";
+  try {
+    userData = file ? readFileSync(file, "utf8") : "";
+  } catch (err) {
+    throw new UsageError(`--user-data ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (v["wait-os"] === true && v["wait-boot"] !== true) throw new UsageError("--wait-os needs --wait-boot");
   return ProvisionOptions.fromPartial({
     powerCycle: v["power-cycle"] === true || v["wait-boot"] === true, waitForBoot: v["wait-boot"] === true,
-    bootTimeoutSeconds: num(v, "boot-timeout"),
+    bootTimeoutSeconds: num(v, "boot-timeout"), hostname: typeof v.hostname === "string" ? v.hostname : "", userData,
+    waitForUserspace: v["wait-os"] === true,
   });
 }
 
@@ -34,11 +51,12 @@ export async function finish(ctx: Ctx, job: Job | undefined, v: Values, what: st
 
 export const provisionCommands: Command[] = [
   {
-    name: "pro", example: "bmi pro n1 centos7 --network prov --wait-boot\nbmi pro n1 --disk n1-1 --no-wait", args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot]",
+    name: "pro", example: "bmi pro n1 centos7 --network prov --wait-boot\nbmi pro n1 --disk n1-1 --no-wait\nbmi pro n1 debian12 --hostname web-1 --user-data init.sh --wait-boot --wait-os",
+    args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot] [--hostname NAME] [--user-data FILE] [--wait-os]",
     summary: "provision a node: clone IMAGE (or boot an existing --disk), export it, point the node's network boot at it",
     options: { disk: { type: "string", value: "DISK", help: "boot this existing disk of the project instead of cloning IMAGE" },
       nic: { type: "string", value: "LABEL", help: "the NIC that boots (default: the node's first)" },
-      network: { type: "string", value: "NET", help: "the network to connect the NIC to (HIL)" }, ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+      network: { type: "string", value: "NET", help: "the network to connect the NIC to (HIL)" }, ...BOOT_OPTIONS, ...METADATA_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const node = arg(p, 0, "NODE");
       const disk = typeof v.disk === "string" ? v.disk : "";
@@ -70,9 +88,9 @@ export const provisionCommands: Command[] = [
     },
   },
   {
-    name: "repro", example: "bmi repro n1 n1-1 --power-cycle", args: "NODE DISK [--power-cycle] [--wait-boot]",
+    name: "repro", example: "bmi repro n1 n1-1 --power-cycle", args: "NODE DISK [--power-cycle] [--wait-boot] [--hostname NAME] [--user-data FILE] [--wait-os]",
     summary: "re-provision a node to one of its earlier disks (no clone)",
-    options: { ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+    options: { ...BOOT_OPTIONS, ...METADATA_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const node = arg(p, 0, "NODE");
       const { job } = await ctx.orch.reprovisionNode({ project: ctx.project(), node, disk: arg(p, 1, "DISK"),

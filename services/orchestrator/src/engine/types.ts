@@ -23,6 +23,10 @@ export interface JobSpec {
   powerCycle?: boolean;
   waitForBoot?: boolean;
   bootTimeoutSeconds?: number;
+  /** NoCloud metadata boot-service serves the node's OS; wait for its userspace report (boot-wait.ts). */
+  hostname?: string;
+  userData?: string;
+  waitForUserspace?: boolean;
   deleteDisk?: boolean;
   releaseNode?: boolean;
   /** Snapshot: name of the new image. */

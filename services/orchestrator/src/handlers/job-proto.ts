@@ -57,7 +57,9 @@ export function eventToProto(jobId: string, e: LoggedEvent): JobEvent {
 }
 
 export function optionsFromProto(o: ProvisionOptionsPb | undefined): ProvisionOptions {
-  return { powerCycle: o?.powerCycle ?? false, waitForBoot: o?.waitForBoot ?? false, bootTimeoutSeconds: o?.bootTimeoutSeconds ?? 0 };
+  return { powerCycle: o?.powerCycle ?? false, waitForBoot: o?.waitForBoot ?? false, bootTimeoutSeconds: o?.bootTimeoutSeconds ?? 0,
+    ...(o?.hostname ? { hostname: o.hostname } : {}), ...(o?.userData ? { userData: o.userData } : {}),
+    ...(o?.waitForUserspace ? { waitForUserspace: true } : {}) };
 }
 
 export function stateFromProto(s: JobState): DomainJobState | undefined {

@@ -15,7 +15,14 @@ export interface ProvisionOptions {
   waitForBoot: boolean;
   /** 0: the default (300 s). */
   bootTimeoutSeconds: number;
+  /** NoCloud metadata for the node's OS (boot-service serves it to the node only); empty: the node's name, none. */
+  hostname?: string;
+  userData?: string;
+  /** Wait for the OS to report userspace, and fail at once when sanboot fails. */
+  waitForUserspace?: boolean;
 }
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** An image of the project, or another project's public image as "project/name". */
 export function validateImageRef(ref: string): string {
@@ -33,4 +40,9 @@ export function validateOptions(o: ProvisionOptions): void {
   if (o.bootTimeoutSeconds < 0 || o.bootTimeoutSeconds > 3600) {
     throw new InvalidArgumentError("boot_timeout_seconds must be between 0 and 3600");
   }
+  if (o.hostname && !HOSTNAME.test(o.hostname)) {
+    throw new InvalidArgumentError(`hostname ${JSON.stringify(o.hostname.slice(0, 80))} is not an RFC 1123 host name`);
+  }
+  if (o.userData && Buffer.byteLength(o.userData, "utf8") > 64 * 1024) throw new InvalidArgumentError("user_data is over 64 KiB");
+  if (o.waitForUserspace && !o.waitForBoot) throw new InvalidArgumentError("wait_for_userspace needs wait_for_boot");
 }

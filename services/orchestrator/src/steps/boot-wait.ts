@@ -21,8 +21,14 @@ export async function waitForBoot(ctx: StepContext, boots: BootWatch): Promise<S
   const deadline = since + timeoutS * 1000;
   for (let i = 0; ; i++) {
     const seen = await boots.lastBoot(ctx.job.node);
-    if (seen && seen.phase === "BOOT_ATTEMPTED" && seen.seen >= since) {
+    // With wait_for_userspace the boot is over when the OS on the disk says so; a failed sanboot ends it at once.
+    const until = ctx.job.spec.waitForUserspace ? "USERSPACE" : "BOOT_ATTEMPTED";
+    if (seen && seen.phase === until && seen.seen >= since) {
       return { outputs: { phase: seen.phase, seconds: ((seen.seen - since) / 1000).toFixed(1) } };
+    }
+    if (ctx.job.spec.waitForUserspace && seen?.phase === "BOOT_FAILED" && seen.seen >= since) {
+      throw new FailedPreconditionError(`node ${ctx.job.node} could not boot its disk: sanboot failed (iSCSI login refused: ` +
+        "CHAP credentials, the target's ACL, or the target is gone)");
     }
     if (Date.now() > deadline) throw new FailedPreconditionError(`node ${ctx.job.node} did not boot within ${timeoutS} s`);
     if (i % 4 === 3 && (await ctx.cancelled())) throw new FailedPreconditionError("cancelled while waiting for the boot");

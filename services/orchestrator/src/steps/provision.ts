@@ -62,6 +62,7 @@ async function setBootConfig(ctx: StepContext, env: StepEnv): Promise<void> {
     reverseChap: chap.reverseUser ? { user: chap.reverseUser, secret: chap.reverseSecret ?? "" } : undefined,
     firmware: fw === "uefi" ? Firmware.FIRMWARE_UEFI : fw === "bios" ? Firmware.FIRMWARE_BIOS : Firmware.FIRMWARE_UNSPECIFIED,
     efiLoader: node.efiLoader ?? "",
+    metadata: { hostname: job.spec.hostname ?? "", userData: job.spec.userData ?? "" },
   }) }, env.call(ctx));
 }
 

@@ -384,14 +384,20 @@ class ProvisionNodeResponse(_message.Message):
     def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
 
 class ProvisionOptions(_message.Message):
-    __slots__ = ["boot_timeout_seconds", "power_cycle", "wait_for_boot"]
+    __slots__ = ["boot_timeout_seconds", "hostname", "power_cycle", "user_data", "wait_for_boot", "wait_for_userspace"]
     BOOT_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     POWER_CYCLE_FIELD_NUMBER: _ClassVar[int]
+    USER_DATA_FIELD_NUMBER: _ClassVar[int]
     WAIT_FOR_BOOT_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FOR_USERSPACE_FIELD_NUMBER: _ClassVar[int]
     boot_timeout_seconds: int
+    hostname: str
     power_cycle: bool
+    user_data: str
     wait_for_boot: bool
-    def __init__(self, power_cycle: bool = ..., wait_for_boot: bool = ..., boot_timeout_seconds: _Optional[int] = ...) -> None: ...
+    wait_for_userspace: bool
+    def __init__(self, power_cycle: bool = ..., wait_for_boot: bool = ..., boot_timeout_seconds: _Optional[int] = ..., hostname: _Optional[str] = ..., user_data: _Optional[str] = ..., wait_for_userspace: bool = ...) -> None: ...
 
 class Provisioned(_message.Message):
     __slots__ = ["disk", "disks", "image", "job_id", "node", "project", "state", "target_iqn", "updated"]

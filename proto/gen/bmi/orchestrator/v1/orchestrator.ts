@@ -551,6 +551,23 @@ export interface ProvisionOptions {
   waitForBoot: boolean;
   /** Seconds to wait for the boot-attempt callback when wait_for_boot; default 300. */
   bootTimeoutSeconds: number;
+  /**
+   * The node's host name in its NoCloud meta-data (local-hostname): RFC 1123, at most 253 characters. Empty: the
+   * node's name. Served by boot-service to the node only (BootConfig.metadata).
+   */
+  hostname?:
+    | string
+    | undefined;
+  /** The node's NoCloud user-data (a #! script or #cloud-config), at most 64 KiB; empty: none. */
+  userData?:
+    | string
+    | undefined;
+  /**
+   * With wait_for_boot: wait until the operating system on the disk reports userspace (BOOT_PHASE_USERSPACE)
+   * rather than until sanboot is attempted, and fail the job as soon as sanboot fails (a wrong CHAP secret, an ACL
+   * that refuses the node, a target that is gone) instead of running into the timeout.
+   */
+  waitForUserspace?: boolean | undefined;
 }
 
 /** ProvisionNode's request; `idempotency_key`: the same key and request again answers the same job. */
@@ -1835,7 +1852,14 @@ export const ChildFailure: MessageFns<ChildFailure> = {
 };
 
 function createBaseProvisionOptions(): ProvisionOptions {
-  return { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
+  return {
+    powerCycle: false,
+    waitForBoot: false,
+    bootTimeoutSeconds: 0,
+    hostname: undefined,
+    userData: undefined,
+    waitForUserspace: undefined,
+  };
 }
 
 export const ProvisionOptions: MessageFns<ProvisionOptions> = {
@@ -1848,6 +1872,15 @@ export const ProvisionOptions: MessageFns<ProvisionOptions> = {
     }
     if (message.bootTimeoutSeconds !== 0) {
       writer.uint32(24).uint32(message.bootTimeoutSeconds);
+    }
+    if (message.hostname !== undefined) {
+      writer.uint32(34).string(message.hostname);
+    }
+    if (message.userData !== undefined) {
+      writer.uint32(42).string(message.userData);
+    }
+    if (message.waitForUserspace !== undefined) {
+      writer.uint32(48).bool(message.waitForUserspace);
     }
     return writer;
   },
@@ -1889,6 +1922,30 @@ export const ProvisionOptions: MessageFns<ProvisionOptions> = {
             message.bootTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.userData = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.waitForUserspace = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1918,6 +1975,17 @@ export const ProvisionOptions: MessageFns<ProvisionOptions> = {
         : isSet(object.boot_timeout_seconds)
         ? globalThis.Number(object.boot_timeout_seconds)
         : 0,
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : undefined,
+      userData: isSet(object.userData)
+        ? globalThis.String(object.userData)
+        : isSet(object.user_data)
+        ? globalThis.String(object.user_data)
+        : undefined,
+      waitForUserspace: isSet(object.waitForUserspace)
+        ? globalThis.Boolean(object.waitForUserspace)
+        : isSet(object.wait_for_userspace)
+        ? globalThis.Boolean(object.wait_for_userspace)
+        : undefined,
     };
   },
 
@@ -1932,6 +2000,15 @@ export const ProvisionOptions: MessageFns<ProvisionOptions> = {
     if (message.bootTimeoutSeconds !== 0) {
       obj.bootTimeoutSeconds = Math.round(message.bootTimeoutSeconds);
     }
+    if (message.hostname !== undefined) {
+      obj.hostname = message.hostname;
+    }
+    if (message.userData !== undefined) {
+      obj.userData = message.userData;
+    }
+    if (message.waitForUserspace !== undefined) {
+      obj.waitForUserspace = message.waitForUserspace;
+    }
     return obj;
   },
 
@@ -1943,6 +2020,9 @@ export const ProvisionOptions: MessageFns<ProvisionOptions> = {
     message.powerCycle = object.powerCycle ?? false;
     message.waitForBoot = object.waitForBoot ?? false;
     message.bootTimeoutSeconds = object.bootTimeoutSeconds ?? 0;
+    message.hostname = object.hostname ?? undefined;
+    message.userData = object.userData ?? undefined;
+    message.waitForUserspace = object.waitForUserspace ?? undefined;
     return message;
   },
 };
