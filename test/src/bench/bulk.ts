@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -17,15 +17,17 @@ const PROJECT = "bench";
 const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
- * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...]`:
+ * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...] [--profile]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
- * services.
+ * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
+ * when the service exits at the end) into .run/profiles/bulk-<time>/<service>-<pid>.cpuprofile, for Chrome DevTools
+ * or speedscope.
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
-    limits: { type: "string", default: "" },
+    limits: { type: "string", default: "" }, profile: { type: "boolean", default: false },
   } });
   const n = Number(values.nodes);
   const parallel = Number(values.parallel);
@@ -33,8 +35,10 @@ export async function run(args: string[]): Promise<void> {
   let ceph: CephCluster | undefined;
   let s: Stack | undefined;
   // An interrupted bench still stops every process it started and removes its keys and files.
+  const profiles = values.profile ? path.resolve(".run", "profiles", `bulk-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   const cleanup = async () => {
     await s?.stop();
+    if (profiles) await listProfiles(profiles);
     await ceph?.stop().catch((err: Error) => console.error(`ceph-down: ${err.message}`));
     await rm(dir, { recursive: true, force: true });
   };
@@ -43,9 +47,19 @@ export async function run(args: string[]): Promise<void> {
   process.once("SIGTERM", onSignal);
   try {
     if (values.driver === "ceph") ceph = await startCeph(path.join(dir, "ceph"), 27100 + (process.pid % 50) * 100);
+    const nodeOptions = process.env.NODE_OPTIONS;
+    if (profiles) {
+      await mkdir(profiles, { recursive: true });
+      // The services are started with this process's environment: each profiles itself until it exits.
+      process.env.NODE_OPTIONS = `${nodeOptions ?? ""} --require ${path.join(__dirname, "cpu-profile-hook.js")}`.trim();
+      process.env.BMI_BENCH_PROFILE_DIR = profiles;
+    }
     s = await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}),
       orchEnv: { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
         ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) } });
+    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = nodeOptions;
+    delete process.env.BMI_BENCH_PROFILE_DIR;
     const nodes = Array.from({ length: n }, (_, i) => `b${String(i + 1).padStart(5, "0")}`);
     await s.registerNodes(nodes);
     await upload(s, "golden", 4);
@@ -54,6 +68,8 @@ export async function run(args: string[]): Promise<void> {
     const orch = await orchestrated(s, nodes, parallel);
     const used = cpu(s);
     console.log(`    cpu         ${[...used].map(([k, v]) => `${k} ${(v - (before.get(k) ?? 0)).toFixed(1)}`).join("  ")} (s, provision + deprovision)`);
+    const orchMs = (from: Map<string, number>, to: Map<string, number>) => ((to.get("orchestrator") ?? 0) - (from.get("orchestrator") ?? 0)) * 1000 / n;
+    console.log(`    orchestrator cpu per node: provision ${orchMs(before, orch.cpuAfterProvision).toFixed(1)} ms, deprovision ${orchMs(orch.cpuAfterProvision, used).toFixed(1)} ms`);
     const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX);
     console.log(`  floor: the same calls in a plain loop, ${parallel} in flight`);
     console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
@@ -73,7 +89,13 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
-async function orchestrated(s: Stack, nodes: string[], parallel: number): Promise<{ provisionMs: number; deprovisionMs: number }> {
+async function listProfiles(dir: string): Promise<void> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".cpuprofile")).sort();
+  console.log(`  cpu profiles: ${dir} (${files.join(", ") || "none written"})`);
+}
+
+async function orchestrated(s: Stack, nodes: string[], parallel: number):
+  Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number> }> {
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
     maxParallel: parallel, minSuccess: 1, allOrNothing: false, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
@@ -82,6 +104,7 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number): Promis
   await watchToEnd(s, job!.id);
   const done = (await s.orch.getJob({ id: job!.id })).job!;
   const provisionMs = performance.now() - t0;
+  const cpuAfterProvision = cpu(s);
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
   console.log(`  orchestrated (${JobState[done.state]}: ${done.succeeded} ok, ${done.failed} failed)`);
@@ -104,7 +127,7 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number): Promis
   const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
   console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(dpro)}`);
-  return { provisionMs, deprovisionMs };
+  return { provisionMs, deprovisionMs, cpuAfterProvision };
 }
 
 async function watchToEnd(s: Stack, id: string): Promise<void> {
