@@ -10,3 +10,6 @@ export * from "./ceph";
 export * from "./iscsi-initiator";
 export * from "./temp";
 export * from "./pki";
+// The HIL simulator: haas-gateway's tests and the cross-service tests run the hil driver against it.
+export { startHilSim, type HilSim, type HilSimOptions, type HilRequestRecord } from "./hil-sim/hil-sim";
+export { SimState, HilFault } from "./hil-sim/sim-state";

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { createClient, createServer, staticAuth, type BmiServer, type PromiseClient } from "@bmi/grpc";
 import { silentLogger } from "@bmi/log";
 import { BootDevice, HaasGatewayClient, NodeFilter, PowerState } from "@bmi/proto/bmi/haas/v1/haas";
-import { startHilSim, type HilSim } from "@bmi/test/dist/hil-sim";
+import { startHilSim, type HilSim } from "@bmi/testing";
 import { HilDriver } from "./drivers/hil";
 import { addGateway } from "./server";
 import { testClientTls, testPki } from "@bmi/testing";

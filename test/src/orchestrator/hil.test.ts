@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startHilSim, type HilSim } from "../hil-sim";
+import { startHilSim, type HilSim } from "@bmi/testing";
 import { goldenImage, startStack, until, type Stack } from "./stack";
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;

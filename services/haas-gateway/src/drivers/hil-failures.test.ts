@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startHilSim, type HilSim } from "@bmi/test/dist/hil-sim";
+import { startHilSim, type HilSim } from "@bmi/testing";
 import { Gateway } from "../gateway";
 import { basicScope } from "../test-support";
 import { HilDriver } from "./hil";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startHilSim, type HilSim } from "@bmi/test/dist/hil-sim";
+import { startHilSim, type HilSim } from "@bmi/testing";
 import { Gateway } from "../gateway";
 import type { NodeSpec } from "../node-driver";
 import { basicScope } from "../test-support";
