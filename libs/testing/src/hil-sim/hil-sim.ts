@@ -33,8 +33,11 @@ export interface HilSim {
   up(): Promise<void>;
   /** Delay every HIL answer by `ms`. */
   setLatency(ms: number): void;
-  /** The next `n` HIL requests answer `status` (default 500) with a ServerError. */
-  failRequests(n: number, status?: number): void;
+  /**
+   * The next `n` HIL requests (only those whose path matches `only`) answer `status` (default 500) with a
+   * ServerError, or `type` (409 with BlockedError, as HIL answers a networking call on a busy NIC).
+   */
+  failRequests(n: number, status?: number, type?: string, only?: RegExp): void;
   /** The next `n` networking actions end in ERROR. */
   failActions(n: number): void;
   setPendingMs(ms: number): void;
@@ -45,7 +48,7 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
   const state = new SimState();
   const actions = new SimActions(state.actions, opts.pendingMs ?? 200);
   const requests: HilRequestRecord[] = [];
-  const knobs = { latencyMs: 0, failures: 0, failStatus: 500 };
+  const knobs = { latencyMs: 0, failures: 0, failStatus: 500, failType: "ServerError", failOnly: /./ };
 
   const obmd = createServer(obmdHandler(state));
   const obmdSockets = trackSockets(obmd);
@@ -67,9 +70,9 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
       ...(typeof token === "string" ? { token } : {}),
     });
     if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
-    if (knobs.failures > 0) {
+    if (knobs.failures > 0 && knobs.failOnly.test(path)) {
       knobs.failures--;
-      return reply(res, { status: knobs.failStatus, json: { type: "ServerError", msg: "simulated internal error" } });
+      return reply(res, { status: knobs.failStatus, json: { type: knobs.failType, msg: "simulated internal error" } });
     }
     try {
       reply(res, answer(req, path, text));
@@ -115,9 +118,11 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
     setLatency(ms) {
       knobs.latencyMs = ms;
     },
-    failRequests(n, status = 500) {
+    failRequests(n, status = 500, type = "ServerError", only = /./) {
       knobs.failures = n;
       knobs.failStatus = status;
+      knobs.failType = type;
+      knobs.failOnly = only;
     },
     failActions(n) {
       actions.failNext = n;
