@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { parsePortals } from "./tgt-show";
@@ -10,7 +10,10 @@ export interface TgtdOptions {
   portals: string[];
   /** tgtd's stdout/stderr; "" discards them. */
   logFile: string;
-  /** I/O threads per LUN (tgtd -t); 0 keeps tgtd's default of 16. */
+  /**
+   * tgtd -t; 0 keeps tgtd's default of 16. Threads per file-backed LUN; with the rbd module deploy/tgt/build.sh
+   * installs, the threads all rbd LUNs of this tgtd share (the package's module starts them per LUN).
+   */
   ioThreads: number;
   log: Logger;
   /** Called when a tgtd this process started exits: its targets are gone and must be re-applied. */
@@ -74,7 +77,7 @@ export class TgtdDaemon {
     for (;;) {
       try {
         await this.adm.run(["--mode", "target", "--op", "show"]);
-        log.info({ pid, controlPort: this.adm.controlPort, portals: this.opts.portals }, "tgtd started");
+        log.info({ pid, controlPort: this.adm.controlPort, portals: this.opts.portals, rbdCephClients: rbdModuleKind() }, "tgtd started");
         return;
       } catch (err) {
         if (exited || Date.now() > until) {
@@ -84,4 +87,12 @@ export class TgtdDaemon {
       }
     }
   }
+}
+
+/** The package's rbd module is moved here by deploy/tgt/build.sh when it installs the patched one. */
+const STOCK_RBD_MODULE = "/usr/lib/tgt/stock/bs_rbd.so";
+
+/** Which rbd backing store tgtd loads: the patched one (a Ceph client per tgtd) or the package's (one per LUN). */
+function rbdModuleKind(): string {
+  return existsSync(STOCK_RBD_MODULE) ? "one per tgtd" : "one per LUN (tgt-rbd as packaged: deploy/install-deps.sh installs the shared-client build)";
 }
