@@ -1,17 +1,25 @@
+import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import path from "node:path";
-import { connect } from "nats";
 import { eachLimit } from "@bmi/async";
+import { EventBus } from "@bmi/events";
+import { silentLogger } from "@bmi/log";
+import type { Redis } from "@bmi/redis";
 import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import type { TestTgtd } from "@bmi/testing";
 import type { Stack } from "../orchestrator/stack";
+
+const run = promisify(execFile);
 
 /** One target as tgtd itself lists it (`tgtadm --mode target --op show`). */
 export interface TgtdTarget { tid: number; iqn: string; backing: string[]; accounts: string[]; sessions: number }
 
 /** Every target tgtd serves but target-service's store marker (a target with no LUN, named ...:bmi-store:<id>). */
-export async function tgtdTargets(tgtd: Pick<TestTgtd, "tgtadm">): Promise<TgtdTarget[]> {
-  const text = await tgtd.tgtadm(["--mode", "target", "--op", "show"]);
+export async function tgtdTargets(tgtd: Pick<TestTgtd, "controlPort">): Promise<TgtdTarget[]> {
+  // A thousand targets list to megabytes: past execFile's default buffer.
+  const { stdout: text } = await run("tgtadm", ["-C", String(tgtd.controlPort), "--lld", "iscsi", "--mode", "target", "--op", "show"],
+    { maxBuffer: 1 << 28 });
   const out: TgtdTarget[] = [];
   let section = "";
   for (const line of text.split("\n")) {
@@ -159,7 +167,7 @@ export async function audit(s: Stack, a: AuditInput): Promise<AuditReport> {
     for (const n of held) if (!prov.has(n)) problems.push(`node ${n} is allocated in HIL with no provisioned record`);
     for (const n of prov.keys()) if (!held.has(n)) problems.push(`node ${n} is provisioned but not allocated in HIL`);
   }
-  if (a.natsUrl) report.events = await checkEvents(a.natsUrl, jobs, problems);
+  if (a.natsUrl) report.events = await checkEvents(s.redis, a.natsUrl, jobs, problems);
   return report;
 }
 
@@ -167,9 +175,11 @@ export async function audit(s: Stack, a: AuditInput): Promise<AuditReport> {
  * Counts the stream's events of every job by message id: each id once, and as many as the job numbered
  * (its `seq` in Redis), so none lost and none delivered twice.
  */
-async function checkEvents(url: string, jobs: Map<string, { seq: number }>, problems: string[]): Promise<number> {
-  const nc = await connect({ servers: url });
+async function checkEvents(redis: Redis, url: string, jobs: Map<string, { seq: number }>, problems: string[]): Promise<number> {
+  const bus = new EventBus({ servers: [url], redis, outboxKey: "chaos-audit-outbox", log: silentLogger() });
+  bus.start();
   try {
+    const nc = await bus.ready(30_000);
     const js = nc.jetstream();
     const consumer = await js.consumers.get("BMI_EVENTS", { filterSubjects: "bmi.job.>" });
     const seen = new Map<string, number>();
@@ -196,7 +206,7 @@ async function checkEvents(url: string, jobs: Map<string, { seq: number }>, prob
     }
     return total;
   } finally {
-    await nc.close();
+    await bus.close();
   }
 }
 

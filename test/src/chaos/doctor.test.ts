@@ -1,9 +1,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
-import { BulkProvisionRequest, DriftKind, JobState, type CheckDriftResponse, type DriftFinding } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { EventBus } from "@bmi/events";
+import { silentLogger } from "@bmi/log";
+import { BulkProvisionRequest, CheckDriftResponse as DriftReport, DriftKind, JobState, type CheckDriftResponse, type DriftFinding } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { CreateTargetRequest } from "@bmi/proto/bmi/target/v1/target";
-import { holdIscsiSession } from "@bmi/testing";
+import { freePort, holdIscsiSession } from "@bmi/testing";
 import { bmi, killStrays } from "../cli/bmi";
 import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
 import { tgtdTargets } from "./audit";
@@ -133,4 +135,31 @@ test("drift made by hand in tgtd, boot-service, image-service and Redis is found
   const last = await s.orch.checkDrift({ repair: true });
   assert.deepEqual(last.findings.filter((f) => !f.repaired).map((f) => DriftKind[f.kind]), ["DRIFT_KIND_ORPHAN_ALLOCATION"]);
   assert.deepEqual((await s.image.listDisks({ project: P })).disks.map((d) => d.name).sort(), ["dr1-1", "dr2-1", "dr4-1", "dr5-1"]);
+});
+
+test("the periodic check (BMI_ORCH_DRIFT_INTERVAL_S) publishes what it finds on bmi.doctor.drift and counts it in its metrics", async () => {
+  await s.image.createDisk({ project: P, name: "stray-2", image: "golden" });
+  const bus = new EventBus({ servers: ["nats://127.0.0.1:4222"], redis: s.redis, outboxKey: `${s.prefix}test-outbox`, log: silentLogger() });
+  bus.start();
+  try {
+    const nc = await bus.ready(30_000);
+    const sub = nc.subscribe("bmi.doctor.drift");
+    const metrics = `127.0.0.1:${await freePort()}`;
+    await s.addOrchestrator({ BMI_ORCH_DRIFT_INTERVAL_S: "1", BMI_ORCH_METRICS_LISTEN: metrics });
+    let report: CheckDriftResponse | undefined;
+    for await (const m of sub) {
+      const r = DriftReport.decode(m.data);
+      // Other stacks' orchestrators on this NATS may publish too: ours is the one that sees stray-2.
+      if (r.findings.some((f) => f.resource === "stray-2")) { report = r; break; }
+    }
+    const stray = of(report!, DriftKind.DRIFT_KIND_ORPHAN_DISK, "stray-2")!;
+    assert.equal(stray.safe, true);
+    assert.equal(stray.repaired, false, "BMI_ORCH_DRIFT_REPAIR is off: reported, not repaired");
+    const text = await (await fetch(`http://${metrics}/metrics`)).text();
+    assert.match(text, /bmi_drift_findings\{[^}]*kind="orphan_disk"[^}]*\} 1/);
+    assert.match(text, /bmi_drift_checks_total\{[^}]*result="drift"[^}]*\} [1-9]/);
+    assert.ok((await s.image.listDisks({ project: P })).disks.some((d) => d.name === "stray-2"));
+  } finally {
+    await bus.close();
+  }
 });
