@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, starts Redis/NATS when they are not running, builds, checks the generated
-# code and that the contracts break nothing (buf breaking), then runs every unit, integration and end-to-end test
-# with node's test runner.
+# `npm test`: installs what is missing, starts Redis/NATS when they are not running, builds, checks the boundaries
+# between packages (dependency-cruiser), the generated code and that the contracts break nothing (buf breaking),
+# then runs every unit, integration and end-to-end test with node's test runner.
 #   npm test               everything
 #   npm test -- unit       libs only (fast)
 #   npm test -- FILTER     only test files whose path contains FILTER
@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
 bash deploy/ensure-infra.sh
 npx tsc -b
+# Package boundaries (.dependency-cruiser.cjs): no deep imports across packages, no service importing another.
+npm run --silent lint:deps
 bash deploy/gen-check.sh
 bash deploy/breaking-check.sh
 filter=${1:-}

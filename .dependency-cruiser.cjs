@@ -1,0 +1,66 @@
+// The boundaries between BMI's packages, checked by `npm run lint:deps` (part of `npm test`).
+// A package is proto/, libs/<name>/, services/<name>/ or test/; each is reached only through its package.json
+// "exports" (the compiler refuses other subpaths too), and dependencies point one way: services -> libs -> proto.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-deep-imports",
+      comment: "Another package is imported by its name and what its \"exports\" offer, never a file inside it (`@bmi/testing/dist/x`, `../../libs/x/src/y`).",
+      severity: "error",
+      from: { path: "^(libs|services)/([^/]+)/" },
+      to: {
+        path: "^(libs|services|test)/[^/]+/",
+        pathNot: ["^$1/$2/", "^(libs|services|test)/[^/]+/dist/index\\.(js|d\\.ts)$"],
+      },
+    },
+    {
+      name: "no-deep-imports-from-test",
+      comment: "The same for the test workspace.",
+      severity: "error",
+      from: { path: "^test/" },
+      to: { path: "^(libs|services)/[^/]+/", pathNot: "^(libs|services)/[^/]+/dist/index\\.(js|d\\.ts)$" },
+    },
+    {
+      name: "no-service-to-service",
+      comment: "A service talks to another over gRPC, never by importing its code.",
+      severity: "error",
+      from: { path: "^services/([^/]+)/" },
+      to: { path: "^services/", pathNot: "^services/$1/" },
+    },
+    {
+      name: "no-lib-to-service",
+      comment: "Dependencies point one way: services -> libs -> proto; libs never import a service or the test workspace.",
+      severity: "error",
+      from: { path: "^(libs|proto)/" },
+      to: { path: "^(services|test)/" },
+    },
+    {
+      name: "no-service-to-test-workspace",
+      comment: "A service's tests use @bmi/testing; the test workspace (cross-service tests, benches) builds every service.",
+      severity: "error",
+      from: { path: "^services/" },
+      to: { path: "^test/" },
+    },
+    {
+      name: "not-to-unresolvable",
+      comment: "An import that resolves to nothing (a subpath a package's \"exports\" does not offer).",
+      severity: "error",
+      from: { path: "^(libs|services|test|proto)/" },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    // The packages' sources are cruised; what they import from another package (its dist/) is a leaf.
+    doNotFollow: { path: ["node_modules", "^(libs|services|test)/[^/]+/dist/", "^test/dist/", "^proto/"] },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.base.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".d.ts", ".json"],
+    },
+    combinedDependencies: false,
+    preserveSymlinks: false,
+  },
+};

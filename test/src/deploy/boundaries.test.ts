@@ -1,0 +1,45 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { REPO_ROOT, tempDir } from "@bmi/testing";
+
+const run = promisify(execFile);
+
+/**
+ * The lint `npm test` runs (npm run lint:deps, .dependency-cruiser.cjs) on a small tree laid out like this one, with
+ * one import of each kind it forbids and one it allows: each forbidden one is reported and the run fails.
+ */
+test("the package-boundary lint reports deep imports, service -> service and lib -> service imports, and fails", async () => {
+  const dir = tempDir("bmi-boundaries-");
+  const file = (rel: string, text: string) => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  };
+  copyFileSync(path.join(REPO_ROOT, "tsconfig.base.json"), path.join(dir, "tsconfig.base.json"));
+  mkdirSync(path.join(dir, "node_modules", "@bmi"), { recursive: true });
+  symlinkSync(path.join(REPO_ROOT, "libs", "testing"), path.join(dir, "node_modules", "@bmi", "testing"));
+  file("services/b/src/b.ts", "export const b = 1;\n");
+  file("services/a/src/main.ts", 'import { b } from "../../b/src/b";\nexport const a = b;\n');
+  file("services/a/src/ok.ts", 'import { a } from "./main";\nimport { freePort } from "@bmi/testing";\nexport const ok = [a, freePort];\n');
+  file("services/a/src/deep.ts", 'import { tempDir } from "@bmi/testing/dist/temp";\nexport const deep = tempDir;\n');
+  file("libs/l/src/internal.ts", "export const x = 1;\n");
+  file("libs/l/src/index.ts", 'import { a } from "../../../services/a/src/main";\nexport const l = a;\n');
+  file("libs/m/src/index.ts", 'import { x } from "../../l/src/internal";\nexport const m = x;\n');
+
+  const cli = path.join(REPO_ROOT, "node_modules", ".bin", "depcruise");
+  const result = await run(cli, ["--config", path.join(REPO_ROOT, ".dependency-cruiser.cjs"), "libs", "services"], { cwd: dir })
+    .then(() => ({ code: 0, stdout: "" }), (err: { code: number; stdout: string }) => err);
+  assert.notEqual(result.code, 0, "the lint fails the run");
+  const found = result.stdout.split("\n").filter((l) => l.includes("error ")).map((l) => l.trim()).sort();
+  assert.deepEqual(found, [
+    "error no-deep-imports: libs/l/src/index.ts → services/a/src/main.ts",
+    "error no-deep-imports: libs/m/src/index.ts → libs/l/src/internal.ts",
+    "error no-deep-imports: services/a/src/main.ts → services/b/src/b.ts",
+    "error no-lib-to-service: libs/l/src/index.ts → services/a/src/main.ts",
+    "error no-service-to-service: services/a/src/main.ts → services/b/src/b.ts",
+    "error not-to-unresolvable: services/a/src/deep.ts → @bmi/testing/dist/temp",
+  ], result.stdout);
+});
