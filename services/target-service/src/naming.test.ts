@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { loadConfig } from "@bmi/config";
 import { advertisedPortals, targetSpec } from "./config";
-import { chapSecret, chapUser, isChapUser, ownsIqn, targetIqn, validateBacking } from "./naming";
+import { chapSecret } from "./credentials";
+import { chapUser, isChapUser, ownsIqn, targetIqn, validateBacking } from "./naming";
 
 const auth = { date: "2026-01", domain: "org.example.bmi" };
 

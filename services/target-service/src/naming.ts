@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { InvalidArgumentError } from "@bmi/errors";
 import { validateIqn, validateName } from "@bmi/validate";
 import type { Backing } from "./target";
@@ -67,14 +67,6 @@ export function reverseChapUser(project: string, disk: string): string {
 /** Our CHAP accounts in tgtd (both directions), so the reconciler can drop stale ones and leave others alone. */
 export function isChapUser(user: string): boolean {
   return /^bmi-[0-9a-f]{20}(-t)?$/.test(user);
-}
-
-/**
- * 144 random bits as 24 base64url characters: longer than the 12 bytes RFC 3720 asks for, and free of the
- * characters that tgtadm (',', '='), iPXE scripts (spaces, '$') and iscsi:// URLs ('%', '@') treat specially.
- */
-export function chapSecret(): string {
-  return randomBytes(18).toString("base64url");
 }
 
 // tgtadm hands parameters to tgtd as "key=value,key=value": a ',' or '=' in a path would split it.

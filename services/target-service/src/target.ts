@@ -1,4 +1,4 @@
-import { chapSecret } from "./naming";
+import { chapSecret } from "./credentials";
 
 /**
  * The domain's view of an iSCSI export: what is wanted (TargetSpec, persisted) and what tgtd has (LiveTarget),

@@ -1,7 +1,8 @@
 import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { validateAddress, validateIqn, validateName } from "@bmi/validate";
-import { chapSecret, chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
+import { chapSecret } from "./credentials";
+import { chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
 import type { HostPlacement } from "./hosts/placed";
 import { aclOf, describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
