@@ -13,8 +13,8 @@ import { runFloor } from "./bulk-floor";
 import { startCeph, type CephCluster } from "./ceph-cluster";
 import { cpuSeconds, inParallel, mean, percentile, secs } from "./stats";
 
-const PROJECT = "bench";
-const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
+export const PROJECT = "bench";
+export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
  * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...] [--profile]`:
@@ -130,7 +130,7 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number):
   return { provisionMs, deprovisionMs, cpuAfterProvision };
 }
 
-async function watchToEnd(s: Stack, id: string): Promise<void> {
+export async function watchToEnd(s: Stack, id: string): Promise<void> {
   const call = s.orch.raw.watchJob(WatchJobRequest.fromPartial({ id, fromStart: true }), s.orch.metadata(), s.orch.callOptions({ deadlineMs: 3600_000 }));
   for await (const res of call as AsyncIterable<WatchJobResponse>) if (res.event?.finished) break;
   call.cancel();
@@ -189,7 +189,7 @@ function stepTimes(children: Job[]): string {
 }
 
 /** Uploads a small raw image (first sector recognisable) through the client stream, for either driver. */
-async function upload(s: Stack, name: string, sizeMiB: number): Promise<void> {
+export async function upload(s: Stack, name: string, sizeMiB: number): Promise<void> {
   const data = Buffer.alloc(sizeMiB << 20);
   data.write("BMI-BENCH-IMAGE", 0);
   const checksum = createHash("sha256").update(data).digest("hex");

@@ -2,6 +2,8 @@
 const BENCHES: Record<string, string> = {
   image: "./image",
   bulk: "./bulk",
+  single: "./single",
+  memory: "./memory",
   "tgt-rbd": "./tgt-rbd",
   fuzz: "../fuzz/bench",
 };
