@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { ParseArgsConfig } from "node:util";
 import { createClient, type CallOpts, type PromiseClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
+import { TargetHostsClient } from "@bmi/proto/bmi/orchestrator/v1/target_hosts";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { AllocationClient } from "@bmi/proto/bmi/orchestrator/v1/allocation";
 import type { CliEnv } from "./config";
 import { selectContext } from "./config-file";
 import { authorization as credentials } from "./credentials";
@@ -48,6 +50,10 @@ export const GLOBAL_OPTIONS: Options = {
 export interface Ctx {
   out: Output;
   orch: PromiseClient<OrchestratorClient>;
+  /** The orchestrator's target hosts and shared limits (same address; admins). */
+  hosts: PromiseClient<TargetHostsClient>;
+  /** The orchestrator's scheduler, leases and clusters (same address). */
+  alloc: PromiseClient<AllocationClient>;
   image: PromiseClient<ImageServiceClient>;
   /** Options for a unary call: credentials and the --timeout deadline. */
   call: CallOpts;
@@ -73,13 +79,16 @@ export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSign
   const plaintext = v["plaintext"] === true || env.plaintext || c.plaintext === true;
   const ca = str("ca") ?? (env.ca || c.ca);
   const tls = plaintext ? {} : { tls: ca ? { ca } : {} };
-  const orch = createClient(OrchestratorClient, str("addr") ?? (env.addr || c.addr || "127.0.0.1:50050"), { deadlineMs, name: "orchestrator", ...tls });
+  const orchAddr = str("addr") ?? (env.addr || c.addr || "127.0.0.1:50050");
+  const orch = createClient(OrchestratorClient, orchAddr, { deadlineMs, name: "orchestrator", ...tls });
+  const hosts = createClient(TargetHostsClient, orchAddr, { deadlineMs, name: "orchestrator", ...tls });
+  const alloc = createClient(AllocationClient, orchAddr, { deadlineMs, name: "orchestrator", ...tls });
   const image = createClient(ImageServiceClient, str("image-addr") ?? (env.imageAddr || c["image-addr"] || "127.0.0.1:50051"),
     { deadlineMs, name: "image-service", ...tls });
   // One request id for every call of this command, so that one grep finds its lines in every service's log.
   const auth = { ...(authorization ? { authorization } : {}), requestId };
   return {
-    out, orch, image, signal, requestId: auth.requestId, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
+    out, orch, hosts, alloc, image, signal, requestId: auth.requestId, call: { ...auth, deadlineMs, signal }, stream: { ...auth, deadlineMs: 7 * 24 * 3600_000, signal },
     project() {
       const p = str("project") ?? (env.project || c.project);
       if (!p) throw new UsageError("no project: use --project or set BMI_PROJECT");
@@ -87,6 +96,8 @@ export function createCtx(env: CliEnv, v: Values, out: Output, signal: AbortSign
     },
     close() {
       orch.close();
+      hosts.close();
+      alloc.close();
       image.close();
     },
   };

@@ -11,6 +11,8 @@ import { validateNodeSpec } from "./node-spec";
  *       nics: [{label: eth0, mac: "52:54:00:12:34:56"}]    # or {eth0: "52:54:00:12:34:56"}
  *       power: "ipmi://admin:secret@10.0.0.5"             # or "qemu:///run/bmi/n1.qmp", or {ipmi: {host, user, password}}
  *       metadata: {rack: r1}
+ *       capabilities: {cpus: 32, memory_gib: 256, nic_gbps: 25, gpus: 2, accelerators: "a100"}   # metadata as well
+ *       labels: {gpu: "true", tier: gold}                                                         # metadata as well
  */
 export function readInventory(file: string): NodeSpec[] {
   const doc = parseYaml(readFileSync(file, "utf8")) as { nodes?: unknown } | null;
@@ -34,7 +36,9 @@ function toSpec(entry: unknown): NodeSpec {
   const nics = Array.isArray(e["nics"])
     ? (e["nics"] as Record<string, unknown>[]).map((n) => ({ label: String(n["label"] ?? ""), mac: String(n["mac"] ?? "") }))
     : Object.entries((e["nics"] ?? {}) as Record<string, unknown>).map(([label, mac]) => ({ label, mac: String(mac) }));
-  const metadata = Object.fromEntries(Object.entries((e["metadata"] ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  // capabilities (cpus, memory_gib, rack, ...) and labels are metadata too, listed apart for people's sake.
+  const metadata = Object.fromEntries(["metadata", "capabilities", "labels"].flatMap((f) =>
+    Object.entries((e[f] ?? {}) as Record<string, unknown>)).map(([k, v]) => [k, String(v)]));
   const power = e["power"] === undefined ? undefined : parsePower(e["power"]);
   return { name: String(e["name"] ?? ""), nics, metadata, ...(power ? { power } : {}) };
 }

@@ -69,10 +69,26 @@ export function validatePower(p: PowerSpec): PowerSpec {
   }
 }
 
+/**
+ * Capabilities are metadata under well-known keys, so HIL's node metadata carries them as they are: whole numbers
+ * (cpus, memory_gib, disk_gib, nic_gbps, gpus), the rack's name and accelerators (names, comma separated). Every
+ * other key is a free-form label. The scheduler's selectors compare both (orchestrator/src/scheduler).
+ */
+export const NUMERIC_CAPABILITIES = ["cpus", "memory_gib", "disk_gib", "nic_gbps", "gpus"];
+const LABEL_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,62}$/;
+
 function validateMetadata(m: Record<string, string>): Record<string, string> {
   for (const [key, value] of Object.entries(m)) {
     if (!METADATA_KEY.test(key)) throw new InvalidArgumentError(`metadata key ${JSON.stringify(key)} is invalid`);
     if (value.length > 4096) throw new InvalidArgumentError(`metadata ${key} is longer than 4096 characters`);
+    if (value === "") continue;
+    if (NUMERIC_CAPABILITIES.includes(key) && !/^(0|[1-9][0-9]{0,8})$/.test(value)) {
+      throw new InvalidArgumentError(`capability ${key} must be a whole number, not ${JSON.stringify(value)}`);
+    }
+    if (key === "rack" && !LABEL_VALUE.test(value)) throw new InvalidArgumentError(`rack ${JSON.stringify(value)} is not a name`);
+    if (key === "accelerators" && !value.split(",").every((a) => LABEL_VALUE.test(a))) {
+      throw new InvalidArgumentError(`accelerators ${JSON.stringify(value)}: names separated by commas`);
+    }
   }
   return m;
 }

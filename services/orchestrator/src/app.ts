@@ -18,8 +18,9 @@ import { CredentialSeal } from "./jobs/principal";
 import { addOrchestrator } from "./server";
 import { NodeQuota } from "./engine/node-quota";
 import type { Publisher } from "./engine/relay";
-import { Doctor, DriftTimer } from "./doctor";
 import { addTargetHosts, placeTargets } from "./placement";
+import { haasInventory, imageCheck, wireAllocation } from "./leases/wire";
+import { Doctor, DriftTimer } from "./doctor";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
 export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
@@ -63,17 +64,23 @@ export async function wireOrchestrator(config: OrchConfig, server: BmiServer, lo
   const access = new JobAccess(e.store, e.queries, config.maxWatchers, () => e.poke(), config.maxWatchersPerUser);
   const nodeQuota = new NodeQuota(e.store);
   await nodeQuota.index();
-  addTargetHosts(server, placed, clients.boot, e.queries);
   const doctor = new Doctor({ redis, keys: e.store.keys, queries: e.queries, clients, initiatorPrefix: config.initiatorPrefix });
+  addTargetHosts(server, placed, clients.boot, e.queries);
   addOrchestrator(server, provisioning, access, clients.haas, e.queries, {
     nodes: nodeQuota, image: clients.image, audit: { stream: config.auditStream, connection: () => bus.ready(5000) }, doctor,
   });
   const drift = config.driftIntervalS > 0 ? new DriftTimer(doctor, redis, { intervalMs: config.driftIntervalS * 1000,
     repair: config.driftRepair, lockKey: `${prefix}doctor:lock`, publish: (s, d, id) => bus.publish(s, d, id) }, log) : undefined;
+  // The scheduler, leases and clusters (bmi.orchestrator.v1.Allocation); lease timers run in every instance.
+  const onBehalf = (who: { authorization: string }) => (seal.passThrough && who.authorization ? { authorization: who.authorization } : {});
+  const alloc = wireAllocation({ redis, prefix, inventory: haasInventory(clients.haas, onBehalf), images: imageCheck(clients.image, onBehalf),
+    provisioning, queries: e.queries, access, publish: (s, d, id) => bus.publish(s, d, id), log, defaultParallel: config.bulkParallel }, server);
   e.start();
+  alloc.leases.start();
   drift?.start();
   log.info({ instance, prefix, consumer }, "job engine started");
   server.onShutdown(async () => {
+    await alloc.leases.stop();
     await drift?.stop();
     await e.stop();
     await bus.close();

@@ -14,6 +14,7 @@ const load = createRequire(__filename);
 const TABLES: Record<string, [string, string]> = {
   "bmi.orchestrator.v1.Orchestrator": ["services/orchestrator/dist/server.js", "ORCHESTRATOR_ACCESS"],
   "bmi.orchestrator.v1.TargetHosts": ["services/orchestrator/dist/placement/admin.js", "TARGET_HOSTS_ACCESS"],
+  "bmi.orchestrator.v1.Allocation": ["services/orchestrator/dist/leases/handlers.js", "ALLOCATION_ACCESS"],
   "bmi.image.v1.ImageService": ["services/image-service/dist/server.js", "IMAGE_ACCESS"],
   "bmi.target.v1.TargetService": ["services/target-service/dist/handlers.js", "TARGET_ACCESS"],
   "bmi.boot.v1.BootService": ["services/boot-service/dist/handlers.js", "BOOT_ACCESS"],

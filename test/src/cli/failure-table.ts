@@ -1,3 +1,5 @@
+import path from "node:path";
+import { REPO_ROOT } from "@bmi/testing";
 /** Who runs a row: alice is a member of p1 (the default), bob of p2 only, admin may do anything. */
 export type Who = "alice" | "bob" | "admin";
 
@@ -35,6 +37,8 @@ export interface Fixtures {
 }
 
 const BAD = "../x";
+// A shipped cluster template (its images need not exist: the rows stop before any job).
+const HPC = path.join(REPO_ROOT, "deploy", "clusters", "hpc.yaml");
 const invalid = (kind: string, args: string[], as?: Who): Row =>
   ({ kind: "invalid argument", args, exit: 2, line: new RegExp(`${kind} name "\\.\\./x" is invalid`), ...(as ? { as } : {}) });
 const missing = (args: string[], what: string): Row => ({ kind: "usage", args, exit: 2, line: new RegExp(`missing ${what}`) });
@@ -66,7 +70,10 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "usage", args: [], exit: 2, line: /give a spec FILE, or --count N and --image IMAGE/ },
       { kind: "usage", args: ["--count", "x", "--image", "golden"], exit: 2, line: /--count x: a whole number expected/ },
       { kind: "invalid argument", args: ["--count", "1", "--image", BAD], exit: 2, line: /image name "\.\." is invalid/ },
-      { kind: "conflict", args: ["--count", "5", "--image", "golden"], exit: 4, line: /only \d free nodes, 5 requested/ },
+      { kind: "conflict", args: ["--count", "5", "--image", "golden"], exit: 4, line: /only \d+ of the \d+ unallocated nodes (are free|match \(any\)), 5 requested/ },
+      { kind: "usage", args: [f.inventory, "--dry-run"], exit: 2, line: /--dry-run, --selector, --placement and --min-count go with --count N/ },
+      { kind: "usage", args: ["--count", "1", "--image", "golden", "--placement", "tight"], exit: 2, line: /--placement tight: spread or pack/ },
+      { kind: "invalid argument", args: ["--count", "1", "--image", "golden", "--selector", "cpus>=many"], exit: 2, line: /"many" is not a number/ },
       { kind: "local file", args: [f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
       { kind: "local file", args: [f.notAList], exit: 2, line: /expected a list of nodes/ }, hidden(["--count", "1", "--image", "golden"]),
       { kind: "usage", args: ["--retry-failed", f.job, "--count", "1"], exit: 2, line: /--retry-failed JOB takes no spec FILE or --count/ },
@@ -158,6 +165,13 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
         line: /cannot read IPMI password from .*nothing-here: ENOENT/ },
       { kind: "permission", args: ["cx2", "--meta", "k=v"], exit: 5, line: NEEDS_ADMIN },
       notFound(["nosuch", "--meta", "k=v"], /node nosuch is not registered/, "admin")] },
+    "node label": { reaches: ["cx2", "rack=r1"], as: "admin", rows: [
+      missing([], "NAME"), missing(["cx2"], "K=V"),
+      { kind: "usage", args: ["cx2", "gpu"], as: "admin", exit: 2, line: /gpu: use K=V to set, K- to remove/ },
+      { kind: "invalid argument", args: ["cx2", "cpus=many"], as: "admin", exit: 2, line: /capability cpus must be a whole number, not "many"/ },
+      { kind: "invalid argument", args: ["cx2", "rack=a b"], as: "admin", exit: 2, line: /rack "a b" is not a name/ },
+      { kind: "permission", args: ["cx2", "rack=r1"], exit: 5, line: NEEDS_ADMIN },
+      notFound(["nosuch", "rack=r1"], /node nosuch is not registered/, "admin")] },
     "node power": { reaches: ["status", "cx1"], rows: [
       missing([], "on\\|off\\|cycle\\|status"), missing(["on"], "NODE"),
       { kind: "usage", args: ["reboot", "cx1"], exit: 2, line: /reboot: on, off, cycle or status/ },
@@ -187,6 +201,39 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "usage", args: ["nodes=1G"], exit: 2, line: /nodes=1G: a whole number or "unlimited"/ },
       { kind: "usage", args: ["nodes=1", "nodes=2"], exit: 2, line: /a quota is named twice/ },
       { kind: "permission", args: ["nodes=5"], exit: 5, line: NEEDS_ADMIN }, invalid("project", ["-p", BAD, "nodes=5"], "admin")] },
+    "lease create": { reaches: ["--count", "1", "--image", "golden", "--duration", "1h", "--dry-run"], rows: [
+      { kind: "usage", args: [], exit: 2, line: /--count N and --image IMAGE are required/ },
+      { kind: "usage", args: ["--count", "1", "--image", "golden"], exit: 2, line: /give --end TIME or --duration SPAN/ },
+      { kind: "usage", args: ["--count", "1", "--image", "golden", "--duration", "soon"], exit: 2, line: /--duration soon: a span like 30m, 2h, 7d/ },
+      { kind: "usage", args: ["--count", "1", "--image", "golden", "--end", "whenever"], exit: 2, line: /--end whenever: a span from now like 30m/ },
+      { kind: "invalid argument", args: ["--count", "1", "--image", "golden", "--duration", "1h", "--selector", "a b"], exit: 2, line: /selector term "a b"/ },
+      { kind: "invalid argument", args: ["--count", "1", "--image", "golden", "--end", "2001-01-01T00:00:00Z"], exit: 2, line: /a lease must end after it starts and after now/ },
+      { kind: "invalid argument", args: ["--count", "1", "--image", BAD, "--duration", "1h"], exit: 2, line: /image name "\.\." is invalid/ },
+      { kind: "precondition", args: ["--count", "50", "--image", "golden", "--duration", "1h"], exit: 4, line: /only \d+ of the \d+ unallocated nodes (are free|match \(any\)), 50 requested/ },
+      hidden(["--count", "1", "--image", "golden", "--duration", "1h"])] },
+    "lease ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "lease show": { reaches: ["lnosuch"], rows: [
+      missing([], "ID"), notFound(["lnosuch"], /lease lnosuch not found/),
+      { kind: "invalid argument", args: [BAD], exit: 2, line: /lease id "\.\.\/x" is invalid/ }] },
+    "lease extend": { reaches: ["lnosuch", "--end", "+1h"], rows: [
+      missing([], "ID"), { kind: "usage", args: ["lnosuch"], exit: 2, line: /give --by SPAN or --end TIME/ },
+      { kind: "usage", args: ["lnosuch", "--by", "x"], exit: 2, line: /--by x: a span like 30m, 2h, 7d/ },
+      notFound(["lnosuch", "--end", "+1h"], /lease lnosuch not found/)] },
+    "lease end": { reaches: ["lnosuch"], rows: [missing([], "ID"), notFound(["lnosuch"], /lease lnosuch not found/)] },
+    "cluster up": { reaches: ["c1", HPC, "--dry-run"], rows: [
+      missing([], "NAME"), missing(["c1"], "TEMPLATE"),
+      { kind: "local file", args: ["c1", f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
+      { kind: "usage", args: ["c1", HPC, "--count", "nosuch=2"], exit: 2, line: /--count nosuch=2: use ROLE=VALUE with a role of/ },
+      { kind: "invalid argument", args: ["c1", f.notAList], exit: 2, line: /template name "" is invalid/ },
+      invalid("cluster", [BAD, HPC]),
+      { kind: "precondition", args: ["c1", HPC, "--count", "compute=40"], exit: 4, line: /role compute: only \d+ of the \d+ unallocated nodes/ },
+      hidden(["c1", HPC, "--dry-run"])] },
+    "cluster ls": { reaches: [], rows: [invalid("project", ["-p", BAD]), hidden([])] },
+    "cluster show": { reaches: ["c1"], rows: [missing([], "NAME"), notFound(["c1"], /cluster c1 not found in project p1/), hidden(["c1"])] },
+    "cluster scale": { reaches: ["c1", "compute=2"], rows: [
+      missing([], "NAME"), missing(["c1"], "ROLE=N"), { kind: "usage", args: ["c1", "compute"], exit: 2, line: /compute: use ROLE=N/ },
+      notFound(["c1", "compute=2"], /cluster c1 not found in project p1/), hidden(["c1", "compute=2"])] },
+    "cluster down": { reaches: ["c1"], rows: [missing([], "NAME"), notFound(["c1"], /cluster c1 not found in project p1/), hidden(["c1"])] },
     "audit ls": { reaches: [], rows: [
       { kind: "usage", args: ["--since", "yesterday"], exit: 2, line: /--since yesterday: a span like 30m, 2h, 7d or an ISO time/ },
       { kind: "usage", args: ["--limit", "5000"], exit: 2, line: /--limit 5000: 1 to 1000/ },

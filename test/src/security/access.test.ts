@@ -9,6 +9,7 @@ import { channelCredentials, createClient, PRINCIPAL_HEADER, principalValue, typ
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { AllocationClient } from "@bmi/proto/bmi/orchestrator/v1/allocation";
 import { testClientTls, testPki } from "@bmi/testing";
 import { callOnce } from "../fuzz/generic-call";
 import { loadBmiServices, serviceName } from "../fuzz/descriptors";
@@ -51,6 +52,20 @@ const TABLE: Record<string, Record<string, Row>> = {
     SetQuota: ["admin", { project: "p1", quotas: [{ kind: 1, limit: 0 }, { kind: 2, limit: 0 }] }],
     ListAuditRecords: ["member", P1],
     CheckDrift: ["admin", { repair: true }],
+  },
+  // A p1 lease ($lease, starting in an hour, made by alice) and a cluster name of p1.
+  "bmi.orchestrator.v1.Allocation": {
+    AllocateBulk: ["member", { project: "p1", nodes: { count: 1 }, image: "golden" }],
+    CreateLease: ["member", { project: "p1", nodes: { count: 1 }, image: "golden", duration_seconds: 3600 }],
+    GetLease: ["member", { id: "$lease" }],
+    ListLeases: ["member", P1],
+    UpdateLease: ["member", { id: "$lease", end: "2030-01-01T00:00:00Z" }],
+    EndLease: ["member", { id: "$lease" }],
+    CreateCluster: ["member", { project: "p1", name: "c1", template: "name: t\nroles: [{name: head, image: golden}]\n" }],
+    GetCluster: ["member", { project: "p1", name: "c1" }],
+    ListClusters: ["member", P1],
+    ScaleCluster: ["member", { project: "p1", name: "c1", role: "head", count: 2 }],
+    DeleteCluster: ["member", { project: "p1", name: "c1" }],
   },
   "bmi.orchestrator.v1.TargetHosts": {
     ListTargetHosts: ["admin", {}],
@@ -142,10 +157,11 @@ describe("every RPC of every service, called directly by whoever must not", () =
   let s: Stack;
   let dir: string;
   let job = "";
+  let lease = "";
   const jobId = () => job;
   const services = loadBmiServices();
   const addresses = (): Record<string, string> => ({
-    "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.orchestrator.v1.TargetHosts": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
+    "bmi.orchestrator.v1.Orchestrator": s.orchAddr, "bmi.orchestrator.v1.TargetHosts": s.orchAddr, "bmi.orchestrator.v1.Allocation": s.orchAddr, "bmi.image.v1.ImageService": s.imageAddr,
     "bmi.target.v1.TargetService": s.processes.find((p) => p.name === "target-service")!.address,
     "bmi.boot.v1.BootService": s.processes.find((p) => p.name === "boot-service")!.address,
     "bmi.haas.v1.HaasGateway": s.processes.find((p) => p.name === "haas-gateway")!.address,
@@ -168,6 +184,12 @@ describe("every RPC of every service, called directly by whoever must not", () =
       return j && j.state !== JobState.JOB_STATE_RUNNING && j.state !== JobState.JOB_STATE_PENDING && j;
     });
     assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);
+    // Starting in an hour: nothing of it runs during the test.
+    const alloc = createClient(AllocationClient, s.orchAddr, { deadlineMs: 10_000, tls: s.clientTls });
+    lease = (await alloc.createLease({ project: "p1", nodes: { count: 1, selector: "", placement: 0, minCount: 0 }, image: "golden", network: "",
+      start: new Date(Date.now() + 3600_000), end: undefined, durationSeconds: 3600, deleteDisks: true, powerCycle: false, dryRun: false },
+    { authorization: ALICE })).lease!.id;
+    alloc.close();
   });
   after(async () => {
     await s?.stop();
@@ -199,7 +221,7 @@ describe("every RPC of every service, called directly by whoever must not", () =
           const want = caller.expect(rule);
           if (want === undefined) continue;
           const type = m.resolvedRequestType as protobuf.Type;
-          const body = JSON.parse(JSON.stringify(request).replace(/"\$job"/g, JSON.stringify(job)));
+          const body = JSON.parse(JSON.stringify(request).replace(/"\$job"/g, JSON.stringify(job)).replace(/"\$lease"/g, JSON.stringify(lease)));
           const md = new grpc.Metadata();
           for (const [k, v] of Object.entries(caller.metadata)) md.set(k, v);
           const encoded = Buffer.from(type.encode(type.fromObject(body)).finish());

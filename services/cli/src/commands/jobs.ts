@@ -7,6 +7,7 @@ import { describeEvent, follow, jobRow, reportJob, stateName } from "../jobs-vie
 import { when } from "../output";
 import { readList, field } from "../spec-file";
 import { BOOT_OPTIONS, WAIT_OPTIONS, bootOptions, finish } from "./provision";
+import { SELECT_OPTIONS, nodeRequest, printPlan } from "./allocation";
 
 function parseState(s: string | undefined): JobState {
   if (!s) return JobState.JOB_STATE_UNSPECIFIED;
@@ -29,7 +30,7 @@ async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
 export const jobCommands: Command[] = [
   {
     name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait\nbmi bulk --retry-failed j-0123abcd",
-    args: "FILE | --count N --image IMAGE [--network NET] | --retry-failed JOB  [--max-parallel P] [--min-success M] [--all-or-nothing]",
+    args: "FILE | --count N --image IMAGE [--network NET] [--selector SEL] [--placement spread|pack] [--dry-run] | --retry-failed JOB  [--max-parallel P] [--min-success M] [--all-or-nothing]",
     summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
     options: { count: { type: "string", value: "N", help: "provision N free nodes (with --image)" },
       image: { type: "string", value: "IMAGE", help: "the image every one of the --count nodes gets" },
@@ -38,7 +39,7 @@ export const jobCommands: Command[] = [
       "min-success": { type: "string", value: "M", help: "roll every node back once fewer than M can succeed; refused unless M fit the quota (default: none, the nodes that succeed stay)" },
       "all-or-nothing": { type: "boolean", help: "every node must succeed, or every one is rolled back" },
       "retry-failed": { type: "string", value: "JOB", help: "provision again exactly the nodes that failed or were cancelled in bulk job JOB" },
-      ...BOOT_OPTIONS, ...WAIT_OPTIONS },
+      ...BOOT_OPTIONS, ...WAIT_OPTIONS, ...SELECT_OPTIONS },
     async run(ctx, p, v) {
       const common = { project: ctx.project(), maxParallel: num(v, "max-parallel"), minSuccess: num(v, "min-success"),
         allOrNothing: v["all-or-nothing"] === true, options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
@@ -52,8 +53,13 @@ export const jobCommands: Command[] = [
         req = { ...common, specs: { specs } };
       } else {
         if (!v.count || !v.image) throw new UsageError("give a spec FILE, or --count N and --image IMAGE");
-        req = { ...common, freeNodes: { count: num(v, "count"), image: v.image as string, network: (v.network as string) ?? "" } };
+        // N free nodes: the scheduler picks them (selector, placement) and holds them until the job does.
+        const res = await ctx.alloc.allocateBulk({ ...common, nodes: nodeRequest(v, num(v, "count")), image: v.image as string,
+          network: (v.network as string) ?? "", dryRun: v["dry-run"] === true }, ctx.call);
+        if (v["dry-run"]) return printPlan(ctx, res.plan);
+        return finish(ctx, res.job, v, "bulk");
       }
+      if (v["dry-run"] || v.selector || v.placement || v["min-count"]) throw new UsageError("--dry-run, --selector, --placement and --min-count go with --count N");
       const { job } = await ctx.orch.bulkProvision(req, ctx.call);
       await finish(ctx, job, v, "bulk");
     },

@@ -80,6 +80,24 @@ export const nodeCommands: Command[] = [
     },
   },
   {
+    name: "node label", example: "bmi node label n1 gpu=true cpus=64 memory_gib=512 rack=r12 old-",
+    args: "NAME K=V... | K-...",
+    summary: "set a node's labels and capabilities (admins): cpus, memory_gib, disk_gib, nic_gbps, gpus (whole numbers), rack, accelerators, or any label; K- removes K",
+    async run(ctx, p) {
+      const name = arg(p, 0, "NAME");
+      if (p.length < 2) throw new UsageError("missing K=V (or K- to remove a label)");
+      const metadata = Object.fromEntries(p.slice(1).map((kv) => {
+        if (/^[^=]+-$/.test(kv)) return [kv.slice(0, -1), ""];
+        const i = kv.indexOf("=");
+        if (i < 1 || i === kv.length - 1) throw new UsageError(`${kv}: use K=V to set, K- to remove`);
+        return [kv.slice(0, i), kv.slice(i + 1)];
+      }));
+      const { node } = await ctx.orch.updateNode({ name, nics: [], power: undefined, metadata }, ctx.call);
+      if (ctx.out.json) return ctx.out.data(node ? Node.toJSON(node) : {});
+      ctx.out.line(`labelled node ${name}: ${Object.entries(node?.metadata ?? {}).map(([k, val]) => `${k}=${val}`).join(" ") || "(no labels)"}`);
+    },
+  },
+  {
     name: "node ls", example: "bmi node ls --free", args: "[--free | --all]", summary: "list nodes (the project's by default) through the gateway",
     options: { free: { type: "boolean", help: "nodes no project holds" }, all: { type: "boolean", help: "every node (admins)" } },
     async run(ctx, _p, v) {
@@ -87,7 +105,8 @@ export const nodeCommands: Command[] = [
       const { nodes, notice } = await ctx.orch.listNodes({ filter, project: filter === NodeFilter.NODE_FILTER_PROJECT ? ctx.project() : "" }, ctx.call);
       if (ctx.out.json) return ctx.out.data(nodes.map((n) => Node.toJSON(n)));
       ctx.out.table(nodes.map((n) => ({ name: n.name, project: n.project || "(free)", nics: n.nics.map((c) => `${c.label}=${c.mac}`).join(" "),
-        power: n.powerDriver })), ["name", "project", "nics", "power"]);
+        power: n.powerDriver, labels: Object.entries(n.metadata).map(([k, val]) => `${k}=${val}`).join(",") })),
+      ["name", "project", "nics", "power", "labels"]);
       if (notice) process.stderr.write(`note: ${notice}\n`);
     },
   },
