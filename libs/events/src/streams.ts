@@ -14,6 +14,8 @@ export interface StreamSpec {
  */
 export class StreamRefusedError extends Error {}
 
+const JS_CLUSTER_NOT_AVAILABLE = 10008;
+
 /** Creates the stream, or brings an existing one to `kept` (a stream made by an older BMI, or other settings). */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
   const name = spec.create.name;
@@ -27,7 +29,8 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     if (Object.entries(spec.kept).some(([k, v]) => c[k] !== v)) await jsm.streams.update(name, { ...info.config, ...spec.kept });
   } catch (err) {
     const api = (err as NatsError).api_error;
-    if (!api) throw err;
+    // No answer, or a cluster still electing its JetStream leader (10008, "temporarily unavailable"): NATS being away.
+    if (!api || api.err_code === JS_CLUSTER_NOT_AVAILABLE) throw err;
     const replicas = spec.kept.num_replicas;
     const hint = replicas > 1 ? ` (BMI_NATS_REPLICAS=${replicas} needs a JetStream cluster of at least ${replicas} servers; a single nats-server takes only 1)` : "";
     throw new StreamRefusedError(`JetStream refused stream ${name}: ${api.description} [${api.err_code}]${hint}`, { cause: err });

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig, natsSpec, redisSpec } from "@bmi/config";
 import { EventBus, StreamRefusedError } from "@bmi/events";
@@ -146,6 +146,51 @@ describe("JetStream stream replicas (BMI_NATS_REPLICAS)", () => {
   it("refuses a replica count JetStream does not allow (1 to 5)", () => {
     for (const bad of ["0", "6"]) {
       assert.throws(() => loadConfig(natsSpec, { BMI_NATS_REPLICAS: bad }), /BMI_NATS_REPLICAS/);
+    }
+  });
+});
+
+describe("JetStream stream replicas on a cluster of three nats-servers", () => {
+  const dir = tempDir("bmi-nats-cluster-");
+  const servers: ChildProcess[] = [];
+  let redis: Redis;
+  const urls: string[] = [];
+
+  before(async () => {
+    redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+    const client = [await freePort(), await freePort(), await freePort()];
+    const route = [await freePort(), await freePort(), await freePort()];
+    for (let i = 0; i < 3; i++) {
+      const store = path.join(dir, `n${i}`);
+      mkdirSync(store);
+      const conf = path.join(dir, `n${i}.conf`);
+      writeFileSync(conf, [
+        `server_name: n${i}`, `listen: 127.0.0.1:${client[i]}`, `jetstream { store_dir: "${store}" }`,
+        `cluster { name: bmitest, listen: 127.0.0.1:${route[i]}, routes: [${route.map((p) => `nats-route://127.0.0.1:${p}`).join(", ")}] }`, "",
+      ].join("\n"));
+      servers.push(spawn("setpriv", ["--pdeathsig", "KILL", "--", "nats-server", "-c", conf], { stdio: "ignore" }));
+      urls.push(`nats://127.0.0.1:${client[i]}`);
+    }
+  });
+  after(() => {
+    for (const s of servers) s.kill("SIGKILL");
+    redis?.disconnect();
+  });
+
+  it("BMI_NATS_REPLICAS=3 makes the events stream with three replicas, no code of the site's own", async () => {
+    const b = new EventBus({
+      servers: urls, stream: "BMITEST_R3", redis, outboxKey: `${uniquePrefix("cluster")}outbox`, log: silentLogger(),
+      security: { ...loadConfig(natsSpec, { BMI_NATS_REPLICAS: "3" }) },
+    });
+    b.start();
+    try {
+      // The cluster elects its JetStream leader a few seconds after start; until then the bus retries.
+      const nc = await b.ready(60_000);
+      const info = await (await nc.jetstreamManager()).streams.info("BMITEST_R3");
+      assert.equal(info.config.num_replicas, 3);
+      assert.equal((info.cluster?.replicas ?? []).length, 2, "a leader and two replicas");
+    } finally {
+      await b.close();
     }
   });
 });
