@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
-import { connectRedis, warnIfNotPersistent } from "@bmi/redis";
+import { connectRedis, redisLocation, warnIfNotPersistent } from "@bmi/redis";
 import { EventBus } from "@bmi/events";
 import { UnavailableError } from "@bmi/errors";
 import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
@@ -24,7 +24,7 @@ import { Doctor, DriftTimer } from "./doctor";
 
 /** Builds the orchestrator from its config onto `server`: Redis, NATS, the services, the engine, the handlers. */
 export async function wireOrchestrator(config: OrchConfig, server: BmiServer, log: Logger): Promise<void> {
-  const redis = await connectRedis(config.redisUrl, log, { tlsCa: config.redisTlsCa });
+  const redis = await connectRedis(redisLocation(config), log);
   await warnIfNotPersistent(redis, log, "every job, provisioned-node record and disk counter");
   // Hundreds of jobs write at once: commands issued in the same tick go out in one write instead of one syscall
   // each (measured: most of the orchestrator's CPU under a bulk job went to socket writes).
