@@ -2,3 +2,4 @@ export * from "./fields";
 export * from "./load";
 export * from "./common";
 export * from "./explain";
+export * from "./checks";

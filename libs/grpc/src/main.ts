@@ -50,7 +50,7 @@ export type AuditFactory = (log: Logger) => AuditSink & { close(): Promise<void>
  * logs why and exits 1 so a supervisor restarts it. With `audit`, every mutating call is recorded there.
  */
 export async function runService(
-  name: string, settings: ServerSettings, wire: (server: BmiServer, log: Logger) => Promise<void>, audit?: AuditFactory,
+  name: string, settings: ServerSettings, wire: (server: BmiServer, log: Logger) => Promise<unknown>, audit?: AuditFactory,
 ): Promise<BmiServer> {
   const log = createLogger({ name, level: settings.logLevel });
   const transport = transportOf(settings);

@@ -1,5 +1,5 @@
 import { networkInterfaces } from "node:os";
-import { address, auditSpec, bool, int, natsSpec, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import { address, auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
 
 /** boot-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const bootSpec = {
@@ -29,6 +29,11 @@ export const bootSpec = {
 };
 
 export type BootServiceConfig = ConfigOf<typeof bootSpec>;
+
+/** Start-up: the settings from the environment, checked; exits 2 listing every problem. */
+export function loadBootConfig(): BootServiceConfig {
+  return loadServiceConfig("boot-service", bootSpec);
+}
 
 /** The base URL nodes use: BMI_BOOT_PUBLIC_URL, or this host's first non-loopback IPv4 with the HTTP port. */
 export function publicUrl(cfg: BootServiceConfig): string {

@@ -1,10 +1,9 @@
-import { loadConfigOrExit, serverProblems } from "@bmi/config";
 import { auditTrailOf } from "@bmi/events";
 import { runService } from "@bmi/grpc";
-import { bootSpec } from "./config";
+import { loadBootConfig } from "./config";
 import { wireBootService } from "./server";
 
-const cfg = loadConfigOrExit("boot-service", bootSpec, (c) => serverProblems(c, "BMI_BOOT_LISTEN"));
-void runService("boot-service", cfg, async (server, log) => {
-  await wireBootService(server, cfg, log);
-}, auditTrailOf(cfg));
+// Every service starts the same way: its settings (checked, exit 2 on a problem), then runService makes the logger
+// and the server, wireBootService connects the clients and adds the handlers, and the server listens.
+const cfg = loadBootConfig();
+void runService("boot-service", cfg, (server, log) => wireBootService(server, cfg, log), auditTrailOf(cfg));

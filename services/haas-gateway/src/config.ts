@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
-import { auditSpec, ConfigError, int, loadConfig, loadConfigOrExit, natsSpec, oneOf, redisSpec, serverProblems, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import {
+  auditSpec, int, loadServiceConfig, natsSpec, needs, oneOf, parseServiceConfig, problemsOf, redisSpec, requiredWith, serverSpec, str, url,
+  type Check, type ConfigOf,
+} from "@bmi/config";
 
 /** BMI_HAAS_*: with nothing set, the gateway runs the standalone driver on the local Redis with an empty inventory. */
 export const haasSpec = {
@@ -20,28 +23,25 @@ export const haasSpec = {
 
 export type HaasConfig = ConfigOf<typeof haasSpec>;
 
-/** Cross-field rules of the settings, one line each. */
-export function haasProblems(config: HaasConfig): string[] {
-  const problems: string[] = serverProblems(config, "BMI_HAAS_LISTEN");
-  if (config.hilUser && !config.hilPasswordFile) problems.push("BMI_HAAS_HIL_USER needs BMI_HAAS_HIL_PASSWORD_FILE");
-  if (config.driver === "hil" && config.hilUrl === "") problems.push("BMI_HAAS_HIL_URL is required with BMI_HAAS_DRIVER=hil");
-  if (config.driver === "hil" && config.inventoryFile !== "") {
-    problems.push("BMI_HAAS_INVENTORY is for the standalone driver; register nodes with HIL instead");
-  }
-  return problems;
-}
+/** Rules between the gateway's settings, one line each. */
+export const haasChecks: Array<Check<HaasConfig>> = [
+  needs(haasSpec, "hilUser", "hilPasswordFile"),
+  requiredWith(haasSpec, "driver", "hil", "hilUrl"),
+  (config) => (config.driver === "hil" && config.inventoryFile !== ""
+    ? "BMI_HAAS_INVENTORY is for the standalone driver; register nodes with HIL instead" : undefined),
+];
+
+/** Every problem of the settings, the server's and the gateway's own, one line each. */
+export const haasProblems = problemsOf(haasSpec, haasChecks);
 
 /** Parses and cross-checks the settings; throws a ConfigError listing every problem. */
 export function parseHaasConfig(env: NodeJS.ProcessEnv): HaasConfig {
-  const config = loadConfig(haasSpec, env);
-  const problems = haasProblems(config);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return parseServiceConfig(haasSpec, env, haasChecks);
 }
 
 /** Start-up: the process environment, read once; on bad settings prints every problem and exits 2 (--help, --print-config). */
 export function loadHaasConfig(): HaasConfig {
-  return loadConfigOrExit("haas-gateway", haasSpec, haasProblems);
+  return loadServiceConfig("haas-gateway", haasSpec, haasChecks);
 }
 
 /** Service account mode's authorization header, or undefined for pass-through. */

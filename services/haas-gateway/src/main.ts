@@ -1,12 +1,9 @@
 import { auditTrailOf } from "@bmi/events";
 import { runService } from "@bmi/grpc";
 import { loadHaasConfig } from "./config";
-import { createDriver } from "./create-driver";
-import { addGateway } from "./server";
+import { wireHaasGateway } from "./server";
 
-const config = loadHaasConfig();
-void runService("haas-gateway", config, async (server, log) => {
-  const { driver, close } = await createDriver(config, log);
-  server.onShutdown(close);
-  addGateway(server, driver);
-}, auditTrailOf(config));
+// Every service starts the same way: its settings (checked, exit 2 on a problem), then runService makes the logger
+// and the server, wireHaasGateway connects the clients and adds the handlers, and the server listens.
+const cfg = loadHaasConfig();
+void runService("haas-gateway", cfg, (server, log) => wireHaasGateway(server, cfg, log), auditTrailOf(cfg));

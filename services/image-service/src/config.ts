@@ -1,5 +1,5 @@
 import path from "node:path";
-import { auditSpec, bool, int, loadConfigOrExit, natsSpec, oneOf, serverProblems, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, serverSpec, str, type ConfigOf } from "@bmi/config";
 
 /** image-service settings. With none set (but its TLS files) it runs the local driver under /var/lib/bmi/images on 127.0.0.1:50051. */
 export const imageConfigSpec = {
@@ -35,6 +35,6 @@ export const imageConfigSpec = {
 export type ImageConfig = ConfigOf<typeof imageConfigSpec> & { dataDir: string };
 
 export function loadImageConfig(): ImageConfig {
-  const cfg = loadConfigOrExit("image-service", imageConfigSpec, (c) => serverProblems(c, "BMI_IMAGE_LISTEN"));
+  const cfg = loadServiceConfig("image-service", imageConfigSpec);
   return { ...cfg, dataDir: path.resolve(cfg.dataDir || path.join(cfg.dataRoot, "images")) };
 }

@@ -1,7 +1,11 @@
+import path from "node:path";
 import { createServer, INTERNAL, type AccessTable, type AuditSink, type Authenticator, type BmiServer, type Transport } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { ImageServiceService } from "@bmi/proto/bmi/image/v1/image";
+import type { ImageConfig } from "./config";
 import { DiskLibrary } from "./disks";
+import { CephDriver } from "./drivers/ceph";
+import { LocalDriver } from "./drivers/local";
 import { imageHandlers } from "./handlers";
 import type { IntakeLimits } from "./intake";
 import { ImageLibrary } from "./library";
@@ -13,27 +17,45 @@ export interface ImageServer {
   disks: DiskLibrary;
 }
 
+/** Wires image-service onto `server`: the configured storage driver (Ceph RBD or local qcow2), the libraries, the handlers. */
+export async function wireImageService(server: BmiServer, cfg: ImageConfig, log: Logger): Promise<void> {
+  const qemuImg = { memoryBytes: cfg.qemuImgMemoryMiB * 2 ** 20, seconds: cfg.qemuImgSeconds };
+  const driver = cfg.driver === "ceph"
+    ? new CephDriver({ conf: cfg.cephConf, pool: cfg.cephPool, user: cfg.cephUser, keyring: cfg.cephKeyring, dataDir: cfg.dataDir, log, qemuImg })
+    : new LocalDriver({ dataDir: cfg.dataDir, log, keepExports: cfg.keepExports, qemuImg });
+  await addImageService(server, { driver, log, intake: { maxVirtualSize: cfg.maxVirtualSize }, quotaFile: path.join(cfg.dataDir, "quotas.json") });
+}
+
 /**
- * Opens the storage (reconciling what a crash left behind) and builds the gRPC server around it; the driver is
- * closed after in-flight calls drain at shutdown. The caller listens.
+ * Opens the storage (reconciling what a crash left behind) and serves bmi.image.v1.ImageService over it on
+ * `server`; the driver is closed after in-flight calls drain at shutdown.
  */
+export async function addImageService(server: BmiServer, opts: {
+  driver: StorageDriver; log: Logger; intake?: IntakeLimits | undefined;
+  /** Where quota limits are kept (without one, in memory only). */
+  quotaFile?: string | undefined;
+}): Promise<{ images: ImageLibrary; disks: DiskLibrary }> {
+  const images = await ImageLibrary.open(opts.driver, opts.log, opts.intake);
+  if (opts.quotaFile) await images.quotas.load(opts.quotaFile);
+  const disks = new DiskLibrary(images);
+  server.add(ImageServiceService, imageHandlers(images, disks), IMAGE_ACCESS);
+  server.onShutdown(() => images.close());
+  return { images, disks };
+}
+
+/** A server of its own around `driver` (tests and benches; the process itself starts through wireImageService). The caller listens. */
 export async function createImageServer(opts: {
   driver: StorageDriver; log: Logger; auth: Authenticator; transport?: Transport; shutdownGraceMs?: number; defaultDeadlineMs?: number; intake?: IntakeLimits;
   /** Where quota limits are kept (without one, in memory only); and where mutating calls are recorded. */
   quotaFile?: string; audit?: AuditSink;
 }): Promise<ImageServer> {
-  const images = await ImageLibrary.open(opts.driver, opts.log, opts.intake);
-  if (opts.quotaFile) await images.quotas.load(opts.quotaFile);
-  const disks = new DiskLibrary(images);
   const server = createServer({
     name: "image-service", log: opts.log, auth: opts.auth, ...(opts.transport ? { transport: opts.transport } : {}),
     ...(opts.shutdownGraceMs !== undefined ? { shutdownGraceMs: opts.shutdownGraceMs } : {}),
     ...(opts.defaultDeadlineMs !== undefined ? { defaultDeadlineMs: opts.defaultDeadlineMs } : {}),
     ...(opts.audit ? { audit: opts.audit } : {}),
   });
-  server.add(ImageServiceService, imageHandlers(images, disks), IMAGE_ACCESS);
-  server.onShutdown(() => images.close());
-  return { server, images, disks };
+  return { server, ...await addImageService(server, opts) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  address, auditSpec, bool, int, natsSpec, redisSpec, serverProblems, serverSpec, str, loadConfigOrExit, type ConfigOf, type Field,
+  address, auditSpec, bool, int, loadServiceConfig, natsSpec, needs, redisSpec, serverSpec, str, type Check, type ConfigOf, type Field,
 } from "@bmi/config";
 import type { Bottleneck } from "./engine/plan";
 import { parseFaults } from "./steps/faults";
@@ -50,11 +50,12 @@ export const orchSpec = {
 
 export type OrchConfig = ConfigOf<typeof orchSpec>;
 
+/** Rules between the orchestrator's settings. */
+export const orchChecks: Array<Check<OrchConfig>> = [needs(orchSpec, "passCredentials", "credentialKeyFile")];
+
+/** Start-up: the settings from the environment, checked; exits 2 listing every problem. */
 export function loadOrchConfig(): OrchConfig {
-  return loadConfigOrExit("orchestrator", orchSpec, (c) => [
-    ...serverProblems(c, "BMI_ORCH_LISTEN"),
-    ...(c.passCredentials && !c.credentialKeyFile ? ["BMI_ORCH_PASS_CREDENTIALS=true needs BMI_ORCH_CREDENTIAL_KEY_FILE"] : []),
-  ]);
+  return loadServiceConfig("orchestrator", orchSpec, orchChecks);
 }
 
 /** One of `values`. */

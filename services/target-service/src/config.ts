@@ -1,4 +1,4 @@
-import { address, auditSpec, bool, int, list, natsSpec, redisSpec, serverSpec, str, type ConfigOf, type Field } from "@bmi/config";
+import { address, auditSpec, bool, int, list, loadServiceConfig, natsSpec, redisSpec, serverSpec, str, type Check, type ConfigOf, type Field } from "@bmi/config";
 
 /** target-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const targetSpec = {
@@ -34,6 +34,21 @@ export const targetSpec = {
 };
 
 export type TargetConfig = ConfigOf<typeof targetSpec>;
+
+/** Rules between target-service's settings. */
+export const targetChecks: Array<Check<TargetConfig>> = [
+  (cfg) => {
+    // tgtd listens on every address, but initiators must be told one they can reach.
+    const wildcard = cfg.portals.filter((p) => p.startsWith("0.0.0.0:"));
+    return wildcard.length > 0 && cfg.advertise.length === 0
+      ? `BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use` : undefined;
+  },
+];
+
+/** Start-up: the settings from the environment, checked; exits 2 listing every problem. */
+export function loadTargetConfig(): TargetConfig {
+  return loadServiceConfig("target-service", targetSpec, targetChecks);
+}
 
 /** The portals initiators are told about. */
 export function advertisedPortals(cfg: TargetConfig): string[] {

@@ -1,10 +1,9 @@
-import { loadConfigOrExit, serverProblems } from "@bmi/config";
 import { auditTrailOf } from "@bmi/events";
 import { runService } from "@bmi/grpc";
-import { targetSpec } from "./config";
+import { loadTargetConfig } from "./config";
 import { wireTargetService } from "./server";
 
-const cfg = loadConfigOrExit("target-service", targetSpec, (c) => serverProblems(c, "BMI_TARGET_LISTEN"));
-void runService("target-service", cfg, async (server, log) => {
-  await wireTargetService(server, cfg, log);
-}, auditTrailOf(cfg));
+// Every service starts the same way: its settings (checked, exit 2 on a problem), then runService makes the logger
+// and the server, wireTargetService connects the clients and adds the handlers, and the server listens.
+const cfg = loadTargetConfig();
+void runService("target-service", cfg, (server, log) => wireTargetService(server, cfg, log), auditTrailOf(cfg));

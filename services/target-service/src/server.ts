@@ -25,10 +25,6 @@ export interface TargetService {
  * (start tgtd, re-apply every stored target) completes before the server starts listening.
  */
 export async function wireTargetService(server: BmiServer, cfg: TargetConfig, log: Logger): Promise<TargetService> {
-  const wildcard = cfg.portals.filter((p) => p.startsWith("0.0.0.0:"));
-  if (wildcard.length > 0 && cfg.advertise.length === 0) {
-    throw new Error(`BMI_TARGET_PORTALS has ${wildcard.join(", ")}: set BMI_TARGET_ADVERTISE to the addresses initiators use`);
-  }
   const redis = await connectRedis(redisLocation(cfg), log);
   await warnIfNotPersistent(redis, log, "every target spec and CHAP secret (tgtd keeps serving the targets: see admin.js adopt)");
   const store = new RedisTargetStore(redis, cfg.redisPrefix);

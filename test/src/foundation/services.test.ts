@@ -108,4 +108,19 @@ describe("a service refuses to start exposed: exit 2 and one line that says why"
       for (const r of [plain, none, nofiles]) assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
     });
   }
+
+  // Rules between settings are configuration problems like the others (libs/config's checks): exit 2, not a
+  // start-up failure (1) that a supervisor would retry.
+  it("settings that contradict each other: exit 2 naming both", () => {
+    const base = { BMI_TLS: "off" };
+    const target = run("target-service", { ...base, BMI_TARGET_PORTALS: "0.0.0.0:3260" });
+    assert.equal(target.status, 2, target.stderr);
+    assert.match(target.stderr, /BMI_TARGET_PORTALS has 0\.0\.0\.0:3260: set BMI_TARGET_ADVERTISE/);
+    const haas = run("haas-gateway", { ...base, BMI_HAAS_DRIVER: "hil", BMI_HAAS_HIL_USER: "bmi" });
+    assert.equal(haas.status, 2, haas.stderr);
+    assert.match(haas.stderr, /BMI_HAAS_HIL_USER needs BMI_HAAS_HIL_PASSWORD_FILE\n\s+BMI_HAAS_HIL_URL is required with BMI_HAAS_DRIVER=hil/);
+    const orch = run("orchestrator", { ...base, BMI_ORCH_PASS_CREDENTIALS: "true" });
+    assert.equal(orch.status, 2, orch.stderr);
+    assert.match(orch.stderr, /BMI_ORCH_PASS_CREDENTIALS=true needs BMI_ORCH_CREDENTIAL_KEY_FILE/);
+  });
 });
