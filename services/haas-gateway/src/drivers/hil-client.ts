@@ -98,11 +98,11 @@ function credentials(authorization: string | undefined): Record<string, string> 
 function answer(res: { status: number; text: string }, who: string): unknown {
   const json = parse(res.text);
   if (res.status >= 200 && res.status < 300) return json;
-  throw toDomainError(res.status, json, who);
+  throw translateHilResponse(res.status, json, who);
 }
 
-/** HIL's `{type, msg}` error to a domain error that keeps HIL's own message. */
-export function toDomainError(status: number, body: unknown, who = "HIL"): BmiError {
+/** HIL's answer (HTTP status and `{type, msg}` body) as the domain error, with HIL's own message: the HIL translator. */
+export function translateHilResponse(status: number, body: unknown, who = "HIL"): BmiError {
   const { type, msg } = (typeof body === "object" && body !== null ? body : {}) as { type?: unknown; msg?: unknown };
   const text = `${who}: ${typeof msg === "string" && msg !== "" ? msg : `HTTP ${status}`}` +
     (typeof type === "string" ? ` (${type})` : "");

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ResourceExhaustedError } from "@bmi/errors";
+import { FailedPreconditionError, InvalidArgumentError, ResourceExhaustedError, UnavailableError } from "@bmi/errors";
 import { CommandError, run } from "./exec";
 import { timed } from "@bmi/metrics";
 import { backendSeconds } from "./backend-metrics";
@@ -32,23 +32,61 @@ export class QemuImg {
     await this.run(src, ["convert", "-f", "qcow2", "-O", "raw", src, dst], this.limits.seconds);
   }
 
+  /** A raw copy of raw file `src` (`shared`: the file may be open elsewhere, e.g. a disk the daemon serves). */
+  async copyRaw(src: string, dst: string, opts: { shared?: boolean } = {}): Promise<void> {
+    await this.trusted(["convert", ...(opts.shared ? ["-U"] : []), "-f", "raw", "-O", "raw", src, dst]);
+  }
+
+  /** An empty qcow2 overlay `file` on the raw image `backing` (a path relative to `file`'s directory). */
+  async overlay(file: string, backing: string): Promise<void> {
+    await this.trusted(["create", "-q", "-f", "qcow2", "-b", backing, "-F", "raw", file]);
+  }
+
+  /** qemu-img on this service's own files: no limits needed. */
+  private async trusted(args: string[]): Promise<void> {
+    try {
+      await timed(backendSeconds, { backend: "qemu-img", op: args[0] ?? "" }, () => run("qemu-img", args));
+    } catch (err) {
+      throw translateQemuImgError(err, args[0] ?? "");
+    }
+  }
+
   private async run(src: string, args: string[], seconds: number): Promise<string> {
     const limits = [`--as=${this.limits.memoryBytes}`, `--cpu=${seconds}`, "--core=0"];
     try {
       return await timed(backendSeconds, { backend: "qemu-img", op: args[0] ?? "" },
         () => run("prlimit", [...limits, "--", "qemu-img", ...args], { timeoutMs: seconds * 1000 }));
     } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      if (err.code === null) {
+      if (err instanceof CommandError && err.code === null) {
         throw new ResourceExhaustedError(`qemu-img ${args[0]} of the image exceeded its limits (${seconds} s, ${this.limits.memoryBytes >> 20} MiB)`);
       }
-      // A failed read is the image's fault; anything else (a full disk) is ours and stays an internal error.
-      if (args[0] === "info" || /error while reading/.test(err.stderr)) {
+      // A failed read is the image's fault.
+      if (err instanceof CommandError && (args[0] === "info" || /error while reading/.test(err.stderr))) {
         throw new InvalidArgumentError(`qcow2 image unreadable: ${err.stderr.trim().split("\n")[0]?.replaceAll(src, "image")}`);
       }
-      throw err;
+      throw translateQemuImgError(err, args[0] ?? "");
     }
   }
+}
+
+/**
+ * qemu-img's failures as domain errors, the qemu-img translator: the store full (RESOURCE_EXHAUSTED), a file
+ * locked by another process (UNAVAILABLE: it may be free on the next try), anything else qemu-img refused
+ * (FAILED_PRECONDITION with its reason). File paths are cut to their names: callers need not see the layout.
+ */
+export function translateQemuImgError(err: unknown, op: string): unknown {
+  if (!(err instanceof CommandError)) return translateFileError(err, `qemu-img ${op}`);
+  const reason = (err.stderr.trim().split("\n")[0] ?? "").replace(/\/\S*\/([^/\s':]+)/g, "$1") || `exit ${String(err.code)}`;
+  if (/No space left on device|Disk quota exceeded/i.test(err.stderr)) return new ResourceExhaustedError(`qemu-img ${op}: the image store is full (${reason})`, { cause: err });
+  if (/Failed to get .*lock|another process using the image/i.test(err.stderr)) return new UnavailableError(`qemu-img ${op}: the file is busy (${reason})`, { cause: err });
+  return new FailedPreconditionError(`qemu-img ${op} failed: ${reason}`, { cause: err });
+}
+
+/** This service's own file writes: a full file system is RESOURCE_EXHAUSTED; anything else is returned as it is. */
+export function translateFileError(err: unknown, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new ResourceExhaustedError(`${what}: the image store is full`, { cause: err });
+  return err;
 }
 
 interface QemuImgInfo {

@@ -39,28 +39,38 @@ export class Tgtadm {
     try {
       return await request(this.controlPort, req, this.timeoutMs);
     } catch (err) {
-      if (err instanceof TgtdError) throw new FailedPreconditionError(`${describe(args)} failed: ${err.message}`);
-      throw new UnavailableError(`tgtd (control port ${this.controlPort}) is not answering: ${(err as Error).message}`);
+      throw translateTgtdError(err, args, this.controlPort);
     }
   }
 
   private spawn(args: string[], lld: boolean): Promise<string> {
     const argv = ["-C", String(this.controlPort), ...(lld ? ["--lld", "iscsi"] : []), ...args];
-    const what = describe(args);
     return new Promise((resolve, reject) => {
       // `show` prints about 1.2 KB per target: thousands of targets overflow execFile's 1 MB default buffer.
       execFile("tgtadm", argv, { timeout: this.timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
-        const msg = (stderr || err.message).trim().split("\n")[0] ?? "";
-        // No socket, or nobody behind it: tgtd is down (or was killed), which the caller may retry.
-        if (/not connected|can't connect|connection refused|no such file/i.test(msg) || err.killed) {
-          reject(new UnavailableError(`tgtd (control port ${this.controlPort}) is not answering: ${msg}`));
-        } else {
-          reject(new FailedPreconditionError(`${what} failed: ${msg}`));
-        }
+        reject(translateTgtdError(err, args, this.controlPort, stderr));
       });
     });
   }
+}
+
+/**
+ * tgtd's failures as domain errors, the tgtd translator: tgtd refusing a request is FAILED_PRECONDITION with tgtd's
+ * reason; no socket, nobody behind it or no answer in time is UNAVAILABLE (tgtd is down or was killed: the
+ * reconciler starts it again, and the caller may retry); no tgtadm program is FAILED_PRECONDITION. `stderr` is
+ * tgtadm's when the request went through the program (undefined: straight on the control socket). The message names
+ * the mode and op, never the arguments (an account's hold its CHAP secret).
+ */
+export function translateTgtdError(err: unknown, args: string[], controlPort: number, stderr?: string): Error {
+  if (err instanceof TgtdError) return new FailedPreconditionError(`${describe(args)} failed: ${err.message}`);
+  const e = err as NodeJS.ErrnoException & { killed?: boolean };
+  if (stderr !== undefined && e.code === "ENOENT") return new FailedPreconditionError(`${describe(args)}: the tgtadm program is not installed`);
+  const msg = (stderr || e.message || String(err)).trim().split("\n")[0] ?? "";
+  if (stderr === undefined || e.killed === true || /not connected|can't connect|connection refused|no such file/i.test(msg)) {
+    return new UnavailableError(`tgtd (control port ${controlPort}) is not answering: ${msg}`);
+  }
+  return new FailedPreconditionError(`${describe(args)} failed: ${msg}`);
 }
 
 function describe(args: string[]): string {

@@ -5,12 +5,11 @@ import type { Logger } from "@bmi/log";
 import {
   refKey, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref, type StorageDriver, type StoredState,
 } from "../../storage";
-import { run } from "../exec";
 import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "../files";
 import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./layout";
 import { OverlayMaker } from "./overlays";
 import { DiskExports } from "./exports";
-import { QemuImg, type QemuImgLimits } from "../qemu-img";
+import { QemuImg, translateFileError, type QemuImgLimits } from "../qemu-img";
 
 export interface LocalDriverOptions {
   dataDir: string;
@@ -43,8 +42,8 @@ export class LocalDriver implements StorageDriver {
 
   constructor(private readonly opts: LocalDriverOptions) {
     this.layout = new LocalLayout(path.resolve(opts.dataDir));
-    this.overlays = new OverlayMaker(this.layout);
     this.qemuImg = new QemuImg(opts.qemuImg);
+    this.overlays = new OverlayMaker(this.layout, this.qemuImg);
   }
 
   async open(): Promise<StoredState> {
@@ -71,6 +70,8 @@ export class LocalDriver implements StorageDriver {
       await writeSparse(upload, data.chunks);
       if (data.format === "qcow2") await this.qemuImg.qcow2ToRaw(upload, raw, data.virtualSize);
       return await this.commit(image, raw, data.format === "raw" ? data.checksum : undefined);
+    } catch (err) {
+      throw translateFileError(err, `image ${refKey(image)}`);
     } finally {
       await Promise.all([rm(upload, { force: true }), rm(raw, { force: true })]);
     }
@@ -88,8 +89,10 @@ export class LocalDriver implements StorageDriver {
     const src = this.image(source);
     const raw = this.layout.tmp("raw");
     try {
-      await run("qemu-img", ["convert", "-f", "raw", "-O", "raw", this.layout.imageFile(src.id), raw]);
+      await this.qemuImg.copyRaw(this.layout.imageFile(src.id), raw);
       return await this.commit(image, raw, src.checksum);
+    } catch (err) {
+      throw translateFileError(err, `image ${refKey(image)}`);
     } finally {
       await rm(raw, { force: true });
     }
@@ -137,7 +140,7 @@ export class LocalDriver implements StorageDriver {
     } catch (err) {
       await this.removeDiskFiles(disk).catch(() => undefined);
       await rm(tmp, { force: true });
-      throw err;
+      throw translateFileError(err, `disk ${refKey(ref)}`);
     }
     this.disks.set(refKey(ref), disk);
     return this.toDisk(disk);
@@ -156,8 +159,10 @@ export class LocalDriver implements StorageDriver {
     const raw = this.layout.tmp("raw");
     try {
       // Read through the daemon's raw view: the overlay's own file may lag behind what the daemon has cached.
-      await run("qemu-img", ["convert", "-U", "-f", "raw", "-O", "raw", this.layout.exportFile(disk.id), raw]);
+      await this.qemuImg.copyRaw(this.layout.exportFile(disk.id), raw, { shared: true });
       return await this.commit(image, raw, undefined);
+    } catch (err) {
+      throw translateFileError(err, `image ${refKey(image)}`);
     } finally {
       await rm(raw, { force: true });
     }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { LocalLayout } from "./layout";
-import { run } from "../exec";
+import type { QemuImg } from "../qemu-img";
 
 const CACHED = 64;
 
@@ -13,7 +13,7 @@ const CACHED = 64;
 export class OverlayMaker {
   private readonly templates = new Map<string, Buffer>();
 
-  constructor(private readonly layout: LocalLayout) {}
+  constructor(private readonly layout: LocalLayout, private readonly qemuImg: QemuImg) {}
 
   async create(file: string, imageId: string): Promise<void> {
     const template = this.templates.get(imageId);
@@ -21,7 +21,7 @@ export class OverlayMaker {
       await writeFile(file, template, { flag: "wx" });
       return;
     }
-    await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", this.layout.backingPath(imageId), "-F", "raw", file]);
+    await this.qemuImg.overlay(file, this.layout.backingPath(imageId));
     if (this.templates.size >= CACHED) this.templates.delete(this.templates.keys().next().value as string);
     this.templates.set(imageId, await readFile(file));
   }
