@@ -8,10 +8,11 @@ import { provisionCommands } from "./provision";
 import { quotaCommands } from "./quota";
 import { auditCommands } from "./audit";
 import { targetCommands } from "./targets";
+import { targetHostCommands } from "./target-hosts";
 import { allocationCommands } from "./allocation";
 import { doctorCommands } from "./doctor";
 
-export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...powerCommands, ...targetCommands, ...allocationCommands,
+export const COMMANDS: Command[] = [...provisionCommands, ...jobCommands, ...imageCommands, ...diskCommands, ...nodeCommands, ...powerCommands, ...targetCommands, ...targetHostCommands, ...allocationCommands,
   ...quotaCommands, ...auditCommands, ...doctorCommands];
 
 /** The command named by the first one or two words, and the words after it. */
