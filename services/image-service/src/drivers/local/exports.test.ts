@@ -63,4 +63,27 @@ describe("local driver: more disks than one storage daemon can export", () => {
     assert.equal(fuseMountsUnder(dataDir), 0);
     assert.deepEqual(await strayProcesses(dataDir, { daemonToo: true }), []);
   });
+
+  it("a storage daemon killed under a running service is started again on the next call, its disks exported again", async () => {
+    const h = new Harness(backend(dataDir));
+    await h.start();
+    const o = { authorization: AS.alice };
+    try {
+      await h.upload(AS.alice, { project: "pa", name: "img2" }, sparseImage(4, [0]));
+      const first = (await h.client.createDisk({ project: "pa", name: "before", image: "img2" }, o)).disk!;
+      await h.diskIo(first, "write -P 0x11 0 64k");
+      process.kill(Number(readFileSync(path.join(dataDir, "qsd", "qsd.pid"), "utf8")), "SIGKILL");
+      await new Promise((r) => setTimeout(r, 200));
+      const second = (await h.client.createDisk({ project: "pa", name: "after", image: "img2" }, o)).disk!;
+      await h.diskIo(second, "write -P 0x22 0 64k");
+      await h.diskIo(first, "read -P 0x11 0 64k"); // written before the kill, served again
+      assert.equal(fuseMountsUnder(dataDir), 2);
+      for (const name of ["before", "after"]) await h.client.deleteDisk({ project: "pa", name }, o);
+      await h.client.deleteImage({ project: "pa", name: "img2" }, o);
+    } finally {
+      await h.stop();
+    }
+    assert.equal(fuseMountsUnder(dataDir), 0);
+    assert.deepEqual(await strayProcesses(dataDir, { daemonToo: true }), []);
+  });
 });

@@ -22,6 +22,8 @@ export class DiskExports {
   private readonly counts: number[] = [];
   /** Which daemon serves each export id. */
   private readonly where = new Map<string, number>();
+  /** The restart of each daemon that died, so that the calls that find it dead share one. */
+  private readonly revived = new Map<number, { dead: StorageDaemon; next: Promise<StorageDaemon> }>();
 
   private constructor(
     private readonly layout: LocalLayout, private readonly log: Logger, private readonly detached: boolean,
@@ -67,8 +69,7 @@ export class DiskExports {
     if (k < 0) k = this.firstFreeSlot();
     this.counts[k] = (this.counts[k] ?? 0) + 1;
     try {
-      const daemon = await this.daemon(k);
-      await daemon.add(id, this.layout.diskFile(diskId), this.layout.exportFile(diskId));
+      await this.on(k, (d) => d.add(id, this.layout.diskFile(diskId), this.layout.exportFile(diskId)));
       this.where.set(id, k);
     } catch (err) {
       this.counts[k] = (this.counts[k] ?? 1) - 1;
@@ -80,7 +81,7 @@ export class DiskExports {
     const id = exportId(diskId);
     const k = this.where.get(id);
     if (k !== undefined) {
-      await (await this.daemon(k)).remove(id);
+      await this.on(k, (d) => d.remove(id));
       this.where.delete(id);
       this.counts[k] = (this.counts[k] ?? 1) - 1;
     }
@@ -94,6 +95,39 @@ export class DiskExports {
       if (keep) d?.detach();
       else await d?.stop();
     }
+  }
+
+  /**
+   * Runs `fn` on daemon `k`. A daemon that died (killed, crashed) is started again first, with every disk it served
+   * exported again, and `fn` tried once more on it: the caller never sees the dead daemon, and its disks come back.
+   */
+  private async on<T>(k: number, fn: (d: StorageDaemon) => Promise<T>): Promise<T> {
+    const d = await this.daemon(k);
+    try {
+      return await fn(d);
+    } catch (err) {
+      if (d.alive()) throw err;
+      return fn(await this.revive(k, d));
+    }
+  }
+
+  private revive(k: number, dead: StorageDaemon): Promise<StorageDaemon> {
+    const current = this.daemons[k];
+    if (this.revived.get(k)?.dead === dead) return this.revived.get(k)!.next;
+    const next = (async () => {
+      dead.detach();
+      this.log.warn({ daemonPid: dead.pid, daemon: k }, "qemu-storage-daemon died: starting it again and exporting its disks again");
+      const ids = [...this.where].filter(([, s]) => s === k).map(([id]) => id);
+      const others = [...this.where].filter(([, s]) => s !== k).map(([id]) => this.layout.exportFile(id.slice(1)));
+      await unmountStale(this.layout.exports, new Set(others), this.log);
+      const fresh = await StorageDaemon.open(this.dir(k), this.log, { detached: this.detached });
+      for (const id of ids) await fresh.add(id, this.layout.diskFile(id.slice(1)), this.layout.exportFile(id.slice(1)));
+      return fresh;
+    })();
+    this.revived.set(k, { dead, next });
+    if (this.daemons[k] === current) this.daemons[k] = next;
+    next.catch(() => { if (this.daemons[k] === next) this.daemons[k] = undefined; });
+    return next;
   }
 
   private serve(id: string, k: number): void {

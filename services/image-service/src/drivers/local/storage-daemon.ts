@@ -98,6 +98,11 @@ export class StorageDaemon {
     });
   }
 
+  /** False once the daemon process is gone (killed, crashed): its mounts are dead. */
+  alive(): boolean {
+    return alive(this.pid);
+  }
+
   /** Closes the QMP connection and leaves the daemon serving (a restart adopts it). */
   detach(): void {
     this.qmp.close();
