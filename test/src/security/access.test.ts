@@ -59,7 +59,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     CreateLease: ["member", { project: "p1", nodes: { count: 1 }, image: "golden", duration_seconds: 3600 }],
     GetLease: ["member", { id: "$lease" }],
     ListLeases: ["member", P1],
-    UpdateLease: ["member", { id: "$lease", end: "2030-01-01T00:00:00Z" }],
+    UpdateLease: ["member", { id: "$lease", end: { seconds: 1893456000 } }],
     EndLease: ["member", { id: "$lease" }],
     CreateCluster: ["member", { project: "p1", name: "c1", template: "name: t\nroles: [{name: head, image: golden}]\n" }],
     GetCluster: ["member", { project: "p1", name: "c1" }],

@@ -86,7 +86,8 @@ export class Allocation {
     for (const p of parts) {
       try {
         // A dry pick takes nothing: the roles before this one are left out by name.
-        const r = await this.scheduler.preview(who, { ...this.request(project, p.ask, window, "plan", !window.transient), exclude: [...taken] });
+        // The quota is the plan's own line below, for all the parts together.
+        const r = await this.scheduler.preview(who, { ...this.request(project, p.ask, window, "plan", false), exclude: [...taken] });
         for (const n of r.nodes) {
           taken.add(n);
           nodes.push({ node: n, image: p.image, network: p.network, rack: r.racks[n] ?? "", role: p.role });
