@@ -20,6 +20,8 @@ export interface ChaosOptions {
   /** How long NATS stays down in the infra scenario. */
   natsDownMs: number;
   log(line: string): void;
+  /** Stops the run (Ctrl-C): the waits throw, and everything started is stopped on the way out. */
+  signal?: AbortSignal;
 }
 
 export interface ScenarioResult {
@@ -76,6 +78,23 @@ export const SCENARIOS: Record<string, Scenario> = {
     { at: 0.2, what: "Redis stopped (SIGTERM) and started again", run: async (r) => { await r.redis.stop(); await sleep(1000); await r.redis.start(); } },
     { at: 0.45, what: "NATS stopped, started again after natsDownMs", run: async (r) => { await r.nats.stop(); await sleep(r.natsDownMs); await r.nats.start(); } },
   ] },
+  "mixed": { about: "one of each in one bulk (npm test's version): every service killed, tgtd, Redis, NATS, HIL 500s, slow and 409",
+    hil: true, faults: [
+      { at: 0.05, what: "SIGKILL orchestrator, restart", run: restartOf("orchestrator") },
+      { at: 0.15, what: "SIGKILL image-service, restart", run: restartOf("image-service") },
+      { at: 0.25, what: "SIGKILL target-service, restart", run: restartOf("target-service") },
+      { at: 0.35, what: "SIGKILL boot-service, restart", run: restartOf("boot-service") },
+      { at: 0.45, what: "SIGKILL tgtd", run: async (r) => { process.kill(r.s.tgtd.pid, "SIGKILL"); } },
+      { at: 0.55, what: "Redis stopped and started again", run: async (r) => { await r.redis.stop(); await sleep(500); await r.redis.start(); } },
+      { at: 0.65, what: "NATS stopped, started again after natsDownMs", run: async (r) => { await r.nats.stop(); await sleep(r.natsDownMs); await r.nats.start(); } },
+      { at: 0.75, what: "HIL: next 10 requests 500, then 1 s per request for 3 s", run: async (r) => {
+        r.hil!.failRequests(10, 500);
+        r.hil!.setLatency(1000);
+        await sleep(3000);
+        r.hil!.setLatency(0);
+      } },
+      { at: 0.85, what: "HIL: next 4 network changes 409 BlockedError", run: async (r) => { r.hil!.failRequests(4, 409, "BlockedError", /connect_network/); } },
+    ] },
   "hil": { about: "the HIL simulator answering 500s, slowly (1.5 s a request for 10 s), and 409 BlockedError to network changes (nodes joined to a network)", hil: true, faults: [
     { at: 0.1, what: "HIL: next 20 requests 500", run: async (r) => { r.hil!.failRequests(20, 500); } },
     { at: 0.35, what: "HIL: 1.5 s per request for 10 s", run: async (r) => { r.hil!.setLatency(1500); await sleep(10_000); r.hil!.setLatency(0); } },
@@ -118,13 +137,13 @@ export async function runScenario(name: string, o: ChaosOptions): Promise<Scenar
     const run: Run = { s, redis, nats, ...(hil ? { hil: hil.sim } : {}), job: job!.id, natsDownMs: o.natsDownMs };
     const faults: string[] = [];
     for (const f of sc.faults) {
-      const p = await waitProgress(s, run.job, f.at);
+      const p = await waitProgress(s, run.job, f.at, o.signal);
       const line = `${(p * 100).toFixed(0)}% done: ${f.what}`;
       o.log(`  ${line}`);
       faults.push(line);
       await f.run(run);
     }
-    const end = await waitEnd(s, run.job, 30 * 60_000);
+    const end = await waitEnd(s, run.job, 30 * 60_000, o.signal);
     const seconds = (performance.now() - t0) / 1000;
     o.log(`  job ${end.state} after ${seconds.toFixed(1)} s: ${end.succeeded} succeeded, ${end.failed} failed or cancelled`);
     const reasons = new Map<string, number>();
@@ -169,22 +188,29 @@ async function progress(s: Stack, job: string): Promise<{ state: string; total: 
   return { state: state ?? "", total: Number(total ?? 0), succeeded: Number(succeeded ?? 0), failed: Number(failed ?? 0) + Number(cancelled ?? 0) };
 }
 
-async function waitProgress(s: Stack, job: string, share: number): Promise<number> {
+/** Waits for a share of the job's nodes to end; a job that makes no progress for 5 minutes is a failure. */
+async function waitProgress(s: Stack, job: string, share: number, signal?: AbortSignal): Promise<number> {
+  let last = -1;
+  let since = Date.now();
   for (;;) {
+    signal?.throwIfAborted();
     const p = await progress(s, job).catch(() => undefined);
     if (p && p.total > 0) {
       const done = (p.succeeded + p.failed) / p.total;
       if (done >= share || TERMINAL.has(p.state)) return done;
+      if (done !== last) [last, since] = [done, Date.now()];
     }
+    if (Date.now() - since > 5 * 60_000) throw new Error(`bulk job ${job} made no progress for 5 minutes (${JSON.stringify(p)})`);
     await sleep(100);
   }
 }
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "PARTIAL"]);
 
-async function waitEnd(s: Stack, job: string, timeoutMs: number): Promise<{ state: string; succeeded: number; failed: number }> {
+async function waitEnd(s: Stack, job: string, timeoutMs: number, signal?: AbortSignal): Promise<{ state: string; succeeded: number; failed: number }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     const p = await progress(s, job).catch(() => undefined);
     if (p && TERMINAL.has(p.state)) return { state: p.state, succeeded: p.succeeded, failed: p.failed };
     if (Date.now() > until) throw new Error(`bulk job ${job} did not end in ${timeoutMs / 1000} s (${JSON.stringify(p)})`);
