@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { silentLogger } from "@bmi/log";
 import {
@@ -120,5 +121,19 @@ describe("tgt driver against a real tgtd", () => {
     assert.equal(await viaTgtadm.remove(9), 0);
     await viaTgtadm.deleteAccount(s.chapUser);
     assert.deepEqual(await viaTgtadm.list(), []);
+  });
+
+  it("answers FAILED_PRECONDITION, not INTERNAL, when tgtd is not installed", async () => {
+    const empty = tempDir("bmi-tgt-nopath-");
+    symlinkSync(execFileSync("which", ["tgtadm"], { encoding: "utf8" }).trim(), path.join(empty, "tgtadm")); // tgtadm, no tgtd
+    const missing = new TgtDriver({ controlPort: freeControlPort(), portals: [`127.0.0.1:${await freePort()}`], log: silentLogger() });
+    const PATH = process.env.PATH;
+    process.env.PATH = empty; // spawn looks tgtd up in this PATH
+    try {
+      await assert.rejects(missing.ensureRunning(), { code: "FAILED_PRECONDITION", message: /tgtd could not be started \(spawn tgtd ENOENT\): is tgt installed\?/ });
+    } finally {
+      process.env.PATH = PATH;
+      missing.close();
+    }
   });
 });

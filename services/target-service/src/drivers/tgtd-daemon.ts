@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
-import { UnavailableError } from "@bmi/errors";
+import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { parsePortals } from "./tgt-show";
 import type { Tgtadm } from "./tgtadm";
@@ -64,7 +64,11 @@ export class TgtdDaemon {
     child.unref();
     const pid = child.pid;
     let exited = false;
-    child.once("error", (err) => log.error({ err: err.message }, "tgtd could not be started"));
+    let spawnError: Error | undefined;
+    child.once("error", (err) => {
+      spawnError = err;
+      log.error({ err: err.message }, "tgtd could not be started");
+    });
     child.once("exit", (code, signal) => {
       exited = true;
       if (this.pid === pid) this.pid = undefined;
@@ -80,6 +84,8 @@ export class TgtdDaemon {
         log.info({ pid, controlPort: this.adm.controlPort, portals: this.opts.portals, rbdCephClients: rbdModuleKind() }, "tgtd started");
         return;
       } catch (err) {
+        // No tgtd program: no retry can help until tgt is installed.
+        if (spawnError) throw new FailedPreconditionError(`tgtd could not be started (${spawnError.message}): is tgt installed?`, { cause: spawnError });
         if (exited || Date.now() > until) {
           throw new UnavailableError(`tgtd on control port ${this.adm.controlPort} did not start (is the portal taken?)`, { cause: err });
         }
