@@ -26,8 +26,10 @@ export interface RunningService {
 }
 
 export interface StartOptions {
-  /** Directory under services/, e.g. "image-service". */
+  /** The service's name, e.g. "image-service": its log file and the test certificate it serves with. */
   service: string;
+  /** Its built program (services/<name>/dist/main.js): the caller says where; a lib never looks up a service's files. */
+  main: string;
   /** host:port the service listens on (also passed as its *_LISTEN variable by the caller through env). */
   address: string;
   env?: Record<string, string>;
@@ -35,9 +37,8 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Starts a BMI service as its own process (dist/main.js) and waits until it answers SERVING. */
+/** Starts a BMI service as its own process (`opts.main`) and waits until it answers SERVING. */
 export async function startService(opts: StartOptions): Promise<RunningService> {
-  const main = path.join(REPO_ROOT, "services", opts.service, "dist", "main.js");
   const logDir = opts.logDir ?? path.join(REPO_ROOT, ".run", "test-logs");
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `${opts.service}-${process.pid}-${Date.now()}.log`);
@@ -45,7 +46,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   // Mutual TLS with the test PKI's certificate of this service, unless the test asks for plaintext.
   const tls = opts.env?.BMI_TLS === "off" ? {} : testPki().env(opts.service);
   const ca = tls.BMI_TLS_CA;
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [opts.main], {
     env: { ...process.env, BMI_LOG_LEVEL: "info", ...tls, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

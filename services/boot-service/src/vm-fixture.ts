@@ -1,3 +1,4 @@
+import path from "node:path";
 import { EventBus } from "@bmi/events";
 import { createClient, type PromiseClient } from "@bmi/grpc";
 import { silentLogger } from "@bmi/log";
@@ -5,8 +6,11 @@ import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { BootPhaseEvent } from "@bmi/proto/bmi/events/v1/events";
 import { connectRedis, type Redis } from "@bmi/redis";
-import { freePort, startService, testClientTls, uniquePrefix, type RunningService } from "@bmi/testing";
+import { REPO_ROOT, freePort, startService, testClientTls, uniquePrefix, type RunningService } from "@bmi/testing";
 import { tempDir } from "@bmi/testing";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 /**
  * Test support (not a test): boot-service as a process with its gRPC client, the haas-gateway (standalone) it asks
@@ -34,7 +38,7 @@ export class BootServiceFixture {
     this.tftpPort = await freePort();
     const address = `127.0.0.1:${await freePort()}`;
     const haasAddr = `127.0.0.1:${await freePort()}`;
-    this.haasSvc = await startService({ service: "haas-gateway", address: haasAddr, logDir: this.dir, env: {
+    this.haasSvc = await startService({ service: "haas-gateway", main: serviceMain("haas-gateway"), address: haasAddr, logDir: this.dir, env: {
       BMI_HAAS_LISTEN: haasAddr, BMI_HAAS_DRIVER: "standalone", BMI_REDIS_PREFIX: this.prefix, BMI_AUTH: "none",
     } });
     this.haas = createClient(HaasGatewayClient, haasAddr, { deadlineMs: 10_000, tls: testClientTls() });
@@ -57,7 +61,7 @@ export class BootServiceFixture {
     this.client?.close();
     await this.svc?.stop();
     const address = this.env["BMI_BOOT_LISTEN"] ?? "";
-    this.svc = await startService({ service: "boot-service", address, env: this.env, logDir: this.dir });
+    this.svc = await startService({ service: "boot-service", main: serviceMain("boot-service"), address, env: this.env, logDir: this.dir });
     this.client = createClient(BootServiceClient, address, { deadlineMs: 10_000, tls: testClientTls("orchestrator") });
   }
 

@@ -1,10 +1,14 @@
+import path from "node:path";
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { createClient } from "@bmi/grpc";
 import { HaasGatewayClient, NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import { connectRedis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
-import { freePort, startService, testClientTls, uniquePrefix, type RunningService } from "@bmi/testing";
+import { REPO_ROOT, freePort, startService, testClientTls, uniquePrefix, type RunningService } from "@bmi/testing";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 describe("haas-gateway process", () => {
   let svc: RunningService | undefined;
@@ -20,7 +24,7 @@ describe("haas-gateway process", () => {
   it("starts with no configuration: standalone, empty inventory, says it does not isolate", async () => {
     const address = `127.0.0.1:${await freePort()}`;
     // Only the listen address and the key prefix differ from the defaults, so tests never meet a running stack.
-    svc = await startService({ service: "haas-gateway", address, env: { BMI_HAAS_LISTEN: address, BMI_REDIS_PREFIX: prefix } });
+    svc = await startService({ service: "haas-gateway", main: serviceMain("haas-gateway"), address, env: { BMI_HAAS_LISTEN: address, BMI_REDIS_PREFIX: prefix } });
     const client = createClient(HaasGatewayClient, address, { deadlineMs: 5000, tls: testClientTls() });
     try {
       const res = await client.listNodes({ filter: NodeFilter.NODE_FILTER_ALL, project: "" });

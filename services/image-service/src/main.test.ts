@@ -5,8 +5,11 @@ import path from "node:path";
 import { after, describe, it } from "node:test";
 import { createClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
-import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
+import { REPO_ROOT, freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { strayProcesses } from "./testkit/crash";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 describe("image-service process", () => {
   let svc: RunningService | undefined;
@@ -19,7 +22,7 @@ describe("image-service process", () => {
   it("starts with no configuration (local driver under BMI_DATA_DIR/images), serves, stops cleanly", async () => {
     const address = `127.0.0.1:${await freePort()}`;
     // Only the listen address and the data root differ from the defaults, so tests never meet a running stack.
-    svc = await startService({ service: "image-service", address, env: { BMI_IMAGE_LISTEN: address, BMI_DATA_DIR: root } });
+    svc = await startService({ service: "image-service", main: serviceMain("image-service"), address, env: { BMI_IMAGE_LISTEN: address, BMI_DATA_DIR: root } });
     const client = createClient(ImageServiceClient, address, { deadlineMs: 5000, tls: testClientTls() });
     try {
       const res = await client.listImages({ project: "", includePublic: true, pageSize: 0, pageToken: "" });

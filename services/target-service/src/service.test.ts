@@ -8,10 +8,14 @@ import { silentLogger } from "@bmi/log";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { ImageFormat, ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import {
+  REPO_ROOT,
   bootVm, buildBootDisk, findTgtd, freeControlPort, freePort, iscsiInquiry, markerPattern, startService, stopTgtd,
   testClientTls, uniquePrefix, type RunningService,
 } from "@bmi/testing";
 import { tempDir } from "@bmi/testing";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 // The service as a process, through its gRPC contract: what the orchestrator sees.
 describe("target-service process: gRPC, tgtd killed, service restarted, a VM boots from its target", () => {
@@ -37,7 +41,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     };
     // The disk is image-service's: target-service exports only what image-service says a project's disk is.
     const imageAddr = `127.0.0.1:${await freePort()}`;
-    images = await startService({ service: "image-service", address: imageAddr, logDir: dir, env: {
+    images = await startService({ service: "image-service", main: serviceMain("image-service"), address: imageAddr, logDir: dir, env: {
       BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"),
     } });
     const image = createClient(ImageServiceClient, imageAddr, { deadlineMs: 60_000, tls: testClientTls() });
@@ -46,7 +50,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     await image.createDisk({ project: "proj1", name: "vm1", image: "golden" });
     image.close();
     env.BMI_TARGET_IMAGE_ADDR = imageAddr;
-    svc = await startService({ service: "target-service", address, env, logDir: dir });
+    svc = await startService({ service: "target-service", main: serviceMain("target-service"), address, env, logDir: dir });
     logs.push(svc.logFile);
     client = createClient(TargetServiceClient, address, { deadlineMs: 10_000, tls: testClientTls() });
   });
@@ -110,7 +114,7 @@ describe("target-service process: gRPC, tgtd killed, service restarted, a VM boo
     const chap = { user: before?.chap?.user ?? "", secret: before?.chap?.secret ?? "" };
     const login = { portal: `127.0.0.1:${port}`, iqn: before?.target?.iqn ?? "", initiator: node, chap };
     assert.equal((await iscsiInquiry(login)).ok, true, "target still served while the service is down");
-    svc = await startService({ service: "target-service", address, env, logDir: dir });
+    svc = await startService({ service: "target-service", main: serviceMain("target-service"), address, env, logDir: dir });
     logs.push(svc.logFile);
     client = createClient(TargetServiceClient, address, { deadlineMs: 10_000, tls: testClientTls() });
     const again = (await client.getTarget({ project: "proj1", disk: "vm1" })).target;

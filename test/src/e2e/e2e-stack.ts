@@ -14,6 +14,7 @@ import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { stopDaemonsUnder } from "./cleanup";
 import { VmNode } from "./vm-node";
+import { serviceMain } from "../support/services";
 
 export interface E2eStack {
   dir: string;
@@ -67,7 +68,7 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
   let tgtd: TestTgtd | undefined;
   const base = { BMI_LOG_LEVEL: "info", BMI_REDIS_PREFIX: prefix, BMI_AUTH: "none", BMI_DATA_DIR: path.join(dir, "data") };
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
-    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar);
+    const s = await startServiceOnFreePort({ service, main: serviceMain(service), env: { ...base, ...env } }, listenVar);
     services.push(s);
     return s.address;
   };

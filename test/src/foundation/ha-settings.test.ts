@@ -11,6 +11,7 @@ import {
   freePort, startRedisSentinel, startService, tempDir, uniquePrefix, type RunningService, type TestSentinelSet,
 } from "@bmi/testing";
 import { connect } from "nats";
+import { serviceMain } from "../support/services";
 
 /**
  * A site's HA Redis (Sentinel) and NATS cluster (stream replicas) through settings alone: BMI_REDIS_SENTINELS and
@@ -50,7 +51,7 @@ describe("Redis through Sentinel (BMI_REDIS_SENTINELS)", () => {
     const address = `127.0.0.1:${await freePort()}`;
     const prefix = uniquePrefix("sentinel");
     const svc = await startService({
-      service: "boot-service", address, logDir: dir,
+      service: "boot-service", main: serviceMain("boot-service"), address, logDir: dir,
       env: { ...env(), BMI_BOOT_LISTEN: address, BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP: "false", BMI_REDIS_PREFIX: prefix },
     });
     services.push(svc);
@@ -126,7 +127,7 @@ describe("JetStream stream replicas (BMI_NATS_REPLICAS)", () => {
     const address = `127.0.0.1:${await freePort()}`;
     const stream = streamName("svc");
     const svc = await startService({
-      service: "boot-service", address, logDir: dir,
+      service: "boot-service", main: serviceMain("boot-service"), address, logDir: dir,
       env: {
         BMI_BOOT_LISTEN: address, BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_TFTP: "false",
         BMI_REDIS_PREFIX: uniquePrefix("replicas-svc"), BMI_NATS_URL: url, BMI_NATS_STREAM: stream, BMI_NATS_REPLICAS: "3",

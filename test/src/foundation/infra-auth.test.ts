@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import { freePort, startService, tempDir, testPki, uniquePrefix, type RunningService } from "@bmi/testing";
+import { serviceMain } from "../support/services";
 
 /**
  * Redis and NATS that take credentials and speak TLS, as a production site runs them: a service connects with an
@@ -76,7 +77,7 @@ describe("Redis (ACL user, rediss://) and NATS (user, TLS) with credentials", ()
 
   it("a service connects to both with its credentials over TLS", async () => {
     const { address, env } = await bootEnv(password);
-    const svc = await startService({ service: "boot-service", address, env, logDir: dir });
+    const svc = await startService({ service: "boot-service", main: serviceMain("boot-service"), address, env, logDir: dir });
     services.push(svc);
     for (let i = 0; i < 50 && !readFileSync(svc.logFile, "utf8").includes("nats connected"); i++) await new Promise((r) => setTimeout(r, 100));
     const log = readFileSync(svc.logFile, "utf8");
@@ -86,6 +87,6 @@ describe("Redis (ACL user, rediss://) and NATS (user, TLS) with credentials", ()
 
   it("a wrong Redis password keeps the service from starting, and the log says why without the password", async () => {
     const { address, env } = await bootEnv("wrong-password");
-    await assert.rejects(startService({ service: "boot-service", address, env, logDir: dir, timeoutMs: 20_000 }), /exited before serving|not SERVING/);
+    await assert.rejects(startService({ service: "boot-service", main: serviceMain("boot-service"), address, env, logDir: dir, timeoutMs: 20_000 }), /exited before serving|not SERVING/);
   });
 });

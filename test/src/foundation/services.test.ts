@@ -8,6 +8,7 @@ import {
   REPO_ROOT, checkHealth, findTgtd, freeControlPort, freePort, startService, stopTgtd, testPki, uniquePrefix, type RunningService,
 } from "@bmi/testing";
 import { ReflectionClient } from "./reflection-client";
+import { serviceMain } from "../support/services";
 
 // Every service starts as its own process with its embedded defaults, answers health, and describes its whole
 // contract through reflection to a client that is not the generated TypeScript one.
@@ -43,7 +44,7 @@ for (const s of SERVICES) {
         env["BMI_TGTD_CONTROL_PORT"] = String(tgtdControlPort);
         env["BMI_TARGET_PORTALS"] = `127.0.0.1:${await freePort()}`;
       }
-      svc = await startService({ service: s.dir, address, env });
+      svc = await startService({ service: s.dir, main: serviceMain(s.dir), address, env });
     });
     after(async () => {
       await svc?.stop();

@@ -14,6 +14,7 @@ import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
+import { serviceMain } from "../support/services";
 
 export interface Stack {
   dir: string;
@@ -92,7 +93,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const envOf = new Map<RunningService, Record<string, string>>();
   const start = async (service: string, listenVar: string, env: Record<string, string>) => {
     const metricsVar = listenVar.replace(/_LISTEN$/, "_METRICS_LISTEN");
-    const s = await startServiceOnFreePort({ service, env: { ...base, ...env } }, listenVar, opts.metrics ? [metricsVar] : []);
+    const s = await startServiceOnFreePort({ service, main: serviceMain(service), env: { ...base, ...env } }, listenVar, opts.metrics ? [metricsVar] : []);
     running.push(s);
     envOf.set(s, { ...base, ...env, ...s.ports, [listenVar]: s.address });
     const at = s.ports?.[metricsVar];
@@ -152,7 +153,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         const env = envOf.get(old);
         if (!env) throw new Error(`${old.name} is not a service of this stack`);
         await old.kill();
-        const next = await startService({ service: old.name, address: old.address, env });
+        const next = await startService({ service: old.name, main: serviceMain(old.name), address: old.address, env });
         envOf.set(next, env);
         running.splice(running.indexOf(old), 1, next);
         const o = orchestrators.indexOf(old);

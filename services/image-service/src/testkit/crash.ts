@@ -4,9 +4,12 @@ import path from "node:path";
 import { createClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { until as untilAsync } from "@bmi/async";
-import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
+import { REPO_ROOT, freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { rejectsWith, sparseImage, upload, type Backend } from "./harness";
 import { waitClean } from "./suite";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 /**
  * kill -9 of a separately started image-service while it snapshots a disk, then a restart: no temporary image,
@@ -15,7 +18,7 @@ import { waitClean } from "./suite";
 export async function crashMidSnapshot(backend: Backend): Promise<void> {
   const address = `127.0.0.1:${await freePort()}`;
   const env = { ...backend.env, BMI_IMAGE_LISTEN: address, BMI_AUTH: "none", BMI_LOG_LEVEL: "info" };
-  const start = () => startService({ service: "image-service", address, env, timeoutMs: 60_000 });
+  const start = () => startService({ service: "image-service", main: serviceMain("image-service"), address, env, timeoutMs: 60_000 });
   let svc: RunningService = await start();
   let client = createClient(ImageServiceClient, address, { deadlineMs: 120_000, tls: testClientTls() });
   const o = { authorization: "" };

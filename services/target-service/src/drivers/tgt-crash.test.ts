@@ -8,11 +8,15 @@ import { ImageFormat, ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { connectRedis } from "@bmi/redis";
 import {
+  REPO_ROOT,
   buildBootDisk, findTgtd, freeControlPort, freePort, iscsiInquiry, startService, stopTgtd, tempDir, testClientTls,
   uniquePrefix, type RunningService,
 } from "@bmi/testing";
 import { parseAccounts, parseTargets } from "./tgt-show";
 import { Tgtadm } from "./tgtadm";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 const HOOK = path.join(__dirname, "..", "testkit", "cut-hook.js");
 const NODE = "iqn.2026-01.org.example.test:cut";
@@ -49,7 +53,7 @@ describe("target-service: CreateTarget cut short and retried, on a real tgtd", (
   const start = async (cut?: string) => {
     client?.close();
     svc = await startService({
-      service: "target-service", address, logDir: dir,
+      service: "target-service", main: serviceMain("target-service"), address, logDir: dir,
       env: { ...env, ...(cut ? { NODE_OPTIONS: `--require ${HOOK}`, BMI_TEST_CUT: cut } : {}) },
     });
     client = createClient(TargetServiceClient, address, { deadlineMs: 20_000, tls: testClientTls() });
@@ -60,7 +64,7 @@ describe("target-service: CreateTarget cut short and retried, on a real tgtd", (
     port = await freePort();
     address = `127.0.0.1:${await freePort()}`;
     const imageAddr = `127.0.0.1:${await freePort()}`;
-    images = await startService({ service: "image-service", address: imageAddr, logDir: dir, env: {
+    images = await startService({ service: "image-service", main: serviceMain("image-service"), address: imageAddr, logDir: dir, env: {
       BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"),
     } });
     image = createClient(ImageServiceClient, imageAddr, { deadlineMs: 60_000, tls: testClientTls() });

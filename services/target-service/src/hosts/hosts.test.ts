@@ -7,10 +7,14 @@ import { silentLogger } from "@bmi/log";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { ImageFormat, ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import {
+  REPO_ROOT,
   buildBootDisk, findTgtd, freeControlPort, freePort, iscsiInquiry, startService, stopTgtd, tempDir, testClientTls, uniquePrefix,
   type RunningService,
 } from "@bmi/testing";
 import { readHosts } from "./registry";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 // Two target hosts on one store, as processes: each registers itself, serves only the targets placed on it, and
 // drops a target moved to the other host. Both tgtds run on this machine, on their own control ports and portals.
@@ -23,7 +27,7 @@ describe("target-service on two target hosts: registry, placement, moves", () =>
 
   before(async () => {
     const imageAddr = `127.0.0.1:${await freePort()}`;
-    images = await startService({ service: "image-service", address: imageAddr, logDir: dir, env: {
+    images = await startService({ service: "image-service", main: serviceMain("image-service"), address: imageAddr, logDir: dir, env: {
       BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"),
     } });
     const image = createClient(ImageServiceClient, imageAddr, { deadlineMs: 60_000, tls: testClientTls() });
@@ -35,7 +39,7 @@ describe("target-service on two target hosts: registry, placement, moves", () =>
       const control = freeControlPort();
       const h = { id, control, portal: `127.0.0.1:${await freePort()}`, address: `127.0.0.1:${await freePort()}` };
       hosts.push(h);
-      const svc = await startService({ service: "target-service", address: h.address, logDir: dir, env: {
+      const svc = await startService({ service: "target-service", main: serviceMain("target-service"), address: h.address, logDir: dir, env: {
         BMI_TARGET_LISTEN: h.address, BMI_REDIS_PREFIX: prefix, BMI_TGTD_CONTROL_PORT: String(control), BMI_TARGET_PORTALS: h.portal,
         BMI_TGTD_IO_THREADS: "1", BMI_TARGET_IQN_DOMAIN: "org.example.test", BMI_TARGET_RECONCILE_MS: "500",
         BMI_TARGET_IMAGE_ADDR: imageAddr, BMI_TARGET_HOST_ID: id, BMI_TARGET_HOST_CAPACITY: "50", BMI_TARGET_HEARTBEAT_MS: "300",

@@ -7,9 +7,12 @@ import { after, before, describe, it } from "node:test";
 import { createClient, type PromiseClient } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { QmpClient } from "@bmi/qmp";
-import { freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
+import { REPO_ROOT, freePort, startService, testClientTls, type RunningService } from "@bmi/testing";
 import { killDaemons, strayProcesses } from "../../testkit/crash";
 import { rejectsWith, run, sparseImage, upload } from "../../testkit/harness";
+
+/** The built program of a BMI service in this checkout (@bmi/testing's startService never looks it up itself). */
+const serviceMain = (service: string) => path.join(REPO_ROOT, "services", service, "dist", "main.js");
 
 const HOOK = path.join(__dirname, "..", "..", "testkit", "cut-hook.js");
 const o = { authorization: "" };
@@ -44,7 +47,7 @@ for (const keep of [false, true]) {
         BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: dataDir, BMI_IMAGE_LISTEN: address, BMI_AUTH: "none",
         BMI_IMAGE_KEEP_EXPORTS: String(keep), ...(cut ? { NODE_OPTIONS: `--require ${HOOK}`, BMI_TEST_CUT: cut } : {}),
       };
-      svc = await startService({ service: "image-service", address, env, timeoutMs: 60_000 });
+      svc = await startService({ service: "image-service", main: serviceMain("image-service"), address, env, timeoutMs: 60_000 });
       client = createClient(ImageServiceClient, address, { deadlineMs: 60_000, tls: testClientTls() });
       return client;
     };
@@ -60,7 +63,7 @@ for (const keep of [false, true]) {
         // A kept daemon outlives the service: a last start without keeping adopts it and stops it.
         if (keep) {
           svc = await startService({
-            service: "image-service", address, timeoutMs: 60_000,
+            service: "image-service", main: serviceMain("image-service"), address, timeoutMs: 60_000,
             env: { BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: dataDir, BMI_IMAGE_LISTEN: address, BMI_AUTH: "none" },
           });
           await svc.stop();
