@@ -73,6 +73,18 @@ describe("hil driver against the HIL simulator", () => {
     assert.equal(sim.state.node("n2").project, "proj-b");
   });
 
+  it("a retried allocation that HIL already carried out (its caller died mid-call) succeeds; another project's node stays refused", async () => {
+    sim.state.addNode("n9", { nics: [{ label: "eth0", mac: "52:54:00:00:00:09" }] });
+    const driver = new HilDriver({ url: sim.url, ...opts });
+    await driver.allocate(alice, "proj-a", "n9");
+    // The retry, sent before the first attempt's effect was visible to the gateway's ownership check: HIL answers
+    // BlockedError ("already owned") and the node is ours.
+    await driver.allocate(alice, "proj-a", "n9");
+    assert.equal(sim.state.node("n9").project, "proj-a");
+    await assert.rejects(driver.allocate(bob, "proj-b", "n9"), { code: "FAILED_PRECONDITION", message: /already owned/ });
+    await gw.release(alice, "proj-a", "n9");
+  });
+
   it("maps HIL's authentication answers", async () => {
     await assert.rejects(gw.listNodes(basicScope("alice", "wrong"), { kind: "free" }), { code: "UNAUTHENTICATED", message: /HIL: Invalid/ });
     await assert.rejects(gw.listNodes(basicScope("mallory", "x"), { kind: "free" }), { code: "NOT_FOUND", message: /mallory/ });

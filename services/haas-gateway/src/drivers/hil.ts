@@ -4,7 +4,7 @@ import type {
   BootDevice, CallScope, NetworkChange, NodeDriver, NodeFilter, NodeInfo, NodeSpec, NodeUpdate, Ownership, PowerAction,
   PowerState,
 } from "../node-driver";
-import { HilClient, type HilClientOptions } from "./hil-client";
+import { HilBlockedError, HilClient, type HilClientOptions } from "./hil-client";
 import { HilNetworks } from "./hil-networks";
 import { HilRegistry } from "./hil-registry";
 import { showNode } from "./hil-show";
@@ -65,8 +65,18 @@ export class HilDriver implements NodeDriver {
     }
   }
 
+  /**
+   * Idempotent: HIL answers BlockedError for a node already in a project, which after a retry may be this one (the
+   * first attempt's caller died after HIL took it): then the node is ours and nothing is left to do.
+   */
   async allocate(scope: CallScope, project: string, node: string): Promise<void> {
-    await this.hil.call(scope, "POST", `/v0/project/${enc(project)}/connect_node`, { node });
+    try {
+      await this.hil.call(scope, "POST", `/v0/project/${enc(project)}/connect_node`, { node });
+    } catch (err) {
+      if (!(err instanceof HilBlockedError)) throw err;
+      const nodes = (await this.hil.call(scope, "GET", `/v0/project/${enc(project)}/nodes`)) as string[];
+      if (!nodes.includes(node)) throw err;
+    }
   }
 
   /** HIL refuses detach_node while OBM is enabled, networks are attached or actions are pending. */
