@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT, tempDir } from "@bmi/testing";
@@ -42,4 +42,19 @@ test("the package-boundary lint reports deep imports, service -> service and lib
     "error no-service-to-service: services/a/src/main.ts → services/b/src/b.ts",
     "error not-to-unresolvable: services/a/src/deep.ts → @bmi/testing/dist/temp",
   ], result.stdout);
+});
+
+// No container engine runs here (see compose.test.ts): what is checked is the Dockerfile's text.
+test("the container image leaves out the tests and the test support", () => {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, "deploy", "Dockerfile"), "utf8");
+  const runtimeAt = dockerfile.indexOf("\nFROM ", dockerfile.indexOf("FROM ") + 1);
+  const build = dockerfile.slice(0, runtimeAt);
+  assert.match(build, /rm -rf test libs\/testing/);
+  assert.match(build, /-name '\*\.test\.js'/);
+  for (const support of ["services/image-service/dist/testkit", "services/orchestrator/dist/testing", "'test-support.*'", "'vm-fixture.*'"]) {
+    assert.ok(build.includes(support), `${support} is removed in the build stage`);
+  }
+  // The runtime stage copies the pruned build stage, never the context.
+  assert.match(dockerfile, /COPY --from=build \/src \/app/);
+  assert.doesNotMatch(dockerfile.slice(runtimeAt), /^COPY \. /m);
 });
