@@ -61,6 +61,20 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
   const canLogin = async (v: TargetView) =>
     (await iscsiInquiry({ portal, iqn: v.spec.iqn, initiator: v.spec.initiatorIqn, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } })).ok;
 
+  it("a retried create makes whole a target its first attempt left half-made in tgtd, without waiting for a reconcile pass", async () => {
+    const first = (await create("half")).view.spec;
+    // What target-service killed right after `tgtadm --op new` leaves in tgtd: the target, without LUN, ACL or account.
+    await svc.driver.remove(first.tid);
+    await svc.driver.deleteAccount(first.chapUser);
+    await svc.driver.adm.run(["--mode", "target", "--op", "new", "--tid", String(first.tid), "--targetname", first.iqn]);
+    const again = await create("half");
+    assert.equal(again.view.active, true);
+    assert.equal(await canLogin(again.view), true);
+    const [live] = (await svc.driver.list()).filter((t) => t.iqn === first.iqn);
+    assert.deepEqual([live?.lun1?.path, live?.initiators, live?.accounts], [disk, [node1], [first.chapUser]]);
+    await svc.targets.delete("proj1", "half");
+  });
+
   it("creates a target with a real IQN, LUN 1 and its own CHAP secret; a repeated create rotates the secret", async () => {
     const a = await create("disk1");
     assert.equal(a.created, true);

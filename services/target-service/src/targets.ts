@@ -76,7 +76,11 @@ export class TargetManager {
       // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
       const found = spec;
       const here = !place || place.local(found);
-      const live = created || !here ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      const listed = created || !here ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      // A target an interrupted create left half-made (no LUN, ACL or account yet) is made again whole, now rather
+      // than at the reconciler's next pass (which removes it as differing from its spec).
+      const live = listed && matches(found, listed) ? listed : undefined;
+      if (listed && !live) await this.backend.remove(found.tid);
       // Another set of hosts moves the target: the hosts it leaves drop it, the new ones apply it (with the new secrets).
       if (!created) spec = await this.rotate({ ...spec, initiatorIqn: req.initiatorIqn, ...hosts }, spec, live !== undefined);
       if (!live) await this.applyNew(spec, created);
