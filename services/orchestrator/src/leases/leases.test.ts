@@ -91,6 +91,12 @@ test("extend, shorten, end now; a future lease holds its nodes and starts on tim
   const a = instance(h);
   t.after(async () => { await a.leases.stop(); await h.close(); });
   const now = Date.now();
+  // A lease ended before its start never starts, and lets its nodes go.
+  const never = await lease(a, { count: 4, start: now + 60_000, end: now + 120_000 });
+  assert.equal((await a.leases.endNow(ALICE, never.id)).state, "ENDING");
+  const gone = await ended(a, never.id);
+  assert.deepEqual(gone.startJobs, []);
+  assert.ok(!a.events.some((e) => e.id === never.id && e.kind === "started"));
   const future = await lease(a, { count: 4, start: now + 1000, end: now + 60_000 });
   assert.equal(future.state, "PENDING");
   // Held from its start: an open-ended request overlaps it; one that ends before its start does not.

@@ -154,7 +154,15 @@ export class Leases {
   async endNow(who: Requester, id: string): Promise<LeaseRecord> {
     const l = await this.visible(who, id);
     if (l.state === "ENDING" || l.state === "ENDED") return l;
-    return this.setEnd(who, id, Date.now());
+    if (l.state === "ACTIVE") return this.setEnd(who, id, Date.now());
+    // Not started: it never will; its end comes now (nothing to deprovision, its reservation goes).
+    const now = Date.now();
+    const ended = await this.mutate(id, async (x) => (x.state === "PENDING" ? { ...x, state: "ENDING", end: now } : x));
+    if (ended.state !== "ENDING") return this.endNow(who, id);
+    await this.timers.clear(`${id}|start`);
+    await this.timers.set(`${id}|end`, now);
+    this.poke();
+    return ended;
   }
 
   /** Runs the timer loop of this instance. */
