@@ -76,7 +76,8 @@ for (const keep of [false, true]) {
       }
     });
 
-    for (const [cut, left] of CUTS) {
+    // With the daemon dying too, a cut after the sidecar leaves the same as one before blockdev-add: nothing served.
+    for (const [cut, left] of keep ? CUTS : CUTS.slice(0, 3)) {
       it(`cut with ${left}`, async () => {
         const name = `n-${cut.replace(/\W+/g, "-")}`;
         const cutShort = await start(cut);
