@@ -66,6 +66,11 @@ test("cluster up starts its roles in order with role and peers in every node's m
   assert.equal(computeJob!.state, "SUCCEEDED");
   assert.ok(new Date(computeJob!.created).getTime() >= new Date(headJob!.finished).getTime(), "computes started before the head was done");
   assert.equal((await h.access.provisioned(ADMIN, "p1")).length, 3);
+  // Each node's OS is given its role and peers as its NoCloud user-data (one job per role).
+  for (const id of [...headJob!.childIds, ...computeJob!.childIds]) {
+    const child = (await h.engines[0]!.queries.job(id))!;
+    assert.deepEqual(JSON.parse(child.spec.userData ?? "{}"), meta[child.node]);
+  }
 
   // Scale: one more compute, then back to one.
   await assert.rejects(c.scale(ALICE, "p1", "hpc1", "compute", 65, false), /takes 1 to 64 nodes/);

@@ -33,6 +33,13 @@ export function nodeMetadata(c: ClusterRecord): Record<string, Record<string, st
   return out;
 }
 
+/** The user-data every node of `role` is given: its cluster metadata as JSON (the same for the whole role). */
+export function roleUserData(c: ClusterRecord, role: string): string {
+  const r = c.roles.find((x) => x.name === role);
+  const first = r?.nodes[0];
+  return first ? JSON.stringify(nodeMetadata(c)[first]) : "";
+}
+
 /** Turn-key clusters: a template becomes one lease whose roles start in their order; scale, down, show. */
 export class Clusters {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly alloc: Allocation,
@@ -71,6 +78,7 @@ export class Clusters {
       throw err;
     }
     const cluster: ClusterRecord = { name, project, template: t.name, roles, lease: id, created: start, deleting: false };
+    for (const p of phases) for (const n of p) n.userData = roleUserData(cluster, n.role);
     if ((await this.redis.set(this.key(project, name), JSON.stringify(cluster), "NX")) === null) {
       await this.alloc.scheduler.release(resId);
       throw new AlreadyExistsError(`cluster ${name} already exists in project ${project}`);
@@ -135,8 +143,9 @@ export class Clusters {
     if (more > 0) {
       const got = await this.alloc.scheduler.reserve(who, this.alloc.request(project,
         { count: more, minCount: 0, selector: role.selector, placement: role.placement }, { end: lease.end, id: lease.reservation }, `cluster ${name}`, true));
-      const added = got.nodes.map((n) => ({ node: n, image: role.image, network: role.network, rack: got.racks[n] ?? "", role: role.name }));
       const next = await this.update(cluster, roleName, [...role.nodes, ...got.nodes]);
+      const userData = roleUserData(next, role.name);
+      const added = got.nodes.map((n) => ({ node: n, image: role.image, network: role.network, rack: got.racks[n] ?? "", role: role.name, userData }));
       const l = await this.leases.mutate(lease.id, async (x) => ({ ...x, phases: [...x.phases, added] }));
       await this.leases.timers.set(`${lease.id}|start`, Date.now());
       this.leases.poke();

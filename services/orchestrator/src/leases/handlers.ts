@@ -8,19 +8,21 @@ import { InvalidArgumentError } from "@bmi/errors";
 import { jobToProto, optionsFromProto, requester } from "../handlers/job-proto";
 import { nodeMetadata, type ClusterRecord, type Clusters } from "../clusters/clusters";
 import type { Allocation, NodeAsk, PlanView } from "./allocation";
-import { allNodes, type LeaseRecord } from "./leases";
+import { allNodes, type LeaseNode, type LeaseRecord } from "./leases";
+
+const planned = (n: LeaseNode) => ({ node: n.node, image: n.image, rack: n.rack, role: n.role, network: n.network });
 
 export function leaseToProto(l: LeaseRecord): Lease {
   return Lease.fromPartial({
     id: l.id, project: l.project, state: LeaseState[`LEASE_STATE_${l.state}`], start: new Date(l.start), end: new Date(l.end),
-    nodes: allNodes(l), deleteDisks: l.deleteDisks, startJobs: l.startJobs, endJobs: Object.values(l.endJobs), error: l.error,
+    nodes: allNodes(l).map(planned), deleteDisks: l.deleteDisks, startJobs: l.startJobs, endJobs: Object.values(l.endJobs), error: l.error,
     created: new Date(l.created), cluster: l.cluster, user: l.owner.user,
   });
 }
 
 export function planToProto(p: PlanView): Plan {
   return Plan.fromPartial({
-    nodes: p.nodes, ...(p.quota.limit !== undefined ? { quotaLimit: p.quota.limit } : {}), quotaUsed: p.quota.used, quotaAfter: p.quota.after,
+    nodes: p.nodes.map(planned), ...(p.quota.limit !== undefined ? { quotaLimit: p.quota.limit } : {}), quotaUsed: p.quota.used, quotaAfter: p.quota.after,
     problems: p.problems, estimateSeconds: p.estimate.seconds, estimateBasis: p.estimate.basis,
   });
 }

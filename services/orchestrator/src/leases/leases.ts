@@ -15,7 +15,15 @@ import { Timers, type Claimed } from "./timers";
 
 export type LeaseState = "PENDING" | "ACTIVE" | "ENDING" | "ENDED";
 
-export interface LeaseNode { node: string; image: string; network: string; rack: string; role: string }
+export interface LeaseNode {
+  node: string;
+  image: string;
+  network: string;
+  rack: string;
+  role: string;
+  /** What the node's OS is told as its NoCloud user-data (a cluster's role and peers); nodes with the same share a job. */
+  userData?: string;
+}
 
 /** A lease as kept in Redis (lease:<id>, JSON), changed only by compare-and-set. */
 export interface LeaseRecord {
@@ -31,6 +39,8 @@ export interface LeaseRecord {
   /** The nodes of each start phase, in order (one phase for a plain lease; a cluster's start order). */
   phases: LeaseNode[][];
   startJobs: string[];
+  /** The jobs of each start phase made so far (one per distinct user-data of the phase). */
+  phaseJobs?: string[][];
   endJobs: Record<string, string>;
   reservation: string;
   created: number;
@@ -215,19 +225,27 @@ export class Leases {
         async (x, before) => { if (before.state === "PENDING") await this.emit(x, "started"); });
     }
     if (l.state !== "ACTIVE") return undefined;
-    const phase = l.startJobs.length;
-    if (phase > 0) {
-      const job = await this.queries.job(l.startJobs[phase - 1] ?? "");
+    const made = l.phaseJobs ?? [];
+    const phase = made.length;
+    for (const id of made[phase - 1] ?? []) {
+      const job = await this.queries.job(id);
       if (job && !TERMINAL.has(job.state)) return Date.now() + this.opts.recheckMs;
     }
     if (phase >= l.phases.length) return undefined;
-    const nodes = l.phases[phase] ?? [];
+    const groups = new Map<string, LeaseNode[]>();
+    for (const n of l.phases[phase] ?? []) groups.set(n.userData ?? "", [...(groups.get(n.userData ?? "") ?? []), n]);
     const who = this.who(l);
-    const job = await this.provisioning.bulk(who, l.project, {
-      specs: nodes.map((n) => ({ node: n.node, image: n.image, ...(n.network ? { network: n.network } : {}) })),
-      maxParallel: 0, minSuccess: 0, options: { powerCycle: l.powerCycle, waitForBoot: l.powerCycle, bootTimeoutSeconds: 0 },
-    }, `lease-${l.id}-start-${phase}`);
-    await this.mutate(l.id, async (x) => (x.startJobs.length === phase ? { ...x, startJobs: [...x.startJobs, job.id] } : x));
+    const jobs: string[] = [];
+    for (const [i, [userData, nodes]] of [...groups.entries()].entries()) {
+      const job = await this.provisioning.bulk(who, l.project, {
+        specs: nodes.map((n) => ({ node: n.node, image: n.image, ...(n.network ? { network: n.network } : {}) })),
+        maxParallel: 0, minSuccess: 0,
+        options: { powerCycle: l.powerCycle, waitForBoot: l.powerCycle, bootTimeoutSeconds: 0, ...(userData ? { userData } : {}) },
+      }, `lease-${l.id}-start-${phase}-${i}`);
+      jobs.push(job.id);
+    }
+    await this.mutate(l.id, async (x) => ((x.phaseJobs ?? []).length === phase
+      ? { ...x, phaseJobs: [...(x.phaseJobs ?? []), jobs], startJobs: [...x.startJobs, ...jobs] } : x));
     return Date.now() + this.opts.recheckMs;
   }
 
