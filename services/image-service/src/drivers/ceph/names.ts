@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError, UnavailableError } from "@bmi/errors";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, ResourceExhaustedError, UnavailableError } from "@bmi/errors";
 import { isName } from "@bmi/validate";
 import type { Ref } from "../../storage";
 import { CephError, ERRNO } from "./rbd";
@@ -50,15 +50,27 @@ export interface CephImageMeta {
   sourceDisk: string;
 }
 
-/** Turns librbd's errno into the domain error a caller can act on; anything else is rethrown as is. */
-export function domainError(err: unknown, what: string): unknown {
+// Linux's errno for a client the cluster blocklisted (Ceph's EBLOCKLISTED); Node's errno table lacks it.
+const ESHUTDOWN = 108;
+
+/**
+ * librbd's and librados' errno as the domain error a caller can act on, the Ceph translator: missing, existing, in
+ * use; the pool full or over its quota (RESOURCE_EXHAUSTED); BMI's Ceph user refused (FAILED_PRECONDITION: its
+ * capabilities); the cluster not answering or this client blocklisted (UNAVAILABLE: a retry, or the restart that
+ * reconnects, can succeed). Anything else is returned as it is.
+ */
+export function translateCephError(err: unknown, what: string): unknown {
   if (!(err instanceof CephError)) return err;
   switch (err.errno) {
     case ERRNO.ENOENT: return new NotFoundError(`${what} not found`, { cause: err });
     case ERRNO.EEXIST: return new AlreadyExistsError(`${what} already exists`, { cause: err });
     case ERRNO.EBUSY: return new FailedPreconditionError(`${what} is in use`, { cause: err });
     case ERRNO.ENOTEMPTY: return new FailedPreconditionError(`${what} has dependents`, { cause: err });
-    case ERRNO.ETIMEDOUT: case ERRNO.ENOTCONN: case ERRNO.ECONNREFUSED:
+    case ERRNO.ENOSPC: case ERRNO.EDQUOT:
+      return new ResourceExhaustedError(`${what}: the Ceph pool is full or over its quota (${err.message})`, { cause: err });
+    case ERRNO.EPERM: case ERRNO.EACCES:
+      return new FailedPreconditionError(`${what}: Ceph refused BMI's user (${err.message}); check its capabilities`, { cause: err });
+    case ERRNO.ETIMEDOUT: case ERRNO.ENOTCONN: case ERRNO.ECONNREFUSED: case ESHUTDOWN: case ERRNO.EHOSTUNREACH:
       return new UnavailableError(`Ceph did not answer (${err.message})`, { cause: err });
     default: return err;
   }
@@ -69,6 +81,6 @@ export async function mapped<T>(what: string, fn: () => Promise<T>): Promise<T> 
   try {
     return await fn();
   } catch (err) {
-    throw domainError(err, what);
+    throw translateCephError(err, what);
   }
 }
