@@ -96,10 +96,14 @@ describe("boot HTTP server", () => {
 
   it("a node address flooding refused fetches or callbacks gets answers but no more than its burst of events", async () => {
     const before = reports.length;
+    const started = Date.now();
     const answers = await Promise.all(Array.from({ length: 100 }, () => getFrom("127.0.0.3", `http://127.0.0.1:${port}/nodes/52-54-00-00-00-01.ipxe`)));
     assert.ok(answers.every((r) => r.status === 404));
     const events = reports.length - before;
-    assert.ok(events >= 1 && events <= 20, `${events} events for 100 refused fetches`);
+    // The burst (20), plus what the rate (5/s) gives back while the 100 fetches last: on a loaded machine they take
+    // seconds, and the bucket refills meanwhile; without a limit there would be 100.
+    const allowed = 20 + Math.ceil(((Date.now() - started) / 1000) * 5);
+    assert.ok(events >= 1 && events <= allowed, `${events} events for 100 refused fetches (at most ${allowed} allowed)`);
     assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200, "the bound node still gets its script");
   });
 });
