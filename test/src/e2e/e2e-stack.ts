@@ -5,7 +5,7 @@ import { createClient, type PromiseClient } from "@bmi/grpc";
 import { connectRedis, deleteKeys } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import {
-  freePort, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
+  freePort, startService, startServiceOnFreePort, startTgtd, testClientTls, uniquePrefix, type RunningService, type TestTgtd, type VmNetwork,
 } from "@bmi/testing";
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
@@ -35,6 +35,8 @@ export interface E2eStack {
    * (unique per stack: NATS boot events are shared by every stack on this machine) with one NIC, eth0.
    */
   addVm(name: string, mac: string, net?: VmNetwork): Promise<VmNode>;
+  /** SIGKILL of the orchestrator, then a new one on the same address and settings (crash tests). */
+  restartOrchestrator(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -114,10 +116,11 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
         BMI_BOOT_BIND_ADDRESS: bind,
       }),
     };
-    const orch = await start("orchestrator", "BMI_ORCH_LISTEN", {
+    const orchEnv = {
       BMI_ORCH_IMAGE_ADDR: addrs.image, BMI_ORCH_TARGET_ADDR: addrs.target, BMI_ORCH_BOOT_ADDR: addrs.boot,
       BMI_ORCH_HAAS_ADDR: addrs.haas, BMI_ORCH_RETRY_BASE_MS: "100", BMI_ORCH_RETRY_MAX_MS: "1000",
-    });
+    };
+    const orch = await start("orchestrator", "BMI_ORCH_LISTEN", orchEnv);
     const client = <K extends keyof typeof CLIENTS>(k: K, address: string) =>
       (clients[k] = createClient(CLIENTS[k] as never, address, { deadlineMs: 60_000, tls: testClientTls() }) as never);
     const stack: E2eStack = {
@@ -133,6 +136,12 @@ export async function startE2eStack(opts: E2eStackOptions): Promise<E2eStack> {
           metadata: { firmware: "bios" },
         });
         return vm;
+      },
+      async restartOrchestrator() {
+        const i = services.findIndex((x) => x.name === "orchestrator");
+        const old = services[i]!;
+        await old.kill();
+        services[i] = await startService({ service: "orchestrator", main: serviceMain("orchestrator"), address: old.address, env: { ...base, ...orchEnv, BMI_ORCH_LISTEN: old.address } });
       },
       stop,
     };
