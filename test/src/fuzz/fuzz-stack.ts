@@ -1,5 +1,7 @@
 import type * as grpc from "@grpc/grpc-js";
 import { createClient } from "@bmi/grpc";
+import { AllocationClient } from "@bmi/proto/bmi/orchestrator/v1/allocation";
+import { TargetHostsClient } from "@bmi/proto/bmi/orchestrator/v1/target_hosts";
 import type { Stack } from "../orchestrator/stack";
 import { loadBmiServices, serviceName } from "./descriptors";
 import { fuzzService, type FuzzOptions, type ServiceFigures } from "./fuzz-service";
@@ -33,6 +35,12 @@ export async function fuzzStack(stack: Stack, opts: FuzzOptions & { authorizatio
   for (const c of [stack.orch, stack.image, stack.target, stack.boot, stack.haas] as StackClient[]) {
     const own = fuzzClient(stack, c);
     clients.set(clientService(own.raw), own);
+  }
+  // The orchestrator serves two more services (the scheduler's Allocation and TargetHosts) on its own address.
+  const orchAddress = (stack.orch.raw as unknown as grpc.Client).getChannel().getTarget();
+  for (const cls of [AllocationClient, TargetHostsClient] as unknown as ClientClass[]) {
+    const own = createClient(cls, orchAddress, { tls: stack.clientTls, retryMethods: [] });
+    clients.set(clientService(own.raw as unknown as grpc.Client), own);
   }
   const targets = loadBmiServices().map((service) => {
     const c = clients.get(serviceName(service));

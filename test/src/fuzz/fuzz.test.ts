@@ -13,7 +13,8 @@ test("the descriptors give every BMI service and method, and a request is rebuil
   const services = loadBmiServices();
   assert.deepEqual(services.map(serviceName).sort(), [
     "bmi.boot.v1.BootService", "bmi.haas.v1.HaasGateway", "bmi.image.v1.ImageService",
-    "bmi.orchestrator.v1.Orchestrator", "bmi.target.v1.TargetService",
+    "bmi.orchestrator.v1.Allocation", "bmi.orchestrator.v1.Orchestrator", "bmi.orchestrator.v1.TargetHosts",
+    "bmi.target.v1.TargetService",
   ]);
   for (const svc of services) {
     assert.ok(svc.methodsArray.length <= CALLS_PER_SERVICE, `${serviceName(svc)}: every method gets requests`);
