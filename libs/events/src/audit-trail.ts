@@ -119,7 +119,7 @@ export class AuditTrail implements AuditSink {
       try {
         const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true,
           maxReconnectAttempts: -1, reconnectTimeWait: 500, name: `${String(log.bindings()["service"] ?? "bmi")}-audit` });
-        await ensureAuditStream(await nc.jetstreamManager(), this.opts).catch(async (err: unknown) => {
+        await nc.jetstreamManager().then((jsm) => ensureAuditStream(jsm, this.opts)).catch(async (err: unknown) => {
           await nc.close();
           throw err;
         });

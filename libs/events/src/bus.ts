@@ -142,12 +142,13 @@ export class EventBus {
     while (!this.closed && !this.nc) {
       try {
         const nc = await connect({ ...natsSecurityOptions(this.opts.security), servers: this.opts.servers, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, name: log.bindings()["service"] as string });
-        const jsm = await nc.jetstreamManager();
         const name = this.opts.stream ?? DEFAULT_STREAM;
-        await ensureStream(jsm, eventStream(name, this.opts.security?.natsReplicas ?? 1)).catch(async (err: unknown) => {
-          await nc.close();
-          throw err;
-        });
+        // A connection whose stream could not be made is closed, or it would reconnect for ever beside the next one.
+        await nc.jetstreamManager().then((jsm) => ensureStream(jsm, eventStream(name, this.opts.security?.natsReplicas ?? 1)))
+          .catch(async (err: unknown) => {
+            await nc.close();
+            throw err;
+          });
         this.refused = undefined;
         this.nc = nc;
         this.js = nc.jetstream();

@@ -29,8 +29,9 @@ export function redisLocation(cfg: {
 
 /**
  * ioredis options that reach the master through the Sentinels. ioredis asks them for the master at every
- * (re)connection and, with failoverDetector, also drops its connection as soon as a Sentinel announces
- * +switch-master, so commands move to the new master without waiting for the old one's socket to time out.
+ * (re)connection; on a failover the Sentinel makes the old master a replica and kills its clients' connections
+ * (CLIENT KILL TYPE normal), so ioredis reconnects to the new one. ioredis' failoverDetector is left off: its
+ * Sentinel connections, set up again after each reconnect, can outlive disconnect() and retry for ever.
  */
 export function sentinelOptions(loc: RedisLocation) {
   const u = new URL(loc.url);
@@ -44,7 +45,6 @@ export function sentinelOptions(loc: RedisLocation) {
     ...(Number.isInteger(db) && db > 0 ? { db } : {}),
     ...(loc.sentinelPasswordFile ? { sentinelPassword: readFileSync(loc.sentinelPasswordFile, "utf8").trim() } : {}),
     ...(tls ? { tls, enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
-    failoverDetector: true,
     sentinelRetryStrategy: (times: number) => Math.min(100 * 2 ** times, 2000),
   };
 }
