@@ -1,3 +1,4 @@
+import { UnavailableError } from "@bmi/errors";
 import { chapSecret } from "./credentials";
 
 /**
@@ -163,3 +164,9 @@ export function matches(spec: TargetSpec, live: LiveTarget): boolean {
     live.accounts.length === 1 && live.accounts[0] === spec.chapUser &&
     (live.outgoing ?? []).join() === (spec.reverse ? spec.reverse.user : "");
 }
+
+/**
+ * The disk's export file is not there (image-service or its storage daemon setting exports up again): UNAVAILABLE
+ * for the caller, who retries, but nothing for the reconciler to keep applying, so the target is not kept.
+ */
+export class ExportGoneError extends UnavailableError {}

@@ -151,8 +151,9 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
     await named("a", "b.c");
     await svc.targets.delete("a", "b.c");
     await assert.rejects(create("disk3", "not-an-iqn"), { code: "INVALID_ARGUMENT" });
+    // A backing file that is not there is an export being set up again (UNAVAILABLE: retry), and nothing is kept.
     await assert.rejects(svc.targets.create({ project: "proj1", disk: "disk4", backing: { kind: "file", path: "/nonexistent/x.raw" }, initiatorIqn: node1 }),
-      { code: "FAILED_PRECONDITION" });
+      { code: "UNAVAILABLE" });
     await assert.rejects(svc.targets.get("proj1", "disk4"), { code: "NOT_FOUND" });
   });
 

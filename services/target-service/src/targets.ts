@@ -5,7 +5,7 @@ import { chapSecret } from "./credentials";
 import { chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
 import type { HostPlacement } from "./hosts/placed";
-import { aclOf, describe, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
+import { aclOf, describe, ExportGoneError, matches, type Backing, type LiveTarget, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 /** Settings of the manager (target-service's config). */
 export interface TargetOptions {
@@ -170,9 +170,12 @@ export class TargetManager {
       this.log.info(describe(spec), created ? "target created" : "target re-applied");
     } catch (err) {
       // A backing tgtd cannot open will not open on the next try either: forget the target. When tgtd is down
-      // (UNAVAILABLE) the spec stays and the reconciler applies it once tgtd is back.
+      // (UNAVAILABLE) the spec stays and the reconciler applies it once tgtd is back. An export file that is not
+      // there (image-service restarting) is UNAVAILABLE to the caller, who retries the whole CreateTarget, but the
+      // spec goes: the reconciler must not keep applying a backing nobody may ever bring back.
       // apply() removes what it made itself; anything else at that tid (it was taken) is not ours to remove.
-      if (created && !(err instanceof BmiError && err.code === "UNAVAILABLE")) await this.store.delete(spec.project, spec.disk);
+      const tgtdDown = err instanceof BmiError && err.code === "UNAVAILABLE" && !(err instanceof ExportGoneError);
+      if (created && !tgtdDown) await this.store.delete(spec.project, spec.disk);
       throw err;
     }
   }

@@ -86,9 +86,11 @@ describe("tgt driver against a real tgtd", () => {
     for (const user of [s.chapUser, s.reverse?.user ?? ""]) await driver.deleteAccount(user);
   });
 
-  it("refuses a missing backing file before creating anything", async () => {
+  it("refuses a missing backing file before creating anything: UNAVAILABLE, to retry", async () => {
+    // image-service named the file as the disk's export a moment ago; gone now means its exports are being set up
+    // again (image-service or its storage daemon restarting): a retry succeeds once they are back.
     await assert.rejects(driver.apply(spec(2, { backing: { kind: "file", path: path.join(dir, "nope.raw") } })),
-      { code: "FAILED_PRECONDITION" });
+      { code: "UNAVAILABLE", message: /export .*nope\.raw is not there/ });
     assert.equal((await driver.list()).some((t) => t.tid === 2), false);
   });
 

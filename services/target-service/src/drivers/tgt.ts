@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { aclOf, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
+import { aclOf, ExportGoneError, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
 import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
@@ -55,14 +55,19 @@ export class TgtDriver implements TargetBackend {
 
   async apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
     const b = spec.backing;
-    if (b.kind === "file" && !existsSync(b.path)) throw new FailedPreconditionError(`backing ${b.path} does not exist`);
+    // image-service named this file as the disk's export a moment ago: if it is gone, the export is being set up
+    // again (image-service or its storage daemon restarting), so the caller may retry.
+    if (b.kind === "file" && !existsSync(b.path)) throw exportGone(b.path);
     const tid = String(spec.tid);
     const lun = b.kind === "file"
       ? ["--backing-store", b.path]
       : ["--bstype", "rbd", "--backing-store", `${b.pool}/${b.image}`, "--bsopts", `conf=${b.cephConf};id=${b.user}`];
     await this.adm.run(["--mode", "target", "--op", "new", "--tid", tid, "--targetname", spec.iqn]);
     try {
-      await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]);
+      await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]).catch((err: unknown) => {
+        // tgtd says only "invalid request" when it cannot open the file: an export that went away meanwhile.
+        throw b.kind === "file" && err instanceof FailedPreconditionError && !existsSync(b.path) ? exportGone(b.path) : err;
+      });
       await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(aclOf(spec))]);
       await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, hint?.accountExists === true, false);
       if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, hint?.reverseExists === true, true);
@@ -143,4 +148,8 @@ async function missingAs<T>(call: Promise<string>, missing: RegExp, fallback: T)
     if (err instanceof FailedPreconditionError && missing.test(err.message)) return fallback;
     throw err;
   }
+}
+
+function exportGone(path: string): ExportGoneError {
+  return new ExportGoneError(`the disk's export ${path} is not there (image-service setting its exports up again?); retry`);
 }
