@@ -1,6 +1,7 @@
 // `npm run bench -- <name> [args]`: runs one benchmark; each prints its own figures next to its raw floor.
 const BENCHES: Record<string, string> = {
   image: "./image",
+  boot: "./boot",
   bulk: "./bulk",
   single: "./single",
   memory: "./memory",

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { address, int, loadConfigOrExit, oneOf, str, type ConfigOf } from "@bmi/config";
+import { address, bool, int, loadConfigOrExit, oneOf, str, type ConfigOf } from "@bmi/config";
 import { REPO_ROOT } from "@bmi/testing";
 
 /** The demo's settings: every default matches the stack `npm run stack:up` starts on this machine. */
@@ -19,6 +19,7 @@ export const demoSpec = {
   project: str("BMI_DEMO_PROJECT", { default: "demo" }),
   dir: str("BMI_DEMO_DIR", { default: path.join(REPO_ROOT, ".run", "demo"), help: "VM serial logs and sockets" }),
   bootDeadlineMs: int("BMI_DEMO_BOOT_DEADLINE_MS", { default: 120_000, min: 5000, help: "per VM boot" }),
+  linux: bool("BMI_DEMO_LINUX", { default: false, help: "also boot one node from BMI's Linux image (npm run demo -- --linux)" }),
 };
 
 export type DemoConfig = ConfigOf<typeof demoSpec>;

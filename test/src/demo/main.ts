@@ -1,6 +1,7 @@
 import { checkHealth } from "@bmi/testing";
 import { demoClients } from "./clients";
 import { loadDemoConfig } from "./config";
+import { LINUX_IMAGE, LinuxStory } from "./linux";
 import { removeDemoState } from "./leftovers";
 import { Progress } from "./progress";
 import { GOLDEN, Scenario, SNAPSHOT } from "./scenario";
@@ -13,7 +14,10 @@ async function main(): Promise<number> {
   const progress = new Progress();
   const c = demoClients(cfg);
   const scenario = new Scenario(cfg, c, progress);
-  const nodes = scenario.vms.map((vm) => vm.name);
+  // --linux (BMI_DEMO_LINUX=true): one more node, booting Debian from its BMI disk (linux.ts).
+  const linux = cfg.linux ? new LinuxStory(cfg, c, progress) : undefined;
+  const nodes = [...scenario.vms.map((vm) => vm.name), ...(linux ? [linux.vm.name] : [])];
+  const images = [GOLDEN, SNAPSHOT, ...(linux ? [LINUX_IMAGE] : [])];
   // Ctrl-C or a kill: exit through process.exit, whose "exit" hooks kill the VMs (VmNode registers them).
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => process.exit(130));
   let failed = false;
@@ -25,20 +29,21 @@ async function main(): Promise<number> {
         ["target-service", cfg.targetAddr], ["boot-service", cfg.bootAddr]]) {
         progress.line(`   ${name!.padEnd(15)} ${addr} ${await checkHealth(addr!, "", 3000, cfg.ca)}`);
       }
-      const left = await removeDemoState(c, cfg.project, nodes, [GOLDEN, SNAPSHOT]);
+      const left = await removeDemoState(c, cfg.project, nodes, images);
       if (left.length > 0) throw new Error(`an earlier demo run left things behind:\n  ${left.join("\n  ")}`);
     });
     await scenario.prepare();
     await scenario.run();
+    if (linux) scenario.stories.set(linux.vm.name, [await linux.run()]);
   } catch (err) {
     failed = true;
     progress.line(`FAILED: ${(err as Error).message}`);
     progress.line(`VM serial logs: ${cfg.dir}/vms; service logs: .run/stack/logs/`);
   } finally {
     await progress.phase("clean up the demo's nodes, disks and images", async () => {
-      for (const p of await removeDemoState(c, cfg.project, nodes, [GOLDEN, SNAPSHOT])) progress.line(`   left: ${p}`);
+      for (const p of await removeDemoState(c, cfg.project, nodes, images)) progress.line(`   left: ${p}`);
     });
-    await Promise.all(scenario.vms.map((vm) => vm.stop()));
+    await Promise.all([...scenario.vms, ...(linux ? [linux.vm] : [])].map((vm) => vm.stop()));
     c.close();
   }
   printSummary(scenario.stories, progress);

@@ -47,13 +47,14 @@ export function assertBooted(job: Job, vm: VmNode): Job {
 
 /**
  * Waits until the VM's serial log, past its first `from` characters, matches `re` (the VM keeps running); throws
- * with the log after `deadlineMs`. Answers the match and where the log ended.
+ * with the log after `deadlineMs`. Answers the match and where the raw log (\r included) ended.
  */
 export async function serialMatch(vm: VmNode, re: RegExp, deadlineMs: number, from = 0): Promise<{ m: RegExpExecArray; end: number }> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const serial = vm.serial().replace(/\r/g, "");
-    const m = re.exec(serial.slice(from));
+    // `from` and `end` count the raw log (with its \r), the one callers slice.
+    const serial = vm.serial();
+    const m = re.exec(serial.slice(from).replace(/\r/g, ""));
     if (m) return { m, end: serial.length };
     if (Date.now() > until) throw new Error(`VM ${vm.name}: ${re} not seen within ${deadlineMs} ms\n${vm.describe()}`);
     await new Promise((r) => setTimeout(r, 250));
