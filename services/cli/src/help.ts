@@ -45,6 +45,6 @@ export function commandList(): string {
 export function commandUsage(c: Command): string {
   const own = c.options && Object.keys(c.options).length > 0 ? `Options:\n${describe(c.options)}\n\n` : "";
   const example = c.example.split("\n").map((l) => `  ${l}`).join("\n");
-  return `usage: bmi ${c.name} ${c.args}\n\n${c.summary}\n\n${own}Example:\n${example}\n\n`
+  return `usage: bmi ${c.name}${c.args ? ` ${c.args}` : ""}\n\n${c.summary}\n\n${own}Example:\n${example}\n\n`
     + `Options of every command:\n${describe(GLOBAL_OPTIONS)}\n${EXITS}\n`;
 }

@@ -50,9 +50,14 @@ describe("without a service", () => {
       assert.deepEqual(await bmi({}, [...c.name.split(" "), "--help"]), help);
       for (const o of Object.keys(c.options)) assert.match(help.stdout, new RegExp(`--${o}\\b`), `bmi help ${c.name} names --${o}`);
       assert.match(help.stdout, /\nExample:\n  bmi /);
+      assert.doesNotMatch(help.stdout.split("\n")[0]!, /\s$/, `bmi help ${c.name}: no trailing space on the usage line`);
     }
     const pro = (await bmi({}, ["help", "pro"])).stdout;
     for (const o of ["--key", "--no-wait", "--boot-timeout", "--password-file", "--password-stdin", "--context"]) assert.ok(pro.includes(o), o);
+    for (const [cmd, flags] of [["bulk", ["--min-count M"]], ["lease create", ["--network NET", "--min-count M"]]] as const) {
+      const line = (await bmi({}, ["help", ...cmd.split(" ")])).stdout.split("\n")[0]!;
+      for (const f of flags) assert.ok(line.includes(`[${f}]`), `the usage line of bmi ${cmd} names ${f}: ${line}`);
+    }
     for (const args of [["image"], ["node", "--help"], ["help", "node"]]) {
       const r = await bmi({}, args);
       assert.match(r.stdout, /^usage: bmi (image|node) <command>/, args.join(" "));

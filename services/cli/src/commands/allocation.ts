@@ -105,7 +105,7 @@ async function template(file: string, v: Values): Promise<string> {
 export const allocationCommands: Command[] = [
   {
     name: "lease create", example: "bmi lease create --count 4 --image centos7 --selector gpu=true --duration 8h\nbmi lease create --count 2 --image centos7 --start +1h --end 2026-12-01T18:00Z --dry-run",
-    args: "--count N --image IMAGE (--end TIME | --duration SPAN) [--start TIME] [--selector SEL] [--placement spread|pack] [--delete-disks] [--power-cycle] [--dry-run]",
+    args: "--count N --image IMAGE (--end TIME | --duration SPAN) [--start TIME] [--network NET] [--selector SEL] [--placement spread|pack] [--min-count M] [--delete-disks] [--power-cycle] [--dry-run]",
     summary: "hold N nodes from a start to an end: provisioned at the start, deprovisioned and released at the end",
     options: { count: { type: "string", value: "N", help: "how many nodes" }, image: { type: "string", value: "IMAGE", help: "the image they are provisioned with" },
       network: { type: "string", value: "NET", help: "the network their NICs join (HIL)" },

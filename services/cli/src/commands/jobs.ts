@@ -30,7 +30,7 @@ async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
 export const jobCommands: Command[] = [
   {
     name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait\nbmi bulk --retry-failed j-0123abcd",
-    args: "FILE | --count N --image IMAGE [--network NET] [--selector SEL] [--placement spread|pack] [--dry-run] | --retry-failed JOB  [--max-parallel P] [--min-success M] [--all-or-nothing]",
+    args: "FILE | --count N --image IMAGE [--network NET] [--selector SEL] [--placement spread|pack] [--min-count M] [--dry-run] | --retry-failed JOB [--max-parallel P] [--min-success M] [--all-or-nothing]",
     summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
     options: { count: { type: "string", value: "N", help: "provision N free nodes (with --image)" },
       image: { type: "string", value: "IMAGE", help: "the image every one of the --count nodes gets" },
