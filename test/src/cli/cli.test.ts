@@ -61,6 +61,7 @@ test("bmi image: upload with checksum, list, show, download the same bytes, copy
 
 test("bmi node: register, import an inventory, refusals with exit codes", async () => {
   assert.match(await ok("node", "register", "cn1", "--nic", "eth0=52:54:00:aa:00:01", "--meta", "rack=r1"), /registered node cn1/);
+  assert.match(await ok("node", "show", "cn1"), /^nic {10}eth0 52:54:00:aa:00:01\nmetadata {5}rack=r1$/m, "no network yet: no trailing space");
   const inv = path.join(s.dir, "inventory.yaml");
   await writeFile(inv, "nodes:\n" + [2, 3, 4, 5].map((i) => `  - name: cn${i}\n    nics: {eth0: "52:54:00:aa:00:0${i}"}\n`).join(""));
   await ok("node", "import", inv);

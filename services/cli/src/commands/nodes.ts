@@ -117,7 +117,7 @@ export const nodeCommands: Command[] = [
       if (ctx.out.json) return ctx.out.data({ node: res.node ? Node.toJSON(res.node) : null, provisioned: res.provisioned ? Provisioned.toJSON(res.provisioned) : null });
       const n = res.node!;
       ctx.out.line(`name         ${n.name}\nproject      ${n.project || "(free)"}\npower        ${n.powerDriver || "-"}\nisolated     ${n.isolated ? "yes" : "no"}`);
-      for (const c of n.nics) ctx.out.line(`nic          ${c.label} ${c.mac} ${Object.entries(c.networks).map(([ch, net]) => `${net}(${ch})`).join(" ")}`);
+      for (const c of n.nics) ctx.out.line([`nic          ${c.label} ${c.mac}`, ...Object.entries(c.networks).map(([ch, net]) => `${net}(${ch})`)].join(" "));
       for (const [k, val] of Object.entries(n.metadata)) ctx.out.line(`metadata     ${k}=${val}`);
       const pr = res.provisioned;
       if (pr) ctx.out.line(`provisioned  disk ${pr.disk} image ${pr.image || "-"} target ${pr.targetIqn || "-"} (job ${pr.jobId})`);
