@@ -24,6 +24,7 @@ test("the shipped templates parse, and bad templates are refused with what is wr
     ["name: t\nroles: [{name: a, image: i, selector: 'cpus>=lots'}]", /is not a number/],
     ["name: t\nroles: [{name: a, image: i, metadata: {role: x}}]", /metadata key "role" is invalid or reserved/],
     ["name: [", /cluster template:/],
+    ["users: [{name: admin}]", /^cluster template: no name \(a mapping with name and roles\)$/],
   ];
   for (const [text, re] of bad) assert.throws(() => parseTemplate(text), { code: "INVALID_ARGUMENT", message: re }, text);
 });

@@ -45,6 +45,7 @@ export function parseTemplate(text: string): ClusterTemplate {
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new InvalidArgumentError("cluster template: a mapping with name and roles");
   const d = doc as Record<string, unknown>;
+  if (d["name"] === undefined) throw new InvalidArgumentError("cluster template: no name (a mapping with name and roles)");
   const name = validateName("template", String(d["name"] ?? ""));
   const raw = d["roles"];
   if (!Array.isArray(raw) || raw.length === 0 || raw.length > 32) throw new InvalidArgumentError("cluster template: roles must list 1 to 32 roles");
