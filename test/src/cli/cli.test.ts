@@ -104,6 +104,7 @@ test("bmi bulk --count with --json, and job watch replays every event", async ()
 test("exit codes: failed job 1, usage 2, not found 3, unreachable 6", async () => {
   await fails(1, /check_node/, "pro", "nosuchnode", "golden");
   await fails(2, /missing NODE/, "pro");
+  await fails(2, /^bmi: cannot read \/nonexistent\/init\.sh: no such file$/m, "pro", "nosuchnode", "golden", "--user-data", "/nonexistent/init.sh");
   await fails(2, /unknown command/, "frobnicate");
   await fails(3, /not found/, "job", "show", "jnosuchjob");
   await fails(6, /unreachable/, "job", "ls", "--addr", "127.0.0.1:1", "--timeout", "2");

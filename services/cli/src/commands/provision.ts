@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { arg, num, type Command, type Ctx, type Options, type Values } from "../context";
 import { OperationFailed, UsageError } from "../exit-codes";
+import { LocalFileError } from "../local-file";
 import { reportJob, waitJob } from "../jobs-view";
 import { when } from "../output";
 
@@ -28,7 +29,7 @@ export function bootOptions(v: Values): ProvisionOptions {
   try {
     userData = file ? readFileSync(file, "utf8") : "";
   } catch (err) {
-    throw new UsageError(`--user-data ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new LocalFileError("read", file, err);
   }
   if (v["wait-os"] === true && v["wait-boot"] !== true) throw new UsageError("--wait-os needs --wait-boot");
   return ProvisionOptions.fromPartial({
