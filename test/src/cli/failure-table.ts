@@ -232,7 +232,7 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       missing([], "NAME"), missing(["c1"], "TEMPLATE"),
       { kind: "local file", args: ["c1", f.missing], exit: 2, line: /cannot read .*nothing-here: no such file$/ },
       { kind: "usage", args: ["c1", HPC, "--count", "nosuch=2"], exit: 2, line: /--count nosuch=2: use ROLE=VALUE with a role of/ },
-      { kind: "invalid argument", args: ["c1", f.notAList], exit: 2, line: /template name "" is invalid/ },
+      { kind: "invalid argument", args: ["c1", f.notAList], exit: 2, line: /cluster template: no name \(a mapping with name and roles\)/ },
       invalid("cluster", [BAD, HPC]),
       { kind: "precondition", args: ["c1", HPC, "--count", "compute=40"], exit: 4, line: /role compute: only \d+ of the \d+ unallocated nodes/ },
       hidden(["c1", HPC, "--dry-run"])] },
