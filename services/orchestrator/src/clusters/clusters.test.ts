@@ -49,6 +49,9 @@ test("cluster up starts its roles in order with role and peers in every node's m
   await assert.rejects(c.create(ALICE, "p1", "hpc1", template, 0, false, false), { code: "ALREADY_EXISTS" });
   await assert.rejects(c.get(BOB, "p1", "hpc1"), { code: "NOT_FOUND" });
   await assert.rejects(c.delete(BOB, "p1", "hpc1"), { code: "NOT_FOUND" });
+  await assert.rejects(c.scale(BOB, "p1", "hpc1", "compute", 3, false), { code: "NOT_FOUND" });
+  await assert.rejects(c.scale(BOB, "p1", "hpc1", "compute", 3, true), { code: "NOT_FOUND" }, "not even a dry run's plan");
+  assert.equal((await c.get(ALICE, "p1", "hpc1")).cluster.roles[1]!.nodes.length, 2, "bob's calls changed nothing");
   const head = cluster.roles[0]!.nodes;
   const computes = cluster.roles[1]!.nodes;
   assert.equal(head.length, 1);
