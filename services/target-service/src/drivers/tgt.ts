@@ -22,6 +22,11 @@ export interface TgtOptions {
 
 // The store marker's tid: the largest tgtd takes, which no store's counter reaches.
 const MARKER_TID = 2_147_483_647;
+/**
+ * SBC caching mode page (8) with WCE clear, as tgt-admin's `write-cache off` sets it: tgt then flushes every write
+ * (rbd_flush for the rbd backing store) before it answers the initiator.
+ */
+export const WRITE_CACHE_OFF = "mode_page=8:0:18:0x10:0:0xff:0xff:0:0:0xff:0xff:0xff:0xff:0x80:0x14:0:0:0:0:0:0";
 
 /**
  * The tgt (Linux SCSI target framework, userspace) back end: one target per disk with the disk as LUN 1 (LUN 0
@@ -68,6 +73,10 @@ export class TgtDriver implements TargetBackend {
         // tgtd says only "invalid request" when it cannot open the file: an export that went away meanwhile.
         throw b.kind === "file" && err instanceof FailedPreconditionError && !existsSync(b.path) ? exportGone(b.path) : err;
       });
+      // Two tgtds export this image (multipath across hosts): no write acknowledged from a cache one of them holds.
+      if (b.kind === "rbd" && (spec.hosts?.length ?? 0) > 1) {
+        await this.adm.run(["--mode", "logicalunit", "--op", "update", "--tid", tid, "--lun", "1", "--params", WRITE_CACHE_OFF]);
+      }
       await this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(aclOf(spec))]);
       await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, hint?.accountExists === true, false);
       if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, hint?.reverseExists === true, true);

@@ -28,6 +28,9 @@ describe("tgtd control protocol", () => {
     assert.deepEqual([out.readUInt32LE(0), out.readUInt32LE(4), out.readUInt32LE(108), out.subarray(120).toString()], [7, 3, 1, "user=u1\0"]);
     const addr = encode(toRequest(["--mode", "target", "--op", "unbind", "--tid", "1", "--initiator-address", "10.0.0.5"])!);
     assert.equal(addr.subarray(120).toString(), "initiator-address=10.0.0.5\0");
+    // --params goes on as given (tgt-admin's write-cache off: a mode page).
+    const wc = encode(toRequest(["--mode", "logicalunit", "--op", "update", "--tid", "1", "--lun", "1", "--params", "mode_page=8:0:18:0x10"])!);
+    assert.deepEqual([wc.readUInt32LE(0), wc.readUInt32LE(4), wc.subarray(120).toString()], [2, 5, "mode_page=8:0:18:0x10\0"]);
     assert.equal(toRequest(["--mode", "portal", "--op", "show"]), undefined);
     assert.equal(toRequest(["--mode", "target", "--op", "show", "--param", "x=y"]), undefined);
   });

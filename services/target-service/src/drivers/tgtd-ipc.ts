@@ -51,6 +51,7 @@ export function toRequest(args: string[]): IpcRequest | undefined {
     else if (flag === "--tid") req.tid = Number(value);
     else if (flag === "--lun") req.lun = Number(value);
     else if (PARAMS[flag]) req.params.push(`${PARAMS[flag]}=${value}`);
+    else if (flag === "--params") req.params.push(value); // key=value[,key=value] as tgtadm passes it on
     else return undefined;
   }
   return req.mode < 0 || req.op < 0 ? undefined : req;
