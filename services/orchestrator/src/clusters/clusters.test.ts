@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ADMIN, harness } from "../testing/harness";
+import { ADMIN, harness } from "../testkit/harness";
 import type { Requester } from "../jobs/caller";
-import { allocationOn, until } from "../leases/testing";
+import { allocationOn, until } from "../testkit/leases";
 import { parseTemplate } from "./template";
 import { nodeMetadata } from "./clusters";
 

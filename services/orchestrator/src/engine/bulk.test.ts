@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, harness } from "../testing/harness";
+import { ADMIN, harness } from "../testkit/harness";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
 const nodes = (n: number) => Array.from({ length: n }, (_, i) => ({ node: `n${i + 1}`, image: "img" }));

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import { BootPhase, BootPhaseEvent, JobEvent } from "@bmi/proto/bmi/events/v1/events";
-import { ADMIN, harness } from "../testing/harness";
+import { ADMIN, harness } from "../testkit/harness";
 import { EventShapeError, parseJobEvent, parseNodeEvent } from "./events";
 import { LUA_DIR, SCRIPT_FILES } from "./lua/scripts";
 

@@ -4,7 +4,7 @@ import { EventBus, bootPhaseSubject, jobSubject } from "@bmi/events";
 import { until as untilAsync } from "@bmi/async";
 import { silentLogger } from "@bmi/log";
 import { BootPhase, BootPhaseEvent, JobEvent } from "@bmi/proto/bmi/events/v1/events";
-import { ADMIN, harness, type Harness } from "../testing/harness";
+import { ADMIN, harness, type Harness } from "../testkit/harness";
 import type { Publisher } from "./relay";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, harness } from "../testing/harness";
+import { ADMIN, harness } from "../testkit/harness";
 import type { StepExecutor } from "./step-executor";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { harness } from "../testing/harness";
+import { harness } from "../testkit/harness";
 import type { Requester } from "./caller";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ADMIN, harness } from "../testing/harness";
+import { ADMIN, harness } from "../testkit/harness";
 import { diskName, nextDiskSeq } from "./job-factory";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LeaseEvent } from "@bmi/proto/bmi/orchestrator/v1/allocation";
-import { ADMIN, harness, type Harness } from "../testing/harness";
+import { ADMIN, harness, type Harness } from "../testkit/harness";
 import type { Requester } from "../jobs/caller";
 import type { AllocationParts } from "./wire";
-import { allocationOn, until } from "./testing";
+import { allocationOn, until } from "../testkit/leases";
 import type { LeaseRecord } from "./leases";
 
 const ALICE: Requester = { user: "alice", projects: ["p1"], admin: false, authorization: "" };

@@ -1,9 +1,9 @@
 import { silentLogger } from "@bmi/log";
-import type { Harness } from "../testing/harness";
+import type { Harness } from "./harness";
 import { JobAccess } from "../jobs/job-access";
 import type { NodeView } from "../scheduler/scheduler";
-import type { LeaseOptions } from "./leases";
-import { wireAllocation, type AllocationParts, type Publish } from "./wire";
+import type { LeaseOptions } from "../leases/leases";
+import { wireAllocation, type AllocationParts, type Publish } from "../leases/wire";
 
 /** Polls `fn` until it answers something truthy. */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
