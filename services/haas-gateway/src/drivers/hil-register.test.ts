@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { startHilSim, type HilSim } from "@bmi/testing";
 import { Gateway } from "../gateway";
 import type { NodeSpec } from "../node-driver";
-import { basicScope } from "../test-support";
+import { basicScope } from "../testkit/scopes";
 import { HilDriver } from "./hil";
 
 const root = basicScope("root", "pw-root", { admin: true });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startHilSim, type HilSim } from "@bmi/testing";
 import { Gateway } from "../gateway";
-import { basicScope } from "../test-support";
+import { basicScope } from "../testkit/scopes";
 import { HilDriver } from "./hil";
 
 const opts = { requestTimeoutMs: 2000, actionTimeoutMs: 5000, blockedRetryMs: 3000 };

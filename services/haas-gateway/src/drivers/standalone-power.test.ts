@@ -7,7 +7,7 @@ import { silentLogger } from "@bmi/log";
 import { connectRedis, type Redis } from "@bmi/redis";
 import { uniquePrefix } from "@bmi/testing";
 import { Gateway } from "../gateway";
-import { basicScope } from "../test-support";
+import { basicScope } from "../testkit/scopes";
 import { StandaloneDriver } from "./standalone";
 
 // A BMC that never answers: the stand-in ipmitool waits as the real one does for an unreachable address (~20 s).

@@ -9,7 +9,7 @@ import { connectRedis, type Redis } from "@bmi/redis";
 import { uniquePrefix } from "@bmi/testing";
 import { Gateway } from "../gateway";
 import { readInventory } from "../inventory-file";
-import { basicScope } from "../test-support";
+import { basicScope } from "../testkit/scopes";
 import { StandaloneDriver } from "./standalone";
 
 const admin = basicScope("root", "x", { admin: true });

@@ -1,4 +1,4 @@
-import type { CallScope } from "./node-driver";
+import type { CallScope } from "../node-driver";
 
 /** A CallScope for tests: HTTP Basic credentials and the caller the gRPC edge would have established. */
 export function basicScope(user: string, password: string, opts: { projects?: string[]; admin?: boolean } = {}): CallScope {
