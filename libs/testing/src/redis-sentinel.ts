@@ -59,17 +59,31 @@ export async function startRedisSentinel(dir: string, master = "bmimaster"): Pro
     ].join("\n"));
     started("redis-sentinel", [conf], "sentinel.log");
     await until(async () => /\bip\b/.test(await cli(sentinel, ["sentinel", "replicas", master])), 20_000, "Sentinel knows the replica");
+    // The master is the one the Sentinel names: right after a failover both servers answer ROLE master until the
+    // Sentinel turns the old one into a replica (it waits a few seconds of the old master reporting itself first).
     const masterPort = async () => {
-      for (const port of servers) {
-        if ((await cli(port, ["role"]).catch(() => "")).startsWith("master")) return port;
-      }
-      throw new Error("no master among the test Redis servers");
+      const [, port] = (await cli(sentinel, ["sentinel", "get-master-addr-by-name", master])).trim().split("\n");
+      const found = servers.find((p) => String(p) === port?.trim());
+      if (found === undefined) throw new Error(`the Sentinel names no test Redis server as master (${port})`);
+      return found;
     };
-    const failover = async (timeoutMs = 20_000) => {
+    const role = async (port: number) => (await cli(port, ["role"]).catch(() => "")).split("\n")[0]?.trim();
+    // SENTINEL FAILOVER answers an error (redis-cli still exits 0) when the Sentinel has no fresh INFO from the
+    // replica yet (NOGOODSLAVE): ask again until it is accepted. Done means the Sentinel names the other server,
+    // that server is master and the old one has become its replica, the state clients see from then on.
+    const failover = async (timeoutMs = 60_000) => {
       const before = await masterPort();
-      await cli(sentinel, ["sentinel", "failover", master]);
       let now = before;
-      await until(async () => (now = await masterPort()) !== before, timeoutMs, "failover");
+      let accepted = false;
+      await until(async () => {
+        if (!accepted) {
+          const answer = (await cli(sentinel, ["sentinel", "failover", master])).trim();
+          accepted = /^(OK|INPROG)/.test(answer);
+          return false;
+        }
+        now = await masterPort();
+        return now !== before && await role(now) === "master" && await role(before) === "slave";
+      }, timeoutMs, "failover");
       return now;
     };
     return { master, servers, sentinel, cli, masterPort, failover, stop };
