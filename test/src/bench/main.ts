@@ -6,6 +6,7 @@ const BENCHES: Record<string, string> = {
   single: "./single",
   memory: "./memory",
   "tgt-rbd": "./tgt-rbd",
+  targets: "./targets",
   fuzz: "../fuzz/bench",
 };
 
