@@ -47,6 +47,16 @@ describe("selectors", () => {
     assert.throws(() => parseSelector("$(reboot)=1"), { code: "INVALID_ARGUMENT" });
     assert.throws(() => parseSelector("a=b c"), { code: "INVALID_ARGUMENT" });
   });
+
+  it("refuse empty terms and a doubled =, which would have widened or garbled the match", () => {
+    assert.equal(parseSelector("").terms.length, 0, "empty: every node");
+    assert.equal(parseSelector("  ").terms.length, 0, "blanks: every node");
+    assert.throws(() => parseSelector(",,"), { code: "INVALID_ARGUMENT", message: /term 1 is empty/ });
+    assert.throws(() => parseSelector("gpu=true,"), { code: "INVALID_ARGUMENT", message: /term 2 is empty/ });
+    assert.throws(() => parseSelector("gpu=true,,cpus>=4"), { code: "INVALID_ARGUMENT", message: /term 2 is empty/ });
+    assert.throws(() => parseSelector("gpu==true"), { code: "INVALID_ARGUMENT", message: /use one = \(K=V\), not ==/ });
+    assert.throws(() => parseSelector("gpu!==true"), { code: "INVALID_ARGUMENT", message: /not !==/ });
+  });
 });
 
 describe("the scheduler", () => {

@@ -21,7 +21,11 @@ const VALUE = /^[A-Za-z0-9._:-]{0,63}$/;
 export function parseSelector(text: string): Selector {
   const terms: Term[] = [];
   if (text.length > 1024) throw new InvalidArgumentError("a selector is longer than 1024 characters");
-  for (const raw of text.split(",").map((t) => t.trim()).filter((t) => t !== "")) {
+  // Empty (or only blanks): every node. An empty term among others is a typo (",," or a trailing comma) that must
+  // not widen the match silently: ",," alone would otherwise have selected every node.
+  const raws = text.trim() === "" ? [] : text.split(",").map((t) => t.trim());
+  for (const [i, raw] of raws.entries()) {
+    if (raw === "") throw new InvalidArgumentError(`selector ${JSON.stringify(text)}: term ${i + 1} is empty (terms are K=V, K!=V, K>=N or K, separated by one comma)`);
     const m = /^([^=!<>]+)(>=|!=|=)?(.*)$/.exec(raw);
     const key = m?.[1]?.trim() ?? "";
     const op = m?.[2];
@@ -35,6 +39,7 @@ export function parseSelector(text: string): Selector {
       if (value === "" || !Number.isFinite(min)) throw new InvalidArgumentError(`selector term ${JSON.stringify(raw)}: ${JSON.stringify(value)} is not a number`);
       terms.push({ key, op, min });
     } else {
+      if (value.startsWith("=")) throw new InvalidArgumentError(`selector term ${JSON.stringify(raw)}: use one = (K=V), not ${op}=`);
       if (!VALUE.test(value)) throw new InvalidArgumentError(`selector term ${JSON.stringify(raw)}: ${JSON.stringify(value)} is not a label value`);
       terms.push({ key, op: op as "=" | "!=", value });
     }
