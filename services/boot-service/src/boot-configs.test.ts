@@ -6,7 +6,7 @@ import { uniquePrefix } from "@bmi/testing";
 import type { BootConfig } from "./boot-config";
 import { BootConfigs } from "./boot-configs";
 import { RedisBootStore } from "./drivers/redis-store";
-import { sample } from "./test-support";
+import { sample } from "./testkit/support";
 
 describe("boot configs in Redis", () => {
   const prefix = uniquePrefix("boot-configs");

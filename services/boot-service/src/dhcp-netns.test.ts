@@ -9,7 +9,7 @@ import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import {
   bootVm, buildBootDisk, createNetns, freePort, markerPattern, startTgtd, type TestNetns, type TestTgtd,
 } from "@bmi/testing";
-import { BootServiceFixture } from "./vm-fixture";
+import { BootServiceFixture } from "./testkit/vm-fixture";
 
 const MAC = "52:54:00:d1:00:01";
 const IQN = "iqn.2026-01.org.example.test:proj1.netns-disk";

@@ -6,7 +6,7 @@ import { createClient } from "@bmi/grpc";
 import { BootServiceClient, DhcpFormat } from "@bmi/proto/bmi/boot/v1/boot";
 import { testClientTls } from "@bmi/testing";
 import { Firmware } from "@bmi/proto/bmi/common/v1/common";
-import { BootServiceFixture } from "./vm-fixture";
+import { BootServiceFixture } from "./testkit/vm-fixture";
 
 const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:pw-${user}`).toString("base64")}` });
 // The fixture's client has the orchestrator's certificate: it calls for the user it names, as the orchestrator does.

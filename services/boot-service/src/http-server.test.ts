@@ -8,7 +8,7 @@ import type { BootPhaseReport } from "./boot-phases";
 import { RedisBootStore } from "./drivers/redis-store";
 import { BootHttpServer } from "./http-server";
 import { ScriptBinder } from "./script-binding";
-import { closeHttpTest, getFrom, sample } from "./test-support";
+import { closeHttpTest, getFrom, sample } from "./testkit/support";
 
 describe("boot HTTP server", () => {
   const prefix = uniquePrefix("boot-http");

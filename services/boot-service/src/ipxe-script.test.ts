@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { BootConfig } from "./boot-config";
-import { sample } from "./test-support";
+import { sample } from "./testkit/support";
 import { genericScript, nodeScript } from "./ipxe-script";
 
 const opts = { baseUrl: "http://10.0.0.9:8080", attempts: 3, retryDelaySeconds: 5 };

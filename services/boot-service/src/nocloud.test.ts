@@ -8,7 +8,7 @@ import type { BootPhaseReport } from "./boot-phases";
 import { RedisBootStore } from "./drivers/redis-store";
 import { BootHttpServer } from "./http-server";
 import { ScriptBinder } from "./script-binding";
-import { closeHttpTest, getFrom, sample } from "./test-support";
+import { closeHttpTest, getFrom, sample } from "./testkit/support";
 
 const USER_DATA = "#!/bin/sh\necho hello from user-data\n# a tenant's secret: s3cr3t-token\n";
 

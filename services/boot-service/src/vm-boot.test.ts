@@ -6,7 +6,7 @@ import path from "node:path";
 import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { Firmware } from "@bmi/proto/bmi/common/v1/common";
 import { bootVm, buildBootDisk, freePort, hasOvmf, markerPattern, startTgtd, type TestTgtd } from "@bmi/testing";
-import { BootServiceFixture } from "./vm-fixture";
+import { BootServiceFixture } from "./testkit/vm-fixture";
 
 const IQN = "iqn.2026-01.org.example.test:proj1.vm-disk";
 const MUTUAL_IQN = "iqn.2026-01.org.example.test:proj1.vm-mutual";

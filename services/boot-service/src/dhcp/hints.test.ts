@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sample } from "../test-support";
+import { sample } from "../testkit/support";
 import { renderHints } from "./index";
 
 const o = { scriptUrl: "http://10.0.0.9:8080/boot.ipxe", tftpServer: "10.0.0.9", biosFile: "undionly.kpxe", efiFile: "snponly.efi" };

@@ -9,7 +9,7 @@ import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { tempDir, uniquePrefix } from "@bmi/testing";
 import { BootConfigs } from "../boot-configs";
 import { dnsmasqHostLines } from "../dhcp/dnsmasq";
-import { sample } from "../test-support";
+import { sample } from "../testkit/support";
 import { bootStoreIdentity, DnsmasqHostsSync } from "./dnsmasq";
 import { RedisBootStore } from "./redis-store";
 

@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { Redis } from "@bmi/redis";
-import { validateBootConfig, type BootConfig } from "./boot-config";
+import { validateBootConfig, type BootConfig } from "../boot-config";
 
 /** Test support (not a test): a valid UEFI boot config with two MACs and two portals, fields overridable. */
 export function sample(over: Partial<BootConfig> = {}): BootConfig {
