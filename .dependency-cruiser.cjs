@@ -43,6 +43,13 @@ module.exports = {
       to: { path: "^test/" },
     },
     {
+      name: "no-test-support-in-production",
+      comment: "A package's test support (src/testkit/, and libs/testing) serves its tests only and is not shipped (deploy/Dockerfile drops dist/testkit and libs/testing): code that is neither a test nor test support never imports it.",
+      severity: "error",
+      from: { path: "^(libs|services)/[^/]+/src/", pathNot: ["\\.test\\.ts$", "^(libs|services)/[^/]+/src/testkit/", "^libs/testing/"] },
+      to: { path: ["^(libs|services)/[^/]+/(src|dist)/testkit/", "^libs/testing/"] },
+    },
+    {
       name: "not-to-unresolvable",
       comment: "An import that resolves to nothing (a subpath a package's \"exports\" does not offer).",
       severity: "error",
