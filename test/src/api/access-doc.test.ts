@@ -12,7 +12,7 @@ interface Documented { service: string; method: string; access?: { kind: string;
 
 const load = createRequire(__filename);
 const TABLES: Record<string, [string, string]> = {
-  "bmi.orchestrator.v1.Orchestrator": ["services/orchestrator/dist/server.js", "ORCHESTRATOR_ACCESS"],
+  "bmi.orchestrator.v1.Orchestrator": ["services/orchestrator/dist/handlers/index.js", "ORCHESTRATOR_ACCESS"],
   "bmi.orchestrator.v1.TargetHosts": ["services/orchestrator/dist/placement/admin.js", "TARGET_HOSTS_ACCESS"],
   "bmi.orchestrator.v1.Allocation": ["services/orchestrator/dist/leases/handlers.js", "ALLOCATION_ACCESS"],
   "bmi.image.v1.ImageService": ["services/image-service/dist/server.js", "IMAGE_ACCESS"],
