@@ -1,5 +1,5 @@
 import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
-import type { Stack } from "../orchestrator/stack";
+import type { Stack } from "../support/stack";
 import { inParallel } from "./stats";
 
 export interface FloorResult {

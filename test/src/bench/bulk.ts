@@ -8,7 +8,7 @@ import { ALL_NODE_STATES, EventBus } from "@bmi/events";
 import { silentLogger } from "@bmi/log";
 import { NodeEvent } from "@bmi/proto/bmi/events/v1/events";
 import { JobState, WatchJobRequest, type Job, type WatchJobResponse } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startStack, type Stack } from "../orchestrator/stack";
+import { startStack, type Stack } from "../support/stack";
 import { runFloor } from "./bulk-floor";
 import { startCeph, type CephCluster } from "./ceph-cluster";
 import { cpuSeconds, inParallel, mean, percentile, secs } from "./stats";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startStack, type Stack } from "../orchestrator/stack";
+import { startStack, type Stack } from "../support/stack";
 import { PROJECT, upload, watchToEnd } from "./bulk";
 
 /**

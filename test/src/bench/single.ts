@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startStack } from "../orchestrator/stack";
+import { startStack } from "../support/stack";
 import { IQN_PREFIX, PROJECT, upload, watchToEnd } from "./bulk";
 import { runFloor } from "./bulk-floor";
 import { percentile } from "./stats";

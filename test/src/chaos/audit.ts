@@ -8,7 +8,7 @@ import { silentLogger } from "@bmi/log";
 import type { Redis } from "@bmi/redis";
 import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import type { TestTgtd } from "@bmi/testing";
-import type { Stack } from "../orchestrator/stack";
+import type { Stack } from "../support/stack";
 
 const run = promisify(execFile);
 

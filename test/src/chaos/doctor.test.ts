@@ -7,7 +7,7 @@ import { BulkProvisionRequest, CheckDriftResponse as DriftReport, DriftKind, Job
 import { CreateTargetRequest } from "@bmi/proto/bmi/target/v1/target";
 import { freePort, holdIscsiSession } from "@bmi/testing";
 import { bmi, killStrays } from "../cli/bmi";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 import { tgtdTargets } from "./audit";
 
 const P = "p1";

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { BulkProvisionRequest } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { startHilSim, type HilSim } from "@bmi/testing";
-import { goldenImage, startStack, type Stack, type StackOptions } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack, type StackOptions } from "../support/stack";
 import { audit, type AuditReport } from "./audit";
 import { privateNats, privateRedis, type Daemon } from "./infra";
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "@bmi/testing";
-import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack } from "../support/stack";
 
 const BMI = path.join(REPO_ROOT, "services", "cli", "dist", "main.js");
 let s: Stack;

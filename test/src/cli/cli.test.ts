@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { REPO_ROOT } from "@bmi/testing";
-import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack } from "../support/stack";
 
 const BMI = path.join(REPO_ROOT, "services", "cli", "dist", "main.js");
 let s: Stack;

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { randomBytes } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { until } from "../orchestrator/stack";
+import { until } from "../support/stack";
 import { collect, problem, startFailureStack, type FailureStack } from "./failure-harness";
 import { failureTable, type CommandRows } from "./failure-table";
 import { startBlackHole, startRelay } from "./wire-faults";

@@ -5,7 +5,7 @@ import { eachLimit } from "@bmi/async";
 import { tempDir } from "@bmi/testing";
 import { PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { startFakeQmp, type FakeQmp } from "../orchestrator/fake-qmp";
-import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack } from "../support/stack";
 import { bmi, killStrays, type Run } from "./bmi";
 import type { Fixtures, Who } from "./failure-table";
 

@@ -9,7 +9,7 @@ import { REPO_ROOT } from "@bmi/testing";
 import { PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { startFakeQmp, type FakeQmp } from "../orchestrator/fake-qmp";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 const CLI = path.join(REPO_ROOT, "services", "cli");
 const BMI = path.join(CLI, "bin", "bmi.js");

@@ -9,7 +9,7 @@ import { BOOT_DEADLINE_MS } from "../e2e/flows";
 import { uploadRawImage } from "../e2e/upload";
 import type { VmBoot, VmNode } from "../e2e/vm-node";
 import { tgtdTargets } from "../chaos/audit";
-import { until } from "../orchestrator/stack";
+import { until } from "../support/stack";
 
 const PROJECT = "e2e";
 // deploy/clusters/hpc.yaml's shape, small: one head, then two computes (up to three), all on the demo image.

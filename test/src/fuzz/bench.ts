@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
-import { startStack } from "../orchestrator/stack";
+import { startStack } from "../support/stack";
 import { FUZZ_DEFAULTS, fuzzStack } from "./fuzz-stack";
 import { figuresTable, methodLines, problems } from "./report";
 

@@ -2,7 +2,7 @@ import type * as grpc from "@grpc/grpc-js";
 import { createClient } from "@bmi/grpc";
 import { AllocationClient } from "@bmi/proto/bmi/orchestrator/v1/allocation";
 import { TargetHostsClient } from "@bmi/proto/bmi/orchestrator/v1/target_hosts";
-import type { Stack } from "../orchestrator/stack";
+import type { Stack } from "../support/stack";
 import { loadBmiServices, serviceName } from "./descriptors";
 import { fuzzService, type FuzzOptions, type ServiceFigures } from "./fuzz-service";
 import { servingStatus } from "./health";

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
-import { startStack, type Stack } from "../orchestrator/stack";
+import { startStack, type Stack } from "../support/stack";
 import { loadBmiServices, serviceName } from "./descriptors";
 import { fuzzRequest } from "./fuzz-service";
 import { FUZZ_DEFAULTS, fuzzStack } from "./fuzz-stack";

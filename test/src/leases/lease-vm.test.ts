@@ -8,7 +8,7 @@ import { startE2eStack, type E2eStack } from "../e2e/e2e-stack";
 import { BOOT_DEADLINE_MS } from "../e2e/flows";
 import { uploadRawImage } from "../e2e/upload";
 import type { VmNode } from "../e2e/vm-node";
-import { until } from "../orchestrator/stack";
+import { until } from "../support/stack";
 
 const PROJECT = "e2e";
 let s: E2eStack;

@@ -6,7 +6,7 @@ import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { startFakeQmp, type FakeQmp } from "../orchestrator/fake-qmp";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 import { bootTimeline, linuxOptions } from "./linux-node";
 
 // The metadata and userspace path through the five real services, with the node's side played over HTTP exactly

@@ -7,7 +7,7 @@ import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { TargetHostsClient } from "@bmi/proto/bmi/orchestrator/v1/target_hosts";
 import { createClient } from "@bmi/grpc";
 import { testClientTls } from "@bmi/testing";
-import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack } from "../support/stack";
 import { waitJob } from "../e2e/jobs";
 
 const NODES = 24;

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { createClient } from "@bmi/grpc";
 import { JobState, OrchestratorClient, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 const N = 50;
 const names = (tag: string) => Array.from({ length: N }, (_, i) => `${tag}${String(i + 1).padStart(2, "0")}`);

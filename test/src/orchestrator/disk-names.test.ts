@@ -2,7 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 // The per-node disk counter lives only in Redis, the disks in image-service's storage. A flushed or lost Redis, or a
 // new BMI_REDIS_PREFIX, used to make the next provision fail with "disk <project>/<node>-1 exists".

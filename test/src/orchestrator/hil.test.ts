@@ -7,7 +7,7 @@ import path from "node:path";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { startHilSim, type HilSim } from "@bmi/testing";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
 const ALICE = basic("alice", "alice-pw");

@@ -5,7 +5,7 @@ import path from "node:path";
 import { REPO_ROOT } from "@bmi/testing";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, StepState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 let s: Stack;
 

@@ -10,7 +10,7 @@ import {
   JobState, NodeState, StepState, WatchJobRequest, type Job, type WatchJobResponse,
 } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { startFakeQmp } from "./fake-qmp";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 // One stack for the file: the happy path runs clean, and the faults are injected on dedicated nodes only.
 const FAULTS = ["check_node@f-check", "allocate@f-alloc", "disk@f-disk", "target@f-target", "boot_config@f-boot", "network@f-net"];

@@ -6,7 +6,7 @@ import { tempDir } from "@bmi/testing";
 import { QuotaKind, type Quota } from "@bmi/proto/bmi/common/v1/common";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, type Job, type NodeSpec } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 // Node names are this file's own: NATS subjects are shared by every stack on the machine.
 const NODES = ["qn1", "qn2", "qn3", "qn4", "qn5", "qn6"];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { startOtlpReceiver, type OtlpReceiver } from "./otlp-receiver";
-import { goldenImage, startStack, until, type Stack } from "./stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 let s: Stack | undefined;
 let otlp: OtlpReceiver;

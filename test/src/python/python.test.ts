@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "@bmi/testing";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
-import { goldenImage, startStack, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, type Stack } from "../support/stack";
 
 // Debian's interpreter, not the first python3 on the PATH (a pyenv or a venv): python3-grpcio and python3-protobuf
 // are installed for it.

@@ -8,7 +8,7 @@ import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { QuotaKind } from "@bmi/proto/bmi/common/v1/common";
 import { AllocationClient, Placement } from "@bmi/proto/bmi/orchestrator/v1/allocation";
 import { JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 import { backEndState, servedScripts } from "../security/back-ends";
 import { bmi } from "../cli/bmi";
 

@@ -13,7 +13,7 @@ import { AllocationClient } from "@bmi/proto/bmi/orchestrator/v1/allocation";
 import { testClientTls, testPki } from "@bmi/testing";
 import { callOnce } from "../fuzz/generic-call";
 import { loadBmiServices, serviceName } from "../fuzz/descriptors";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 import { backEndState, servedScripts } from "./back-ends";
 
 /**

@@ -9,7 +9,7 @@ import { QuotaKind } from "@bmi/proto/bmi/common/v1/common";
 import { AuditRecord } from "@bmi/proto/bmi/events/v1/events";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
 import { JobState, type ListAuditRecordsRequest } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { goldenImage, startStack, until, type Stack } from "../orchestrator/stack";
+import { goldenImage, startStack, until, type Stack } from "../support/stack";
 
 // The audit stream is shared by every stack on the machine: this file's project and nodes are its own.
 const P = `aud${randomBytes(3).toString("hex")}`;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Stack } from "../orchestrator/stack";
+import type { Stack } from "../support/stack";
 
 /**
  * Keys that change on their own while nothing is asked of the stack (instance heartbeats, the event relay), and the

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createClient, type PromiseClient } from "@bmi/grpc";
@@ -14,7 +14,8 @@ import { HaasGatewayClient, type PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { serviceMain } from "../support/services";
+import { stopDaemonsUnder } from "./cleanup";
+import { serviceMain } from "./services";
 
 export interface Stack {
   dir: string;
@@ -30,6 +31,10 @@ export interface Stack {
   boot: PromiseClient<BootServiceClient>;
   /** http://host:port of boot-service's script server (what nodes fetch). */
   bootHttp: string;
+  /** boot-service's HTTP port (with `vms`, it listens on every address). */
+  httpPort: number;
+  /** host:port of each service's gRPC server (the first orchestrator's). */
+  addresses: Record<"orch" | "image" | "target" | "boot" | "haas", string>;
   haas: PromiseClient<HaasGatewayClient>;
   orchestrators: RunningService[];
   /** With `metrics`: each service's Prometheus endpoint (http://host:port/metrics), by service name. */
@@ -51,8 +56,6 @@ export interface StackOptions {
   tag: string;
   /** Extra environment of every orchestrator (BMI_ORCH_FAULTS, lease, retries). */
   orchEnv?: Record<string, string>;
-  /** Use a boot-service that is already running instead of starting one. */
-  bootAddr?: string;
   /** image-service environment; the local driver in the stack's directory by default (the ceph driver for benches). */
   imageEnv?: Record<string, string>;
   /** haas-gateway environment on top of the standalone driver (the hil driver's settings). */
@@ -68,14 +71,21 @@ export interface StackOptions {
   natsUrl?: string;
   /** target-service environment on top of the stack's (its reconcile interval). */
   targetEnv?: Record<string, string>;
+  /** The services' BMI_LOG_LEVEL (default warn). */
+  logLevel?: string;
+  /**
+   * Machines other than this process boot from the stack (QEMU VMs, e2e-stack.ts): tgtd's portal and boot-service's
+   * HTTP listen on every address, target-service advertises and boot-service hands out `host` (the host as they
+   * see it), boot-service serves TFTP, and both bind scripts and ACLs to addresses only if `bindAddresses`.
+   */
+  vms?: { host: string; bindAddresses: boolean };
 }
-
-const LOG_ENV = { BMI_LOG_LEVEL: "warn" };
 
 /**
  * The five real services as child processes on free ports, sharing one Redis prefix, with a private tgtd and the
- * local image driver in a temporary directory. `stop()` stops every process and removes every key and file; call
- * it from an after() hook.
+ * local image driver in a temporary directory: the one launcher of the test workspace's stacks (the e2e stack adds
+ * its VMs on top). `stop()` stops every process and removes every key and file, each step also when one before it
+ * failed; call it from an after() hook.
  */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(path.join(tmpdir(), `bmi-${opts.tag}-`));
@@ -85,7 +95,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const orchestrators: RunningService[] = [];
   let tgtd: TestTgtd | undefined;
   let macSeq = 0;
-  const base = { ...LOG_ENV, BMI_REDIS_PREFIX: prefix, ...(opts.redisUrl ? { BMI_REDIS_URL: opts.redisUrl } : {}),
+  const base = { BMI_LOG_LEVEL: opts.logLevel ?? "warn", BMI_REDIS_PREFIX: prefix, BMI_DATA_DIR: path.join(dir, "data"), ...(opts.redisUrl ? { BMI_REDIS_URL: opts.redisUrl } : {}),
     ...(opts.natsUrl ? { BMI_NATS_URL: opts.natsUrl } : {}), ...(opts.otlpEndpoint ? { BMI_OTLP_ENDPOINT: opts.otlpEndpoint } : {}),
     ...(opts.auth ? { BMI_AUTH: "static", BMI_AUTH_FILE: opts.auth.usersFile } : { BMI_AUTH: "none" }) };
   const asAdmin = opts.auth ? { authorization: opts.auth.admin } : {};
@@ -100,32 +110,49 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (at && !metrics[service]) metrics[service] = `http://${at}/metrics`;
     return s;
   };
+  // Every step runs whatever the one before did: a failed test must not leave a process behind.
   const stop = async () => {
-    await Promise.allSettled(orchestrators.map((s) => s.stop(5000)));
-    await Promise.allSettled(running.filter((s) => !orchestrators.includes(s)).map((s) => s.stop(10_000)));
-    await tgtd?.stop();
-    // A tgtd that target-service started after the stack's own one died (crash tests).
-    const adopted = tgtd ? findTgtd(tgtd.controlPort) : undefined;
-    if (tgtd && adopted) await stopTgtd(tgtd.controlPort, adopted);
-    await killDaemons(dir);
-    await deleteKeys(redis, prefix);
-    redis.disconnect();
-    await rm(dir, { recursive: true, force: true });
+    const steps = [
+      // The orchestrators first: nothing new reaches the others while they drain.
+      () => Promise.allSettled(orchestrators.map((s) => s.stop(5000))),
+      () => Promise.allSettled(running.filter((s) => !orchestrators.includes(s)).map((s) => s.stop(10_000))),
+      async () => tgtd?.stop(),
+      async () => {
+        // A tgtd that target-service started after the stack's own one died (crash tests).
+        const adopted = tgtd ? findTgtd(tgtd.controlPort) : undefined;
+        if (tgtd && adopted) await stopTgtd(tgtd.controlPort, adopted);
+      },
+      () => stopDaemonsUnder(dir),
+      () => deleteKeys(redis, prefix).finally(() => redis.disconnect()),
+      () => rm(dir, { recursive: true, force: true }),
+    ];
+    for (const step of steps) await step().catch((err: unknown) => console.error(`stack ${opts.tag}: cleanup step failed:`, err));
   };
   try {
-    tgtd = await startTgtd({ dir });
+    const vms = opts.vms;
+    const iscsiPort = vms ? await freePort() : 0;
+    tgtd = await startTgtd(vms ? { dir, portal: `0.0.0.0:${iscsiPort}` } : { dir });
+    // image-service and haas-gateway first: target-service asks the one what a disk is, boot-service the other
+    // who holds a node.
     const image = await start("image-service", "BMI_IMAGE_LISTEN", {
       BMI_IMAGE_DRIVER: "local", BMI_IMAGE_DATA_DIR: path.join(dir, "images"), ...opts.imageEnv,
     });
     const haas = await start("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone", ...opts.haasEnv });
     const target = await start("target-service", "BMI_TARGET_LISTEN", {
       BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort), BMI_TARGET_PORTALS: tgtd.portal, BMI_TARGET_IMAGE_ADDR: image.address,
+      ...(vms ? { BMI_TARGET_ADVERTISE: `${vms.host}:${iscsiPort}`, BMI_TARGET_BIND_ADDRESS: String(vms.bindAddresses) } : {}),
       ...opts.targetEnv,
     });
-    const bootHttp = `127.0.0.1:${await freePort()}`;
-    const boot = opts.bootAddr ? { address: opts.bootAddr } : await start("boot-service", "BMI_BOOT_LISTEN", {
-      BMI_BOOT_HTTP_LISTEN: bootHttp, BMI_BOOT_PUBLIC_URL: `http://${bootHttp}`, BMI_BOOT_TFTP: "false",
+    const httpPort = await freePort();
+    const boot = await start("boot-service", "BMI_BOOT_LISTEN", {
       BMI_BOOT_HAAS_ADDR: haas.address, BMI_BOOT_TARGET_ADDR: target.address,
+      // The public URL is what its DHCP hints hand out; scripts follow the Host header the node sent.
+      ...(vms ? {
+        BMI_BOOT_HTTP_LISTEN: `0.0.0.0:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://${vms.host}:${httpPort}`,
+        BMI_BOOT_TFTP_LISTEN: `127.0.0.1:${await freePort()}`, BMI_BOOT_BIND_ADDRESS: String(vms.bindAddresses),
+      } : {
+        BMI_BOOT_HTTP_LISTEN: `127.0.0.1:${httpPort}`, BMI_BOOT_PUBLIC_URL: `http://127.0.0.1:${httpPort}`, BMI_BOOT_TFTP: "false",
+      }),
     });
     const orchEnv = {
       BMI_ORCH_IMAGE_ADDR: image.address, BMI_ORCH_TARGET_ADDR: target.address, BMI_ORCH_BOOT_ADDR: boot.address,
@@ -146,8 +173,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       dir, prefix, redis, tgtd, orch, orchAddr: first.address, imageAddr: image.address,
       image: client<ImageServiceClient>(ImageServiceClient, image.address),
       target: client<TargetServiceClient>(TargetServiceClient, target.address),
-      boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://${bootHttp}`,
+      boot: client<BootServiceClient>(BootServiceClient, boot.address), bootHttp: `http://127.0.0.1:${httpPort}`, httpPort,
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
+      addresses: { orch: first.address, image: image.address, target: target.address, boot: boot.address, haas: haas.address },
       orchestrators, addOrchestrator, processes: running, clientTls, metrics,
       async restart(old) {
         const env = envOf.get(old);
@@ -189,23 +217,6 @@ export async function goldenImage(dir: string, sizeMiB = 4): Promise<string> {
   buf.write("BMI-GOLDEN-IMAGE", 0);
   await writeFile(file, buf);
   return file;
-}
-
-/** qemu-storage-daemons the local image driver left (it is stopped with SIGTERM, but a test may have failed first). */
-async function killDaemons(dir: string): Promise<void> {
-  const walk = async (d: string): Promise<string[]> => {
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
-    const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])));
-    return nested.flat();
-  };
-  for (const f of (await walk(dir)).filter((f) => f.endsWith(".pid"))) {
-    const pid = Number((await readFile(f, "utf8").catch(() => "")).trim());
-    // Only a process of this test (its command line names the test's directory): PIDs get reused.
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (pid > 0 && cmdline.includes(dir)) {
-      try { process.kill(pid, "SIGTERM"); } catch { /* already gone */ }
-    }
-  }
 }
 
 /** The polling helper, here for the tests that use this stack. */
