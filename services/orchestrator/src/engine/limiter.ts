@@ -3,6 +3,7 @@ import { Semaphore } from "@bmi/async";
 import type { Logger } from "@bmi/log";
 import type { Redis } from "@bmi/redis";
 import { limiterAdmitted, limiterWaitSeconds } from "./metrics";
+import { Script } from "./lua/script";
 
 /** Where limits are held when several orchestrators share them: one Redis, leases renewed by each holder. */
 export interface SharedLimits {
@@ -66,6 +67,8 @@ return lost`;
 // KEYS: holders, info, waiters. Answers now, holders with scores, their info, the waiter count.
 const READ = `${NOW}${PURGE}
 return {now, redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2]), redis.call('ZCARD', KEYS[3])}`;
+// Sent by SHA: every step acquires and releases, and the script text on each would be most of the bytes written.
+const SCRIPT = { acquire: new Script(ACQUIRE), release: new Script(RELEASE), renew: new Script(RENEW), read: new Script(READ) };
 
 /**
  * A bottleneck's slots in Redis, shared by every orchestrator: this instance's steps queue here in arrival order
@@ -174,11 +177,11 @@ class RedisLimits {
   }
 
   async acquire(key: string, limit: number, token: string, info: string): Promise<boolean> {
-    return (await this.o.redis.eval(ACQUIRE, 4, ...this.keys(key), this.known, token, limit, this.o.leaseMs, info, key)) === 1;
+    return (await SCRIPT.acquire.run(this.o.redis, [...this.keys(key), this.known, token, limit, this.o.leaseMs, info, key], 4)) === 1;
   }
 
   async release(key: string, token: string): Promise<void> {
-    await this.o.redis.eval(RELEASE, 3, ...this.keys(key), token, this.channel, key);
+    await SCRIPT.release.run(this.o.redis, [...this.keys(key), token, this.channel, key], 3);
   }
 
   private async renew(): Promise<void> {
@@ -188,7 +191,7 @@ class RedisLimits {
       if (held.length + waiting.length === 0) continue;
       const [holders, , waiters] = this.keys(sem.key);
       try {
-        const lost = (await this.o.redis.eval(RENEW, 2, holders, waiters, this.o.leaseMs, ...held, "|", ...waiting)) as string[];
+        const lost = (await SCRIPT.renew.run(this.o.redis, [holders, waiters, this.o.leaseMs, ...held, "|", ...waiting], 2)) as string[];
         if (lost.length > 0) this.o.log.warn({ bottleneck: sem.key, lost: lost.length }, "limit slots' leases ran out while held (Redis unreachable or the process stalled)");
       } catch (err) {
         this.o.log.warn({ err: String(err), bottleneck: sem.key }, "limit leases not renewed");
@@ -197,7 +200,7 @@ class RedisLimits {
   }
 
   async read(key: string, limit: number): Promise<LimitView> {
-    const [now, scored, info, waiters] = (await this.o.redis.eval(READ, 3, ...this.keys(key))) as [number, string[], string[], number];
+    const [now, scored, info, waiters] = (await SCRIPT.read.run(this.o.redis, this.keys(key), 3)) as [number, string[], string[], number];
     const who = new Map<string, { instance?: string; job?: string; step?: string }>();
     for (let i = 0; i + 1 < info.length; i += 2) who.set(info[i]!, JSON.parse(info[i + 1]!) as { instance?: string });
     const holders: LimitView["holders"] = [];

@@ -4,7 +4,10 @@ import { UnavailableError, domainError, isErrorCode, type ErrorCode } from "@bmi
 
 // Scripts may refuse with these codes only: anything else in "CODE message" form is a script bug.
 const SCRIPT_CODES = new Set<ErrorCode>(["ALREADY_EXISTS", "FAILED_PRECONDITION", "INVALID_ARGUMENT", "NOT_FOUND", "ABORTED", "RESOURCE_EXHAUSTED"]);
-/** A Lua script run by its SHA (loaded on first NOSCRIPT); error replies "CODE message" become domain errors. */
+/**
+ * A Lua script run by its SHA (EVALSHA: only the digest travels; the text is sent once, on the first NOSCRIPT);
+ * error replies "CODE message" become domain errors, Redis going away UNAVAILABLE.
+ */
 export class Script {
   private readonly sha: string;
 
@@ -12,13 +15,14 @@ export class Script {
     this.sha = createHash("sha1").update(lua).digest("hex");
   }
 
-  async run(redis: Redis, args: Array<string | number>): Promise<unknown> {
+  /** `args` start with the script's `numKeys` KEYS (0 for the engine's scripts, which derive keys from a prefix). */
+  async run(redis: Redis, args: Array<string | number>, numKeys = 0): Promise<unknown> {
     try {
       try {
-        return await redis.evalsha(this.sha, 0, ...args);
+        return await redis.evalsha(this.sha, numKeys, ...args);
       } catch (err) {
         if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
-        return await redis.eval(this.lua, 0, ...args);
+        return await redis.eval(this.lua, numKeys, ...args);
       }
     } catch (err) {
       throw toDomainError(err);
