@@ -1,3 +1,4 @@
+import { until as pollUntil } from "@bmi/async";
 import { silentLogger } from "@bmi/log";
 import type { Harness } from "./harness";
 import { JobAccess } from "../jobs/job-access";
@@ -5,16 +6,9 @@ import type { NodeView } from "../scheduler/scheduler";
 import type { LeaseOptions } from "../leases/leases";
 import { wireAllocation, type AllocationParts, type Publish } from "../leases/wire";
 
-/** Polls `fn` until it answers something truthy. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Polls `fn` until it answers something truthy (@bmi/async's until, every 20 ms for at most `ms`). */
+export const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> =>
+  pollUntil(what, fn, ms, 20);
 
 /**
  * One orchestrator instance's scheduler, leases and clusters on a test harness's Redis and engine (the real
