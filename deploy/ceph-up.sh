@@ -8,7 +8,8 @@
 #        far from Ceph's 3300/6789/6800-7300 so a real cluster on this host is never touched),
 #        CEPH_STORE=memstore|bluestore (memstore: RAM, fastest; bluestore: a sparse file under DIR),
 #        CEPH_MEMSTORE_BYTES (default 4 GiB), CEPH_WITH_MGR=0|1 (default 0: RBD needs no mgr; health does),
-#        CEPH_POOL (default rbd).
+#        CEPH_POOL (default rbd), CEPH_ADDR (default 127.0.0.1: the address every daemon binds and clients use;
+#        another of this host's addresses lets clients in network namespaces reach the cluster).
 # On success prints DIR/ceph.conf; the admin keyring is DIR/ceph.client.admin.keyring (user "admin"). BMI's own user
 # "bmi" has only what a site gives it (README, "Ceph at a site": mon 'profile rbd', osd 'profile rbd pool=POOL');
 # its keyring is DIR/ceph.client.bmi.keyring, named in ceph.conf, so librbd and tgt find it from the conf alone.
@@ -20,8 +21,10 @@ STORE=${CEPH_STORE:-memstore}
 WITH_MGR=${CEPH_WITH_MGR:-0}
 POOL=${CEPH_POOL:-rbd}
 MEM_BYTES=${CEPH_MEMSTORE_BYTES:-4294967296}
+ADDR=${CEPH_ADDR:-127.0.0.1}
+[[ $ADDR =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || { echo "CEPH_ADDR=$ADDR is not an IPv4 address" >&2; exit 64; }
 CONF=$D/ceph.conf
-MON_ADDR="[v2:127.0.0.1:$BASE,v1:127.0.0.1:$((BASE + 1))]"
+MON_ADDR="[v2:$ADDR:$BASE,v1:$ADDR:$((BASE + 1))]"
 
 if [ -e "$D/run/mon.a.pid.fg" ]; then echo "$D holds a cluster already; run deploy/ceph-down.sh $D first" >&2; exit 1; fi
 mkdir -p "$D"/{log,run,crash} "$D"/data/mon/a "$D"/data/osd/0 "$D"/data/mgr/x
@@ -33,8 +36,8 @@ cat > "$CONF" <<EOF
 [global]
 fsid = $FSID
 mon_host = $MON_ADDR
-public_addr = 127.0.0.1
-cluster_addr = 127.0.0.1
+public_addr = $ADDR
+cluster_addr = $ADDR
 ms_bind_port_min = $((BASE + 10))
 ms_bind_port_max = $((BASE + 99))
 auth_cluster_required = cephx

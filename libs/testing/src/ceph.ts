@@ -32,16 +32,18 @@ export interface TestCeph {
  * test or cluster uses, in about 2 s. Call stop() in an after() hook; should a test file die first, the daemons are
  * still stopped when its process exits.
  */
-export async function startCeph(opts: { memstoreBytes?: number } = {}): Promise<TestCeph> {
+export async function startCeph(opts: { memstoreBytes?: number; addr?: string } = {}): Promise<TestCeph> {
+  // `addr`: another of this host's addresses (a veth's), for clients in network namespaces; default loopback.
+  const addr = opts.addr ?? "127.0.0.1";
   let lastError: unknown;
   for (let attempt = 0; attempt < 4; attempt++) {
     const dir = mkdtempSync(path.join(tmpdir(), "bmi-ceph-"));
-    const base = await freePortBlock();
+    const base = await freePortBlock(addr);
     const onExit = () => { spawnSync(DOWN, [dir], { env: { ...process.env, WIPE: "1" } }); };
     process.once("exit", onExit);
     try {
       await run(UP, [dir], {
-        env: { ...process.env, CEPH_PORT_BASE: String(base), CEPH_MEMSTORE_BYTES: String(opts.memstoreBytes ?? 2 ** 31) },
+        env: { ...process.env, CEPH_PORT_BASE: String(base), CEPH_MEMSTORE_BYTES: String(opts.memstoreBytes ?? 2 ** 31), CEPH_ADDR: addr },
         timeout: 120_000,
       });
       let stopped = false;
@@ -63,18 +65,18 @@ export async function startCeph(opts: { memstoreBytes?: number } = {}): Promise<
 }
 
 /** The first port of 100 consecutive free ones (mon v2, mon v1, then the daemons' range at +10..+99). */
-async function freePortBlock(): Promise<number> {
+async function freePortBlock(addr: string): Promise<number> {
   for (;;) {
     // Below the ephemeral range (32768+), where outgoing connections would take ports at random.
     const base = 20_000 + 100 * Math.floor(Math.random() * 127);
-    if ((await canBind(base)) && (await canBind(base + 1)) && (await canBind(base + 10))) return base;
+    if ((await canBind(base, addr)) && (await canBind(base + 1, addr)) && (await canBind(base + 10, addr))) return base;
   }
 }
 
-function canBind(port: number): Promise<boolean> {
+function canBind(port: number, addr: string): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = net.createServer();
     srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    srv.listen(port, addr, () => srv.close(() => resolve(true)));
   });
 }

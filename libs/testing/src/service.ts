@@ -35,6 +35,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   logDir?: string;
   timeoutMs?: number;
+  /** A network namespace (`ip netns` name) the service runs in; `address` must be one of that namespace's. */
+  netns?: string;
 }
 
 /** Starts a BMI service as its own process (`opts.main`) and waits until it answers SERVING. */
@@ -46,7 +48,9 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   // Mutual TLS with the test PKI's certificate of this service, unless the test asks for plaintext.
   const tls = opts.env?.BMI_TLS === "off" ? {} : testPki().env(opts.service);
   const ca = tls.BMI_TLS_CA;
-  const child = spawn(process.execPath, [opts.main], {
+  // nsenter execs node in the namespace: the child's PID is the service's own, so stop() and kill() reach it.
+  const [cmd, argv] = opts.netns ? ["nsenter", [`--net=/run/netns/${opts.netns}`, process.execPath, opts.main]] : [process.execPath, [opts.main]];
+  const child = spawn(cmd, argv, {
     env: { ...process.env, BMI_LOG_LEVEL: "info", ...tls, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });

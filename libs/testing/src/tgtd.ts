@@ -44,6 +44,8 @@ export interface TgtdStartOptions {
    * rbd module, for before/after figures). It is bound over TGT_MODULES in a mount namespace of this tgtd's own.
    */
   modules?: string;
+  /** A network namespace (`ip netns` name) tgtd runs in: a target host of its own address (its portal's). */
+  netns?: string;
 }
 
 /**
@@ -56,7 +58,9 @@ export async function startTgtd(opts: TgtdStartOptions): Promise<TestTgtd> {
   const logFile = path.join(opts.dir, `tgtd-${controlPort}.log`);
   const fd = openSync(logFile, "a");
   // Two I/O threads per LUN instead of 16 by default: tests share two cores with everybody else's.
-  const tgtd = ["tgtd", "-f", "-C", String(controlPort), "-t", String(opts.ioThreads ?? 2), "--iscsi", `portal=${portal}`];
+  // nsenter enters the namespace and execs tgtd (same PID: stop() and the death signal still reach tgtd itself).
+  const tgtd = [...(opts.netns ? ["nsenter", `--net=/run/netns/${opts.netns}`] : []),
+    "tgtd", "-f", "-C", String(controlPort), "-t", String(opts.ioThreads ?? 2), "--iscsi", `portal=${portal}`];
   // A fixed script; the directory and tgtd's argv reach it as positional parameters, never as shell text.
   const withModules = (dir: string) =>
     ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind "$0" ${TGT_MODULES} && exec "$@"`, dir, ...tgtd];
