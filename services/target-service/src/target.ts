@@ -108,6 +108,11 @@ export interface TargetBackend {
   ensureRunning(): Promise<void>;
   list(): Promise<LiveTarget[]>;
   /**
+   * The target at `tid` as tgtd has it, undefined when tgtd has none there. Asks tgtd about that one target when the
+   * backend knows what it holds (it made or listed it), not for a listing of every target.
+   */
+  find(tid: number): Promise<LiveTarget | undefined>;
+  /**
    * Creates the target with LUN 1, ACL and CHAP account(s); the tid must be free. A stale account of the same name
    * is replaced; `accountExists`/`reverseExists` (the caller just listed the accounts) say up front whether there
    * is one.
@@ -156,13 +161,17 @@ export function aclOf(spec: TargetSpec): string {
 
 /** True when tgtd's target is exactly what `spec` asks for. */
 export function matches(spec: TargetSpec, live: LiveTarget): boolean {
-  const want = spec.backing.kind === "file"
-    ? { type: "rdwr", path: spec.backing.path }
-    : { type: "rbd", path: `${spec.backing.pool}/${spec.backing.image}` };
+  const want = lunOf(spec);
   return live.iqn === spec.iqn && live.lun1?.type === want.type && live.lun1.path === want.path &&
     live.initiators.length === 1 && live.initiators[0] === aclOf(spec) &&
     live.accounts.length === 1 && live.accounts[0] === spec.chapUser &&
     (live.outgoing ?? []).join() === (spec.reverse ? spec.reverse.user : "");
+}
+
+/** LUN 1 as tgtd lists it for the spec's backing: its backing-store type and path. */
+export function lunOf(spec: TargetSpec): { type: string; path: string } {
+  const b = spec.backing;
+  return b.kind === "file" ? { type: "rdwr", path: b.path } : { type: "rbd", path: `${b.pool}/${b.image}` };
 }
 
 /**

@@ -73,10 +73,11 @@ export class TargetManager {
       if ((spec.initiatorIqn !== "" && spec.initiatorIqn !== req.initiatorIqn) || JSON.stringify(spec.backing) !== JSON.stringify(req.backing)) {
         throw new AlreadyExistsError(`target ${req.project}/${req.disk} exists with another initiator or backing; delete it first`);
       }
-      // A fresh tid cannot be live yet: only a repeated create needs to ask tgtd (a full `show`, the only kind).
+      // A fresh tid cannot be live yet: only a repeated create asks tgtd, about this one target.
       const found = spec;
       const here = !place || place.local(found);
-      const listed = created || !here ? undefined : (await this.backend.list()).find((t) => t.tid === found.tid && t.iqn === found.iqn);
+      const at = created || !here ? undefined : await this.backend.find(found.tid);
+      const listed = at?.iqn === found.iqn ? at : undefined;
       // A target an interrupted create left half-made (no LUN, ACL or account yet) is made again whole, now rather
       // than at the reconciler's next pass (which removes it as differing from its spec).
       const live = listed && matches(found, listed) ? listed : undefined;

@@ -86,6 +86,34 @@ describe("tgt driver against a real tgtd", () => {
     for (const user of [s.chapUser, s.reverse?.user ?? ""]) await driver.deleteAccount(user);
   });
 
+  it("finds one target as tgtd's full listing shows it, through every change, and none once tgtd lost it", async () => {
+    const s = spec(4, { reverse: { user: `bmi-${"4".padStart(20, "0")}-t`, secret: "target-s3cret-s3cret" } });
+    const listed = async () => {
+      const t = (await driver.list()).find((x) => x.tid === 4);
+      return t && { ...t, outgoing: t.outgoing ?? [] };
+    };
+    const found = async (d: TgtDriver) => {
+      const t = await d.find(4);
+      return t && { ...t, outgoing: t.outgoing ?? [] };
+    };
+    await driver.apply(s);
+    assert.deepEqual(await found(driver), await listed());
+    await driver.rebind({ ...s, initiatorAddress: "127.0.0.2" }, s.initiatorIqn);
+    assert.deepEqual(await found(driver), await listed());
+    const { reverse: _, ...plain } = s;
+    await driver.rekey({ ...plain, chapSecret: "an0ther-s3cret-s3cret" }, s);
+    assert.deepEqual(await found(driver), await listed());
+    await driver.deleteAccount(s.chapUser);
+    assert.deepEqual((await found(driver))?.accounts, []);
+    // A process that never saw the target (a restarted service) asks tgtd's listing.
+    const fresh = new TgtDriver({ controlPort, portals, log: silentLogger() });
+    assert.deepEqual(await found(fresh), await listed());
+    // Removed behind the driver's back (a hand-run tgtadm, a restarted tgtd): not there.
+    await driver.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", "4"]);
+    assert.equal(await driver.find(4), undefined);
+    assert.equal(await fresh.find(4), undefined);
+  });
+
   it("refuses a missing backing file before creating anything: UNAVAILABLE, to retry", async () => {
     // image-service named the file as the disk's export a moment ago; gone now means its exports are being set up
     // again (image-service or its storage daemon restarting): a retry succeeds once they are back.

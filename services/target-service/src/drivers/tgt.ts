@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { isIP } from "node:net";
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { aclOf, ExportGoneError, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
+import { aclOf, ExportGoneError, lunOf, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
 import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
@@ -36,6 +36,17 @@ export const WRITE_CACHE_OFF = "mode_page=8:0:18:0x10:0:0xff:0xff:0:0:0xff:0xff:
 export class TgtDriver implements TargetBackend {
   readonly adm: Tgtadm;
   readonly daemon: TgtdDaemon;
+  /**
+   * What tgtd holds per tid, as far as this process knows: what it made (apply, rekey, rebind) and what tgtd's last
+   * full listing showed. `find` trusts it for the LUN, ACL and accounts and asks tgtd only whether the tid is still
+   * there: a full listing per repeated CreateTarget costs tgtd O(n) (1.1 MB of text at 1,000 targets), a bulk of
+   * them O(n^2). Drift made behind this process's back (a hand-run tgtadm) is the reconciler's to find: its listing
+   * compares every target with its spec, and its repairs come through here.
+   */
+  private readonly held = new Map<number, LiveTarget>();
+  /** Changes to tgtd under way, and a count of their starts and ends: a listing that overlapped one is not kept. */
+  private busy = 0;
+  private changes = 0;
 
   constructor(opts: TgtOptions) {
     this.adm = new Tgtadm(opts.controlPort, undefined, undefined, opts.ipc ?? true);
@@ -55,10 +66,37 @@ export class TgtDriver implements TargetBackend {
   }
 
   async list(): Promise<LiveTarget[]> {
-    return parseTargets(await this.adm.run(["--mode", "target", "--op", "show"]));
+    const quiet = this.busy === 0;
+    const before = this.changes;
+    const all = parseTargets(await this.adm.run(["--mode", "target", "--op", "show"]));
+    if (quiet && this.changes === before) {
+      this.held.clear();
+      for (const t of all) this.held.set(t.tid, { ...t, sessions: 0 });
+    }
+    return all;
   }
 
-  async apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
+  async find(tid: number): Promise<LiveTarget | undefined> {
+    const known = this.held.get(tid);
+    if (!known) return (await this.list()).find((t) => t.tid === tid);
+    const conns = await missingAs(this.adm.run(["--mode", "conn", "--op", "show", "--tid", String(tid)]), /can't find the target/, undefined);
+    if (conns !== undefined) return { ...known, sessions: parseSessions(conns) };
+    if (this.held.get(tid) === known) this.held.delete(tid);
+    return undefined;
+  }
+
+  apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
+    return this.changing(async () => {
+      this.held.delete(spec.tid);
+      await this.make(spec, hint);
+      this.held.set(spec.tid, {
+        tid: spec.tid, iqn: spec.iqn, lun1: lunOf(spec), initiators: [aclOf(spec)], accounts: [spec.chapUser],
+        ...(spec.reverse ? { outgoing: [spec.reverse.user] } : {}), sessions: 0,
+      });
+    });
+  }
+
+  private async make(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
     const b = spec.backing;
     // image-service named this file as the disk's export a moment ago: if it is gone, the export is being set up
     // again (image-service or its storage daemon restarting), so the caller may retry.
@@ -91,7 +129,14 @@ export class TgtDriver implements TargetBackend {
    * Asks tgtd about this one target only (its connections), not a full `show`: that prints every target, which
    * makes deleting n targets cost n^2. The tid is the store's own, in this service's own tgtd.
    */
-  async remove(tid: number): Promise<number> {
+  remove(tid: number): Promise<number> {
+    return this.changing(async () => {
+      this.held.delete(tid);
+      return this.removeTarget(tid);
+    });
+  }
+
+  private async removeTarget(tid: number): Promise<number> {
     const id = String(tid);
     const conns = await missingAs(this.adm.run(["--mode", "conn", "--op", "show", "--tid", id]), /can't find the target/, undefined);
     if (conns === undefined) return 0;
@@ -99,32 +144,75 @@ export class TgtDriver implements TargetBackend {
     return parseSessions(conns);
   }
 
-  async rekey(spec: TargetSpec, previous: TargetSpec): Promise<void> {
-    await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, true, false);
-    if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, previous.reverse !== undefined, true);
-    else if (previous.reverse) await this.deleteAccount(previous.reverse.user);
+  rekey(spec: TargetSpec, previous: TargetSpec): Promise<void> {
+    return this.changing(async () => {
+      // Until it is done, what tgtd holds is not known: an account deleted and not yet made again is bound to nothing.
+      const known = this.held.get(spec.tid);
+      this.held.delete(spec.tid);
+      await this.bindAccount(spec.tid, spec.chapUser, spec.chapSecret, true, false);
+      if (spec.reverse) await this.bindAccount(spec.tid, spec.reverse.user, spec.reverse.secret, previous.reverse !== undefined, true);
+      else if (previous.reverse) await this.dropAccount(previous.reverse.user);
+      if (known) {
+        const { outgoing: _, ...rest } = known;
+        this.held.set(spec.tid, { ...rest, accounts: [spec.chapUser], ...(spec.reverse ? { outgoing: [spec.reverse.user] } : {}) });
+      }
+    });
   }
 
-  async rebind(spec: TargetSpec, previous: string): Promise<void> {
-    const tid = String(spec.tid);
-    const acl = aclOf(spec);
-    // Add first: the node that just fetched its script logs in at once, and must never find an ACL without it.
-    await missingAs(this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(acl)]), /rule already exists/, "");
-    if (previous === acl) return;
-    await missingAs(this.adm.run(["--mode", "target", "--op", "unbind", "--tid", tid, ...aclArgs(previous)]), /rule does not exist/, "");
+  rebind(spec: TargetSpec, previous: string): Promise<void> {
+    return this.changing(async () => {
+      const tid = String(spec.tid);
+      const acl = aclOf(spec);
+      const known = this.held.get(spec.tid);
+      this.held.delete(spec.tid);
+      // Add first: the node that just fetched its script logs in at once, and must never find an ACL without it.
+      await missingAs(this.adm.run(["--mode", "target", "--op", "bind", "--tid", tid, ...aclArgs(acl)]), /rule already exists/, "");
+      if (previous !== acl) {
+        await missingAs(this.adm.run(["--mode", "target", "--op", "unbind", "--tid", tid, ...aclArgs(previous)]), /rule does not exist/, "");
+      }
+      if (known) this.held.set(spec.tid, { ...known, initiators: [acl] });
+    });
   }
 
-  async mark(iqn: string, previous?: number): Promise<void> {
-    if (previous !== undefined) await this.remove(previous);
-    await this.adm.run(["--mode", "target", "--op", "new", "--tid", String(MARKER_TID), "--targetname", iqn]);
+  mark(iqn: string, previous?: number): Promise<void> {
+    return this.changing(async () => {
+      if (previous !== undefined) {
+        this.held.delete(previous);
+        await this.removeTarget(previous);
+      }
+      await this.adm.run(["--mode", "target", "--op", "new", "--tid", String(MARKER_TID), "--targetname", iqn]);
+      this.held.set(MARKER_TID, { tid: MARKER_TID, iqn, initiators: [], accounts: [], sessions: 0 });
+    });
   }
 
   async accounts(): Promise<string[]> {
     return parseAccounts(await this.adm.run(["--mode", "account", "--op", "show"]));
   }
 
-  async deleteAccount(user: string): Promise<void> {
+  deleteAccount(user: string): Promise<void> {
+    return this.changing(() => this.dropAccount(user));
+  }
+
+  /** tgtd unbinds a deleted account from every target that had it. */
+  private async dropAccount(user: string): Promise<void> {
     await missingAs(this.adm.run(["--mode", "account", "--op", "delete", "--user", user]), /can't find the account/, "");
+    for (const [tid, t] of this.held) {
+      if (t.accounts.includes(user) || t.outgoing?.includes(user)) {
+        this.held.set(tid, { ...t, accounts: t.accounts.filter((a) => a !== user), outgoing: (t.outgoing ?? []).filter((a) => a !== user) });
+      }
+    }
+  }
+
+  /** Runs a change to tgtd, counted, so that a listing taken meanwhile does not overwrite what it records. */
+  private async changing<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    this.changes++;
+    try {
+      return await fn();
+    } finally {
+      this.busy--;
+      this.changes++;
+    }
   }
 
   /**
@@ -137,7 +225,7 @@ export class TgtDriver implements TargetBackend {
     const create = ["--mode", "account", "--op", "new", "--user", user, "--password", secret];
     const made = !known && (await missingAs(this.adm.run(create), /already exists/, undefined)) !== undefined;
     if (!made) {
-      await this.deleteAccount(user);
+      await this.dropAccount(user);
       await this.adm.run(create);
     }
     await this.adm.run(["--mode", "account", "--op", "bind", "--tid", String(tid), "--user", user, ...(outgoing ? ["--outgoing"] : [])]);

@@ -75,6 +75,10 @@ export class KeyedBackend implements TargetBackend {
     return this.inner.list();
   }
 
+  find(tid: number): Promise<LiveTarget | undefined> {
+    return this.inner.find(tid);
+  }
+
   async apply(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
     await this.inner.apply(spec, hint);
     this.keys.set(spec.tid, digest(spec));
