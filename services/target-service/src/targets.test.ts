@@ -217,6 +217,24 @@ describe("targets: Redis-backed wanted state, reconciled into a real tgtd", () =
     }
   });
 
+  it("a bulk of deletes leaves its CHAP accounts until it is over, and never the account of a disk created again meanwhile", async () => {
+    const names = ["bulk1", "bulk2", "bulk3", "bulk4"];
+    const made = [];
+    for (const n of names) made.push((await create(n)).view.spec);
+    const users = new Set(made.map((s) => s.chapUser));
+    // Four deletes at once, then bulk1 made again behind its own delete: the sweep must leave its new account alone.
+    const [, again] = await Promise.all([Promise.all(names.map((n) => svc.targets.delete("proj1", n))), create("bulk1")]);
+    assert.ok(svc.targets.accounts.pending > 0, "the deletes had company: their accounts wait for the sweep");
+    await waitFor(async () => (await svc.driver.accounts()).filter((a) => users.has(a)).length === 1, 10_000);
+    assert.deepEqual((await svc.driver.accounts()).filter((a) => users.has(a)), [again.view.spec.chapUser]);
+    assert.equal(svc.targets.accounts.pending, 0);
+    const live = await svc.targets.get("proj1", "bulk1");
+    assert.equal(live.active, true);
+    assert.equal(await canLogin(live), true, "the re-created target's CHAP login works after the sweep");
+    await svc.targets.delete("proj1", "bulk1");
+    assert.equal((await svc.driver.accounts()).includes(again.view.spec.chapUser), false, "a delete alone drops its account at once");
+  });
+
   it("deletes a target with a live session by force and says so", async () => {
     const v = await svc.targets.get("proj1", "disk1");
     const held = await holdIscsiSession({ portal, iqn: v.spec.iqn, initiator: node1, chap: { user: v.spec.chapUser, secret: v.spec.chapSecret } });

@@ -1,6 +1,7 @@
 import { AlreadyExistsError, BmiError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { validateAddress, validateIqn, validateName } from "@bmi/validate";
+import { AccountSweeper } from "./account-sweeper";
 import { chapSecret } from "./credentials";
 import { chapUser, reverseChapUser, targetIqn, validateBacking, type IqnAuthority } from "./naming";
 import type { Gate } from "./gate";
@@ -32,6 +33,9 @@ export interface TargetView {
  * and a reconcile pass never sees a change half done.
  */
 export class TargetManager {
+  /** The accounts of targets deleted in a bulk, deleted from tgtd after it. */
+  readonly accounts: AccountSweeper;
+
   constructor(
     private readonly store: TargetStore,
     private readonly backend: TargetBackend,
@@ -40,7 +44,9 @@ export class TargetManager {
     private readonly gate: Gate,
     private readonly log: Logger,
     private readonly options: TargetOptions = {},
-  ) {}
+  ) {
+    this.accounts = new AccountSweeper(backend, gate, log);
+  }
 
   /**
    * Idempotent in the target: the same project, disk, backing and initiator answer the same target. Not in its
@@ -55,8 +61,10 @@ export class TargetManager {
     const iqn = targetIqn(this.authority, req.project, req.disk);
     const place = this.options.placement;
     const hosts = place ? { hosts: await place.resolve(req.hosts ?? [], req.backing) } : {};
-    return this.gate.shared(`${req.project}/${req.disk}`, async () => {
+    const key = `${req.project}/${req.disk}`;
+    return this.accounts.around(() => this.gate.shared(key, async () => {
       await this.store.assertFollowed();
+      this.accounts.claim(key);
       let spec = await this.store.get(req.project, req.disk);
       let created = false;
       if (!spec) {
@@ -87,7 +95,7 @@ export class TargetManager {
       if (!live) await this.applyNew(spec, created);
       await place?.changed(found, spec);
       return { view: await this.withPortals(live ? view(spec, live) : { spec, active: true, sessions: 0 }), created };
-    });
+    }));
   }
 
   /**
@@ -146,7 +154,8 @@ export class TargetManager {
   async delete(project: string, disk: string): Promise<{ forced: boolean; sessionsClosed: number }> {
     validateName("project", project);
     validateName("disk", disk);
-    return this.gate.shared(`${project}/${disk}`, async () => {
+    const key = `${project}/${disk}`;
+    return this.accounts.around(() => this.gate.shared(key, async () => {
       // A foreign store's tid may be one of our live targets: nothing is removed on its word.
       await this.store.assertFollowed();
       const spec = await this.store.get(project, disk);
@@ -155,14 +164,14 @@ export class TargetManager {
       // tid): no full listing of every target per delete.
       const here = !this.options.placement || this.options.placement.local(spec);
       const sessions = here ? await this.backend.remove(spec.tid) : 0;
-      if (here) await this.backend.deleteAccount(spec.chapUser);
+      if (here) await this.accounts.release(key, [spec.chapUser, ...(spec.reverse ? [spec.reverse.user] : [])]);
       await this.store.delete(project, disk);
       // The target's other hosts remove their copies in the pass this starts.
       await this.options.placement?.changed(spec);
       if (sessions > 0) this.log.warn({ ...describe(spec), sessions }, "target deleted with force: live sessions dropped");
       else this.log.info(describe(spec), "target deleted");
       return { forced: sessions > 0, sessionsClosed: sessions };
-    });
+    }));
   }
 
   private async applyNew(spec: TargetSpec, created: boolean): Promise<void> {
