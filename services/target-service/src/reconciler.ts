@@ -7,6 +7,9 @@ import { compare, judgeStore, refusalMessage, type Comparison } from "./store-ch
 import { describe, withSecret, type TargetBackend, type TargetSpec, type TargetStore } from "./target";
 
 const APPLY_CONCURRENCY = 4;
+// tgtd's account delete walks every target (account-sweeper.ts): a pass that dropped hundreds at once would hold
+// every create and delete behind it for seconds. The rest go in the next passes.
+const STALE_ACCOUNTS_PER_PASS = 16;
 
 /** With several target hosts (hosts/placed.ts): which specs this host serves, and a check of the live ones. */
 export interface HostScope {
@@ -88,7 +91,8 @@ export class Reconciler {
       const scope = this.scope;
       const wanted = scope ? all.filter((s) => scope.wants(s)) : all;
       this.serving = wanted.length;
-      const seen = compare(this.authority, await this.backend.list(), wanted);
+      const listing = await this.backend.list();
+      const seen = compare(this.authority, listing, wanted);
       const verdict = judgeStore(identity, seen, this.store.location);
       if (verdict.kind === "refuse") {
         this.store.follow(undefined);
@@ -113,7 +117,9 @@ export class Reconciler {
         reconcileDrift.inc({ kind: "unwanted", action: "fixed" });
         this.log.warn({ tid: t.tid, iqn: t.iqn, sessions, reason }, "target removed");
       }
-      const present = new Set((await this.backend.list()).map((t) => t.tid));
+      // Nothing but this pass changes tgtd meanwhile (the gate): what it listed, less what it removed, is what tgtd has.
+      const removed = new Set(seen.doomed.map((d) => d.target.tid));
+      const present = new Set(listing.map((t) => t.tid).filter((tid) => !removed.has(tid)));
       const accounts = new Set(await this.backend.accounts());
       // Several targets at once: tgtd answers one request at a time, but starting each tgtadm costs more than
       // tgtd's work, and that part overlaps.
@@ -133,8 +139,8 @@ export class Reconciler {
       });
       if (scope) await scope.refresh(wanted.filter((s) => present.has(s.tid)));
       const users = new Set(wanted.flatMap((s) => [s.chapUser, ...(s.reverse ? [s.reverse.user] : [])]));
-      for (const a of accounts) {
-        if (!isChapUser(a) || users.has(a)) continue;
+      const stale = [...accounts].filter((a) => isChapUser(a) && !users.has(a));
+      for (const a of stale.slice(0, STALE_ACCOUNTS_PER_PASS)) {
         reconcileDrift.inc({ kind: "account", action: "found" });
         await this.backend.deleteAccount(a);
         reconcileDrift.inc({ kind: "account", action: "fixed" });
