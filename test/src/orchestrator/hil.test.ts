@@ -85,5 +85,18 @@ for (const mode of ["service account", "pass-through"] as const) {
       }
       assert.equal(sim.state.node("h1").project, null);
     });
+
+    it("a provision whose power cycle HIL answers with 409 BlockedError (OBM not enabled) is retried and succeeds", async () => {
+      // HIL answers BlockedError to every OBM call while the node's OBM is disabled (hil/api.py _obmd_redirect).
+      sim.failRequests(3, 409, "BlockedError", /\/power_cycle$/, "OBM is not enabled");
+      const { job } = await s.orch.provisionNode({ project: "p1", spec: { node: "h2", image: "golden", disk: "", nic: "", network: "net1" },
+        options: { ...OPTS, powerCycle: true }, idempotencyKey: "" }, { authorization: ALICE });
+      const done = await waitJob(job!.id);
+      sim.failRequests(0);
+      assert.equal(done.state, JobState.JOB_STATE_SUCCEEDED, done.error);
+      assert.equal(sim.state.node("h2").power, "on");
+      const { job: d } = await s.orch.deprovisionNode({ project: "p1", node: "h2", deleteDisk: true, releaseNode: true, idempotencyKey: "" }, { authorization: ALICE });
+      assert.equal((await waitJob(d!.id)).state, JobState.JOB_STATE_SUCCEEDED);
+    });
   });
 }

@@ -35,9 +35,9 @@ export interface HilSim {
   setLatency(ms: number): void;
   /**
    * The next `n` HIL requests (only those whose path matches `only`) answer `status` (default 500) with a
-   * ServerError, or `type` (409 with BlockedError, as HIL answers a networking call on a busy NIC).
+   * ServerError, or `type` (409 with BlockedError, as HIL answers a networking call on a busy NIC), with `msg`.
    */
-  failRequests(n: number, status?: number, type?: string, only?: RegExp): void;
+  failRequests(n: number, status?: number, type?: string, only?: RegExp, msg?: string): void;
   /** The next `n` networking actions end in ERROR. */
   failActions(n: number): void;
   setPendingMs(ms: number): void;
@@ -48,7 +48,7 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
   const state = new SimState();
   const actions = new SimActions(state.actions, opts.pendingMs ?? 200);
   const requests: HilRequestRecord[] = [];
-  const knobs = { latencyMs: 0, failures: 0, failStatus: 500, failType: "ServerError", failOnly: /./ };
+  const knobs = { latencyMs: 0, failures: 0, failStatus: 500, failType: "ServerError", failOnly: /./, failMsg: "" };
 
   const obmd = createServer(obmdHandler(state));
   const obmdSockets = trackSockets(obmd);
@@ -72,7 +72,7 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
     if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
     if (knobs.failures > 0 && knobs.failOnly.test(path)) {
       knobs.failures--;
-      return reply(res, { status: knobs.failStatus, json: { type: knobs.failType, msg: "simulated internal error" } });
+      return reply(res, { status: knobs.failStatus, json: { type: knobs.failType, msg: knobs.failMsg } });
     }
     try {
       reply(res, answer(req, path, text));
@@ -118,8 +118,9 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
     setLatency(ms) {
       knobs.latencyMs = ms;
     },
-    failRequests(n, status = 500, type = "ServerError", only = /./) {
+    failRequests(n, status = 500, type = "ServerError", only = /./, msg = "simulated internal error") {
       knobs.failures = n;
+      knobs.failMsg = msg;
       knobs.failStatus = status;
       knobs.failType = type;
       knobs.failOnly = only;

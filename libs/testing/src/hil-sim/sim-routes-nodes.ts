@@ -75,14 +75,17 @@ export const nodeRoutes: Route[] = [
   powerRoute("PUT", "boot_device"),
 ];
 
-/** Since obmd, HIL only checks access and redirects (307) to the node's OBM daemon with a fresh token. */
+/**
+ * Since obmd, HIL only checks access and redirects (307) to the node's OBM daemon with a fresh token; with OBM
+ * disabled it answers 409 BlockedError "OBM is not enabled" (hil/api.py _obmd_redirect).
+ */
 function powerRoute(method: string, op: string): Route {
   return {
     method, path: `/v0/node/<node>/${op}`,
     handle(req: SimRequest, { state }: { state: SimState }): SimAnswer {
       const node = state.node(param(req, "node"));
       requireProject(req.principal, node.project);
-      if (!node.obmEnabled || node.obmToken === null) throw faults.illegalState(`OBM of node "${node.name}" is disabled`);
+      if (!node.obmEnabled || node.obmToken === null) throw faults.blocked("OBM is not enabled");
       return { status: 307, location: `${node.obmd.uri}/${op}?token=${node.obmToken}` };
     },
   };

@@ -129,16 +129,24 @@ export class HilDriver implements NodeDriver {
 
   async close(): Promise<void> {}
 
-  /** A power call; HIL answers 409 while the node's OBM is disabled (a fresh allocation): enable it, try again. */
+  /**
+   * A power call (HIL redirects it to the OBM daemon). HIL answers 409 BlockedError "OBM is not enabled" while the
+   * node's OBM is disabled: a fresh allocation, or a release beside this call that disabled it again. So OBM is
+   * enabled and the call tried again at once, then with backoff while HIL still says Blocked, within the call's
+   * budget; a Blocked that outlasts it ends ABORTED with HIL's message, which the orchestrator retries.
+   */
   private async obm(scope: CallScope, method: "GET" | "POST" | "PUT", node: string, op: string, body: object | undefined) {
     const path = `/v0/node/${enc(node)}/${op}`;
     try {
       return await this.hil.redirected(scope, method, path, body);
     } catch (err) {
       if (!(err instanceof FailedPreconditionError)) throw err;
+    }
+    const result = await retryBlocked(scope, deadlineOf(scope, this.opts.blockedRetryMs), async () => {
       await this.hil.call(scope, "PUT", `/v0/node/${enc(node)}/obm`, { enabled: true });
       return this.hil.redirected(scope, method, path, body);
-    }
+    }, async () => false);
+    return result === "settled" ? undefined : result;
   }
 }
 
