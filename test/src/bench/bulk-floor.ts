@@ -1,5 +1,6 @@
 import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
 import type { Stack } from "../support/stack";
+import type { BenchTargetHost } from "./bulk-hosts";
 import { inParallel } from "./stats";
 
 export interface FloorResult {
@@ -20,7 +21,7 @@ export interface FloorResult {
  * The raw floor: the calls a provision and a deprovision make (gateway, image, target, boot), in a plain loop at
  * the same concurrency, with no jobs, no Redis records and no events. What the orchestrator adds is the difference.
  */
-export async function runFloor(s: Stack, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string): Promise<FloorResult> {
+export async function runFloor(s: Pick<Stack, "haas" | "image" | "target" | "boot"> & { targetHosts?: BenchTargetHost[] }, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string): Promise<FloorResult> {
   const calls: Record<string, number[]> = {};
   const deprovisionCalls: Record<string, number[]> = {};
   const timedIn = (into: Record<string, number[]>) => async <T>(name: string, call: Promise<T>): Promise<T> => {
@@ -32,6 +33,9 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
   const timed = timedIn(calls);
   const timedDown = timedIn(deprovisionCalls);
   const disk = (node: string) => `${node}-floor`;
+  // Several target hosts: node i's target goes to host i mod H, asked directly (no placement records).
+  const index = new Map(nodes.map((node, i) => [node, i]));
+  const hostOf = (node: string) => s.targetHosts?.[(index.get(node) ?? 0) % s.targetHosts.length];
   let failed = 0;
   const errors = new Set<string>();
   // Like the orchestrator, keep going when a node fails: count it, say why once.
@@ -51,7 +55,9 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
     await timed("allocate", s.haas.allocateNode({ project, node }));
     const { disk: d } = await timed("disk", s.image.createDisk({ project, name: disk(node), image }));
     const initiatorIqn = `${iqnPrefix}:${project}.${node}`;
-    const { target } = await timed("target", s.target.createTarget({ project, disk: disk(node), backing: d?.backing, initiatorIqn, placement: undefined }));
+    const h = hostOf(node);
+    const { target } = await timed("target", (h?.target ?? s.target).createTarget({ project, disk: disk(node), backing: d?.backing, initiatorIqn,
+      placement: h ? { hosts: [h.id] } : undefined }));
     await timed("boot_config", s.boot.setBootConfig({ config: BootConfig.fromPartial({
       node, project, macs: [n?.nics[0]?.mac ?? ""], target: target?.target, chap: target?.chap, initiatorIqn,
     }) }));
@@ -61,7 +67,7 @@ export async function runFloor(s: Stack, project: string, nodes: string[], image
   const deprovisionPerNode = await inParallel(nodes, limit, guarded(async (node) => {
     await timedDown("check_node", s.haas.getNode({ node }));
     await timedDown("boot_config", s.boot.clearBootConfig({ node }));
-    await timedDown("target", s.target.deleteTarget({ project, disk: disk(node) }));
+    await timedDown("target", (hostOf(node)?.target ?? s.target).deleteTarget({ project, disk: disk(node) }));
     await timedDown("disk", s.image.deleteDisk({ project, name: disk(node) }));
     await timedDown("release", s.haas.releaseNode({ project, node }));
   }));

@@ -8,8 +8,9 @@ import { ALL_NODE_STATES, EventBus } from "@bmi/events";
 import { silentLogger } from "@bmi/log";
 import { NodeEvent } from "@bmi/proto/bmi/events/v1/events";
 import { JobState, WatchJobRequest, type Job, type WatchJobResponse } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { startStack, type Stack } from "../support/stack";
+import { startStack } from "../support/stack";
 import { runFloor } from "./bulk-floor";
+import { hostFigures, startHostsStack, type BenchStack } from "./bulk-hosts";
 import { startCeph, type CephCluster } from "./ceph-cluster";
 import { cpuSeconds, inParallel, mean, percentile, secs } from "./stats";
 
@@ -17,23 +18,29 @@ export const PROJECT = "bench";
 export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
- * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...] [--profile]`:
+ * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...] [--profile]
+ * [--target-hosts H]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
  * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
  * when the service exits at the end) into .run/profiles/bulk-<time>/<service>-<pid>.cpuprofile, for Chrome DevTools
- * or speedscope.
+ * or speedscope. `--target-hosts H` (ceph only) runs H target hosts, each in a network namespace of its own address
+ * with its tgtd and target-service (multihost/lab-stack.ts), the orchestrator placing the targets, the floor
+ * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place.
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
-    limits: { type: "string", default: "" }, profile: { type: "boolean", default: false },
+    limits: { type: "string", default: "" }, profile: { type: "boolean", default: false }, "target-hosts": { type: "string", default: "1" },
   } });
+  const hosts = Number(values["target-hosts"]);
+  if (!(hosts >= 1)) throw new Error(`--target-hosts ${values["target-hosts"]}: a number of hosts, 1 or more`);
+  if (hosts > 1 && values.driver !== "ceph") throw new Error("--target-hosts needs --driver ceph: a file-backed disk is on one host only");
   const n = Number(values.nodes);
   const parallel = Number(values.parallel);
   const dir = await mkdtemp(path.join(tmpdir(), "bmi-bench-bulk-"));
   let ceph: CephCluster | undefined;
-  let s: Stack | undefined;
+  let s: BenchStack | undefined;
   // An interrupted bench still stops every process it started and removes its keys and files.
   const profiles = values.profile ? path.resolve(".run", "profiles", `bulk-${new Date().toISOString().replace(/[:.]/g, "-")}`) : undefined;
   const cleanup = async () => {
@@ -46,7 +53,8 @@ export async function run(args: string[]): Promise<void> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    if (values.driver === "ceph") ceph = await startCeph(path.join(dir, "ceph"), 27100 + (process.pid % 50) * 100);
+    // Several target hosts: the lab stack starts a Ceph its namespaces reach.
+    if (values.driver === "ceph" && hosts === 1) ceph = await startCeph(path.join(dir, "ceph"), 27100 + (process.pid % 50) * 100);
     const nodeOptions = process.env.NODE_OPTIONS;
     if (profiles) {
       await mkdir(profiles, { recursive: true });
@@ -54,18 +62,20 @@ export async function run(args: string[]): Promise<void> {
       process.env.NODE_OPTIONS = `${nodeOptions ?? ""} --require ${path.join(__dirname, "cpu-profile-hook.js")}`.trim();
       process.env.BMI_BENCH_PROFILE_DIR = profiles;
     }
-    s = await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}),
-      orchEnv: { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
-        ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) } });
+    const orchEnv = { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
+      ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) };
+    s = hosts > 1 ? await startHostsStack(hosts, orchEnv)
+      : { ...await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}), orchEnv }), natsUrl: "nats://127.0.0.1:4222" };
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
     delete process.env.BMI_BENCH_PROFILE_DIR;
     const nodes = Array.from({ length: n }, (_, i) => `b${String(i + 1).padStart(5, "0")}`);
     await s.registerNodes(nodes);
     await upload(s, "golden", 4);
-    console.log(`bulk provisioning: ${n} nodes, ${values.driver} driver, max_parallel ${parallel}`);
+    console.log(`bulk provisioning: ${n} nodes, ${values.driver} driver, max_parallel ${parallel}${hosts > 1 ? `, ${hosts} target hosts` : ""}`);
     const before = cpu(s);
-    const orch = await orchestrated(s, nodes, parallel);
+    let perHost: string[] = [];
+    const orch = await orchestrated(s, nodes, parallel, () => { perHost = hostFigures(s?.targetHosts ?? []); });
     const used = cpu(s);
     console.log(`    cpu         ${[...used].map(([k, v]) => `${k} ${(v - (before.get(k) ?? 0)).toFixed(1)}`).join("  ")} (s, provision + deprovision)`);
     const orchMs = (from: Map<string, number>, to: Map<string, number>) => ((to.get("orchestrator") ?? 0) - (from.get("orchestrator") ?? 0)) * 1000 / n;
@@ -81,6 +91,7 @@ export async function run(args: string[]): Promise<void> {
     // The issue's aim: 1,000 nodes provisioned and deprovisioned in under 30 s, within 1.5x of the floor.
     const total = orch.provisionMs + orch.deprovisionMs;
     const floorTotal = floor.provisionMs + floor.deprovisionMs;
+    if (perHost.length > 0) console.log(`  target hosts, with the ${n} targets in place:\n${perHost.map((l) => `    ${l}`).join("\n")}`);
     console.log(`  total: orchestrated ${secs(total)} s = ${(n / (total / 1000)).toFixed(1)} nodes/s, floor ${secs(floorTotal)} s = ${(n / (floorTotal / 1000)).toFixed(1)} nodes/s, ${(total / floorTotal).toFixed(2)}x`);
   } finally {
     process.removeListener("SIGINT", onSignal);
@@ -94,7 +105,7 @@ async function listProfiles(dir: string): Promise<void> {
   console.log(`  cpu profiles: ${dir} (${files.join(", ") || "none written"})`);
 }
 
-async function orchestrated(s: Stack, nodes: string[], parallel: number):
+async function orchestrated(s: BenchStack, nodes: string[], parallel: number, inPlace?: () => void):
   Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number> }> {
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
@@ -105,6 +116,7 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number):
   const done = (await s.orch.getJob({ id: job!.id })).job!;
   const provisionMs = performance.now() - t0;
   const cpuAfterProvision = cpu(s);
+  inPlace?.();
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
   console.log(`  orchestrated (${JobState[done.state]}: ${done.succeeded} ok, ${done.failed} failed)`);
@@ -130,15 +142,15 @@ async function orchestrated(s: Stack, nodes: string[], parallel: number):
   return { provisionMs, deprovisionMs, cpuAfterProvision };
 }
 
-export async function watchToEnd(s: Stack, id: string): Promise<void> {
+export async function watchToEnd(s: Pick<BenchStack, "orch">, id: string): Promise<void> {
   const call = s.orch.raw.watchJob(WatchJobRequest.fromPartial({ id, fromStart: true }), s.orch.metadata(), s.orch.callOptions({ deadlineMs: 3600_000 }));
   for await (const res of call as AsyncIterable<WatchJobResponse>) if (res.event?.finished) break;
   call.cancel();
 }
 
 /** Subscribes now; `done` resolves once every node has reported one of `states` on NATS (bmi.node.<node>.state). */
-async function nodeEvents(s: Stack, nodes: string[], states: string[]): Promise<{ done: Promise<Array<[string, string]>> }> {
-  const bus = new EventBus({ servers: ["nats://127.0.0.1:4222"], redis: s.redis, outboxKey: `${s.prefix}bench-outbox`, log: silentLogger() });
+async function nodeEvents(s: BenchStack, nodes: string[], states: string[]): Promise<{ done: Promise<Array<[string, string]>> }> {
+  const bus = new EventBus({ servers: [s.natsUrl], redis: s.redis, outboxKey: `${s.prefix}bench-outbox`, log: silentLogger() });
   bus.start();
   const nc = await bus.ready();
   const waiting = new Set(nodes);
@@ -159,7 +171,7 @@ async function nodeEvents(s: Stack, nodes: string[], states: string[]): Promise<
 }
 
 /** CPU seconds used so far by each service of the stack. */
-function cpu(s: Stack): Map<string, number> {
+function cpu(s: Pick<BenchStack, "processes">): Map<string, number> {
   const out = new Map<string, number>();
   for (const p of s.processes) out.set(p.name, (out.get(p.name) ?? 0) + cpuSeconds(p.pid));
   return out;
@@ -189,7 +201,7 @@ function stepTimes(children: Job[]): string {
 }
 
 /** Uploads a small raw image (first sector recognisable) through the client stream, for either driver. */
-export async function upload(s: Stack, name: string, sizeMiB: number): Promise<void> {
+export async function upload(s: Pick<BenchStack, "image">, name: string, sizeMiB: number): Promise<void> {
   const data = Buffer.alloc(sizeMiB << 20);
   data.write("BMI-BENCH-IMAGE", 0);
   const checksum = createHash("sha256").update(data).digest("hex");
