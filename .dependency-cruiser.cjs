@@ -11,7 +11,8 @@ module.exports = {
       from: { path: "^(libs|services)/([^/]+)/" },
       to: {
         path: "^(libs|services|test)/[^/]+/",
-        pathNot: ["^$1/$2/", "^(libs|services|test)/[^/]+/dist/index\\.(js|d\\.ts)$"],
+        // dist/index, or a subpath its package.json "exports" declares (@bmi/grpc/client: the client side alone).
+        pathNot: ["^$1/$2/", "^(libs|services|test)/[^/]+/dist/index\\.(js|d\\.ts)$", "^libs/grpc/dist/for-clients\\.(js|d\\.ts)$"],
       },
     },
     {

@@ -1,9 +1,7 @@
 import {
   context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span,
 } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import type { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 
 /**
  * Off until startTracing: then every helper below is a constant answer or a direct call, so a service without
@@ -22,6 +20,11 @@ export interface Tracing {
  * whatever is left at shutdown.
  */
 export function startTracing(service: string, endpoint: string): Tracing {
+  // The SDK and its exporter load here, not at import: every process that imports this (the bmi CLI, each service
+  // without BMI_OTLP_ENDPOINT) would otherwise load them for nothing, about a third of the CLI's start-up.
+  const { OTLPTraceExporter } = require("@opentelemetry/exporter-trace-otlp-http") as typeof import("@opentelemetry/exporter-trace-otlp-http");
+  const { resourceFromAttributes } = require("@opentelemetry/resources") as typeof import("@opentelemetry/resources");
+  const { BatchSpanProcessor, NodeTracerProvider } = require("@opentelemetry/sdk-trace-node") as typeof import("@opentelemetry/sdk-trace-node");
   const p = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": service }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint }), { scheduledDelayMillis: 1000 })],

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ParseArgsConfig } from "node:util";
-import { createClient, type CallOpts, type PromiseClient } from "@bmi/grpc";
+import { createClient, type CallOpts, type PromiseClient } from "@bmi/grpc/client";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import { TargetHostsClient } from "@bmi/proto/bmi/orchestrator/v1/target_hosts";
 import { OrchestratorClient } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";

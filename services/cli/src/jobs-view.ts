@@ -1,5 +1,5 @@
 import { BmiError, domainError, isTransient } from "@bmi/errors";
-import { fromServiceError, isServiceError } from "@bmi/grpc";
+import { fromServiceError, isServiceError } from "@bmi/grpc/client";
 import type { JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import { BootPhase } from "@bmi/proto/bmi/events/v1/events";
 import { Job, JobKind, JobState, StepState, WatchJobRequest, type WatchJobResponse } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";

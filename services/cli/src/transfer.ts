@@ -1,5 +1,5 @@
 import { BmiError, domainError } from "@bmi/errors";
-import { fromServiceError, isServiceError } from "@bmi/grpc";
+import { fromServiceError, isServiceError } from "@bmi/grpc/client";
 import type { Ctx } from "./context";
 import { bar, bytes } from "./output";
 import { describeFailure } from "./report";
