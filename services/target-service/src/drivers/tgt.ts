@@ -4,6 +4,7 @@ import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { aclOf, ExportGoneError, lunOf, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
 import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
+import { HeldTargets } from "./tgt-held";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
 
@@ -43,7 +44,7 @@ export class TgtDriver implements TargetBackend {
    * them O(n^2). Drift made behind this process's back (a hand-run tgtadm) is the reconciler's to find: its listing
    * compares every target with its spec, and its repairs come through here.
    */
-  private readonly held = new Map<number, LiveTarget>();
+  private readonly held = new HeldTargets();
   /** Changes to tgtd under way, and a count of their starts and ends: a listing that overlapped one is not kept. */
   private busy = 0;
   private changes = 0;
@@ -196,11 +197,7 @@ export class TgtDriver implements TargetBackend {
   /** tgtd unbinds a deleted account from every target that had it. */
   private async dropAccount(user: string): Promise<void> {
     await missingAs(this.adm.run(["--mode", "account", "--op", "delete", "--user", user]), /can't find the account/, "");
-    for (const [tid, t] of this.held) {
-      if (t.accounts.includes(user) || t.outgoing?.includes(user)) {
-        this.held.set(tid, { ...t, accounts: t.accounts.filter((a) => a !== user), outgoing: (t.outgoing ?? []).filter((a) => a !== user) });
-      }
-    }
+    this.held.dropUser(user);
   }
 
   /** Runs a change to tgtd, counted, so that a listing taken meanwhile does not overwrite what it records. */
