@@ -25,4 +25,6 @@ esac
 [ ${#files[@]} -gt 0 ] || { echo "no test files match '$filter'" >&2; exit 1; }
 mkdir -p .run/test-logs
 # Test files run two at a time: most of their time is spent waiting on VMs, tgtd and Ceph, not on the CPU.
-exec node --test --test-concurrency="${BMI_TEST_CONCURRENCY:-2}" --test-timeout=600000 "${files[@]}"
+# A file may take 20 minutes: the timeout is for a hang, not a pace. The Linux VM file boots Linux three times under
+# TCG (~2 min each alone); on a machine shared with other work (load 20+) it took over 10 minutes and was cut.
+exec node --test --test-concurrency="${BMI_TEST_CONCURRENCY:-2}" --test-timeout=1200000 "${files[@]}"
