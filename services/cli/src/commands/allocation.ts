@@ -56,8 +56,14 @@ export function printPlan(ctx: Ctx, plan: Plan | undefined): number | void {
 
 const stateOf = (s: LeaseState) => (LeaseState[s] ?? "").replace(/^LEASE_STATE_/, "").toLowerCase();
 
+/** A lease's state; an end that failed on some nodes (still provisioned, retried) says so. */
+function leaseState(l: Lease): string {
+  const stuck = l.stuckNodes.length;
+  return stuck === 0 ? stateOf(l.state) : `${stateOf(l.state)}, end failed on ${stuck} node${stuck === 1 ? "" : "s"}`;
+}
+
 function leaseRow(l: Lease): Record<string, string | number> {
-  return { id: l.id, state: stateOf(l.state), nodes: l.nodes.length, start: when(l.start), end: when(l.end), cluster: l.cluster || "-", user: l.user };
+  return { id: l.id, state: leaseState(l), nodes: l.nodes.length, start: when(l.start), end: when(l.end), cluster: l.cluster || "-", user: l.user };
 }
 
 function showLease(ctx: Ctx, l: Lease | undefined): void {
@@ -68,6 +74,10 @@ function showLease(ctx: Ctx, l: Lease | undefined): void {
   ctx.out.line(`disks    ${l.deleteDisks ? "deleted at the end" : "kept at the end"}`);
   if (l.startJobs.length) ctx.out.line(`started  ${l.startJobs.join(" ")}`);
   if (l.endJobs.length) ctx.out.line(`ended    ${l.endJobs.join(" ")}`);
+  for (const n of l.stuckNodes) {
+    const jobs = `${n.attempts} failed end job${n.attempts === 1 ? "" : "s"}, last ${n.job}`;
+    ctx.out.line(`stuck    ${n.node}: ${n.error} (${jobs}; next try ${when(n.nextAttempt)})`);
+  }
   ctx.out.table(l.nodes.map((n) => ({ node: n.node, role: n.role || "-", image: n.image, rack: n.rack || "-" })), ["node", "role", "image", "rack"]);
 }
 

@@ -39,10 +39,13 @@ const REPROVISION = [
 ] as const satisfies readonly PlannedStep[];
 
 // Teardown steps are themselves idempotent undo actions: a failed deprovision is retried, never rolled back.
+// The boot configuration goes first, before the power-off: a node whose power-off keeps failing (a dead BMC) can no
+// longer network-boot its disk, and a running OS does not need it. Network, target and disk wait for the power-off
+// (a kept disk is never pulled from under a running OS); release, last, keeps such a node in its project.
 const DEPROVISION = [
   { name: "check_node", bottleneck: "hil" },
-  { name: "power_off", bottleneck: "hil" },
   { name: "boot_config", bottleneck: "boot" },
+  { name: "power_off", bottleneck: "hil" },
   { name: "network", bottleneck: "hil", skip: (s) => !s.previous?.network },
   { name: "target", bottleneck: "target" },
   { name: "disk", bottleneck: "image", skip: (s) => !s.deleteDisk },

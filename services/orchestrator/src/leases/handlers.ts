@@ -17,6 +17,8 @@ export function leaseToProto(l: LeaseRecord): Lease {
     id: l.id, project: l.project, state: LeaseState[`LEASE_STATE_${l.state}`], start: new Date(l.start), end: new Date(l.end),
     nodes: allNodes(l).map(planned), deleteDisks: l.deleteDisks, startJobs: l.startJobs, endJobs: Object.values(l.endJobs), error: l.error,
     created: new Date(l.created), cluster: l.cluster, user: l.owner.user,
+    stuckNodes: Object.entries(l.stuck ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([node, s]) =>
+      ({ node, error: s.error, attempts: s.attempts, job: s.job, nextAttempt: new Date(s.retryAt) })),
   });
 }
 

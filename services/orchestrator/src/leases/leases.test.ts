@@ -6,6 +6,7 @@ import type { Requester } from "../jobs/caller";
 import type { AllocationParts } from "./wire";
 import { allocationOn, until } from "../testkit/leases";
 import type { LeaseRecord } from "./leases";
+import { leaseToProto } from "./handlers";
 
 const ALICE: Requester = { user: "alice", projects: ["p1"], admin: false, authorization: "" };
 const MALLORY: Requester = { user: "mallory", projects: ["p2"], admin: false, authorization: "" };
@@ -18,7 +19,7 @@ function instance(h: Harness, events: Instance["events"] = []): Instance {
   const parts = allocationOn(h, NODES, async (_s, data) => {
     const e = LeaseEvent.decode(data);
     events.push({ id: e.leaseId, kind: e.kind, time: Date.now() });
-  }, { warnMs: 400, pollMs: 25, claimMs: 600, recheckMs: 50 });
+  }, { warnMs: 400, pollMs: 25, claimMs: 600, recheckMs: 50, endRetryBaseMs: 100, endRetryMaxMs: 400 });
   return { ...parts, events };
 }
 
@@ -131,4 +132,47 @@ test("extend, shorten, end now; a future lease holds its nodes and starts on tim
   await assert.rejects(a.leases.setEnd(ALICE, future.id, now + 200_000), /is ended/);
   const again: LeaseRecord = await a.leases.endNow(ALICE, future.id);
   assert.equal(again.state, "ENDED");
+});
+
+test("an end whose deprovision fails keeps the lease ENDING with the stuck node, retries it with backoff, also after a restart", async (t) => {
+  const h = await harness("lease-stuck");
+  const a = instance(h);
+  let b: Instance | undefined;
+  t.after(async () => { await a.leases.stop(); await b?.leases.stop(); await h.close(); });
+  // ln1's power-off fails (permanently, as a dead BMC's would) in its first two end jobs.
+  h.executor.fail("power_off", { node: "ln1", times: 2 });
+  const l = await lease(a, { end: Date.now() + 800, selector: "gpu=true" });
+  const stuck = await until("ln1 stuck", async () => { const x = await state(a, l.id); return x?.stuck?.["ln1"] && x; });
+  assert.equal(stuck.state, "ENDING", "a lease whose node is still provisioned is not ended");
+  assert.match(stuck.stuck!["ln1"]!.error, /power_off broke \(injected\)/);
+  assert.ok(await h.engines[0]!.queries.provisioned("ln1"), "ln1 is still provisioned");
+  const view = leaseToProto(stuck);
+  assert.deepEqual(view.stuckNodes.map((n) => n.node), ["ln1"]);
+  assert.match(view.stuckNodes[0]!.error, /power_off broke/);
+  assert.ok(view.stuckNodes[0]!.attempts >= 1 && view.stuckNodes[0]!.nextAttempt);
+  assert.ok(!a.events.some((e) => e.id === l.id && e.kind === "ended"));
+  assert.ok(a.events.some((e) => e.id === l.id && e.kind === "end_failed"), "an end_failed event tells the admins");
+  // The instance dies; another takes the durable end timer over and retries until the node is deprovisioned.
+  await a.leases.stop();
+  b = instance(h);
+  const done = await ended(b, l.id);
+  assert.deepEqual(done.stuck ?? {}, {});
+  assert.equal(await h.engines[0]!.queries.provisioned("ln1"), undefined);
+  assert.deepEqual(await h.redis.keys(`${h.prefix}sched:node:*`), [], "the reservation was released");
+  const jobs = (await h.access.list(ADMIN, "p1", { limit: 100, includeChildren: true })).filter((j) => j.kind === "DEPROVISION" && j.node === "ln1");
+  assert.equal(jobs.length, 3, "two failed end jobs, one that worked");
+});
+
+test("a node whose end keeps failing holds the lease ENDING, with its attempts counted, and is never reported ended", async (t) => {
+  const h = await harness("lease-stuck-forever");
+  const a = instance(h);
+  t.after(async () => { await a.leases.stop(); await h.close(); });
+  h.executor.fail("power_off", { node: "ln2" });
+  const l = await lease(a, { end: Date.now() + 800, selector: "gpu=true" });
+  const stuck = await until("ln2 tried 3 times", async () => { const x = await state(a, l.id); return (x?.stuck?.["ln2"]?.attempts ?? 0) >= 3 && x; });
+  assert.equal(stuck.state, "ENDING");
+  assert.deepEqual(Object.keys(stuck.stuck!), ["ln2"], "ln1 was deprovisioned");
+  assert.equal(await h.engines[0]!.queries.provisioned("ln1"), undefined);
+  assert.ok(await h.engines[0]!.queries.provisioned("ln2"));
+  assert.ok(!a.events.some((e) => e.id === l.id && e.kind === "ended"));
 });

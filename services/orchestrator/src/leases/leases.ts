@@ -6,6 +6,7 @@ import type { Redis } from "@bmi/redis";
 import { validateName } from "@bmi/validate";
 import { Script } from "../engine/lua/script";
 import type { JobQueries } from "../engine/queries";
+import { backoffMs } from "../engine/retry";
 import { TERMINAL } from "../engine/types";
 import type { Requester } from "../jobs/caller";
 import type { JobAccess } from "../jobs/job-access";
@@ -49,9 +50,22 @@ export interface LeaseRecord {
   cluster: string;
   /** ending_soon was sent for this end. */
   warned: number;
+  /** Nodes whose end job failed and that are still provisioned: the end is retried for them (absent: none). */
+  stuck?: Record<string, StuckNode>;
 }
 
-export type LeaseEventKind = "created" | "started" | "ending_soon" | "ended" | "extended" | "failed";
+/** A node the end has not deprovisioned yet: its last end job failed. */
+export interface StuckNode {
+  /** End jobs of the node that failed so far. */
+  attempts: number;
+  /** The last one's error. */
+  error: string;
+  job: string;
+  /** When a new end job is made for it. */
+  retryAt: number;
+}
+
+export type LeaseEventKind = "created" | "started" | "ending_soon" | "ended" | "extended" | "failed" | "end_failed";
 export interface LeaseEventSink { (lease: LeaseRecord, kind: LeaseEventKind, detail?: string): Promise<void> }
 
 export interface LeaseOptions {
@@ -63,9 +77,14 @@ export interface LeaseOptions {
   claimMs: number;
   /** How often an ending or starting lease looks at its jobs again. */
   recheckMs: number;
+  /** A node whose end job failed gets a new one after about this long, doubled per failure up to endRetryMaxMs. */
+  endRetryBaseMs: number;
+  endRetryMaxMs: number;
 }
 
-export const DEFAULT_LEASE_OPTIONS: LeaseOptions = { warnMs: 300_000, pollMs: 250, claimMs: 30_000, recheckMs: 1000 };
+export const DEFAULT_LEASE_OPTIONS: LeaseOptions = {
+  warnMs: 300_000, pollMs: 250, claimMs: 30_000, recheckMs: 1000, endRetryBaseMs: 30_000, endRetryMaxMs: 900_000,
+};
 
 const CAS = new Script(String.raw`
 if redis.call('GET', ARGV[1]) ~= ARGV[2] then return 0 end
@@ -278,17 +297,26 @@ export class Leases {
     }
     if (waiting) return Date.now() + this.opts.recheckMs;
     const made: Record<string, string> = {};
+    const stuck = await this.stuckNodes(l);
+    let retryAt = Infinity;
     for (const n of allNodes(l)) {
       const jobId = l.endJobs[n.node];
-      if (jobId) {
+      const again = stuck[n.node];
+      // An end job that has not failed (still running, or done): nothing to do for the node but wait.
+      if (jobId && again?.job !== jobId) {
         const job = await this.queries.job(jobId);
         if (job && !TERMINAL.has(job.state)) waiting = true;
         continue;
       }
-      const prov = await this.queries.provisioned(n.node);
-      if (!prov || prov.project !== l.project) continue;
+      if (!jobId && !(await this.provisionedHere(l, n.node))) continue;
+      if (again && Date.now() < again.retryAt) {
+        retryAt = Math.min(retryAt, again.retryAt);
+        continue;
+      }
+      // Each try has its own key: the failed job of the last one is not answered again.
+      const key = `lease-${l.id}-end-${n.node}${again ? `-${again.attempts + 1}` : ""}`;
       try {
-        const job = await this.provisioning.deprovision(who, l.project, n.node, l.deleteDisks, true, `lease-${l.id}-end-${n.node}`);
+        const job = await this.provisioning.deprovision(who, l.project, n.node, l.deleteDisks, true, key);
         made[n.node] = job.id;
         waiting = true;
       } catch (err) {
@@ -297,13 +325,57 @@ export class Leases {
         waiting = true;
       }
     }
-    if (Object.keys(made).length > 0) await this.mutate(l.id, async (x) => ({ ...x, endJobs: { ...x.endJobs, ...made } }));
+    const same = JSON.stringify(stuck) === JSON.stringify(l.stuck ?? {});
+    if (Object.keys(made).length > 0 || !same) {
+      await this.mutate(l.id, async (x) => ({ ...x, endJobs: { ...x.endJobs, ...made }, stuck }), async (x, before) => {
+        const failed = Object.entries(x.stuck ?? {}).filter(([node, s]) => before.stuck?.[node]?.job !== s.job);
+        if (failed.length > 0) {
+          await this.emit(x, "end_failed", failed.map(([node, s]) =>
+            `${node} not deprovisioned (end job ${s.job} failed, try ${s.attempts}): ${s.error}; tried again ${new Date(s.retryAt).toISOString()}`).join("; "));
+        }
+      });
+    }
     if (waiting) return Date.now() + this.opts.recheckMs;
+    // Nodes are stuck: the durable end timer comes back when the first of them is due again.
+    if (retryAt !== Infinity) return retryAt;
     await this.scheduler.release(l.reservation);
     await this.mutate(l.id, async (x) => (x.state === "ENDED" ? x : { ...x, state: "ENDED", ended: Date.now() }),
       async (x, before) => { if (before.state !== "ENDED") await this.emit(x, "ended"); });
     await this.timers.clear(`${l.id}|warn`);
     return undefined;
+  }
+
+  /**
+   * The lease's nodes whose end job is over and that are still provisioned in its project: the job failed (or was
+   * cancelled). A node keeps its entry (attempts, next try) while a later end job runs and until one deprovisions it.
+   */
+  private async stuckNodes(l: LeaseRecord): Promise<Record<string, StuckNode>> {
+    const stuck: Record<string, StuckNode> = {};
+    for (const n of allNodes(l)) {
+      const jobId = l.endJobs[n.node];
+      if (!jobId) continue;
+      const job = await this.queries.job(jobId);
+      const was = l.stuck?.[n.node];
+      if (job && !TERMINAL.has(job.state)) {
+        if (was) stuck[n.node] = was; // being tried again: its count goes on
+        continue;
+      }
+      if (!(await this.provisionedHere(l, n.node))) continue;
+      if (was?.job === jobId) {
+        stuck[n.node] = was;
+        continue;
+      }
+      const attempts = (was?.attempts ?? 0) + 1;
+      const policy = { maxAttempts: Infinity, baseMs: this.opts.endRetryBaseMs, maxMs: this.opts.endRetryMaxMs };
+      stuck[n.node] = { attempts, error: job?.error || `end job ${jobId} ${job ? job.state.toLowerCase() : "is gone"}`, job: jobId,
+        retryAt: Date.now() + backoffMs(policy, attempts) };
+    }
+    return stuck;
+  }
+
+  private async provisionedHere(l: LeaseRecord, node: string): Promise<boolean> {
+    const prov = await this.queries.provisioned(node);
+    return prov !== undefined && prov.project === l.project;
   }
 
   private who(l: LeaseRecord): Requester {

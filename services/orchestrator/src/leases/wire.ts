@@ -22,7 +22,9 @@ export function leaseEvents(publish: Publish, log: Logger): LeaseEventSink {
   return async (l, kind, detail = "") => {
     const ev = LeaseEvent.fromPartial({ leaseId: l.id, project: l.project, kind, time: new Date(), end: new Date(l.end),
       nodes: allNodes(l).map((n) => n.node), cluster: l.cluster, detail });
-    const tag = kind === "ending_soon" || kind === "extended" ? `${kind}-${l.end}` : kind;
+    // One message per end, per failed end job, else per kind (the id makes a re-sent event a no-op).
+    const tag = kind === "ending_soon" || kind === "extended" ? `${kind}-${l.end}`
+      : kind === "end_failed" ? `${kind}-${Object.values(l.stuck ?? {}).map((s) => s.job).sort().join(",")}` : kind;
     await publish(`bmi.lease.${l.id}`, LeaseEvent.encode(ev).finish(), `lease-${l.id}-${tag}`)
       .catch((err: Error) => log.warn({ lease: l.id, kind, err: err.message }, "lease event not published"));
   };

@@ -209,7 +209,7 @@ class GetLeaseResponse(_message.Message):
     def __init__(self, lease: _Optional[_Union[Lease, _Mapping]] = ...) -> None: ...
 
 class Lease(_message.Message):
-    __slots__ = ["cluster", "created", "delete_disks", "end", "end_jobs", "error", "id", "nodes", "project", "start", "start_jobs", "state", "user"]
+    __slots__ = ["cluster", "created", "delete_disks", "end", "end_jobs", "error", "id", "nodes", "project", "start", "start_jobs", "state", "stuck_nodes", "user"]
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     DELETE_DISKS_FIELD_NUMBER: _ClassVar[int]
@@ -222,6 +222,7 @@ class Lease(_message.Message):
     START_FIELD_NUMBER: _ClassVar[int]
     START_JOBS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    STUCK_NODES_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     cluster: str
     created: _timestamp_pb2.Timestamp
@@ -235,8 +236,9 @@ class Lease(_message.Message):
     start: _timestamp_pb2.Timestamp
     start_jobs: _containers.RepeatedScalarFieldContainer[str]
     state: LeaseState
+    stuck_nodes: _containers.RepeatedCompositeFieldContainer[StuckNode]
     user: str
-    def __init__(self, id: _Optional[str] = ..., project: _Optional[str] = ..., state: _Optional[_Union[LeaseState, str]] = ..., start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., nodes: _Optional[_Iterable[_Union[PlannedNode, _Mapping]]] = ..., delete_disks: bool = ..., start_jobs: _Optional[_Iterable[str]] = ..., end_jobs: _Optional[_Iterable[str]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cluster: _Optional[str] = ..., user: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., project: _Optional[str] = ..., state: _Optional[_Union[LeaseState, str]] = ..., start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., nodes: _Optional[_Iterable[_Union[PlannedNode, _Mapping]]] = ..., delete_disks: bool = ..., start_jobs: _Optional[_Iterable[str]] = ..., end_jobs: _Optional[_Iterable[str]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., cluster: _Optional[str] = ..., user: _Optional[str] = ..., stuck_nodes: _Optional[_Iterable[_Union[StuckNode, _Mapping]]] = ...) -> None: ...
 
 class LeaseEvent(_message.Message):
     __slots__ = ["cluster", "detail", "end", "kind", "lease_id", "nodes", "project", "time"]
@@ -347,6 +349,20 @@ class ScaleClusterResponse(_message.Message):
     cluster: Cluster
     plan: Plan
     def __init__(self, cluster: _Optional[_Union[Cluster, _Mapping]] = ..., plan: _Optional[_Union[Plan, _Mapping]] = ...) -> None: ...
+
+class StuckNode(_message.Message):
+    __slots__ = ["attempts", "error", "job", "next_attempt", "node"]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    attempts: int
+    error: str
+    job: str
+    next_attempt: _timestamp_pb2.Timestamp
+    node: str
+    def __init__(self, node: _Optional[str] = ..., error: _Optional[str] = ..., attempts: _Optional[int] = ..., job: _Optional[str] = ..., next_attempt: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class UpdateLeaseRequest(_message.Message):
     __slots__ = ["end", "id"]

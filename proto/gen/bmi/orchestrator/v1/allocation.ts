@@ -75,9 +75,12 @@ export enum LeaseState {
   LEASE_STATE_PENDING = 1,
   /** LEASE_STATE_ACTIVE - Started: its nodes are being provisioned or are. */
   LEASE_STATE_ACTIVE = 2,
-  /** LEASE_STATE_ENDING - Its end came: its nodes are being deprovisioned and released. */
+  /**
+   * LEASE_STATE_ENDING - Its end came: its nodes are being deprovisioned and released. A lease whose end failed on some nodes stays
+   * ENDING and names them in `stuck_nodes` while its end is retried.
+   */
   LEASE_STATE_ENDING = 3,
-  /** LEASE_STATE_ENDED - Over: its nodes are released. */
+  /** LEASE_STATE_ENDED - Over: its nodes are deprovisioned and released. */
   LEASE_STATE_ENDED = 4,
   UNRECOGNIZED = -1,
 }
@@ -204,6 +207,25 @@ export interface Lease {
   /** The cluster this lease holds, if any. */
   cluster: string;
   user: string;
+  /**
+   * The nodes whose deprovisioning at the end failed and that are still provisioned (their disk, target and boot
+   * configuration may remain, and the lease keeps holding them): the end is retried with backoff until each is
+   * deprovisioned, so the lease stays ENDING. Empty otherwise.
+   */
+  stuckNodes: StuckNode[];
+}
+
+/** A node of an ending lease that its end has not deprovisioned yet. */
+export interface StuckNode {
+  node: string;
+  /** Why the last end job failed (its error). */
+  error: string;
+  /** How many end jobs of this node failed so far. */
+  attempts: number;
+  /** The last end job, which failed. */
+  job: string;
+  /** When the end is tried again for this node. */
+  nextAttempt: Date | undefined;
 }
 
 /** CreateLease's request. */
@@ -386,7 +408,10 @@ export interface DeleteClusterResponse {
 export interface LeaseEvent {
   leaseId: string;
   project: string;
-  /** created, started, ending_soon, ended, extended */
+  /**
+   * created, started, ending_soon, ended, extended, end_failed (a node's deprovisioning at the end failed: `detail`
+   * says which and why; the end is retried)
+   */
   kind: string;
   time:
     | Date
@@ -1194,6 +1219,7 @@ function createBaseLease(): Lease {
     created: undefined,
     cluster: "",
     user: "",
+    stuckNodes: [],
   };
 }
 
@@ -1237,6 +1263,9 @@ export const Lease: MessageFns<Lease> = {
     }
     if (message.user !== "") {
       writer.uint32(106).string(message.user);
+    }
+    for (const v of message.stuckNodes) {
+      StuckNode.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -1358,6 +1387,14 @@ export const Lease: MessageFns<Lease> = {
             message.user = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.stuckNodes.push(StuckNode.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1397,6 +1434,11 @@ export const Lease: MessageFns<Lease> = {
       created: isSet(object.created) ? fromJsonTimestamp(object.created) : undefined,
       cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : "",
       user: isSet(object.user) ? globalThis.String(object.user) : "",
+      stuckNodes: globalThis.Array.isArray(object?.stuckNodes)
+        ? object.stuckNodes.map((e: any) => StuckNode.fromJSON(e))
+        : globalThis.Array.isArray(object?.stuck_nodes)
+        ? object.stuck_nodes.map((e: any) => StuckNode.fromJSON(e))
+        : [],
     };
   },
 
@@ -1441,6 +1483,9 @@ export const Lease: MessageFns<Lease> = {
     if (message.user !== "") {
       obj.user = message.user;
     }
+    if (message.stuckNodes?.length) {
+      obj.stuckNodes = message.stuckNodes.map((e) => StuckNode.toJSON(e));
+    }
     return obj;
   },
 
@@ -1462,6 +1507,144 @@ export const Lease: MessageFns<Lease> = {
     message.created = object.created ?? undefined;
     message.cluster = object.cluster ?? "";
     message.user = object.user ?? "";
+    message.stuckNodes = object.stuckNodes?.map((e) => StuckNode.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStuckNode(): StuckNode {
+  return { node: "", error: "", attempts: 0, job: "", nextAttempt: undefined };
+}
+
+export const StuckNode: MessageFns<StuckNode> = {
+  encode(message: StuckNode, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.node !== "") {
+      writer.uint32(10).string(message.node);
+    }
+    if (message.error !== "") {
+      writer.uint32(18).string(message.error);
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(24).uint32(message.attempts);
+    }
+    if (message.job !== "") {
+      writer.uint32(34).string(message.job);
+    }
+    if (message.nextAttempt !== undefined) {
+      Timestamp.encode(toTimestamp(message.nextAttempt), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StuckNode {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStuckNode();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.node = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.attempts = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.job = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.nextAttempt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StuckNode {
+    return {
+      node: isSet(object.node) ? globalThis.String(object.node) : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      job: isSet(object.job) ? globalThis.String(object.job) : "",
+      nextAttempt: isSet(object.nextAttempt)
+        ? fromJsonTimestamp(object.nextAttempt)
+        : isSet(object.next_attempt)
+        ? fromJsonTimestamp(object.next_attempt)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StuckNode): unknown {
+    const obj: any = {};
+    if (message.node !== "") {
+      obj.node = message.node;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.job !== "") {
+      obj.job = message.job;
+    }
+    if (message.nextAttempt !== undefined) {
+      obj.nextAttempt = message.nextAttempt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StuckNode>, I>>(base?: I): StuckNode {
+    return StuckNode.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StuckNode>, I>>(object: I): StuckNode {
+    const message = createBaseStuckNode();
+    message.node = object.node ?? "";
+    message.error = object.error ?? "";
+    message.attempts = object.attempts ?? 0;
+    message.job = object.job ?? "";
+    message.nextAttempt = object.nextAttempt ?? undefined;
     return message;
   },
 };
