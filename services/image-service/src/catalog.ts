@@ -18,7 +18,8 @@ export const MAX_PAGE_SIZE = 10_000;
 
 /**
  * The in-memory index of what storage holds, rebuilt from the driver at every start and updated after each
- * successful change. It only makes reads fast: storage stays the source of truth.
+ * successful change. It only makes reads fast: storage stays the source of truth. With several instances on one
+ * Ceph pool each keeps its own, brought up to date from the pool (coordination/shared-catalog.ts).
  */
 export class Catalog {
   private readonly images = new Map<string, ImageRecord>();
@@ -65,6 +66,11 @@ export class Catalog {
 
   removeDisk(ref: Ref): void {
     this.disks.delete(refKey(ref));
+  }
+
+  /** Every image's or disk's ref, for a sweep that compares the catalog with storage. */
+  refs(kind: "image" | "disk"): Ref[] {
+    return [...(kind === "image" ? this.images : this.disks).values()].map(({ project, name }) => ({ project, name }));
   }
 
   disksOf(project: string): DiskRecord[] {

@@ -1,11 +1,13 @@
 import path from "node:path";
-import { auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, redisSpec, serverSpec, str, type ConfigOf } from "@bmi/config";
 
 /** image-service settings. With none set (but its TLS files) it runs the local driver under /var/lib/bmi/images on 127.0.0.1:50051. */
 export const imageConfigSpec = {
   ...serverSpec("BMI_IMAGE", "127.0.0.1:50051"),
   ...natsSpec,
   ...auditSpec,
+  // Redis: the Ceph driver's locks, instances and change messages, so several instances can share one pool.
+  ...redisSpec,
   driver: oneOf("BMI_IMAGE_DRIVER", ["local", "ceph"], { default: "local", help: "storage back end" }),
   dataRoot: str("BMI_DATA_DIR", { default: "/var/lib/bmi", help: "root of every BMI service's data" }),
   dataDir: str("BMI_IMAGE_DATA_DIR", { default: "", help: "images, disks and temporaries (default BMI_DATA_DIR/images)" }),
@@ -14,6 +16,11 @@ export const imageConfigSpec = {
   cephUser: str("BMI_IMAGE_CEPH_USER", { default: "admin", help: "Ceph client id without 'client.'" }),
   cephKeyring: str("BMI_IMAGE_CEPH_KEYRING", {
     default: "", help: "the Ceph user's keyring; empty: the one ceph.conf names, else /etc/ceph/ceph.client.<user>.keyring",
+  }),
+  leaseMs: int("BMI_IMAGE_LEASE_MS", {
+    default: 15_000, min: 500, max: 600_000,
+    help: "ceph driver: how long a lock in Redis and an instance's liveness last unless renewed (every third of it); a crashed " +
+      "instance's locks are taken over, and its half-made images removed, this long after it stopped",
   }),
   workerThreads: int("UV_THREADPOOL_SIZE", {
     default: 16, min: 4, max: 1024, help: "libuv worker threads: every librbd call runs on one, a flatten for minutes",

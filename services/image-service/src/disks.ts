@@ -20,8 +20,10 @@ export class DiskLibrary {
   async createDisk(viewer: Viewer, ref: Ref, image: string): Promise<{ disk: DiskRecord; created: boolean }> {
     this.member(viewer, ref);
     const imageRef = parseImageRef(image, ref.project);
+    await this.lib.seen("image", imageRef);
     this.lib.visible(viewer, imageRef);
     return this.lib.locks.with([[diskLock(ref), "write"], [imageLock(imageRef), "read"]], async () => {
+      await Promise.all([this.lib.sync("disk", ref), this.lib.sync("image", imageRef)]);
       const image = this.lib.visible(viewer, imageRef);
       const existing = this.lib.catalog.disk(ref);
       if (existing) {
@@ -31,9 +33,17 @@ export class DiskLibrary {
       return this.lib.quotas.with(ref.project, diskCost(image.sizeBytes), async () => {
         const disk = await this.lib.driver.createDisk(ref, image);
         this.lib.catalog.putDisk(disk);
+        await this.lib.announce("disk", ref);
         return { disk, created: true };
       });
     });
+  }
+
+  /** getDisk that also finds a disk another instance made a moment ago. */
+  async getDiskNow(viewer: Viewer, ref: Ref): Promise<DiskRecord> {
+    this.member(viewer, ref);
+    await this.lib.seen("disk", ref);
+    return this.getDisk(viewer, ref);
   }
 
   getDisk(viewer: Viewer, ref: Ref): DiskRecord {
@@ -50,19 +60,22 @@ export class DiskLibrary {
   }
 
   async deleteDisk(viewer: Viewer, ref: Ref): Promise<void> {
-    this.getDisk(viewer, ref);
+    await this.getDiskNow(viewer, ref);
     await this.lib.locks.with([[diskLock(ref), "write"]], async () => {
+      await this.lib.sync("disk", ref);
       this.getDisk(viewer, ref);
       await this.lib.driver.deleteDisk(ref);
       this.lib.catalog.removeDisk(ref);
+      await this.lib.announce("disk", ref);
     });
   }
 
   /** A flattened copy of the disk as a new image of the project; any number of times, concurrently too. */
   async createSnapshot(viewer: Viewer, diskRef: Ref, name: string): Promise<ImageInfo> {
-    const disk = this.getDisk(viewer, diskRef);
+    const disk = await this.getDiskNow(viewer, diskRef);
     const image = this.lib.newImage(viewer, { project: diskRef.project, name }, { parent: disk.image, sourceDisk: refKey(diskRef) });
-    return this.lib.create(image, (hold) => {
+    return this.lib.create(image, async (hold) => {
+      await this.lib.sync("disk", diskRef);
       const current = this.lib.catalog.disk(diskRef);
       if (!current) throw new NotFoundError(`disk ${refKey(diskRef)} not found`);
       hold.add(imageCost(current.sizeBytes));

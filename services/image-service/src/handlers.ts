@@ -21,7 +21,7 @@ export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handler
       return ListImagesResponse.fromPartial({ images: page.items.map(toImage), nextPageToken: page.nextPageToken });
     },
     async getImage(req, ctx) {
-      return GetImageResponse.fromPartial({ image: toImage(images.getImage(ctx.caller, req)) });
+      return GetImageResponse.fromPartial({ image: toImage(await images.getImageNow(ctx.caller, req)) });
     },
     async importImage(req, ctx) {
       const format = fromFormat(req.format);
@@ -41,6 +41,7 @@ export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handler
       return UploadImageResponse.fromPartial({ image: toImage(image) });
     },
     async *downloadImage(req, ctx) {
+      await images.seen("image", req);
       const { image, chunks } = images.downloadImage(ctx.caller, req, ctx.signal);
       yield DownloadImageResponse.fromPartial({ header: { sizeBytes: image.sizeBytes, checksum: image.checksum } });
       for await (const chunk of rechunk(chunks)) yield DownloadImageResponse.fromPartial({ chunk });
@@ -64,7 +65,7 @@ export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handler
       return CreateDiskResponse.fromPartial({ disk: toDisk(disk), created });
     },
     async getDisk(req, ctx) {
-      return GetDiskResponse.fromPartial({ disk: toDisk(disks.getDisk(ctx.caller, req)) });
+      return GetDiskResponse.fromPartial({ disk: toDisk(await disks.getDiskNow(ctx.caller, req)) });
     },
     async listDisks(req, ctx) {
       return ListDisksResponse.fromPartial({ disks: disks.listDisks(ctx.caller, req.project).map(toDisk) });

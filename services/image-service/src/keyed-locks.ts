@@ -1,4 +1,21 @@
-type Mode = "read" | "write";
+export type Mode = "read" | "write";
+
+/**
+ * Readers/writer locks by name, as the image library takes them: in process (KeyedLocks, one instance per store) or
+ * in Redis with leases and fencing tokens (coordination/redis-locks.ts, several instances on one Ceph pool).
+ */
+export interface Locks {
+  /** Runs `fn` holding every key in its mode; keys are taken in sorted order, so two callers cannot deadlock. */
+  with<T>(keys: Array<[string, Mode]>, fn: () => Promise<T>): Promise<T>;
+  /** Waits for the lock and answers its release function; prefer `with`, which cannot forget to release. */
+  hold(key: string, mode: Mode): Promise<() => void>;
+  /**
+   * Called by a driver right before it commits (the rename that makes a change visible): throws ABORTED when a
+   * lock the calling operation holds was lost, so a holder that outlived its lease never finishes its write.
+   */
+  fence(): Promise<void>;
+}
+
 interface Lock { readers: number; writer: boolean; queue: Array<{ mode: Mode; grant: () => void }> }
 
 /**
@@ -6,7 +23,7 @@ interface Lock { readers: number; writer: boolean; queue: Array<{ mode: Mode; gr
  * being cloned from an image (read) and that image's deletion (write) never interleave; unrelated names never
  * wait on each other. Several keys are taken in sorted order, so two operations cannot deadlock.
  */
-export class KeyedLocks {
+export class KeyedLocks implements Locks {
   private readonly locks = new Map<string, Lock>();
 
   async with<T>(keys: Array<[string, Mode]>, fn: () => Promise<T>): Promise<T> {
@@ -20,7 +37,9 @@ export class KeyedLocks {
     }
   }
 
-  /** Waits for the lock and answers its release function; prefer `with`, which cannot forget to release. */
+  /** In one process a lock cannot be lost: nothing to check. */
+  async fence(): Promise<void> {}
+
   async hold(key: string, mode: Mode): Promise<() => void> {
     let lock = this.locks.get(key);
     if (!lock) {

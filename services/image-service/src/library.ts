@@ -6,7 +6,8 @@ import { verified } from "./bytes";
 import { Catalog, type ImageInfo, type Page } from "./catalog";
 import { openImportFile, validateSource } from "./import-source";
 import { DEFAULT_INTAKE_LIMITS, inspectImage, type IntakeLimits, type OfferedImage } from "./intake";
-import { KeyedLocks } from "./keyed-locks";
+import type { Kind, SharedView } from "./coordination/shared-catalog";
+import { KeyedLocks, type Locks } from "./keyed-locks";
 import { ImageQuotas, imageCost, type QuotaHold } from "./quotas";
 import { refKey, type ImageFormat, type ImageRecord, type ImportSource, type NewImage, type Ref, type StorageDriver } from "./storage";
 
@@ -22,24 +23,54 @@ export interface UploadHeader extends Ref {
  * The image library of every project: golden images, their copy-on-write disks (see DiskLibrary) and snapshots.
  * Validates every name before storage sees it, enforces visibility (another project's private image does not
  * exist for the caller), serializes conflicting operations per name, and keeps the catalog in step with storage.
+ * With several instances on one Ceph pool (`Sharing`), the locks are in Redis, every decision under a lock reads
+ * the names it is about from the pool first, and every change is announced to the other instances.
  */
 export class ImageLibrary {
-  readonly locks = new KeyedLocks();
+  readonly locks: Locks;
   readonly quotas: ImageQuotas;
+  private sharing: Sharing | undefined;
+  private shared: (SharedView & { close(): Promise<void> }) | undefined;
 
-  constructor(readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger, readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS) {
+  constructor(
+    readonly driver: StorageDriver, readonly catalog: Catalog, readonly log: Logger, readonly limits: IntakeLimits = DEFAULT_INTAKE_LIMITS,
+    locks: Locks = new KeyedLocks(),
+  ) {
+    this.locks = locks;
     this.quotas = new ImageQuotas(catalog);
   }
 
   /** Opens the driver (which reconciles leftovers of crashed operations) and indexes what it holds. */
-  static async open(driver: StorageDriver, log: Logger, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS): Promise<ImageLibrary> {
+  static async open(driver: StorageDriver, log: Logger, limits: IntakeLimits = DEFAULT_INTAKE_LIMITS, sharing?: Sharing): Promise<ImageLibrary> {
     const state = await driver.open();
     log.info({ driver: driver.kind, images: state.images.length, disks: state.disks.length }, "storage opened");
-    return new ImageLibrary(driver, new Catalog(state), log, limits);
+    const lib = new ImageLibrary(driver, new Catalog(state), log, limits, sharing?.locks);
+    lib.sharing = sharing;
+    lib.shared = await sharing?.share(lib.catalog);
+    return lib;
   }
 
-  close(): Promise<void> {
-    return this.driver.close();
+  async close(): Promise<void> {
+    await this.shared?.close();
+    await this.driver.close();
+    await this.sharing?.close();
+  }
+
+  /** Brings the catalog's entry for `ref` up to date with storage (several instances; nothing to do with one). */
+  async sync(kind: Kind, ref: Ref): Promise<void> {
+    await this.shared?.refresh(kind, ref);
+  }
+
+  /** Like sync, but only for a name this instance has not seen: a read that another instance's new image or disk must not miss. */
+  async seen(kind: Kind, ref: Ref): Promise<void> {
+    validateName("project", ref.project);
+    validateName(kind, ref.name);
+    if (!(kind === "image" ? this.catalog.image(ref) : this.catalog.disk(ref))) await this.sync(kind, ref);
+  }
+
+  /** Tells the other instances that `ref` changed here. */
+  async announce(kind: Kind, ref: Ref, renamedTo?: string): Promise<void> {
+    await this.shared?.changed(kind, ref, renamedTo);
   }
 
   listImages(viewer: Viewer, q: { project: string; includePublic: boolean; pageSize: number; pageToken: string }): Page<ImageInfo> {
@@ -49,6 +80,11 @@ export class ImageLibrary {
     }
     const own = (i: ImageRecord) => (q.project ? i.project === q.project : isMember(viewer, i.project));
     return this.catalog.listImages((i) => own(i) || (q.includePublic && i.public), q.pageSize, q.pageToken);
+  }
+
+  async getImageNow(viewer: Viewer, ref: Ref): Promise<ImageInfo> {
+    await this.seen("image", ref);
+    return this.getImage(viewer, ref);
   }
 
   getImage(viewer: Viewer, ref: Ref): ImageInfo {
@@ -106,6 +142,7 @@ export class ImageLibrary {
     async function* chunks(): AsyncGenerator<Buffer> {
       const release = await self.locks.hold(imageLock(ref), "read");
       try {
+        await self.sync("image", ref);
         if (!self.catalog.image(ref)) throw new NotFoundError(`image ${refKey(ref)} not found`);
         yield* self.driver.readImage(ref);
       } finally {
@@ -118,6 +155,7 @@ export class ImageLibrary {
   }
 
   async copyImage(viewer: Viewer, source: Ref, target: Ref): Promise<ImageInfo> {
+    await this.seen("image", source);
     const from = this.visible(viewer, source);
     const image = this.newImage(viewer, target, { parent: refKey(source) });
     return this.create(image, (hold) => {
@@ -130,10 +168,12 @@ export class ImageLibrary {
     const to = this.checkNew(viewer, { project: ref.project, name: newName });
     this.owned(viewer, ref);
     return this.locks.with([[imageLock(ref), "write"], [imageLock(to), "write"]], async () => {
+      await Promise.all([this.sync("image", ref), this.sync("image", to)]);
       this.owned(viewer, ref);
       if (this.catalog.image(to)) throw new AlreadyExistsError(`image ${refKey(to)} already exists`);
       await this.driver.renameImage(ref, newName);
       this.catalog.renameImage(ref, newName);
+      await this.announce("image", ref, newName);
       return this.getImage(viewer, to);
     });
   }
@@ -141,9 +181,11 @@ export class ImageLibrary {
   async setVisibility(viewer: Viewer, ref: Ref, isPublic: boolean): Promise<ImageInfo> {
     this.owned(viewer, ref);
     return this.locks.with([[imageLock(ref), "write"]], async () => {
+      await this.sync("image", ref);
       const image = this.owned(viewer, ref);
       await this.driver.setPublic(ref, isPublic);
       this.catalog.putImage({ ...image, public: isPublic });
+      await this.announce("image", ref);
       return this.getImage(viewer, ref);
     });
   }
@@ -152,11 +194,13 @@ export class ImageLibrary {
   async deleteImage(viewer: Viewer, ref: Ref): Promise<void> {
     this.owned(viewer, ref);
     await this.locks.with([[imageLock(ref), "write"]], async () => {
+      await this.sync("image", ref);
       this.owned(viewer, ref);
       const disks = this.catalog.diskCount(ref);
       if (disks > 0) throw new FailedPreconditionError(`image ${refKey(ref)} has ${disks} disk(s); delete them first`);
       await this.driver.deleteImage(ref);
       this.catalog.removeImage(ref);
+      await this.announce("image", ref);
     });
   }
 
@@ -172,10 +216,12 @@ export class ImageLibrary {
    */
   async create(image: NewImage, write: (hold: QuotaHold) => Promise<ImageRecord>, more: Array<[string, "read" | "write"]> = []): Promise<ImageInfo> {
     return this.locks.with([[imageLock(image), "write"], ...more], async () => {
+      await this.sync("image", image);
       if (this.catalog.image(image)) throw new AlreadyExistsError(`image ${refKey(image)} already exists`);
       return this.quotas.with(image.project, { images: 1 }, async (hold) => {
         const record = await write(hold);
         this.catalog.putImage(record);
+        await this.announce("image", record);
         return this.catalog.info(record);
       });
     });
@@ -207,6 +253,16 @@ export class ImageLibrary {
     if (!image) throw new NotFoundError(`image ${refKey(ref)} not found`);
     return image;
   }
+}
+
+/**
+ * Several image-service instances on one pool: locks that every instance sees, and what keeps this instance's
+ * catalog in step with the others' changes (coordination/).
+ */
+export interface Sharing {
+  locks: Locks;
+  share(catalog: Catalog): Promise<SharedView & { close(): Promise<void> }>;
+  close(): Promise<void>;
 }
 
 /** A Ceph import's size is known once it is made: over the quota, it is removed again. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -34,6 +34,24 @@ describe("image-service process", () => {
     // SIGTERM: exit 0 once in-flight calls are done; 30 s before the kill, since a loaded CI machine is slow to exit.
     assert.equal(await svc.stop(30_000), 0);
     // SIGTERM stops the storage daemon too (BMI_IMAGE_KEEP_EXPORTS is off by default).
+    assert.deepEqual(await strayProcesses(root, { daemonToo: true }), []);
+  });
+
+  it("refuses a second instance on the same store at start-up, and starts once the first is gone", async () => {
+    const start = async () => {
+      const address = `127.0.0.1:${await freePort()}`;
+      return startService({ service: "image-service", main: serviceMain("image-service"), address, logDir: root, env: { BMI_IMAGE_LISTEN: address, BMI_DATA_DIR: root } });
+    };
+    svc = await start();
+    // The local driver's files and FUSE exports belong to one process: the second exits before serving, saying why.
+    const second = await start().then(() => undefined, (err: Error) => err);
+    assert.ok(second instanceof Error, "a second instance on the same store started");
+    const log = readFileSync(/log: (\S+)$/.exec(second.message)?.[1] ?? "", "utf8");
+    assert.match(log, new RegExp(`another image-service \\(pid ${svc.pid}\\) is using ${path.join(root, "images")}`));
+    // Its claim goes with the process, even a killed one: the next start on the store succeeds.
+    await svc.kill();
+    svc = await start();
+    assert.equal(await svc.stop(30_000), 0);
     assert.deepEqual(await strayProcesses(root, { daemonToo: true }), []);
   });
 });

@@ -21,6 +21,9 @@ function cephBackend(ceph: TestCeph, dataDir: string, rados: Rados): Backend {
     env: {
       BMI_IMAGE_DRIVER: "ceph", BMI_IMAGE_CEPH_CONF: ceph.conf, BMI_IMAGE_CEPH_POOL: ceph.pool,
       BMI_IMAGE_CEPH_USER: ceph.user, BMI_IMAGE_DATA_DIR: dataDir,
+      // A separately started instance joins the pool's members in Redis: its own prefix, and a short lease, so that
+      // a killed instance's leftovers count as abandoned seconds after the kill.
+      BMI_REDIS_PREFIX: `bmi-test-ceph-${process.pid}:`, BMI_IMAGE_LEASE_MS: "2000",
     },
     ioTarget: (disk) => ["-f", "raw", `rbd:${disk.backing?.rbd?.pool}/${disk.backing?.rbd?.image}:conf=${ceph.conf}:id=${ceph.user}`],
     async leftovers() {

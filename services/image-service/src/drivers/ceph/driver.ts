@@ -6,8 +6,8 @@ import {
   refKey, type Backing, type CephSource, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref,
   type StorageDriver, type StoredState,
 } from "../../storage";
-import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, tmpName, type CephImageMeta } from "./names";
-import { discard, scanPool, sweepLater } from "./scan";
+import { BASE_SNAPSHOT, META_KEY, diskName, imageName, mapped, parseName, tmpName, type CephImageMeta } from "./names";
+import { discard, readRecord, scanPool, sweepDiskSnapshots, sweepLater, sweepNames, type Abandoned } from "./scan";
 import { CephImageWriter } from "./writer";
 import { newId, writeSparse } from "../files";
 import { QemuImg, type QemuImgLimits } from "../qemu-img";
@@ -28,6 +28,12 @@ export interface CephDriverOptions {
   dataDir: string;
   log: Logger;
   qemuImg?: QemuImgLimits;
+  /**
+   * Several instances on the pool (coordination/): this instance's id, which its tmp~ names carry; which tmp~ names
+   * are abandoned (their owner is dead); and the check of the calling operation's locks, run right before each commit.
+   * Absent: the only instance, every tmp~ found at start-up is a leftover, and nothing needs fencing.
+   */
+  shared?: { instance: string; abandoned: Abandoned; fence: () => Promise<void> };
 }
 
 /**
@@ -44,8 +50,20 @@ export class CephDriver implements StorageDriver {
 
   constructor(private readonly opts: CephDriverOptions) {
     this.tmpDir = path.join(path.resolve(opts.dataDir), "ceph-tmp");
-    this.writer = new CephImageWriter(() => this.pool, `ceph:${opts.pool}`, this.tmpDir, new QemuImg(opts.qemuImg), opts.log);
+    this.writer = new CephImageWriter(() => this.pool, `ceph:${opts.pool}`, this.tmpDir, new QemuImg(opts.qemuImg), opts.log, {
+      tmp: () => this.tmp(), fence: () => this.fence(),
+    });
   }
+
+  private tmp(): string {
+    return tmpName(this.opts.shared?.instance);
+  }
+
+  private fence(): Promise<void> {
+    return this.opts.shared?.fence() ?? Promise.resolve();
+  }
+
+  private readonly abandoned: Abandoned = (name) => this.opts.shared?.abandoned(name) ?? Promise.resolve(true);
 
   private get pool(): RbdPool {
     return this.poolNamed(this.opts.pool);
@@ -63,9 +81,33 @@ export class CephDriver implements StorageDriver {
     this.rados = await mapped(`Ceph cluster (${conf})`, () => Rados.connect({ conf, user, ...(keyring ? { keyring } : {}) }));
     // Which cluster this is, in one line: what an operator compares with `ceph fsid` and the target hosts' lines.
     this.opts.log.info({ fsid: this.rados.fsid(), pool, user: `client.${user}`, conf, keyring: keyring || "(as ceph.conf names it, or the default path)" }, "Ceph cluster");
-    const { state, stuck } = await mapped(`pool ${pool}`, () => scanPool(this.pool, `ceph:${pool}`, (rbd) => this.backing(rbd), this.opts.log));
-    if (stuck.length > 0) this.sweeper = sweepLater(() => this.pool, stuck, SWEEP_MS);
+    const { state, stuck } = await mapped(`pool ${pool}`, () => scanPool(this.pool, `ceph:${pool}`, (rbd) => this.backing(rbd), this.opts.log, this.abandoned));
+    if (stuck.length > 0 && !this.opts.shared) this.sweeper = sweepLater(() => this.pool, stuck, SWEEP_MS);
     return state;
+  }
+
+  /**
+   * Several instances: removes the tmp~ images of dead instances (called on a timer, so a crashed instance's
+   * leftovers go without a restart) and answers every name in the pool, for the catalog to catch up with. `disks`
+   * (when an instance has died since the last sweep): every disk's snapshots too, which takes one open per disk.
+   */
+  async sweep(disks = false): Promise<string[]> {
+    const names = await mapped(`pool ${this.opts.pool}`, () => this.pool.list());
+    await sweepNames(this.pool, names, this.opts.log, this.abandoned);
+    if (disks) await sweepDiskSnapshots(this.pool, names, this.opts.log, this.abandoned);
+    return names;
+  }
+
+  /** The kind and ref a name in the pool stands for; undefined for names that are not BMI's. */
+  parse(rbdName: string): ReturnType<typeof parseName> {
+    return parseName(rbdName);
+  }
+
+  /** An image's or disk's record as the pool has it now; undefined when it is not there. Removes nothing. */
+  async find(kind: "image" | "disk", ref: Ref): Promise<ImageRecord | DiskRecord | undefined> {
+    const rbd = kind === "image" ? imageName(ref) : diskName(ref);
+    return mapped(`${kind} ${refKey(ref)}`, () =>
+      readRecord(this.pool, kind, rbd, ref, `ceph:${this.opts.pool}`, this.backing(rbd), this.opts.log, async () => false));
   }
 
   async close(): Promise<void> {
@@ -120,13 +162,16 @@ export class CephDriver implements StorageDriver {
     const to = { project: ref.project, name: newName };
     await mapped(`image ${refKey(to)}`, async () => {
       await mapped(`image ${refKey(ref)}`, () => this.pool.open(imageName(ref), { readOnly: true }).then((i) => i.close()));
+      await this.fence();
       await this.pool.rename(imageName(ref), imageName(to));
     });
   }
 
   async setPublic(ref: Ref, isPublic: boolean): Promise<void> {
     await mapped(`image ${refKey(ref)}`, () => this.pool.with(imageName(ref), {}, async (img) => {
-      await img.metadataSet(META_KEY, JSON.stringify({ ...(await this.meta(img)), public: isPublic }));
+      const meta = await this.meta(img);
+      await this.fence();
+      await img.metadataSet(META_KEY, JSON.stringify({ ...meta, public: isPublic }));
     }));
   }
 
@@ -139,9 +184,10 @@ export class CephDriver implements StorageDriver {
   }
 
   async createDisk(ref: Ref, image: ImageRecord): Promise<DiskRecord> {
-    const tmp = tmpName();
+    const tmp = this.tmp();
     await mapped(`image ${refKey(image)}`, () => this.pool.clone(imageName(image), BASE_SNAPSHOT, tmp));
     try {
+      await this.fence();
       await mapped(`disk ${refKey(ref)}`, () => this.pool.rename(tmp, diskName(ref)));
     } catch (err) {
       await discard(this.pool, tmp);
@@ -156,7 +202,7 @@ export class CephDriver implements StorageDriver {
 
   async snapshotDisk(disk: Ref, image: NewImage): Promise<ImageRecord> {
     const name = diskName(disk);
-    const snap = tmpName();
+    const snap = this.tmp();
     await mapped(`disk ${refKey(disk)}`, () => this.pool.with(name, {}, (img) => img.snapCreate(snap)));
     try {
       return await this.writer.finish(image, async (tmp) => {
@@ -175,7 +221,8 @@ export class CephDriver implements StorageDriver {
    * Snapshots (an image's base, a disk's leftover tmp~ one) are removed only when the plain removal finds some.
    */
   private async removeVia(name: string, what: string): Promise<void> {
-    const tmp = tmpName();
+    const tmp = this.tmp();
+    await this.fence();
     await mapped(what, () => this.pool.rename(name, tmp));
     try {
       await mapped(what, () => this.pool.remove(tmp).catch((err: unknown) => {

@@ -11,6 +11,8 @@ import { CephError, ERRNO } from "./rbd";
  *   img~P~N   an image; its snapshot "base" is what disks are cloned from (clone format 2: no protection)
  *   disk~P~N  a node's disk, a clone of img~...@base
  *   tmp~HEX   an image or snapshot being built or removed; removed at start-up if a crash left it
+ *   tmp~OWNER~HEX  the same, made by the image-service instance OWNER when several share the pool: removed only once
+ *             OWNER is dead (coordination/presence.ts), never while it may still be working on it
  */
 export const BASE_SNAPSHOT = "base";
 export const META_KEY = "bmi.image";
@@ -24,8 +26,15 @@ export function diskName(ref: Ref): string {
   return `disk~${ref.project}~${ref.name}`;
 }
 
-export function tmpName(): string {
-  return `${TMP}${randomBytes(8).toString("hex")}`;
+/** A fresh temporary name; with `owner` (an instance id, lower-case hex) the name says whose work it is. */
+export function tmpName(owner?: string): string {
+  return `${TMP}${owner ? `${owner}~` : ""}${randomBytes(8).toString("hex")}`;
+}
+
+/** The instance a temporary belongs to; undefined for one without an owner (a single instance's, or older). */
+export function tmpOwner(name: string): string | undefined {
+  const parts = name.split("~");
+  return parts.length === 3 && /^[0-9a-f]{1,32}$/.test(parts[1] ?? "") ? parts[1] : undefined;
 }
 
 export function isTmp(name: string): boolean {

@@ -2,7 +2,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
 import { refKey, type ImageRecord, type NewImage } from "../../storage";
-import { BASE_SNAPSHOT, META_KEY, imageName, mapped, tmpName, type CephImageMeta } from "./names";
+import { BASE_SNAPSHOT, META_KEY, imageName, mapped, type CephImageMeta } from "./names";
 import { discard } from "./scan";
 import { newId, readChunks } from "../files";
 import type { QemuImg } from "../qemu-img";
@@ -16,6 +16,8 @@ import { fillImage } from "./rbd-io";
 export class CephImageWriter {
   constructor(
     private readonly pool: () => RbdPool, private readonly backend: string, private readonly tmpDir: string, private readonly qemuImg: QemuImg, private readonly log: Logger,
+    /** A fresh tmp~ name (the driver's: it may carry the instance), and the lock check run right before the rename. */
+    private readonly commit: { tmp: () => string; fence: () => Promise<void> },
   ) {}
 
   /** `tmp` becomes an independent copy of `image@snapshot` (in `from`): a clone, flattened. */
@@ -48,7 +50,7 @@ export class CephImageWriter {
    * and the base snapshot and renames it into place. On any failure the tmp~ image is removed.
    */
   async finish(image: NewImage, fill: (tmp: string) => Promise<string>): Promise<ImageRecord> {
-    const tmp = tmpName();
+    const tmp = this.commit.tmp();
     try {
       const checksum = await fill(tmp);
       const meta: CephImageMeta = {
@@ -59,6 +61,7 @@ export class CephImageWriter {
         await img.snapCreate(BASE_SNAPSHOT);
         return img.size();
       });
+      await this.commit.fence();
       await mapped(`image ${refKey(image)}`, () => this.pool().rename(tmp, imageName(image)));
       return { project: image.project, name: image.name, sizeBytes, checksum, parent: image.parent, created: image.created,
         public: image.public, sourceDisk: image.sourceDisk, backend: this.backend };

@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@bmi/log";
+import type { Redis } from "@bmi/redis";
+
+const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+// KEYS: the instances' sorted set (id -> end of its liveness); ARGV: id, ms. Drops the long dead while at it.
+const BEAT = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 86400000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 0`;
+// KEYS: the set; ARGV: id. 1 while the instance renews its liveness.
+const ALIVE = `${NOW}
+local until_ = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if until_ and tonumber(until_) > now then return 1 end
+return 0`;
+// KEYS: the set. The instances alive now.
+const LIVE = `${NOW}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')`;
+
+/** An instance id: what its temporaries in the pool are named after (tmp~ID~...), so lower-case hex. */
+export function newInstanceId(): string {
+  return randomBytes(5).toString("hex");
+}
+
+/**
+ * Which image-service instances on a pool are alive: each renews its entry every third of `leaseMs`; one that
+ * stopped renewing (crashed, stopped, cut off from Redis) for `leaseMs` is dead, and what it left half-made in the
+ * pool is abandoned. An instance that cannot renew has lost its locks by then too, so it commits nothing more.
+ */
+export class Presence {
+  private readonly timer: NodeJS.Timeout;
+  private readonly key: string;
+
+  private constructor(private readonly redis: Redis, prefix: string, readonly id: string, private readonly leaseMs: number, private readonly log: Logger) {
+    this.key = `${prefix}instances`;
+    this.timer = setInterval(() => void this.beat().catch((err: unknown) => log.warn({ err }, "liveness not renewed")),
+      Math.max(50, Math.floor(leaseMs / 3)));
+    this.timer.unref();
+  }
+
+  /** Announces the instance before it touches the pool, so nothing it makes is ever seen without a live owner. */
+  static async join(redis: Redis, prefix: string, id: string, leaseMs: number, log: Logger): Promise<Presence> {
+    const p = new Presence(redis, prefix, id, leaseMs, log);
+    await p.beat();
+    return p;
+  }
+
+  async alive(id: string): Promise<boolean> {
+    return Number(await this.redis.eval(ALIVE, 1, this.key, id)) === 1;
+  }
+
+  /** The other instances alive now. */
+  async others(): Promise<string[]> {
+    return ((await this.redis.eval(LIVE, 1, this.key)) as string[]).filter((id) => id !== this.id);
+  }
+
+  /** Leaves at once (a clean stop): others need not wait for the lease to treat what is left as abandoned. */
+  async leave(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.zrem(this.key, this.id).catch((err: unknown) => this.log.warn({ err }, "instance entry not removed"));
+  }
+
+  private async beat(): Promise<void> {
+    await this.redis.eval(BEAT, 1, this.key, this.id, this.leaseMs);
+  }
+}
