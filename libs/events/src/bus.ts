@@ -9,6 +9,7 @@ import { DEFAULT_STREAM, STREAM_SUBJECTS } from "./subjects";
 import { eventsPublished, watchOutbox } from "./bus-metrics";
 import { inSpan, SpanKind } from "@bmi/tracing";
 import { ensureStream, StreamRefusedError } from "./streams";
+import { AckedPublisher } from "./acked-publish";
 
 export interface EventBusOptions {
   servers: string[];
@@ -58,6 +59,7 @@ export class EventBus {
   private unwatch: () => void = () => undefined;
   /** Why JetStream refuses BMI's stream, while it does: ready() answers it at once instead of timing out. */
   private refused: StreamRefusedError | undefined;
+  private readonly acks = new AckedPublisher();
 
   constructor(private readonly opts: EventBusOptions) {}
 
@@ -89,11 +91,22 @@ export class EventBus {
     }, () => this.send(subject, data, msgId));
   }
 
+  /**
+   * Straight to JetStream with no outbox, for a caller that keeps events until they are acknowledged (the
+   * orchestrator's relay queue, written with the state it reports): fails while NATS is away, and the caller sends
+   * again. Many may be in flight at once.
+   */
+  publishDirect(subject: string, data: Uint8Array, msgId: string, timeoutMs = 5000): Promise<void> {
+    const nc = this.connection;
+    if (!nc || !this.js) return Promise.reject(new Error("NATS is not connected"));
+    return this.acks.publish(nc, subject, data, msgId, timeoutMs);
+  }
+
   private async send(subject: string, data: Uint8Array, msgId: string): Promise<void> {
     const { redis, outboxKey } = this.opts;
-    if (this.js && (await redis.llen(outboxKey)) === 0) {
+    if (this.js && this.nc && (await redis.llen(outboxKey)) === 0) {
       try {
-        await this.js.publish(subject, data, { msgID: msgId, timeout: 2000 });
+        await this.acks.publish(this.nc, subject, data, msgId, 2000);
         eventsPublished.inc({ path: "direct" });
         return;
       } catch (err) {
@@ -107,7 +120,8 @@ export class EventBus {
 
   /** Delivers what waits in the outbox, oldest first; stops at the first failure. */
   async flush(): Promise<number> {
-    if (this.flushing || !this.js) return 0;
+    const nc = this.nc;
+    if (this.flushing || !this.js || !nc) return 0;
     this.flushing = true;
     let sent = 0;
     try {
@@ -116,7 +130,7 @@ export class EventBus {
         const raw = await redis.lindex(outboxKey, -1);
         if (raw === null) break;
         const e = JSON.parse(raw) as Pending;
-        await this.js.publish(e.subject, Buffer.from(e.data, "base64"), { msgID: e.msgId, timeout: 2000 });
+        await this.acks.publish(nc, e.subject, Buffer.from(e.data, "base64"), e.msgId, 2000);
         await redis.rpop(outboxKey);
         eventsPublished.inc({ path: "flushed" });
         sent++;
@@ -135,6 +149,7 @@ export class EventBus {
     if (this.timer) clearInterval(this.timer);
     await this.flush();
     await this.nc?.drain().catch(() => undefined);
+    this.acks.close();
   }
 
   private async connectLoop(): Promise<void> {

@@ -5,7 +5,6 @@ import { clientTlsOf, type BmiServer } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { connectRedis, redisLocation, warnIfNotPersistent } from "@bmi/redis";
 import { EventBus } from "@bmi/events";
-import { UnavailableError } from "@bmi/errors";
 import { NodeFilter } from "@bmi/proto/bmi/haas/v1/haas";
 import type { OrchConfig } from "./config";
 import { Engine } from "./engine/engine";
@@ -94,18 +93,12 @@ export async function wireOrchestrator(server: BmiServer, config: OrchConfig, lo
 
 
 /**
- * Publishes straight to JetStream over the bus's connection. The relay queue is already a Redis outbox written
- * in the same script as the state: while NATS is down the relay keeps its batch and retries, so the bus's own
- * outbox (a Redis round trip per event) would only add a second copy.
+ * Publishes straight to JetStream over the bus's connection, many acks in flight at once. The relay queue is already
+ * a Redis outbox written in the same script as the state: while NATS is down the relay keeps its batch and retries,
+ * so the bus's own outbox (a Redis round trip per event) would only add a second copy.
  */
 function jetStreamPublisher(bus: EventBus): Publisher {
-  return {
-    async publish(subject, data, msgId) {
-      const nc = bus.connection;
-      if (!nc) throw new UnavailableError("NATS is not connected");
-      await nc.jetstream().publish(subject, data, { msgID: msgId, timeout: 5000 });
-    },
-  };
+  return { publish: (subject, data, msgId) => bus.publishDirect(subject, data, msgId) };
 }
 
 /** The key that seals kept credentials: 32 bytes, as the raw file or in hex or base64. */
