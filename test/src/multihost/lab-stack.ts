@@ -62,6 +62,11 @@ export interface LabStackOptions {
   targetEnv?: Record<string, string>;
   /** image-service environment on top of the ceph driver's. */
   imageEnv?: Record<string, string>;
+  /**
+   * image-service instances on the one pool (default 1); orchestrator i and target host i use instance i mod n, and
+   * `image` is the first.
+   */
+  imageServices?: number;
   /** tgtd -t of every host's tgtd (default testing's 2). */
   ioThreads?: number;
 }
@@ -73,8 +78,8 @@ const TARGET_PORT = 50052;
 /**
  * Several target hosts on real addresses: the lab network (lab.ts) with one namespace per target host, each
  * running its tgtd (portal on its own address) and target-service (BMI_TARGET_HOST_ID h<n>); in the root
- * namespace, listening on its lab address, a single-node Ceph, a private Redis and NATS, one image-service (the
- * ceph driver), and boot-service, haas-gateway (standalone) and the orchestrators. Every service speaks mutual TLS
+ * namespace, listening on its lab address, a single-node Ceph, a private Redis and NATS, one or more image-services
+ * (the ceph driver, one pool), and boot-service, haas-gateway (standalone) and the orchestrators. Every service speaks mutual TLS
  * with certificates that name the lab's addresses. `stop()` stops everything, also after a failed start.
  */
 export async function startLabStack(opts: LabStackOptions): Promise<LabStack> {
@@ -132,9 +137,14 @@ export async function startLabStack(opts: LabStackOptions): Promise<LabStack> {
       running.push(s);
       return s;
     };
-    const imageAddr = `${root}:${await freePort()}`;
-    const image = await startAt("image-service", imageAddr, { BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "ceph",
-      BMI_IMAGE_CEPH_CONF: ceph.conf, BMI_IMAGE_CEPH_POOL: ceph.pool, BMI_IMAGE_CEPH_USER: ceph.user, ...opts.imageEnv });
+    const images: RunningService[] = [];
+    for (let i = 0; i < (opts.imageServices ?? 1); i++) {
+      const imageAddr = `${root}:${await freePort()}`;
+      images.push(await startAt("image-service", imageAddr, { BMI_IMAGE_LISTEN: imageAddr, BMI_IMAGE_DRIVER: "ceph",
+        BMI_IMAGE_DATA_DIR: path.join(dir, `images-${i}`), BMI_IMAGE_CEPH_CONF: ceph.conf, BMI_IMAGE_CEPH_POOL: ceph.pool,
+        BMI_IMAGE_CEPH_USER: ceph.user, ...opts.imageEnv }));
+    }
+    const imageOf = (i: number) => images[i % images.length]!.address;
     const haas = await onFreePort("haas-gateway", "BMI_HAAS_LISTEN", { BMI_HAAS_DRIVER: "standalone" });
     const hosts: LabTargetHost[] = [];
     for (const [i, host] of hostsOf.entries()) {
@@ -145,7 +155,7 @@ export async function startLabStack(opts: LabStackOptions): Promise<LabStack> {
       const address = `${host.address}:${TARGET_PORT}`;
       const service = await startAt("target-service", address, {
         BMI_TARGET_LISTEN: address, BMI_TARGET_HOST_ID: id, BMI_TGTD_CONTROL_PORT: String(tgtd.controlPort),
-        BMI_TARGET_PORTALS: portal, BMI_TARGET_IMAGE_ADDR: image.address, BMI_TARGET_HEARTBEAT_MS: "500", ...opts.targetEnv,
+        BMI_TARGET_PORTALS: portal, BMI_TARGET_IMAGE_ADDR: imageOf(i), BMI_TARGET_HEARTBEAT_MS: "500", ...opts.targetEnv,
       }, host.netns);
       const kill = async () => {
         await service.kill();
@@ -163,9 +173,9 @@ export async function startLabStack(opts: LabStackOptions): Promise<LabStack> {
     });
     const orchs: Array<PromiseClient<OrchestratorClient>> = [];
     let admin: PromiseClient<TargetHostsClient> | undefined;
-    for (const env of opts.orchEnvs) {
+    for (const [i, env] of opts.orchEnvs.entries()) {
       const o = await onFreePort("orchestrator", "BMI_ORCH_LISTEN", {
-        BMI_ORCH_IMAGE_ADDR: image.address, BMI_ORCH_TARGET_ADDR: hosts[0]!.service.address, BMI_ORCH_BOOT_ADDR: boot.address,
+        BMI_ORCH_IMAGE_ADDR: imageOf(i), BMI_ORCH_TARGET_ADDR: hosts[0]!.service.address, BMI_ORCH_BOOT_ADDR: boot.address,
         BMI_ORCH_HAAS_ADDR: haas.address, BMI_ORCH_RETRY_BASE_MS: "100", BMI_ORCH_RETRY_MAX_MS: "1000", ...env,
       });
       orchs.push(client<OrchestratorClient>(OrchestratorClient, o.address));
@@ -173,7 +183,7 @@ export async function startLabStack(opts: LabStackOptions): Promise<LabStack> {
     }
     return {
       dir, lab, ceph, infra, prefix, redis, hosts, orchs, admin: admin!, processes: running, stop,
-      image: client<ImageServiceClient>(ImageServiceClient, image.address),
+      image: client<ImageServiceClient>(ImageServiceClient, imageOf(0)),
       boot: client<BootServiceClient>(BootServiceClient, boot.address),
       haas: client<HaasGatewayClient>(HaasGatewayClient, haas.address),
       bootfileUrl: `http://${root}:${httpPort}/boot.ipxe`,

@@ -13,15 +13,16 @@ const PROJECT = "mh";
 const MARKER = "mh-demo";
 
 // Issue 14: two target hosts on real addresses (a network namespace each, its own tgtd and target-service), two
-// orchestrators (the first places one host per disk, the second two: multipath), one image-service, Redis, NATS and
-// a single-node Ceph; QEMU VMs (TCG) on the lab's bridge boot the demo image from the targets BMI placed.
+// orchestrators (the first places one host per disk, the second two: multipath) and two image-services on one pool
+// (each orchestrator and host asks its own: the image uploaded through the first is cloned through the second for
+// the multipath disk), one Redis, NATS and a single-node Ceph; QEMU VMs (TCG) on the lab's bridge boot the demo image from the targets BMI placed.
 describe("several target hosts in network namespaces, with VMs", { timeout: 600_000 }, () => {
   let s: LabStack;
   const vms: VmNode[] = [];
   const hostOf = new Map<string, LabTargetHost>();
 
   before(async () => {
-    s = await startLabStack({ tag: "mhvm", hosts: 2, orchEnvs: [{ BMI_ORCH_TARGET_MULTIPATH: "1" }, { BMI_ORCH_TARGET_MULTIPATH: "2" }] });
+    s = await startLabStack({ tag: "mhvm", hosts: 2, imageServices: 2, orchEnvs: [{ BMI_ORCH_TARGET_MULTIPATH: "1" }, { BMI_ORCH_TARGET_MULTIPATH: "2" }] });
     const net = s.lab.net;
     await uploadRawImage(s.image, PROJECT, "demo", await buildDemoImage({ dir: s.dir, marker: MARKER }));
     // DHCP on the lab's bridge; the VMs' iPXE ROM fetches boot-service's script from the root namespace's address.
