@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Logger } from "@bmi/log";
+import { silentLogger, type Logger } from "@bmi/log";
+import { connectRedis, deleteKeys } from "@bmi/redis";
 import { startCeph, type TestCeph } from "@bmi/testing";
 import { AS, Harness, rejectsWith, run, sparseImage, type Backend } from "../../testkit/harness";
 import { crashMidSnapshot } from "../../testkit/crash";
@@ -12,6 +13,8 @@ import { imageServiceSuite, waitClean } from "../../testkit/suite";
 import { CephDriver } from "./driver";
 import { isTmp } from "./names";
 import { Rados } from "./rbd";
+
+const REDIS_PREFIX = `bmi-test-ceph-${process.pid}:`;
 
 function cephBackend(ceph: TestCeph, dataDir: string, rados: Rados): Backend {
   const pool = rados.pool(ceph.pool);
@@ -23,7 +26,7 @@ function cephBackend(ceph: TestCeph, dataDir: string, rados: Rados): Backend {
       BMI_IMAGE_CEPH_USER: ceph.user, BMI_IMAGE_DATA_DIR: dataDir,
       // A separately started instance joins the pool's members in Redis: its own prefix, and a short lease, so that
       // a killed instance's leftovers count as abandoned seconds after the kill.
-      BMI_REDIS_PREFIX: `bmi-test-ceph-${process.pid}:`, BMI_IMAGE_LEASE_MS: "2000",
+      BMI_REDIS_PREFIX: REDIS_PREFIX, BMI_IMAGE_LEASE_MS: "2000",
     },
     ioTarget: (disk) => ["-f", "raw", `rbd:${disk.backing?.rbd?.pool}/${disk.backing?.rbd?.image}:conf=${ceph.conf}:id=${ceph.user}`],
     async leftovers() {
@@ -52,6 +55,9 @@ describe("image-service, ceph driver (single-node Ceph)", () => {
   after(async () => {
     await rados?.shutdown();
     await ceph?.stop();
+    const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
+    await deleteKeys(redis, REDIS_PREFIX);
+    redis.disconnect();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
