@@ -15,7 +15,7 @@ import { sparseImage, upload } from "../testkit/harness";
 
 const run = promisify(execFile);
 const MAIN = path.join(REPO_ROOT, "services", "image-service", "dist", "main.js");
-const HOOK = path.join(REPO_ROOT, "services", "image-service", "dist", "coordination", "hold-hook.js");
+const HOOK = path.join(REPO_ROOT, "services", "image-service", "dist", "testkit", "hold-hook.js");
 const LEASE_MS = 3000;
 const P = "pm";
 const o = { authorization: "" };

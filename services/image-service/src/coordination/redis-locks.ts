@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
-import { AbortedError } from "@bmi/errors";
+import { AbortedError, UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import type { Redis } from "@bmi/redis";
 import type { Locks, Mode } from "../keyed-locks";
@@ -143,7 +143,8 @@ export class RedisLocks implements Locks {
     // Short waits first (most locks are held for milliseconds), then at most 250 ms between tries.
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
-      const token = Number(await this.redis.eval(ACQUIRE, 4, w, r, seq, waiting, mode, member, this.opts.leaseMs, 1000));
+      const token = Number(await this.redis.eval(ACQUIRE, 4, w, r, seq, waiting, mode, member, this.opts.leaseMs, 1000)
+        .catch(redisDown(`lock ${key}`)));
       if (token > 0) {
         const lease: Lease = { key, mode, member: `${member}#${token}`, token, lost: false, until: started + this.opts.leaseMs };
         this.leases.add(lease);
@@ -165,7 +166,8 @@ export class RedisLocks implements Locks {
   private async renew(leases: Lease[]): Promise<Lease | undefined> {
     const started = Date.now();
     const keys = leases.flatMap((l) => this.keys(l.key).slice(0, 2));
-    const lostAt = Number(await this.redis.eval(RENEW, keys.length, ...keys, this.opts.leaseMs, ...leases.flatMap((l) => [l.mode, l.member])));
+    const lostAt = Number(await this.redis.eval(RENEW, keys.length, ...keys, this.opts.leaseMs, ...leases.flatMap((l) => [l.mode, l.member]))
+      .catch(redisDown(`lock ${leases[0]?.key ?? ""}`)));
     if (lostAt > 0) return leases[lostAt - 1];
     for (const l of leases) l.until = started + this.opts.leaseMs;
     return undefined;
@@ -192,4 +194,14 @@ export class RedisLocks implements Locks {
     const base = `${this.opts.prefix}lock:${key}`;
     return [`${base}:w`, `${base}:r`, `${this.opts.prefix}lock-token`, `${base}:waiting`];
   }
+}
+
+/**
+ * Redis unreachable (or failing) while taking or checking a lock: UNAVAILABLE, which callers retry, instead of the
+ * INTERNAL an ioredis error would become. Nothing was committed: the fence runs before the commit.
+ */
+function redisDown(what: string): (err: unknown) => never {
+  return (err: unknown) => {
+    throw new UnavailableError(`redis: ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  };
 }

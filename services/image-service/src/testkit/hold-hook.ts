@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { RedisLocks } from "./redis-locks";
+import { RedisLocks } from "../coordination/redis-locks";
 
 /**
  * Test support, loaded with `node --require` into a separately started image-service by the multi-instance tests:
