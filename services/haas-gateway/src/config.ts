@@ -14,7 +14,7 @@ export const haasSpec = {
   hilUrl: url("BMI_HAAS_HIL_URL", ["http", "https"], { default: "", help: "HIL's base URL, for BMI_HAAS_DRIVER=hil" }),
   hilRequestTimeoutMs: int("BMI_HAAS_HIL_TIMEOUT_MS", { default: 10_000, min: 100, help: "per HTTP request to HIL" }),
   hilActionTimeoutMs: int("BMI_HAAS_HIL_ACTION_TIMEOUT_MS", { default: 120_000, min: 100, help: "wait for a switch change" }),
-  hilBlockedRetryMs: int("BMI_HAAS_HIL_BLOCKED_RETRY_MS", { default: 60_000, min: 0, help: "retry a busy NIC this long" }),
+  hilBlockedRetryMs: int("BMI_HAAS_HIL_BLOCKED_RETRY_MS", { default: 60_000, min: 0, help: "how long a HIL call answered 409 Blocked (a NIC with a pending network action, OBM not yet enabled) is retried before it ends ABORTED" }),
   inventoryFile: str("BMI_HAAS_INVENTORY", { default: "", help: "YAML/JSON nodes imported at start (standalone)" }),
   hilUser: str("BMI_HAAS_HIL_USER", { default: "", help: "service account mode: BMI's own HIL user (empty: callers' credentials pass through)" }),
   hilPasswordFile: str("BMI_HAAS_HIL_PASSWORD_FILE", { default: "", help: "file holding BMI_HAAS_HIL_USER's password" }),
