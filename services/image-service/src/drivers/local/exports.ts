@@ -6,10 +6,13 @@ import { StorageDaemon, unmountStale } from "./storage-daemon";
 
 /**
  * Exports one storage daemon serves at most. libfuse takes a thread-specific key per FUSE session and glibc has
- * 1,024, so a daemon's 1,021st export fails ("Failed to set up FUSE session"); half of that leaves room for
- * whatever else in QEMU takes keys.
+ * 1,024, so a daemon's 1,021st export fails ("Failed to set up FUSE session"). Well below that, a daemon's cost per
+ * disk grows with the disks it holds: its main loop polls every export's FUSE descriptor on each turn, and each
+ * blockdev-add walks every node to check names. At 125 a disk costs the daemons about 30 % less CPU to create and
+ * 20 % less to delete than at 500 (1,000 disks, 64 in flight: 5.2 against 7.4 ms, 2.0 against 2.5 ms), for eight
+ * daemons of 33 MB instead of two of 105 MB.
  */
-export const EXPORTS_PER_DAEMON = 500;
+export const EXPORTS_PER_DAEMON = 125;
 
 /**
  * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, served by as many
