@@ -16,24 +16,18 @@ type Entries = Array<[string, string[]]>;
  */
 export async function* followEvents(redis: Redis, key: string, fromStart: boolean, signal: AbortSignal,
   ended: () => Promise<boolean>): AsyncGenerator<LoggedEvent> {
-  let last = "0-0";
+  const at = { last: "0-0" };
   if (!fromStart) {
     if (await ended()) return;
     const tail = (await redis.xrevrange(key, "+", "-", "COUNT", 1)) as Entries;
-    last = tail[0]?.[0] ?? "0-0";
+    at.last = tail[0]?.[0] ?? "0-0";
   }
   // Without BLOCK, on the shared connection: a watch of a job that already ended never opens another.
   for (;;) {
-    const res = (await redis.xread("COUNT", 500, "STREAMS", key, last)) as Array<[string, Entries]> | null;
+    const res = (await redis.xread("COUNT", 500, "STREAMS", key, at.last)) as Array<[string, Entries]> | null;
     const entries = res?.[0]?.[1] ?? [];
     if (entries.length === 0) break;
-    for (const [id, fields] of entries) {
-      last = id;
-      const ev = decode(fields);
-      if (!ev) continue;
-      yield ev;
-      if ("finished" in ev.body && (await endedAfter(redis, key, id, ended))) return;
-    }
+    if (yield* replay(redis, key, entries, ended, at)) return;
   }
   const pool = poolOf(redis);
   const conn = pool.take();
@@ -51,7 +45,7 @@ export async function* followEvents(redis: Redis, key: string, fromStart: boolea
       let res: Array<[string, Entries]> | null;
       reading = true;
       try {
-        res = (await conn.xread("COUNT", 500, "BLOCK", 2000, "STREAMS", key, last)) as Array<[string, Entries]> | null;
+        res = (await conn.xread("COUNT", 500, "BLOCK", 2000, "STREAMS", key, at.last)) as Array<[string, Entries]> | null;
       } catch (err) {
         cut = true;
         if (signal.aborted) return;
@@ -63,24 +57,31 @@ export async function* followEvents(redis: Redis, key: string, fromStart: boolea
       if (entries.length === 0) {
         // Nothing for a while: the log may have expired, or the job ended before we began reading live.
         if (await ended()) {
-          const more = (await redis.xrange(key, `(${last}`, "+")) as Entries;
+          const more = (await redis.xrange(key, `(${at.last}`, "+")) as Entries;
           if (more.length === 0) return;
         }
         continue;
       }
-      for (const [id, fields] of entries) {
-        last = id;
-        const ev = decode(fields);
-        if (!ev) continue;
-        yield ev;
-        if ("finished" in ev.body && (await endedAfter(redis, key, id, ended))) return;
-      }
+      if (yield* replay(redis, key, entries, ended, at)) return;
     }
   } finally {
     signal.removeEventListener("abort", stop);
     if (cut) conn.disconnect();
     else pool.give(conn);
   }
+}
+
+/** Yields the entries' events (moving `at`); answers true once the job's last finished event was among them. */
+async function* replay(redis: Redis, key: string, entries: Entries, ended: () => Promise<boolean>,
+  at: { last: string }): AsyncGenerator<LoggedEvent, boolean> {
+  for (const [id, fields] of entries) {
+    at.last = id;
+    const ev = decode(fields);
+    if (!ev) continue;
+    yield ev;
+    if ("finished" in ev.body && (await endedAfter(redis, key, id, ended))) return true;
+  }
+  return false;
 }
 
 /** A bulk job's rollback reopens a finished child: only the last finished event ends the watch. */
