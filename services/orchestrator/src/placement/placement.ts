@@ -1,5 +1,6 @@
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Redis } from "@bmi/redis";
+import { Script } from "../engine/lua/script";
 import type { TargetHostRegistry, TargetHostState } from "./hosts";
 
 /** How hosts are chosen beyond capacity and load (BMI_ORCH_TARGET_AFFINITY). */
@@ -10,20 +11,20 @@ export interface Placement {
   hosts: string[];
 }
 
-// The record and the per-host counts change together. KEYS: placements, load. ARGV: field, JSON, new hosts...
-// Answers the previous record ("" when none).
-const RECORD = `
+// The record and the per-host counts change together, by SHA once loaded (a deprovision forgets, a provision
+// records). KEYS: placements, load. ARGV: field, JSON, new hosts... Answers the previous record ("" when none).
+const RECORD = new Script(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then for _, h in ipairs(cjson.decode(old).hosts) do redis.call('HINCRBY', KEYS[2], h, -1) end end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 for i = 3, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
-return old or ''`;
-const FORGET = `
+return old or ''`);
+const FORGET = new Script(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return 0 end
 for _, h in ipairs(cjson.decode(old).hosts) do redis.call('HINCRBY', KEYS[2], h, -1) end
 redis.call('HDEL', KEYS[1], ARGV[1])
-return 1`;
+return 1`);
 
 /**
  * The orchestrators' record of which target host exports each disk (`<engine prefix>placement`, "project/disk"
@@ -57,11 +58,11 @@ export class PlacementStore {
   }
 
   async record(project: string, disk: string, p: Placement): Promise<void> {
-    await this.redis.eval(RECORD, 2, this.placements, this.load, `${project}/${disk}`, JSON.stringify(p), ...p.hosts);
+    await RECORD.run(this.redis, [this.placements, this.load, `${project}/${disk}`, JSON.stringify(p), ...p.hosts], 2);
   }
 
   async forget(project: string, disk: string): Promise<void> {
-    await this.redis.eval(FORGET, 2, this.placements, this.load, `${project}/${disk}`);
+    await FORGET.run(this.redis, [this.placements, this.load, `${project}/${disk}`], 2);
   }
 
   /**
