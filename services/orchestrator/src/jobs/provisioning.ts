@@ -120,8 +120,9 @@ export class Provisioning {
    */
   private async newDiskName(node: string, held: () => Promise<string[]>): Promise<string> {
     const key = this.store.keys.diskSeq(node);
-    const counted = await this.store.redis.incr(key);
-    const seq = nextDiskSeq(node, counted, await held());
+    // Both at once: the counter and image-service's list are independent, and one single provision waits on both.
+    const [counted, names] = await Promise.all([this.store.redis.incr(key), held()]);
+    const seq = nextDiskSeq(node, counted, names);
     if (seq > counted) await this.store.redis.set(key, seq);
     return diskName(node, seq);
   }
