@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { BulkProvisionRequest, JobState } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
 import { ImageFormat } from "@bmi/proto/bmi/image/v1/image";
@@ -57,10 +58,10 @@ function peakCreates(log: string): { peak: number; creates: number } {
 describe("the target-host limit holds across three orchestrators, measured at tgtd", { timeout: 600_000 }, () => {
   let s: Stack;
   let log: string;
+  // The tgtadm wrapper and its log: removed with the stack, also when the test fails.
+  const dir = mkdtempSync(path.join(tmpdir(), "bmi-limits-"));
 
   before(async () => {
-    const dir = path.join((await import("node:os")).tmpdir(), `bmi-limits-${process.pid}`);
-    mkdirSync(dir, { recursive: true });
     log = path.join(dir, "tgtadm.log");
     writeFileSync(log, "");
     const bin = tgtadmWrapper(dir, log);
@@ -74,6 +75,7 @@ describe("the target-host limit holds across three orchestrators, measured at tg
   });
   after(async () => {
     await s?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it(`provisions ${NODES} nodes with never more than 4 creates in tgtd at once; ListLimits shows the bottleneck`, async () => {
