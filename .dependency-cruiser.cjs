@@ -1,6 +1,19 @@
 // The boundaries between BMI's packages, checked by `npm run lint:deps` (part of `npm test`).
 // A package is proto/, libs/<name>/, services/<name>/ or test/; each is reached only through its package.json
 // "exports" (the compiler refuses other subpaths too), and dependencies point one way: services -> libs -> proto.
+const fs = require("node:fs");
+const path = require("node:path");
+
+// Every file a workspace's package.json "exports" names (dist/index.js, and subpaths such as @bmi/grpc/client):
+// the only files of a package that another may import.
+const EXPORTED = ["libs", "services"].flatMap((group) => fs.readdirSync(path.join(__dirname, group)).flatMap((name) => {
+  const file = path.join(__dirname, group, name, "package.json");
+  if (!fs.existsSync(file)) return [];
+  const exp = JSON.parse(fs.readFileSync(file, "utf8")).exports ?? {};
+  return Object.values(exp).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))
+    .map((f) => `^${group}/${name}/${f.replace(/^\.\//, "").replace(/\./g, "\\.")}$`);
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -11,8 +24,7 @@ module.exports = {
       from: { path: "^(libs|services)/([^/]+)/" },
       to: {
         path: "^(libs|services|test)/[^/]+/",
-        // dist/index, or a subpath its package.json "exports" declares (@bmi/grpc/client: the client side alone).
-        pathNot: ["^$1/$2/", "^(libs|services|test)/[^/]+/dist/index\\.(js|d\\.ts)$", "^libs/grpc/dist/for-clients\\.(js|d\\.ts)$"],
+        pathNot: ["^$1/$2/", "^(libs|services|test)/[^/]+/dist/index\\.(js|d\\.ts)$", ...EXPORTED],
       },
     },
     {
@@ -20,7 +32,7 @@ module.exports = {
       comment: "The same for the test workspace.",
       severity: "error",
       from: { path: "^test/" },
-      to: { path: "^(libs|services)/[^/]+/", pathNot: "^(libs|services)/[^/]+/dist/index\\.(js|d\\.ts)$" },
+      to: { path: "^(libs|services)/[^/]+/", pathNot: ["^(libs|services)/[^/]+/dist/index\\.(js|d\\.ts)$", ...EXPORTED] },
     },
     {
       name: "no-service-to-service",
