@@ -72,8 +72,14 @@ test("bmi node: register, import an inventory, refusals with exit codes", async 
   await fails(2, /at least one --nic/, "node", "register", "bad");
 });
 
-test("bmi pro, ls, job, node show, snap, dpro; unregister refused while provisioned", async () => {
-  assert.match(await ok("pro", "cn1", "golden", "--network", "net1"), /provision cn1: SUCCEEDED .* disk cn1-1/);
+test("bmi pro (with --hostname and --user-data FILE), ls, job, node show, snap, dpro; unregister refused while provisioned", async () => {
+  const userData = path.join(s.dir, "init.sh");
+  await writeFile(userData, "#!/bin/sh\necho hello from cn1\n");
+  assert.match(await ok("pro", "cn1", "golden", "--network", "net1", "--hostname", "web-cn1", "--user-data", userData),
+    /provision cn1: SUCCEEDED .* disk cn1-1/);
+  // What the node's OS will read as its NoCloud meta-data and user-data (boot-service serves it only to the node).
+  assert.deepEqual((await s.boot.getBootConfig({ node: "cn1" })).config?.metadata,
+    { hostname: "web-cn1", userData: "#!/bin/sh\necho hello from cn1\n" });
   const prov = JSON.parse(await ok("ls", "--json")) as Array<{ node: string; state: string; disk: string }>;
   assert.deepEqual(prov.map((p) => [p.node, p.state, p.disk]), [["cn1", "NODE_STATE_READY", "cn1-1"]]);
   const jobs = JSON.parse(await ok("job", "ls", "--json")) as Array<{ id: string; kind: string; state: string }>;
