@@ -23,6 +23,7 @@ test("the shipped templates parse, and bad templates are refused with what is wr
     ["name: t\nroles: [{name: a, image: i, count: 5, max: 2}]", /needs 1 <= min <= count <= max/],
     ["name: t\nroles: [{name: a, image: i, selector: 'cpus>=lots'}]", /is not a number/],
     ["name: t\nroles: [{name: a, image: i, metadata: {role: x}}]", /metadata key "role" is invalid or reserved/],
+    ["name: t\nroles: [{name: a, image: i, metadata: {cluster_secret: x}}]", /metadata key "cluster_secret" is invalid or reserved/],
     ["name: [", /cluster template:/],
     ["users: [{name: admin}]", /^cluster template: no name \(a mapping with name and roles\)$/],
   ];
@@ -70,11 +71,23 @@ test("cluster up starts its roles in order with role and peers in every node's m
   assert.equal(computeJob!.state, "SUCCEEDED");
   assert.ok(new Date(computeJob!.created).getTime() >= new Date(headJob!.finished).getTime(), "computes started before the head was done");
   assert.equal((await h.access.provisioned(ADMIN, "p1")).length, 3);
-  // Each node's OS is given its role and peers as its NoCloud user-data (one job per role).
+  // Each node's OS is given its role and peers as its NoCloud user-data (one job per role), and the cluster's
+  // secret (the Slurm image's munge key): the same on every node, made for this cluster, not in node_metadata.
+  const secrets = new Set<string>();
   for (const id of [...headJob!.childIds, ...computeJob!.childIds]) {
     const child = (await h.engines[0]!.queries.job(id))!;
-    assert.deepEqual(JSON.parse(child.spec.userData ?? "{}"), meta[child.node]);
+    const { cluster_secret: secret, ...told } = JSON.parse(child.spec.userData ?? "{}") as Record<string, string>;
+    assert.deepEqual(told, meta[child.node]);
+    assert.match(secret ?? "", /^[0-9a-f]{64}$/);
+    secrets.add(secret!);
   }
+  assert.equal(secrets.size, 1, "one secret per cluster");
+  assert.ok(Object.values(meta).every((m) => !("cluster_secret" in m)), "node_metadata does not carry the secret");
+  const other = await c.create(ALICE, "p1", "hpc2", "name: t\nroles: [{name: a, image: i}]", 0, false, false);
+  assert.ok(other.cluster!.secret && !secrets.has(other.cluster!.secret), "another cluster gets another secret");
+  await c.delete(ALICE, "p1", "hpc2");
+  await until("hpc2 gone", async () => (await h.redis.exists(`${h.prefix}cluster:p1:hpc2`)) === 0 &&
+    (await h.access.provisioned(ADMIN, "p1")).length === 3);
 
   // Scale: one more compute, then back to one.
   await assert.rejects(c.scale(ALICE, "p1", "hpc1", "compute", 65, false), /takes 1 to 64 nodes/);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import { assertMember } from "@bmi/grpc";
 import type { Redis } from "@bmi/redis";
@@ -20,6 +21,14 @@ export interface ClusterRecord {
   lease: string;
   created: number;
   deleting: boolean;
+  /**
+   * The cluster's shared secret (64 hex digits, made at `cluster up`): every node's user-data carries it as
+   * `cluster_secret` (the Slurm image's munge key). Like a CHAP secret it stays in Redis and reaches only the nodes,
+   * through their user-data, which boot-service serves to each node alone: not in GetCluster's node_metadata, the
+   * lease (leaseToProto names the nodes only), jobs (jobToProto has no spec), events, audit records or logs.
+   * Absent in clusters made before it existed.
+   */
+  secret?: string;
 }
 
 /**
@@ -33,11 +42,14 @@ export function nodeMetadata(c: ClusterRecord): Record<string, Record<string, st
   return out;
 }
 
-/** The user-data every node of `role` is given: its cluster metadata as JSON (the same for the whole role). */
+/**
+ * The user-data every node of `role` is given: its cluster metadata and the cluster's secret (`cluster_secret`) as
+ * JSON (the same for the whole role).
+ */
 export function roleUserData(c: ClusterRecord, role: string): string {
   const r = c.roles.find((x) => x.name === role);
   const first = r?.nodes[0];
-  return first ? JSON.stringify(nodeMetadata(c)[first]) : "";
+  return first ? JSON.stringify({ ...nodeMetadata(c)[first], ...(c.secret ? { cluster_secret: c.secret } : {}) }) : "";
 }
 
 /** Turn-key clusters: a template becomes one lease whose roles start in their order; scale, down, show. */
@@ -77,7 +89,8 @@ export class Clusters {
       await this.alloc.scheduler.release(resId);
       throw err;
     }
-    const cluster: ClusterRecord = { name, project, template: t.name, roles, lease: id, created: start, deleting: false };
+    const cluster: ClusterRecord = { name, project, template: t.name, roles, lease: id, created: start, deleting: false,
+      secret: randomBytes(32).toString("hex") };
     for (const p of phases) for (const n of p) n.userData = roleUserData(cluster, n.role);
     if ((await this.redis.set(this.key(project, name), JSON.stringify(cluster), "NX")) === null) {
       await this.alloc.scheduler.release(resId);

@@ -29,8 +29,8 @@ const META_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
  *
  *   name: hpc
  *   roles:
- *     - {name: head, image: slurm-head, count: 1, order: 1, metadata: {slurm_role: controller}}
- *     - {name: compute, image: slurm-compute, count: 2, min: 1, max: 64, selector: "cpus>=8", placement: spread,
+ *     - {name: head, image: slurm, count: 1, order: 1, metadata: {slurm_role: controller}}
+ *     - {name: compute, image: slurm, count: 2, min: 1, max: 64, selector: "cpus>=8", placement: spread,
  *        network: hpc-net, order: 2}
  *
  * `count` defaults to `min` (or 1); `min`/`max` bound ScaleCluster (default: count). Every problem is INVALID_ARGUMENT.
@@ -80,7 +80,7 @@ function role(raw: unknown, i: number): RoleTemplate {
   if (typeof meta !== "object" || Array.isArray(meta)) throw new InvalidArgumentError(`${where}: metadata must be a mapping`);
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta)) {
-    if (!META_KEY.test(k) || k === "role" || k === "peers" || k === "cluster") throw new InvalidArgumentError(`${where}: metadata key ${JSON.stringify(k)} is invalid or reserved`);
+    if (!META_KEY.test(k) || k === "role" || k === "peers" || k === "cluster" || k === "cluster_secret") throw new InvalidArgumentError(`${where}: metadata key ${JSON.stringify(k)} is invalid or reserved`);
     const value = typeof v === "string" ? v : JSON.stringify(v);
     if (value.length > 4096) throw new InvalidArgumentError(`${where}: metadata ${k} is longer than 4096 characters`);
     metadata[k] = value;
