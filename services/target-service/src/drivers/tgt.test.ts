@@ -1,11 +1,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { silentLogger } from "@bmi/log";
+import { until } from "@bmi/async";
 import {
-  buildBootDisk, freeControlPort, freePort, holdIscsiSession, iscsiInquiry, iscsiReadHead, stopTgtd, type IscsiLogin,
+  buildBootDisk, freeControlPort, freePort, guarded, holdIscsiSession, iscsiInquiry, iscsiReadHead, stopTgtd, type IscsiLogin,
 } from "@bmi/testing";
 import type { TargetSpec } from "../target";
 import { TgtDriver } from "./tgt";
@@ -120,6 +121,38 @@ describe("tgt driver against a real tgtd", () => {
     await assert.rejects(driver.apply(spec(2, { backing: { kind: "file", path: path.join(dir, "nope.raw") } })),
       { code: "UNAVAILABLE", message: /export .*nope\.raw is not there/ });
     assert.equal((await driver.list()).some((t) => t.tid === 2), false);
+  });
+
+  it("a FUSE export whose storage daemon dies while its LUN is added is UNAVAILABLE, to retry, and leaves no target", async () => {
+    // What a 1,000-node chaos run met: image-service killed, and its qemu-storage-daemon with it, while target-service
+    // added a LUN on one of its exports. tgtd cannot open the dead mount ("invalid request"), yet for a second the
+    // mount still passes existsSync (the kernel answers from cached attributes).
+    const image = path.join(dir, "fuse.qcow2");
+    const mount = path.join(dir, "fuse.raw");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
+    writeFileSync(mount, "");
+    const qsd = spawn(...guarded("qemu-storage-daemon", ["--blockdev", `driver=file,node-name=f,filename=${image}`,
+      "--blockdev", "driver=qcow2,node-name=q,file=f", "--export", `type=fuse,id=e,node-name=q,mountpoint=${mount},writable=on`]), { stdio: "ignore" });
+    const exited = new Promise((r) => qsd.once("exit", r));
+    const run = driver.adm.run.bind(driver.adm);
+    try {
+      await until("the FUSE export", () => readFileSync("/proc/mounts", "utf8").includes(` ${mount} fuse`) && statSync(mount).size > 0, 10_000);
+      driver.adm.run = async (args: string[], lld?: boolean) => {
+        if (args[1] === "logicalunit" && args[3] === "new") {
+          qsd.kill("SIGKILL");
+          await exited;
+        }
+        return run(args, lld);
+      };
+      await assert.rejects(driver.apply(spec(7, { backing: { kind: "file", path: mount } })),
+        { code: "UNAVAILABLE", message: /export .*fuse\.raw is not there/ });
+      assert.equal((await driver.list()).some((t) => t.tid === 7), false, "the half-made target is removed");
+    } finally {
+      driver.adm.run = run;
+      qsd.kill("SIGKILL");
+      await exited;
+      spawnSync("umount", ["-l", mount]);
+    }
   });
 
   it("removes a target with a live session by force and counts the session", async () => {

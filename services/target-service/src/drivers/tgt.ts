@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { isIP } from "node:net";
 import { FailedPreconditionError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
@@ -108,9 +109,11 @@ export class TgtDriver implements TargetBackend {
       : ["--bstype", "rbd", "--backing-store", `${b.pool}/${b.image}`, "--bsopts", `conf=${b.cephConf};id=${b.user}`];
     await this.adm.run(["--mode", "target", "--op", "new", "--tid", tid, "--targetname", spec.iqn]);
     try {
-      await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]).catch((err: unknown) => {
-        // tgtd says only "invalid request" when it cannot open the file: an export that went away meanwhile.
-        throw b.kind === "file" && err instanceof FailedPreconditionError && !existsSync(b.path) ? exportGone(b.path) : err;
+      await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]).catch(async (err: unknown) => {
+        // tgtd says only "invalid request" when it cannot open the file: an export that went away meanwhile. A FUSE
+        // export whose storage daemon was just killed still passes existsSync for a second (the kernel answers from
+        // cached attributes) but cannot be opened: reading its first byte tells.
+        throw b.kind === "file" && err instanceof FailedPreconditionError && !(await readable(b.path)) ? exportGone(b.path) : err;
       });
       // Two tgtds export this image (multipath across hosts): no write acknowledged from a cache one of them holds.
       if (b.kind === "rbd" && (spec.hosts?.length ?? 0) > 1) {
@@ -241,6 +244,20 @@ async function missingAs<T>(call: Promise<string>, missing: RegExp, fallback: T)
   } catch (err) {
     if (err instanceof FailedPreconditionError && missing.test(err.message)) return fallback;
     throw err;
+  }
+}
+
+/** Whether the file's first byte can be read now (open goes to a FUSE export's daemon, whatever the kernel cached). */
+async function readable(file: string): Promise<boolean> {
+  const h = await open(file, "r").catch(() => undefined);
+  if (!h) return false;
+  try {
+    await h.read(Buffer.alloc(1), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await h.close().catch(() => undefined);
   }
 }
 
