@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { guarded } from "./die-with-test";
 
 const run = promisify(execFile);
 
@@ -36,7 +37,7 @@ export async function iscsiReadHead(l: IscsiLogin, out: string, bytes = 512): Pr
 
 /** Keeps one logged-in session open (qemu-io sleeping) until `close()`, for tests of deletes under load. */
 export async function holdIscsiSession(l: IscsiLogin): Promise<{ close(): Promise<void> }> {
-  const child = spawn("qemu-io", ["--image-opts", imageOpts(l), "-c", "sleep 600000"], { stdio: "ignore" });
+  const child = spawn(...guarded("qemu-io", ["--image-opts", imageOpts(l), "-c", "sleep 600000"]), { stdio: "ignore" });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return {
     close: async () => {

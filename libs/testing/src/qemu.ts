@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { guarded } from "./die-with-test";
 
 export type VmNetwork =
   /** QEMU's user networking: its DHCP hands out `bootfile`; 10.0.2.2 in the VM is the host's loopback. */
@@ -59,11 +60,11 @@ export async function bootVm(opts: VmOptions): Promise<VmResult> {
     ...netArgs(opts.net), "-device", `e1000,netdev=n0,mac=${opts.mac}`,
     ...(opts.kernel ? ["-kernel", opts.kernel, ...(opts.initrd ? ["-initrd", opts.initrd] : [])] : ["-boot", "n"]),
   ];
-  // setpriv: QEMU gets SIGKILL if this test process dies first, so no VM outlives its test.
-  const qemu = ["setpriv", "--pdeathsig", "KILL", "--", "qemu-system-x86_64", ...args];
+  // guarded: QEMU gets SIGKILL if this test process dies first, so no VM outlives its test.
+  const qemu = guarded("qemu-system-x86_64", args);
   const [cmd, argv] = opts.net.kind === "tap"
-    ? ["nsenter", [`--net=/run/netns/${opts.net.netns}`, ...qemu]]
-    : [qemu[0] ?? "setpriv", qemu.slice(1)];
+    ? ["nsenter", [`--net=/run/netns/${opts.net.netns}`, qemu[0], ...qemu[1]]]
+    : qemu;
   const started = Date.now();
   const child = spawn(cmd, argv as string[], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";

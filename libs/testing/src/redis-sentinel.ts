@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { guarded } from "./die-with-test";
 import { promisify } from "node:util";
 import { freePort } from "./ports";
 
@@ -32,7 +33,7 @@ export async function startRedisSentinel(dir: string, master = "bmimaster"): Pro
   const pids: number[] = [];
   const started = (cmd: string, args: string[], log: string) => {
     const fd = openSync(path.join(dir, log), "a");
-    const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", cmd, ...args], { stdio: ["ignore", fd, fd] });
+    const child = spawn(...guarded(cmd, args), { stdio: ["ignore", fd, fd] });
     closeSync(fd);
     if (child.pid !== undefined) pids.push(child.pid);
   };

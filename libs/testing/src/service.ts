@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
+import { guarded } from "./die-with-test";
 import { waitServing } from "./health";
 import { readFileSync } from "node:fs";
 import { testPki } from "./pki";
@@ -48,8 +49,10 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
   // Mutual TLS with the test PKI's certificate of this service, unless the test asks for plaintext.
   const tls = opts.env?.BMI_TLS === "off" ? {} : testPki().env(opts.service);
   const ca = tls.BMI_TLS_CA;
-  // nsenter execs node in the namespace: the child's PID is the service's own, so stop() and kill() reach it.
-  const [cmd, argv] = opts.netns ? ["nsenter", [`--net=/run/netns/${opts.netns}`, process.execPath, opts.main]] : [process.execPath, [opts.main]];
+  // guarded: the service dies with the test process, and so does what it starts (die-with-test.ts). nsenter and
+  // setpriv exec node in turn: the child's PID is the service's own, so stop() and kill() reach it.
+  const node = guarded(process.execPath, [opts.main]);
+  const [cmd, argv] = opts.netns ? ["nsenter", [`--net=/run/netns/${opts.netns}`, node[0], ...node[1]]] : node;
   const child = spawn(cmd, argv, {
     env: { ...process.env, BMI_LOG_LEVEL: "info", ...tls, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
+import { guarded } from "./die-with-test";
 import { promisify } from "node:util";
 import { freePort } from "./ports";
 
@@ -64,8 +65,9 @@ export async function startTgtd(opts: TgtdStartOptions): Promise<TestTgtd> {
   // A fixed script; the directory and tgtd's argv reach it as positional parameters, never as shell text.
   const withModules = (dir: string) =>
     ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", `mount --bind "$0" ${TGT_MODULES} && exec "$@"`, dir, ...tgtd];
-  // setpriv: tgtd gets SIGKILL if this test process dies before stop().
-  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", ...(opts.modules ? withModules(opts.modules) : tgtd)], {
+  // guarded: tgtd gets SIGKILL if this test process dies before stop().
+  const argv = opts.modules ? withModules(opts.modules) : tgtd;
+  const child = spawn(...guarded(argv[0] ?? "tgtd", argv.slice(1)), {
     stdio: ["ignore", fd, fd],
   });
   closeSync(fd);
