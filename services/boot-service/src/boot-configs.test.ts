@@ -47,6 +47,15 @@ describe("boot configs in Redis", () => {
     assert.equal((await configs.byMac("52:54:00:00:00:01"))?.node, "n3");
   });
 
+  it("the same config set again (a retry after its caller died mid-call) leaves one config, its MACs still its own", async () => {
+    // SetBootConfig is one script in Redis: a crash leaves all of it or none, and a retry writes the same again.
+    const first = await configs.set(sample({ node: "n4", macs: ["52:54:00:00:00:44"] }));
+    const again = await configs.set(sample({ node: "n4", macs: ["52:54:00:00:00:44"] }));
+    assert.deepEqual({ ...again, updated: "" }, { ...first, updated: "" });
+    assert.equal((await configs.list()).filter((c) => c.node === "n4").length, 1);
+    assert.equal((await configs.byMac("52:54:00:00:00:44"))?.node, "n4");
+  });
+
   it("a second store instance (a restarted service) sees the same configs", async () => {
     const again = new BootConfigs(new RedisBootStore(redis, prefix), silentLogger());
     assert.deepEqual(await again.get("n1"), await configs.get("n1"));
