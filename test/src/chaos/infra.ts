@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import { freePort } from "@bmi/testing";
+import { freePort, guarded } from "@bmi/testing";
 
 /** A daemon of the chaos run's own (Redis, NATS) on a free port, stopped and started again on the same port and data. */
 export interface Daemon {
@@ -13,8 +13,8 @@ export interface Daemon {
 async function daemon(name: string, cmd: string, args: string[], url: string, ready: () => Promise<boolean>): Promise<Daemon> {
   let child: ChildProcess | undefined;
   const start = async () => {
-    // setpriv: the daemon dies with this process, whatever happens to it.
-    const c = spawn("setpriv", ["--pdeathsig", "KILL", "--", cmd, ...args], { stdio: "ignore" });
+    // guarded: the daemon dies with this process, whatever happens to it.
+    const c = spawn(...guarded(cmd, args), { stdio: "ignore" });
     child = c;
     const until = Date.now() + 15_000;
     while (!(await ready())) {
