@@ -74,4 +74,4 @@ export function redact(url: string): string {
 export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
-export { deleteKeys } from "./keys";
+export { deleteKeys, hsetIfField } from "./keys";

@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from "@bmi/errors";
-import type { Redis } from "@bmi/redis";
+import { hsetIfField, type Redis } from "@bmi/redis";
 import type { BootConfig, Binding } from "../boot-config";
 import type { BootConfigStore } from "../boot-configs";
 
@@ -29,11 +29,6 @@ for _, m in ipairs(cjson.decode(old).macs) do
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-return 1`;
-
-const ARM = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1`;
 
 // The first fetch while armed takes the binding; every later one reads it. A config stored before bindings
@@ -100,7 +95,8 @@ export class RedisBootStore implements BootConfigStore {
 
   async arm(node: string, now: string): Promise<Binding | undefined> {
     const b = armed(now);
-    return (await this.redis.eval(ARM, 2, this.configs, this.bindings, node, JSON.stringify(b))) === 1 ? b : undefined;
+    // Only while the node has a config: a delete meanwhile leaves no binding behind.
+    return (await hsetIfField(this.redis, this.configs, this.bindings, node, JSON.stringify(b))) ? b : undefined;
   }
 
   async bind(node: string, address: string, now: string): Promise<{ binding: Binding; fresh: boolean } | undefined> {

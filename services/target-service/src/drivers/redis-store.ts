@@ -1,5 +1,5 @@
 import { AlreadyExistsError, UnavailableError } from "@bmi/errors";
-import { StoreIdentity, type Redis } from "@bmi/redis";
+import { StoreIdentity, hsetIfField, type Redis } from "@bmi/redis";
 import type { TargetSpec, TargetStore } from "../target";
 
 // A spec per project/disk and an IQN index, set together: two names that map to the same IQN ("a.b"/"c" and
@@ -13,11 +13,6 @@ local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner then return owner end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return 1`;
-
-const REPLACE = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1`;
 
 const RESERVE = `
@@ -92,7 +87,7 @@ export class RedisTargetStore implements TargetStore {
   }
 
   async replace(spec: TargetSpec): Promise<boolean> {
-    return (await this.redis.eval(REPLACE, 1, this.specs, `${spec.project}/${spec.disk}`, JSON.stringify(spec))) === 1;
+    return hsetIfField(this.redis, this.specs, this.specs, `${spec.project}/${spec.disk}`, JSON.stringify(spec));
   }
 
   private notFollowed(): UnavailableError {
