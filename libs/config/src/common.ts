@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { address, addresses, int, list, oneOf, str, url } from "./fields";
+import { address, addresses, int, list, oneOf, optionalFile, str, url } from "./fields";
 
 /**
  * Settings every service has: where it listens, logging, auth, deadlines and shutdown. `prefix` is the service's
@@ -14,7 +14,7 @@ export function serverSpec(prefix: string, defaultListen: string) {
       default: "info", help: "least level logged: trace, debug, info, warn, error, fatal or silent (audit lines: any but silent)",
     }),
     auth: oneOf("BMI_AUTH", ["none", "static"], { default: "none", help: "caller authentication driver" }),
-    authFile: str("BMI_AUTH_FILE", { default: "", help: "users/projects file for BMI_AUTH=static" }),
+    authFile: optionalFile("BMI_AUTH_FILE", "users/projects file for BMI_AUTH=static"),
     ...tlsSpec,
     shutdownGraceMs: int("BMI_SHUTDOWN_GRACE_MS", { default: 10_000, min: 0, help: "after SIGTERM, how long in-flight calls may finish" }),
     defaultDeadlineMs: int("BMI_DEFAULT_DEADLINE_MS", { default: 120_000, min: 100, help: "deadline of calls that come without one" }),
@@ -24,9 +24,9 @@ export function serverSpec(prefix: string, defaultListen: string) {
 /** TLS material of a service: it serves with it and presents it (its identity) to the services it calls. */
 export const tlsSpec = {
   tls: oneOf("BMI_TLS", ["mutual", "off"], { default: "mutual", help: "mutual: TLS with service certificates; off: plaintext, loopback only" }),
-  tlsCa: str("BMI_TLS_CA", { default: "", help: "PEM file of the CA that signs BMI's service certificates" }),
-  tlsCert: str("BMI_TLS_CERT", { default: "", help: "PEM certificate of this service (its common name is its identity)" }),
-  tlsKey: str("BMI_TLS_KEY", { default: "", help: "PEM private key of BMI_TLS_CERT" }),
+  tlsCa: optionalFile("BMI_TLS_CA", "PEM file of the CA that signs BMI's service certificates"),
+  tlsCert: optionalFile("BMI_TLS_CERT", "PEM certificate of this service (its common name is its identity)"),
+  tlsKey: optionalFile("BMI_TLS_KEY", "PEM private key of BMI_TLS_CERT"),
 };
 
 type ServerConfig = { listen: string; auth: string; authFile: string; tls: string; tlsCa: string; tlsCert: string; tlsKey: string };
@@ -73,22 +73,22 @@ function readable(file: string): boolean {
 export const redisSpec = {
   redisUrl: url("BMI_REDIS_URL", ["redis", "rediss"], { default: "redis://127.0.0.1:6379", help: "Redis; an ACL user and password go in the URL (rediss://bmi:PASS@host:6380)" }),
   redisPrefix: str("BMI_REDIS_PREFIX", { default: "bmi:", help: "key prefix, lets several stacks share a Redis" }),
-  redisTlsCa: str("BMI_REDIS_TLS_CA", { default: "", help: "PEM CA for rediss:// (default: the system's roots); user and password go in the URL" }),
+  redisTlsCa: optionalFile("BMI_REDIS_TLS_CA", "PEM CA for rediss:// (default: the system's roots); user and password go in the URL"),
   redisSentinels: addresses("BMI_REDIS_SENTINELS", {
     default: [],
     help: "Redis Sentinels (host:port, comma separated): the master of BMI_REDIS_SENTINEL_MASTER is asked from them and " +
       "followed across failovers; BMI_REDIS_URL then gives only user, password, database and TLS (its host is unused). Empty: no Sentinel",
   }),
   redisSentinelMaster: str("BMI_REDIS_SENTINEL_MASTER", { default: "mymaster", help: "the master's name in the Sentinels' configuration (sentinel monitor NAME ...)" }),
-  redisSentinelPasswordFile: str("BMI_REDIS_SENTINEL_PASSWORD_FILE", { default: "", help: "file holding the Sentinels' own password (their requirepass), if they have one" }),
+  redisSentinelPasswordFile: optionalFile("BMI_REDIS_SENTINEL_PASSWORD_FILE", "file holding the Sentinels' own password (their requirepass), if they have one"),
 };
 export const natsSpec = {
   natsServers: list("BMI_NATS_URL", { default: ["nats://127.0.0.1:4222"], help: "NATS servers, comma separated" }),
   natsStream: str("BMI_NATS_STREAM", { default: "BMI_EVENTS", help: "JetStream stream of BMI's events (subjects bmi.job.>, bmi.node.>, bmi.boot.>)" }),
   natsUser: str("BMI_NATS_USER", { default: "", help: "NATS user (with BMI_NATS_PASSWORD_FILE)" }),
-  natsPasswordFile: str("BMI_NATS_PASSWORD_FILE", { default: "", help: "file holding BMI_NATS_USER's password" }),
-  natsCredsFile: str("BMI_NATS_CREDS_FILE", { default: "", help: "NATS .creds file (JWT and nkey seed), instead of user/password" }),
-  natsTlsCa: str("BMI_NATS_TLS_CA", { default: "", help: "PEM CA of the NATS servers; set it to connect with TLS" }),
+  natsPasswordFile: optionalFile("BMI_NATS_PASSWORD_FILE", "file holding BMI_NATS_USER's password"),
+  natsCredsFile: optionalFile("BMI_NATS_CREDS_FILE", "NATS .creds file (JWT and nkey seed), instead of user/password"),
+  natsTlsCa: optionalFile("BMI_NATS_TLS_CA", "PEM CA of the NATS servers; set it to connect with TLS"),
   natsReplicas: int("BMI_NATS_REPLICAS", {
     default: 1, min: 1, max: 5,
     help: "copies JetStream keeps of BMI's streams (events, audit); more than 1 needs a JetStream cluster of at least that many " +
@@ -102,3 +102,11 @@ export const auditSpec = {
   auditMaxAgeHours: int("BMI_AUDIT_MAX_AGE_HOURS", { default: 90 * 24, min: 1, help: "audit records older than this are dropped" }),
   auditMaxBytes: int("BMI_AUDIT_MAX_BYTES", { default: 1024 ** 3, min: 1 << 20, help: "size of the audit stream; past it the oldest records go" }),
 };
+
+/**
+ * What every service's settings start with: serverSpec (listen, logs, auth, TLS, deadlines), Redis, NATS and the
+ * audit trail. A service's config.ts spreads it and adds its own.
+ */
+export function chassisSpec(prefix: string, defaultListen: string) {
+  return { ...serverSpec(prefix, defaultListen), ...redisSpec, ...natsSpec, ...auditSpec };
+}

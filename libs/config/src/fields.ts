@@ -28,6 +28,11 @@ export function str(env: string, opts: Opts<string> = {}): Field<string> {
   return field(env, opts, (raw) => raw);
 }
 
+/** The path of a file, empty (the default) when there is none: certificates, CAs, password and users files. */
+export function optionalFile(env: string, help: string): Field<string> {
+  return str(env, { default: "", help });
+}
+
 export function int(env: string, opts: Opts<number> & { min?: number; max?: number } = {}): Field<number> {
   return field(env, opts, (raw) => {
     const n = Number(raw);

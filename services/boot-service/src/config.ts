@@ -1,17 +1,14 @@
 import { networkInterfaces } from "node:os";
-import { address, auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, redisSpec, serverSpec, str, url, type ConfigOf } from "@bmi/config";
+import { address, bool, chassisSpec, int, loadServiceConfig, oneOf, str, url, type ConfigOf } from "@bmi/config";
 
 /** boot-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const bootSpec = {
-  ...serverSpec("BMI_BOOT", "127.0.0.1:50053"),
-  ...redisSpec,
+  ...chassisSpec("BMI_BOOT", "127.0.0.1:50053"),
   haasAddr: address("BMI_BOOT_HAAS_ADDR", { default: "127.0.0.1:50054", help: "haas-gateway, which says who holds a node" }),
   targetAddr: address("BMI_BOOT_TARGET_ADDR", { default: "127.0.0.1:50052", help: "target-service, whose ACLs follow the address a script is bound to" }),
   bindAddress: bool("BMI_BOOT_BIND_ADDRESS", {
     default: true, help: "a node's script goes only to the address that first fetched it after arming; false where the boot network rewrites addresses",
   }),
-  ...natsSpec,
-  ...auditSpec,
   httpListen: address("BMI_BOOT_HTTP_LISTEN", { default: "0.0.0.0:8080", help: "host:port of the iPXE script server" }),
   publicUrl: url("BMI_BOOT_PUBLIC_URL", ["http"], { default: "", help: "http://host:port nodes reach the script server at; default: this host's first IPv4 and the HTTP port" }),
   tftp: bool("BMI_BOOT_TFTP", { default: true, help: "serve iPXE builds over TFTP in-process" }),

@@ -1,15 +1,12 @@
 import { readFileSync } from "node:fs";
 import {
-  auditSpec, int, loadServiceConfig, natsSpec, needs, oneOf, parseServiceConfig, problemsOf, redisSpec, requiredWith, serverSpec, str, url,
+  chassisSpec, int, loadServiceConfig, needs, oneOf, parseServiceConfig, problemsOf, requiredWith, str, url,
   type Check, type ConfigOf,
 } from "@bmi/config";
 
 /** BMI_HAAS_*: with nothing set, the gateway runs the standalone driver on the local Redis with an empty inventory. */
 export const haasSpec = {
-  ...serverSpec("BMI_HAAS", "127.0.0.1:50054"),
-  ...redisSpec,
-  ...natsSpec,
-  ...auditSpec,
+  ...chassisSpec("BMI_HAAS", "127.0.0.1:50054"),
   driver: oneOf("BMI_HAAS_DRIVER", ["standalone", "hil"], { default: "standalone", help: "where nodes live" }),
   hilUrl: url("BMI_HAAS_HIL_URL", ["http", "https"], { default: "", help: "HIL's base URL, for BMI_HAAS_DRIVER=hil" }),
   hilRequestTimeoutMs: int("BMI_HAAS_HIL_TIMEOUT_MS", { default: 10_000, min: 100, help: "per HTTP request to HIL" }),

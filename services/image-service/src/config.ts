@@ -1,13 +1,10 @@
 import path from "node:path";
-import { auditSpec, bool, int, loadServiceConfig, natsSpec, oneOf, redisSpec, serverSpec, str, type ConfigOf } from "@bmi/config";
+import { bool, chassisSpec, int, loadServiceConfig, oneOf, str, type ConfigOf } from "@bmi/config";
 
 /** image-service settings. With none set (but its TLS files) it runs the local driver under /var/lib/bmi/images on 127.0.0.1:50051. */
 export const imageConfigSpec = {
-  ...serverSpec("BMI_IMAGE", "127.0.0.1:50051"),
-  ...natsSpec,
-  ...auditSpec,
-  // Redis: the Ceph driver's locks, instances and change messages, so several instances can share one pool.
-  ...redisSpec,
+  // Its Redis (the chassis's): the Ceph driver's locks, instances and change messages, so instances share one pool.
+  ...chassisSpec("BMI_IMAGE", "127.0.0.1:50051"),
   driver: oneOf("BMI_IMAGE_DRIVER", ["local", "ceph"], { default: "local", help: "storage back end" }),
   dataRoot: str("BMI_DATA_DIR", { default: "/var/lib/bmi", help: "root of every BMI service's data" }),
   dataDir: str("BMI_IMAGE_DATA_DIR", { default: "", help: "images, disks and temporaries (default BMI_DATA_DIR/images)" }),

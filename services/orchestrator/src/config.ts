@@ -1,5 +1,5 @@
 import {
-  address, auditSpec, bool, int, loadServiceConfig, natsSpec, needs, redisSpec, serverSpec, str, type Check, type ConfigOf, type Field,
+  address, bool, chassisSpec, int, loadServiceConfig, needs, str, type Check, type ConfigOf, type Field,
 } from "@bmi/config";
 import type { Bottleneck } from "./engine/plan";
 import { parseFaults } from "./steps/faults";
@@ -9,10 +9,7 @@ const BOTTLENECKS = ["image", "target", "hil", "boot", "target-host"] as Array<B
 
 /** BMI_ORCH_*: every setting has a default that works on one host, so the orchestrator starts with none. */
 export const orchSpec = {
-  ...serverSpec("BMI_ORCH", "127.0.0.1:50050"),
-  ...redisSpec,
-  ...natsSpec,
-  ...auditSpec,
+  ...chassisSpec("BMI_ORCH", "127.0.0.1:50050"),
   imageAddr: address("BMI_ORCH_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service" }),
   targetAddr: address("BMI_ORCH_TARGET_ADDR", { default: "127.0.0.1:50052", help: "target-service" }),
   bootAddr: address("BMI_ORCH_BOOT_ADDR", { default: "127.0.0.1:50053", help: "boot-service" }),

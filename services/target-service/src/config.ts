@@ -1,11 +1,10 @@
-import { address, auditSpec, bool, int, list, loadServiceConfig, natsSpec, redisSpec, serverSpec, str, type Check, type ConfigOf, type Field } from "@bmi/config";
+import {
+  address, bool, chassisSpec, int, list, loadServiceConfig, str, type Check, type ConfigOf, type Field,
+} from "@bmi/config";
 
 /** target-service settings (BMI_* environment variables); every one has a default that works on one host. */
 export const targetSpec = {
-  ...serverSpec("BMI_TARGET", "127.0.0.1:50052"),
-  ...redisSpec,
-  ...natsSpec,
-  ...auditSpec,
+  ...chassisSpec("BMI_TARGET", "127.0.0.1:50052"),
   imageAddr: address("BMI_TARGET_IMAGE_ADDR", { default: "127.0.0.1:50051", help: "image-service, which says what a disk is" }),
   iqnDate: pattern(str("BMI_TARGET_IQN_DATE", { default: "2026-01", help: "yyyy-mm of target IQNs" }), /^\d{4}-(0[1-9]|1[0-2])$/, "yyyy-mm"),
   iqnDomain: pattern(str("BMI_TARGET_IQN_DOMAIN", { default: "org.example.bmi", help: "reversed domain of target IQNs" }),
