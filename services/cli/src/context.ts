@@ -22,6 +22,16 @@ export interface Flag {
 }
 export type Options = Record<string, Flag>;
 
+/** A string flag, `--name VALUE` (VALUE the placeholder help shows), with what else it is (`short`, `multiple`). */
+export function opt(value: string, help: string, more: Pick<Flag, "short" | "multiple"> = {}): Flag {
+  return { type: "string", value, help, ...more };
+}
+
+/** A boolean flag. */
+export function flag(help: string, more: Pick<Flag, "short"> = {}): Flag {
+  return { type: "boolean", help, ...more };
+}
+
 /** What parseArgs takes: the flags without their help. */
 export function parseOptions(o: Options): NonNullable<ParseArgsConfig["options"]> {
   return Object.fromEntries(Object.entries(o).map(([k, f]) => [k, { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }]));
@@ -30,21 +40,21 @@ export type Values = Record<string, string | boolean | Array<string | boolean> |
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: Options = {
-  project: { type: "string", short: "p", value: "P", help: "project (default: $BMI_PROJECT, else the context's)" },
-  context: { type: "string", value: "NAME", help: "a context of the config file (default: $BMI_CONTEXT, else its current-context)" },
-  addr: { type: "string", value: "HOST:PORT", help: "orchestrator (default: $BMI_ADDR, the context's, or 127.0.0.1:50050)" },
-  "image-addr": { type: "string", value: "HOST:PORT", help: "image-service (default: $BMI_IMAGE_ADDR, the context's, or 127.0.0.1:50051)" },
-  token: { type: "string", value: "T", help: "bearer token (default: $BMI_TOKEN; better: --token-file)" },
-  "token-file": { type: "string", value: "FILE", help: "read the bearer token from FILE (default: $BMI_TOKEN_FILE)" },
-  user: { type: "string", value: "U", help: "user for basic credentials (default: $BMI_USER)" },
-  password: { type: "string", value: "P", help: "password on the command line: visible to ps (default: $BMI_PASSWORD)" },
-  "password-file": { type: "string", value: "FILE", help: "read the password from FILE's first line (default: $BMI_PASSWORD_FILE)" },
-  "password-stdin": { type: "boolean", help: "read the password from standard input's first line" },
-  json: { type: "boolean", help: "machine-readable output on stdout; a failure is {\"error\": {...}} on stderr" },
-  timeout: { type: "string", value: "S", help: "seconds per call (default 60)" },
-  ca: { type: "string", value: "FILE", help: "CA certificate of BMI's services (default: $BMI_CA, the context's, else the system's roots)" },
-  plaintext: { type: "boolean", help: "no TLS (default: $BMI_PLAINTEXT; a loopback-only stack with BMI_TLS=off)" },
-  help: { type: "boolean", short: "h", help: "this help" },
+  project: opt("P", "project (default: $BMI_PROJECT, else the context's)", { short: "p" }),
+  context: opt("NAME", "a context of the config file (default: $BMI_CONTEXT, else its current-context)"),
+  addr: opt("HOST:PORT", "orchestrator (default: $BMI_ADDR, the context's, or 127.0.0.1:50050)"),
+  "image-addr": opt("HOST:PORT", "image-service (default: $BMI_IMAGE_ADDR, the context's, or 127.0.0.1:50051)"),
+  token: opt("T", "bearer token (default: $BMI_TOKEN; better: --token-file)"),
+  "token-file": opt("FILE", "read the bearer token from FILE (default: $BMI_TOKEN_FILE)"),
+  user: opt("U", "user for basic credentials (default: $BMI_USER)"),
+  password: opt("P", "password on the command line: visible to ps (default: $BMI_PASSWORD)"),
+  "password-file": opt("FILE", "read the password from FILE's first line (default: $BMI_PASSWORD_FILE)"),
+  "password-stdin": flag("read the password from standard input's first line"),
+  json: flag("machine-readable output on stdout; a failure is {\"error\": {...}} on stderr"),
+  timeout: opt("S", "seconds per call (default 60)"),
+  ca: opt("FILE", "CA certificate of BMI's services (default: $BMI_CA, the context's, else the system's roots)"),
+  plaintext: flag("no TLS (default: $BMI_PLAINTEXT; a loopback-only stack with BMI_TLS=off)"),
+  help: flag("this help", { short: "h" }),
 };
 
 export interface Ctx {

@@ -1,12 +1,16 @@
+export type Row = Record<string, string | number | boolean | undefined>;
+
 /** Where a command writes: stdout for results, stderr for progress and errors; --json switches results to JSON. */
 export interface Output {
   json: boolean;
   /** stderr is a terminal: progress bars are drawn. */
   tty: boolean;
   line(text: string): void;
-  table(rows: Array<Record<string, string | number | boolean | undefined>>, columns: string[]): void;
+  table(rows: Row[], columns: string[]): void;
   /** One JSON document (or one JSON line per streamed event). */
   data(value: unknown, compact?: boolean): void;
+  /** A list: with --json one document of each item as `json` gives it, else a table of `row` of each. */
+  list<T>(items: T[], json: (item: T) => unknown, row: (item: T) => Row, columns: string[]): void;
   /** Progress on stderr, redrawn in place; cleared by done(). */
   progress(text: string): void;
   done(): void;
@@ -15,7 +19,7 @@ export interface Output {
 export function createOutput(json: boolean, out = process.stdout, err = process.stderr): Output {
   const tty = Boolean(err.isTTY);
   let drawn = false;
-  return {
+  const output: Output = {
     json, tty,
     line: (text) => void out.write(`${text}\n`),
     table(rows, columns) {
@@ -26,6 +30,10 @@ export function createOutput(json: boolean, out = process.stdout, err = process.
       for (const row of cells) out.write(`${render(row)}\n`);
     },
     data: (value, compact) => void out.write(`${JSON.stringify(value, null, compact ? undefined : 2)}\n`),
+    list(items, toJson, row, columns) {
+      if (json) output.data(items.map((item) => toJson(item)));
+      else output.table(items.map((item) => row(item)), columns);
+    },
     progress(text) {
       if (!tty) return;
       err.write(`\r\x1b[2K${text}`);
@@ -36,6 +44,7 @@ export function createOutput(json: boolean, out = process.stdout, err = process.
       drawn = false;
     },
   };
+  return output;
 }
 
 function fmt(v: string | number | boolean | undefined): string {

@@ -3,7 +3,7 @@ import { parse as parseYaml, stringify as toYaml } from "yaml";
 import {
   Cluster, Lease, LeaseState, Placement, Plan, type NodeRequest,
 } from "@bmi/proto/bmi/orchestrator/v1/allocation";
-import { arg, num, type Command, type Ctx, type Options, type Values } from "../context";
+import { arg, flag, num, opt, type Command, type Ctx, type Options, type Values } from "../context";
 import { OperationFailed, UsageError } from "../exit-codes";
 import { onFile } from "../local-file";
 import { when } from "../output";
@@ -25,10 +25,10 @@ export function parseSpan(flag: string, text: string): number {
 }
 
 export const SELECT_OPTIONS: Options = {
-  selector: { type: "string", value: "SEL", help: "labels and capabilities the nodes must have: gpu=true,cpus>=16,rack!=r3 (default: any node)" },
-  placement: { type: "string", value: "P", help: "spread (default: across racks) or pack (into few racks)" },
-  "min-count": { type: "string", value: "M", help: "take as many as are free, if at least M (default: all N or nothing)" },
-  "dry-run": { type: "boolean", help: "print the plan (nodes, images, quota, what would fail, time estimate) and change nothing" },
+  selector: opt("SEL", "labels and capabilities the nodes must have: gpu=true,cpus>=16,rack!=r3 (default: any node)"),
+  placement: opt("P", "spread (default: across racks) or pack (into few racks)"),
+  "min-count": opt("M", "take as many as are free, if at least M (default: all N or nothing)"),
+  "dry-run": flag("print the plan (nodes, images, quota, what would fail, time estimate) and change nothing"),
 };
 
 export function nodeRequest(v: Values, count: number): NodeRequest {
@@ -117,12 +117,12 @@ export const allocationCommands: Command[] = [
     name: "lease create", example: "bmi lease create --count 4 --image centos7 --selector gpu=true --duration 8h\nbmi lease create --count 2 --image centos7 --start +1h --end 2026-12-01T18:00Z --dry-run",
     args: "--count N --image IMAGE (--end TIME | --duration SPAN) [--start TIME] [--network NET] [--selector SEL] [--placement spread|pack] [--min-count M] [--delete-disks] [--power-cycle] [--dry-run]",
     summary: "hold N nodes from a start to an end: provisioned at the start, deprovisioned and released at the end",
-    options: { count: { type: "string", value: "N", help: "how many nodes" }, image: { type: "string", value: "IMAGE", help: "the image they are provisioned with" },
-      network: { type: "string", value: "NET", help: "the network their NICs join (HIL)" },
-      start: { type: "string", value: "TIME", help: "when it starts: +1h, 30m or an ISO time (default: now); its nodes are held from then" },
-      end: { type: "string", value: "TIME", help: "when it ends: +8h or an ISO time" }, duration: { type: "string", value: "SPAN", help: "or how long: 8h, 2d" },
-      "delete-disks": { type: "boolean", help: "delete the nodes' disks at the end (default: kept, for bmi repro)" },
-      "power-cycle": { type: "boolean", help: "power the nodes on at the start" }, ...SELECT_OPTIONS },
+    options: { count: opt("N", "how many nodes"), image: opt("IMAGE", "the image they are provisioned with"),
+      network: opt("NET", "the network their NICs join (HIL)"),
+      start: opt("TIME", "when it starts: +1h, 30m or an ISO time (default: now); its nodes are held from then"),
+      end: opt("TIME", "when it ends: +8h or an ISO time"), duration: opt("SPAN", "or how long: 8h, 2d"),
+      "delete-disks": flag("delete the nodes' disks at the end (default: kept, for bmi repro)"),
+      "power-cycle": flag("power the nodes on at the start"), ...SELECT_OPTIONS },
     async run(ctx, _p, v) {
       if (!v.count || !v.image) throw new UsageError("--count N and --image IMAGE are required");
       if (!v.end === !v.duration) throw new UsageError("give --end TIME or --duration SPAN");
@@ -141,8 +141,7 @@ export const allocationCommands: Command[] = [
     name: "lease ls", example: "bmi lease ls", args: "", summary: "the project's leases, newest first",
     async run(ctx) {
       const { leases } = await ctx.alloc.listLeases({ project: ctx.project() }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(leases.map((l) => Lease.toJSON(l)));
-      ctx.out.table(leases.map(leaseRow), ["id", "state", "nodes", "start", "end", "cluster", "user"]);
+      ctx.out.list(leases, Lease.toJSON, leaseRow, ["id", "state", "nodes", "start", "end", "cluster", "user"]);
     },
   },
   {
@@ -154,8 +153,8 @@ export const allocationCommands: Command[] = [
   {
     name: "lease extend", example: "bmi lease extend l0123abcd --by 2h\nbmi lease extend l0123abcd --end 2026-12-01T18:00Z",
     args: "ID (--by SPAN | --end TIME)", summary: "move a lease's end: later (refused if another reservation holds a node then) or earlier",
-    options: { by: { type: "string", value: "SPAN", help: "this much later than its current end: 2h, 1d" },
-      end: { type: "string", value: "TIME", help: "the new end: +3h (from now) or an ISO time; earlier shortens it" } },
+    options: { by: opt("SPAN", "this much later than its current end: 2h, 1d"),
+      end: opt("TIME", "the new end: +3h (from now) or an ISO time; earlier shortens it") },
     async run(ctx, p, v) {
       const id = arg(p, 0, "ID");
       if (!v.by === !v.end) throw new UsageError("give --by SPAN or --end TIME");
@@ -178,10 +177,10 @@ export const allocationCommands: Command[] = [
     name: "cluster up", example: "bmi cluster up hpc1 deploy/clusters/hpc.yaml --count compute=4\nbmi cluster up hpc1 deploy/clusters/hpc.yaml --dry-run",
     args: "NAME TEMPLATE [--count ROLE=N...] [--image ROLE=IMAGE...] [--end TIME] [--no-power] [--dry-run]",
     summary: "bring up a cluster from a template (roles, images, counts, start order) as one tracked object",
-    options: { count: { type: "string", multiple: true, value: "ROLE=N", help: "a role's node count (repeat)" },
-      image: { type: "string", multiple: true, value: "ROLE=IMAGE", help: "a role's image (repeat)" },
-      end: { type: "string", value: "TIME", help: "when it goes down by itself: +8h or an ISO time (default: at bmi cluster down)" },
-      "no-power": { type: "boolean", help: "provision only; do not power the nodes on" },
+    options: { count: opt("ROLE=N", "a role's node count (repeat)", { multiple: true }),
+      image: opt("ROLE=IMAGE", "a role's image (repeat)", { multiple: true }),
+      end: opt("TIME", "when it goes down by itself: +8h or an ISO time (default: at bmi cluster down)"),
+      "no-power": flag("provision only; do not power the nodes on"),
       "dry-run": SELECT_OPTIONS["dry-run"]! },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
@@ -196,9 +195,8 @@ export const allocationCommands: Command[] = [
     name: "cluster ls", example: "bmi cluster ls", args: "", summary: "the project's clusters",
     async run(ctx) {
       const { clusters } = await ctx.alloc.listClusters({ project: ctx.project() }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(clusters.map((c) => Cluster.toJSON(c)));
-      ctx.out.table(clusters.map((c) => ({ name: c.name, template: c.template, state: c.lease ? stateOf(c.lease.state) : "-",
-        roles: c.roles.map((r) => `${r.name}=${r.count}`).join(" ") })), ["name", "template", "state", "roles"]);
+      ctx.out.list(clusters, Cluster.toJSON, (c) => ({ name: c.name, template: c.template, state: c.lease ? stateOf(c.lease.state) : "-",
+        roles: c.roles.map((r) => `${r.name}=${r.count}`).join(" ") }), ["name", "template", "state", "roles"]);
     },
   },
   {

@@ -1,5 +1,5 @@
 import { AuditRecord } from "@bmi/proto/bmi/events/v1/events";
-import { num, type Command } from "../context";
+import { flag, num, opt, type Command } from "../context";
 import { UsageError } from "../exit-codes";
 import { when } from "../output";
 
@@ -24,11 +24,11 @@ export const auditCommands: Command[] = [
   {
     name: "audit ls", example: "bmi audit ls --since 2h --user alice --resource n1", args: "[--all] [--user U] [--since 2h|TIME] [--until TIME] [--resource NAME] [--limit N]",
     summary: "mutating calls of the project (--all: every project, admins), most recent last",
-    options: { all: { type: "boolean", help: "every project's records (admins)" }, user: { type: "string", value: "U", help: "only U's calls" },
-      since: { type: "string", value: "2h|TIME", help: "from a duration ago (30m, 2h, 7d) or an ISO time" },
-      until: { type: "string", value: "TIME", help: "up to an ISO time or a duration ago" },
-      resource: { type: "string", value: "NAME", help: "only calls that named NAME (a node, image, disk, ...)" },
-      limit: { type: "string", value: "N", help: "at most N records, 1 to 1000" } },
+    options: { all: flag("every project's records (admins)"), user: opt("U", "only U's calls"),
+      since: opt("2h|TIME", "from a duration ago (30m, 2h, 7d) or an ISO time"),
+      until: opt("TIME", "up to an ISO time or a duration ago"),
+      resource: opt("NAME", "only calls that named NAME (a node, image, disk, ...)"),
+      limit: opt("N", "at most N records, 1 to 1000") },
     async run(ctx, _p, v) {
       const since = parseTime("since", v.since as string | undefined);
       const until = parseTime("until", v.until as string | undefined);

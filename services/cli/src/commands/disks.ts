@@ -1,5 +1,5 @@
 import { Disk } from "@bmi/proto/bmi/image/v1/image";
-import { arg, type Command } from "../context";
+import { arg, opt, type Command } from "../context";
 import { bytes, when } from "../output";
 import { removeCommand, showImage, showImages } from "./images";
 import { WAIT_OPTIONS, finish } from "./provision";
@@ -18,15 +18,14 @@ export const diskCommands: Command[] = [
     name: "disk ls", example: "bmi disk ls --json", args: "", summary: "the project's disks",
     async run(ctx) {
       const { disks } = await ctx.image.listDisks({ project: ctx.project() }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(disks.map((d) => Disk.toJSON(d)));
-      ctx.out.table(disks.map((d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), backend: d.backend, created: when(d.created) })),
+      ctx.out.list(disks, Disk.toJSON, (d) => ({ name: d.name, image: d.image, size: bytes(d.sizeBytes), backend: d.backend, created: when(d.created) }),
         ["name", "image", "size", "backend", "created"]);
     },
   },
   removeCommand("disk", "delete a disk", (ctx, name) => ctx.image.deleteDisk({ project: ctx.project(), name }, ctx.call)),
   {
     name: "snap create", example: "bmi snap create n1 centos7-configured", args: "NODE NAME | --disk DISK NAME", summary: "snapshot a node's disk (or any disk) into a new image",
-    options: { disk: { type: "string", value: "DISK", help: "snapshot this disk (no node, no job: admins)" }, ...WAIT_OPTIONS },
+    options: { disk: opt("DISK", "snapshot this disk (no node, no job: admins)"), ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       if (typeof v.disk === "string") {
         const { image } = await ctx.image.createSnapshot({ project: ctx.project(), disk: v.disk, name: arg(p, 0, "NAME") }, ctx.call);

@@ -1,5 +1,5 @@
 import { Image } from "@bmi/proto/bmi/image/v1/image";
-import { arg, type Command, type Ctx } from "../context";
+import { arg, flag, opt, type Command, type Ctx } from "../context";
 import { UsageError } from "../exit-codes";
 import { bytes, when } from "../output";
 import { downloadFile } from "../download";
@@ -35,7 +35,7 @@ export function showImage(ctx: Ctx, i: Image | undefined, verb: string): void {
 export const imageCommands: Command[] = [
   {
     name: "image ls", example: "bmi image ls --public", args: "[--public]", summary: "the project's images (--public: and every project's public ones)",
-    options: { public: { type: "boolean", help: "every project's public images too" } },
+    options: { public: flag("every project's public images too") },
     async run(ctx, _p, v) {
       const images: Image[] = [];
       let pageToken = "";
@@ -58,10 +58,10 @@ export const imageCommands: Command[] = [
   {
     name: "image import", example: "bmi image import centos7 --ceph legacy/centos7-golden@v2\nbmi image import centos7 --file /srv/images/centos7.qcow2", args: "NAME (--file PATH | --ceph POOL/IMAGE[@SNAP]) [--format raw|qcow2] [--public]",
     summary: "import a file on the image server or an existing Ceph image",
-    options: { file: { type: "string", value: "PATH", help: "a file on the image server (not this machine: see bmi image upload)" },
-      ceph: { type: "string", value: "POOL/IMAGE[@SNAP]", help: "an RBD image (or one of its snapshots) in image-service's cluster" },
-      format: { type: "string", value: "raw|qcow2", help: "the file's format (default: detected)" },
-      public: { type: "boolean", help: "visible to every project" } },
+    options: { file: opt("PATH", "a file on the image server (not this machine: see bmi image upload)"),
+      ceph: opt("POOL/IMAGE[@SNAP]", "an RBD image (or one of its snapshots) in image-service's cluster"),
+      format: opt("raw|qcow2", "the file's format (default: detected)"),
+      public: flag("visible to every project") },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
       let source;
@@ -78,8 +78,8 @@ export const imageCommands: Command[] = [
   },
   {
     name: "image upload", example: "bmi image upload centos7 ./centos7.qcow2 --format qcow2", args: "NAME FILE [--format raw|qcow2] [--public]", summary: "upload a local file as an image",
-    options: { format: { type: "string", value: "raw|qcow2", help: "the file's format (default: from its header)" },
-      public: { type: "boolean", help: "visible to every project" } },
+    options: { format: opt("raw|qcow2", "the file's format (default: from its header)"),
+      public: flag("visible to every project") },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
       const file = arg(p, 1, "FILE");
@@ -98,7 +98,7 @@ export const imageCommands: Command[] = [
   },
   {
     name: "image cp", example: "bmi image cp centos7 centos7-test --to-project lab", args: "NAME NEW_NAME [--to-project P]", summary: "deep copy an image",
-    options: { "to-project": { type: "string", value: "P", help: "copy into project P (default: the same project)" } },
+    options: { "to-project": opt("P", "copy into project P (default: the same project)") },
     async run(ctx, p, v) {
       const { image } = await ctx.image.copyImage({ project: ctx.project(), name: arg(p, 0, "NAME"), newName: arg(p, 1, "NEW_NAME"),
         newProject: (v["to-project"] as string) ?? "" }, ctx.call);
@@ -116,7 +116,7 @@ export const imageCommands: Command[] = [
     (ctx, name) => ctx.image.deleteImage({ project: ctx.project(), name }, ctx.call)),
   {
     name: "image public", example: "bmi image public centos7\nbmi image public centos7 --off", args: "NAME [--off]", summary: "make an image visible to every project (--off: private again)",
-    options: { off: { type: "boolean", help: "private again" } },
+    options: { off: flag("private again") },
     async run(ctx, p, v) {
       const { image } = await ctx.image.setImageVisibility({ project: ctx.project(), name: arg(p, 0, "NAME"), public: v.off !== true }, ctx.call);
       showImage(ctx, image, v.off ? "private:" : "public:");

@@ -1,7 +1,7 @@
 import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import { JobEvent } from "@bmi/proto/bmi/events/v1/events";
 import { Job, JobKind, JobState, StepState, type NodeSpec } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, num, type Command, type Ctx } from "../context";
+import { arg, flag, num, opt, type Command, type Ctx, type Options } from "../context";
 import { UsageError } from "../exit-codes";
 import { describeEvent, follow, jobRow, reportJob, stateName } from "../jobs-view";
 import { when } from "../output";
@@ -27,19 +27,24 @@ async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
   return specs;
 }
 
+/** bmi bulk's: N free nodes (--count, --image, --network and how they are picked), or what a job failed (--retry-failed), and how the job runs. */
+const BULK_OPTIONS: Options = {
+  count: opt("N", "provision N free nodes (with --image)"),
+  image: opt("IMAGE", "the image every one of the --count nodes gets"),
+  network: opt("NET", "the network their NICs join (HIL)"),
+  "max-parallel": opt("P", "at most P nodes at once (default: the orchestrator's)"),
+  "min-success": opt("M", "roll every node back once fewer than M can succeed; refused unless M fit the quota (default: none, the nodes that succeed stay)"),
+  "all-or-nothing": flag("every node must succeed, or every one is rolled back"),
+  "retry-failed": opt("JOB", "provision again exactly the nodes that failed or were cancelled in bulk job JOB"),
+  ...BOOT_OPTIONS, ...WAIT_OPTIONS, ...SELECT_OPTIONS,
+};
+
 export const jobCommands: Command[] = [
   {
     name: "bulk", example: "bmi bulk --count 100 --image centos7 --max-parallel 32\nbmi bulk nodes.yaml --no-wait\nbmi bulk --retry-failed j-0123abcd",
     args: "FILE | --count N --image IMAGE [--network NET] [--selector SEL] [--placement spread|pack] [--min-count M] [--dry-run] | --retry-failed JOB [--max-parallel P] [--min-success M] [--all-or-nothing]",
     summary: "provision many nodes: a YAML/JSON list of {node, image|disk, nic, network}, or N free nodes",
-    options: { count: { type: "string", value: "N", help: "provision N free nodes (with --image)" },
-      image: { type: "string", value: "IMAGE", help: "the image every one of the --count nodes gets" },
-      network: { type: "string", value: "NET", help: "the network their NICs join (HIL)" },
-      "max-parallel": { type: "string", value: "P", help: "at most P nodes at once (default: the orchestrator's)" },
-      "min-success": { type: "string", value: "M", help: "roll every node back once fewer than M can succeed; refused unless M fit the quota (default: none, the nodes that succeed stay)" },
-      "all-or-nothing": { type: "boolean", help: "every node must succeed, or every one is rolled back" },
-      "retry-failed": { type: "string", value: "JOB", help: "provision again exactly the nodes that failed or were cancelled in bulk job JOB" },
-      ...BOOT_OPTIONS, ...WAIT_OPTIONS, ...SELECT_OPTIONS },
+    options: BULK_OPTIONS,
     async run(ctx, p, v) {
       const common = { project: ctx.project(), maxParallel: num(v, "max-parallel"), minSuccess: num(v, "min-success"),
         allOrNothing: v["all-or-nothing"] === true, options: bootOptions(v), idempotencyKey: (v.key as string) ?? "" };
@@ -66,13 +71,12 @@ export const jobCommands: Command[] = [
   },
   {
     name: "job ls", example: "bmi job ls --state failed --limit 10", args: "[--state S] [--all] [--limit N]", summary: "list the project's jobs, most recent first",
-    options: { state: { type: "string", value: "S", help: "only jobs in state S: pending, running, succeeded, failed, partial, cancelling, cancelled" },
-      all: { type: "boolean", help: "bulk jobs' children too" }, limit: { type: "string", value: "N", help: "at most N jobs (default 50)" } },
+    options: { state: opt("S", "only jobs in state S: pending, running, succeeded, failed, partial, cancelling, cancelled"),
+      all: flag("bulk jobs' children too"), limit: opt("N", "at most N jobs (default 50)") },
     async run(ctx, _p, v) {
       const { jobs } = await ctx.orch.listJobs({ project: ctx.project(), state: parseState(v.state as string | undefined),
         limit: num(v, "limit", 50), includeChildren: v.all === true }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(jobs.map((j) => Job.toJSON(j)));
-      ctx.out.table(jobs.map(jobRow), ["id", "kind", "state", "node", "progress", "created", "error"]);
+      ctx.out.list(jobs, Job.toJSON, jobRow, ["id", "kind", "state", "node", "progress", "created", "error"]);
     },
   },
   {
@@ -97,7 +101,7 @@ export const jobCommands: Command[] = [
   },
   {
     name: "job watch", example: "bmi job watch j-0123abcd --from-start --json", args: "ID [--from-start]", summary: "follow a job's events until it ends (--json: one JSON line each)",
-    options: { "from-start": { type: "boolean", help: "replay the job's events from its start, then follow" } },
+    options: { "from-start": flag("replay the job's events from its start, then follow") },
     async run(ctx, p, v) {
       await follow(ctx, arg(p, 0, "ID"), v["from-start"] === true, (e) => {
         if (ctx.out.json) ctx.out.data(JobEvent.toJSON(e), true);
@@ -107,7 +111,7 @@ export const jobCommands: Command[] = [
   },
   {
     name: "job cancel", example: "bmi job cancel j-0123abcd", args: "ID [--no-wait]", summary: "cancel a job: stop what has not started, undo what is half done",
-    options: { "no-wait": { type: "boolean", help: "return once the cancel is accepted, before the undo ends" } },
+    options: { "no-wait": flag("return once the cancel is accepted, before the undo ends") },
     async run(ctx, p, v) {
       const id = arg(p, 0, "ID");
       const { job } = await ctx.orch.cancelJob({ id }, ctx.call);

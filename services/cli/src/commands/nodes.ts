@@ -1,7 +1,7 @@
 import { validateMac } from "@bmi/validate";
 import { Node, NodeFilter, PowerSpec } from "@bmi/proto/bmi/haas/v1/haas";
 import { Provisioned } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, type Command, type Ctx, type Options, type Values } from "../context";
+import { arg, flag, opt, type Command, type Ctx, type Options, type Values } from "../context";
 import { secretFile } from "../credentials";
 import { CliError, UsageError, errorCodeOf, exitCodeOf, interruption } from "../exit-codes";
 import { parsePower } from "../power-url";
@@ -57,8 +57,8 @@ function powerOf(v: Values): PowerSpec | undefined {
 }
 
 const POWER_OPTIONS: Options = {
-  power: { type: "string", value: "URL", help: "ipmi://user@host (password: --ipmi-password-file), qemu:///path/qmp.sock, obmd+http://..." },
-  "ipmi-password-file": { type: "string", value: "FILE", help: "the IPMI password (FILE's first line; - for standard input), instead of in the URL" },
+  power: opt("URL", "ipmi://user@host (password: --ipmi-password-file), qemu:///path/qmp.sock, obmd+http://..."),
+  "ipmi-password-file": opt("FILE", "the IPMI password (FILE's first line; - for standard input), instead of in the URL"),
 };
 
 export const nodeCommands: Command[] = [
@@ -66,8 +66,8 @@ export const nodeCommands: Command[] = [
     name: "node set", example: "bmi node set n1 --power ipmi://admin@10.0.0.22 --ipmi-password-file ipmi.pass --meta rack=r12 --meta old=",
     args: "NAME [--nic LABEL=MAC...] [--power URL [--ipmi-password-file FILE]] [--meta K=V...]",
     summary: "change a registered node (admins): NICs replaced when given, power replaced when given, metadata merged",
-    options: { nic: { type: "string", multiple: true, value: "LABEL=MAC", help: "the node's NICs: all of them, replacing the list (repeat)" },
-      ...POWER_OPTIONS, meta: { type: "string", multiple: true, value: "K=V", help: "merged into the metadata; K= removes K (repeat)" } },
+    options: { nic: opt("LABEL=MAC", "the node's NICs: all of them, replacing the list (repeat)", { multiple: true }),
+      ...POWER_OPTIONS, meta: opt("K=V", "merged into the metadata; K= removes K (repeat)", { multiple: true }) },
     async run(ctx, p, v) {
       const name = arg(p, 0, "NAME");
       const nics = ((v.nic as string[] | undefined) ?? []).map(nic);
@@ -99,7 +99,7 @@ export const nodeCommands: Command[] = [
   },
   {
     name: "node ls", example: "bmi node ls --free", args: "[--free | --all]", summary: "list nodes (the project's by default) through the gateway",
-    options: { free: { type: "boolean", help: "nodes no project holds" }, all: { type: "boolean", help: "every node (admins)" } },
+    options: { free: flag("nodes no project holds"), all: flag("every node (admins)") },
     async run(ctx, _p, v) {
       const filter = v.free ? NodeFilter.NODE_FILTER_FREE : v.all ? NodeFilter.NODE_FILTER_ALL : NodeFilter.NODE_FILTER_PROJECT;
       const { nodes, notice } = await ctx.orch.listNodes({ filter, project: filter === NodeFilter.NODE_FILTER_PROJECT ? ctx.project() : "" }, ctx.call);
@@ -126,9 +126,9 @@ export const nodeCommands: Command[] = [
   {
     name: "node register", example: "bmi node register n1 --nic eth0=52:54:00:aa:00:01 --power ipmi://admin@10.0.0.21 --ipmi-password-file ipmi.pass", args: "NAME --nic LABEL=MAC... [--power URL [--ipmi-password-file FILE]] [--meta K=V...]",
     summary: "add a physical node (admins only)",
-    options: { nic: { type: "string", multiple: true, value: "LABEL=MAC", help: "a NIC (repeat for each)" },
+    options: { nic: opt("LABEL=MAC", "a NIC (repeat for each)", { multiple: true }),
       ...POWER_OPTIONS,
-      meta: { type: "string", multiple: true, value: "K=V", help: "metadata (repeat)" } },
+      meta: opt("K=V", "metadata (repeat)", { multiple: true }) },
     async run(ctx, p, v) {
       const nics = ((v.nic as string[] | undefined) ?? []).map(nic);
       if (nics.length === 0) throw new UsageError("at least one --nic LABEL=MAC");

@@ -1,6 +1,6 @@
 import { BootDevice, powerStateToJSON } from "@bmi/proto/bmi/haas/v1/haas";
 import { PowerAction } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, type Command } from "../context";
+import { arg, flag, type Command } from "../context";
 import { UsageError } from "../exit-codes";
 
 /** Power and boot device of the project's nodes: the orchestrator asks haas-gateway for the caller. */
@@ -8,7 +8,7 @@ export const powerCommands: Command[] = [
   {
     name: "node power", args: "on|off|cycle|status NODE [--force]", example: "bmi node power cycle n1\nbmi node power status n1 --json",
     summary: "power a node of the project on, off or cycle it, or say whether it is on (refused while a job works on it)",
-    options: { force: { type: "boolean", help: "cycle: a hard reset, not an orderly shutdown first" } },
+    options: { force: flag("cycle: a hard reset, not an orderly shutdown first") },
     async run(ctx, p, v) {
       const verb = arg(p, 0, "on|off|cycle|status");
       const node = arg(p, 1, "NODE");

@@ -1,26 +1,26 @@
 import { readFileSync } from "node:fs";
 import { NodeState, ProvisionOptions, Provisioned, type Job } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
-import { arg, num, type Command, type Ctx, type Options, type Values } from "../context";
+import { arg, flag, num, opt, type Command, type Ctx, type Options, type Values } from "../context";
 import { OperationFailed, UsageError } from "../exit-codes";
 import { LocalFileError } from "../local-file";
 import { reportJob, waitJob } from "../jobs-view";
 import { when } from "../output";
 
 export const WAIT_OPTIONS: Options = {
-  "no-wait": { type: "boolean", help: "print the job id and return at once (bmi job watch ID follows it)" },
-  key: { type: "string", value: "KEY", help: "idempotency key: the same request with the same key answers the same job" },
+  "no-wait": flag("print the job id and return at once (bmi job watch ID follows it)"),
+  key: opt("KEY", "idempotency key: the same request with the same key answers the same job"),
 };
 export const BOOT_OPTIONS: Options = {
-  "power-cycle": { type: "boolean", help: "power-cycle the node once its boot is set up" },
-  "wait-boot": { type: "boolean", help: "power-cycle and wait until the node has fetched its boot script" },
-  "boot-timeout": { type: "string", value: "S", help: "seconds --wait-boot waits (default: the orchestrator's)" },
+  "power-cycle": flag("power-cycle the node once its boot is set up"),
+  "wait-boot": flag("power-cycle and wait until the node has fetched its boot script"),
+  "boot-timeout": opt("S", "seconds --wait-boot waits (default: the orchestrator's)"),
 };
 
 /** What the node's OS gets over NoCloud from boot-service (pro and repro). */
 export const METADATA_OPTIONS: Options = {
-  hostname: { type: "string", value: "NAME", help: "the node's host name in its metadata (default: the node's name)" },
-  "user-data": { type: "string", value: "FILE", help: "the node's NoCloud user-data from FILE (a #! script or #cloud-config, at most 64 KiB)" },
-  "wait-os": { type: "boolean", help: "with --wait-boot: wait until the OS on the disk reports userspace; fail at once when sanboot fails" },
+  hostname: opt("NAME", "the node's host name in its metadata (default: the node's name)"),
+  "user-data": opt("FILE", "the node's NoCloud user-data from FILE (a #! script or #cloud-config, at most 64 KiB)"),
+  "wait-os": flag("with --wait-boot: wait until the OS on the disk reports userspace; fail at once when sanboot fails"),
 };
 
 export function bootOptions(v: Values): ProvisionOptions {
@@ -55,9 +55,9 @@ export const provisionCommands: Command[] = [
     name: "pro", example: "bmi pro n1 centos7 --network prov --wait-boot\nbmi pro n1 --disk n1-1 --no-wait\nbmi pro n1 debian12 --hostname web-1 --user-data init.sh --wait-boot --wait-os",
     args: "NODE [IMAGE] [--disk DISK] [--nic LABEL] [--network NET] [--power-cycle] [--wait-boot] [--hostname NAME] [--user-data FILE] [--wait-os]",
     summary: "provision a node: clone IMAGE (or boot an existing --disk), export it, point the node's network boot at it",
-    options: { disk: { type: "string", value: "DISK", help: "boot this existing disk of the project instead of cloning IMAGE" },
-      nic: { type: "string", value: "LABEL", help: "the NIC that boots (default: the node's first)" },
-      network: { type: "string", value: "NET", help: "the network to connect the NIC to (HIL)" }, ...BOOT_OPTIONS, ...METADATA_OPTIONS, ...WAIT_OPTIONS },
+    options: { disk: opt("DISK", "boot this existing disk of the project instead of cloning IMAGE"),
+      nic: opt("LABEL", "the NIC that boots (default: the node's first)"),
+      network: opt("NET", "the network to connect the NIC to (HIL)"), ...BOOT_OPTIONS, ...METADATA_OPTIONS, ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       const node = arg(p, 0, "NODE");
       const disk = typeof v.disk === "string" ? v.disk : "";
@@ -73,8 +73,8 @@ export const provisionCommands: Command[] = [
   {
     name: "dpro", example: "bmi dpro n1 n2 --delete-disk --release", args: "NODE... [--delete-disk] [--release]",
     summary: "deprovision nodes: boot config, network, target (and disk with --delete-disk) removed",
-    options: { "delete-disk": { type: "boolean", help: "delete the node's disk too (default: kept, for bmi repro or bmi snap create)" },
-      release: { type: "boolean", help: "give the node back to HIL's free pool" }, ...WAIT_OPTIONS },
+    options: { "delete-disk": flag("delete the node's disk too (default: kept, for bmi repro or bmi snap create)"),
+      release: flag("give the node back to HIL's free pool"), ...WAIT_OPTIONS },
     async run(ctx, p, v) {
       arg(p, 0, "NODE");
       const jobs = [];
@@ -103,11 +103,10 @@ export const provisionCommands: Command[] = [
     name: "ls", example: "bmi ls -p demo --json", args: "", summary: "list the project's provisioned nodes",
     async run(ctx) {
       const { nodes } = await ctx.orch.listProvisioned({ project: ctx.project() }, ctx.call);
-      if (ctx.out.json) return ctx.out.data(nodes.map((n) => Provisioned.toJSON(n)));
-      ctx.out.table(nodes.map((n) => ({
+      ctx.out.list(nodes, Provisioned.toJSON, (n) => ({
         node: n.node, state: (NodeState[n.state] ?? "").replace(/^NODE_STATE_/, ""), disk: n.disk, image: n.image,
         target: n.targetIqn, disks: n.disks.join(","), job: n.jobId, updated: when(n.updated),
-      })), ["node", "state", "disk", "image", "target", "disks", "job", "updated"]);
+      }), ["node", "state", "disk", "image", "target", "disks", "job", "updated"]);
     },
   },
 ];

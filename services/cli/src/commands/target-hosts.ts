@@ -20,8 +20,7 @@ export const targetHostCommands: Command[] = [
     example: "bmi target-host ls --json",
     async run(ctx) {
       const { hosts } = await ctx.hosts.listTargetHosts({}, ctx.call);
-      if (ctx.out.json) return ctx.out.data(hosts.map((h) => TargetHost.toJSON(h)));
-      ctx.out.table(hosts.map(row), COLUMNS);
+      ctx.out.list(hosts, TargetHost.toJSON, row, COLUMNS);
     },
   },
   {
