@@ -27,7 +27,7 @@ const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? on
  */
 function block(f: DriftFinding): string[] {
   const where = `${f.project ? `${f.project}/` : ""}${f.resource}${f.node && f.node !== f.resource ? ` (node ${f.node})` : ""}`;
-  return [`${kind(f)} ${where}: ${outcome(f)}`, `    ${f.detail}`, `    fix: ${f.fix}`];
+  return [`${kind(f)} ${where}: ${outcome(f)}`, `    ${f.detail}`, `    ${f.repaired ? "done" : "fix"}: ${f.fix}`];
 }
 
 /** What was compared, what differs and what to do next: the line that ends the human output (stderr). */
