@@ -90,3 +90,26 @@ test("watching a bulk job replays its events and follows it to the end", async (
   for await (const ev of h.access.watch(ADMIN, job.id, false, new AbortController().signal)) live.push(ev.seq);
   assert.deepEqual(live, [], "a finished job has no live events");
 });
+
+test("steps take their bottleneck's slots in their start writes: two instances never pass a limit, and no slot is left", async (t) => {
+  const h = await harness("slots", { limits: { image: 2, target: 1, hil: 3, boot: 2 } });
+  t.after(() => h.close());
+  h.addEngine();
+  h.executor.delay("disk", 15);
+  h.executor.delay("target", 10);
+  // A retried step releases its slot before its backoff; a failed node's undo takes slots of its own.
+  h.executor.fail("target", { node: "n3", times: 2, transient: true });
+  h.executor.fail("boot_config", { node: "n7" });
+  const job = await h.provisioning.bulk(ADMIN, "p1", { specs: nodes(16), maxParallel: 16, minSuccess: 0, options: OPTS });
+  const done = await h.waitJob(job.id, 30_000);
+  assert.equal(done.state, "PARTIAL", done.error);
+  assert.equal(done.succeeded, 15);
+  const most = Object.fromEntries(h.executor.maxStepInFlight);
+  assert.ok(most.disk! <= 2 && most.target! <= 1 && most.boot_config! <= 2 && most.check_node! <= 3, JSON.stringify(most));
+  assert.equal(most.disk, 2, "the limit is reached");
+  for (const b of ["image", "target", "hil", "boot"]) {
+    assert.equal(await h.redis.zcard(`${h.prefix}limit:${b}:holders`), 0, `${b}: no holder left`);
+    assert.equal(await h.redis.zcard(`${h.prefix}limit:${b}:waiters`), 0, `${b}: no waiter left`);
+    assert.equal(await h.redis.hlen(`${h.prefix}limit:${b}:info`), 0, `${b}: no holder info left`);
+  }
+});

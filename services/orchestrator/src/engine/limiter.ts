@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Semaphore } from "@bmi/async";
 import type { Logger } from "@bmi/log";
 import type { Redis } from "@bmi/redis";
 import { limiterAdmitted, limiterWaitSeconds } from "./metrics";
 import { Script } from "./lua/script";
+import { LUA_DIR } from "./lua/scripts";
 
 /** Where limits are held when several orchestrators share them: one Redis, leases renewed by each holder. */
 export interface SharedLimits {
@@ -22,6 +25,22 @@ export interface HolderInfo {
   step?: string;
 }
 
+/** A slot held in Redis, to be released by the holder's next write (JobStore's `release`). */
+export interface SlotRef {
+  key: string;
+  token: string;
+}
+
+/**
+ * A slot asked for inside the step's start write (JobStore's `acquire`, lua/slots.lua): the bottleneck, the token
+ * that holds it or waits for it, the limit, the lease and who asks (JSON for ListLimits).
+ */
+export interface SlotRequest extends SlotRef {
+  limit: number;
+  lease: number;
+  who: string;
+}
+
 /** One bottleneck as Redis holds it: the slots in use (by any orchestrator) and the steps waiting. */
 export interface LimitView {
   bottleneck: string;
@@ -30,32 +49,30 @@ export interface LimitView {
   waiters: number;
 }
 
-// Slots of a bottleneck: a sorted set of holder tokens scored by lease expiry (Redis time), a hash token -> who,
-// and a sorted set of waiting tokens (also by expiry, so a crashed instance's waiters vanish). Expired holders are
-// dropped by whoever asks next: a crashed holder's slot comes back one lease after its last renewal.
-const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-const PURGE = `
-local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
-if #dead > 0 then redis.call('ZREM', KEYS[1], unpack(dead)) redis.call('HDEL', KEYS[2], unpack(dead)) end
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)`;
-// KEYS: holders, info, waiters, known keys. ARGV: token, limit, leaseMs, info JSON, bottleneck. 1: admitted.
-const ACQUIRE = `${NOW}${PURGE}
-redis.call('SADD', KEYS[4], ARGV[5])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  return 1
+// The slots' Lua (lua/slots.lua: keys, acquire, release, purge of expired holders) is shared with the engine's step
+// writes, which take and release slots in the same script as the step's records.
+const SLOTS = readFileSync(path.join(LUA_DIR, "slots.lua"), "utf8");
+// ARGV: prefix, bottleneck, limit, leaseMs, then token, info JSON of each step queued, in queue order. Answers how
+// many of them, from the first, hold a slot now; the others wait (one script admits every slot that is free).
+const ACQUIRE = `${SLOTS}
+local n = 0
+for i = 5, #ARGV, 2 do
+  if slotAcquire(ARGV[1], ARGV[2], ARGV[i], ARGV[3], ARGV[4], ARGV[i + 1]) == 0 then
+    local _, _, waiters = slotKeys(ARGV[1], ARGV[2])
+    local expiry = redis.call('ZSCORE', waiters, ARGV[i])
+    for j = i + 2, #ARGV, 2 do redis.call('ZADD', waiters, expiry, ARGV[j]) end
+    break
+  end
+  n = n + 1
 end
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[1])
-return 0`;
-// KEYS: holders, info, waiters. ARGV: token, channel, bottleneck.
-const RELEASE = `
-redis.call('ZREM', KEYS[1], ARGV[1]) redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+return n`;
+// ARGV: prefix, bottleneck, token.
+const RELEASE = `${SLOTS}
+slotRelease(ARGV[1], ARGV[2], ARGV[3])
 return 1`;
 // KEYS: holders, waiters. ARGV: leaseMs, tokens held..., "|", tokens waiting... Answers the held tokens lost.
-const RENEW = `${NOW}
+const RENEW = `${SLOTS}
+local now = slotNow()
 local lease, waiting, lost = now + tonumber(ARGV[1]), false, {}
 for i = 2, #ARGV do
   if ARGV[i] == '|' then waiting = true
@@ -65,38 +82,61 @@ for i = 2, #ARGV do
 end
 return lost`;
 // KEYS: holders, info, waiters. Answers now, holders with scores, their info, the waiter count.
-const READ = `${NOW}${PURGE}
+const READ = `${SLOTS}
+local now = slotNow()
+slotPurge(KEYS[1], KEYS[2], KEYS[3], now)
 return {now, redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2]), redis.call('ZCARD', KEYS[3])}`;
 // Sent by SHA: every step acquires and releases, and the script text on each would be most of the bytes written.
 const SCRIPT = { acquire: new Script(ACQUIRE), release: new Script(RELEASE), renew: new Script(RENEW), read: new Script(READ) };
 
 /**
  * A bottleneck's slots in Redis, shared by every orchestrator: this instance's steps queue here in arrival order
- * and the one at the head asks Redis for a slot, again whenever any instance releases one (pub/sub) and at least
- * every `RETRY_MS` (a crashed holder's lease running out releases nothing).
+ * and the first of them (as many as the limit) ask Redis for slots in one script, again whenever any instance
+ * releases one (pub/sub; one heard while asking counts too) and at least every `RETRY_MS` (a crashed holder's
+ * lease running out releases nothing). A step whose start write took its slot (`Limiter.request`) skips the queue.
  */
 class SharedSemaphore {
   private readonly queue: Array<{ token: string; info: string; admit: () => void; fail: (err: unknown) => void }> = [];
   readonly held = new Set<string>();
   private pumping = false;
   private wake: (() => void) | undefined;
+  /** A release was heard while the head's acquire was in flight: it asks again at once instead of waiting. */
+  private missed = false;
 
   constructor(private readonly lim: RedisLimits, readonly key: string, readonly limit: number) {}
 
-  async run<T>(fn: () => Promise<T>, who: HolderInfo): Promise<T> {
-    const token = `${this.lim.o.instance}|${randomBytes(6).toString("hex")}`;
-    await new Promise<void>((admit, fail) => {
-      this.queue.push({ token, info: JSON.stringify({ instance: this.lim.o.instance, ...who }), admit, fail });
-      void this.pump();
-    });
+  newToken(): string {
+    return this.lim.token();
+  }
+
+  /**
+   * Runs `fn` in a slot: `slot.admitted` when the caller's own write took it already (engine step writes), otherwise
+   * queued here under `slot.token` (or a new one). With `keep`, the slot of an `fn` that succeeded is handed to
+   * `keep` instead of released: the caller's next write releases it.
+   */
+  async run<T>(fn: () => Promise<T>, who: HolderInfo, slot?: { token: string; admitted: boolean }, keep?: (s: SlotRef) => void): Promise<T> {
+    const token = slot?.token ?? this.newToken();
+    if (!slot?.admitted) {
+      await new Promise<void>((admit, fail) => {
+        this.queue.push({ token, info: infoOf(this.lim.o.instance, who), admit, fail });
+        void this.pump();
+      });
+    }
     this.held.add(token);
+    let ok = false;
     try {
-      return await fn();
+      const res = await fn();
+      ok = true;
+      return res;
     } finally {
       this.held.delete(token);
-      await this.lim.release(this.key, token).catch((err: unknown) =>
-        this.lim.o.log.warn({ err: String(err), bottleneck: this.key }, "limit slot not released: it comes back when its lease runs out"));
+      if (ok && keep) keep({ key: this.key, token });
+      else await this.lim.release(this.key, token).catch((err: unknown) => this.lim.releaseFailed(this.key, err));
     }
+  }
+
+  get queued(): boolean {
+    return this.queue.length > 0;
   }
 
   get waitingTokens(): string[] {
@@ -107,9 +147,10 @@ class SharedSemaphore {
     return { active: this.held.size, waiting: this.queue.length };
   }
 
-  /** A slot was released somewhere: the head asks again now. */
+  /** A slot was released somewhere: the first steps queued ask again now. */
   released(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.missed = true;
   }
 
   private async pump(): Promise<void> {
@@ -117,21 +158,22 @@ class SharedSemaphore {
     this.pumping = true;
     try {
       while (this.queue.length > 0) {
-        const head = this.queue[0]!;
-        let admitted: boolean;
+        // The first steps queued, as many as the limit: one script admits all those that fit.
+        const heads = this.queue.slice(0, this.limit);
+        let admitted: number;
+        this.missed = false;
         try {
-          admitted = await this.lim.acquire(this.key, this.limit, head.token, head.info);
+          admitted = await this.lim.acquire(this.key, this.limit, heads);
         } catch (err) {
-          // Redis unreachable: the step fails as transient and is retried by the engine.
-          this.queue.shift();
-          head.fail(err);
+          // Redis unreachable: the steps fail as transient and are retried by the engine.
+          // (Only the pump takes steps off the queue, from its front: `heads` are still its first entries.)
+          for (const h of this.queue.splice(0, heads.length)) h.fail(err);
           continue;
         }
-        if (admitted) {
-          this.queue.shift();
-          head.admit();
-          continue;
-        }
+        for (const h of this.queue.splice(0, admitted)) h.admit();
+        if (admitted === heads.length) continue;
+        // The slot released during the acquire may be free now: waiting would lose it until the next poll.
+        if (this.missed) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, RETRY_MS);
           this.wake = () => {
@@ -149,11 +191,18 @@ class SharedSemaphore {
 
 const RETRY_MS = 250;
 
+function infoOf(instance: string, who: HolderInfo): string {
+  return JSON.stringify({ instance, ...who });
+}
+
 /** The Redis side of shared limits: keys, the release channel, lease renewal. */
 class RedisLimits {
   private readonly sub: Redis;
   private readonly renewer: NodeJS.Timeout;
   readonly sems = new Map<string, SharedSemaphore>();
+  private tokens = 0;
+  // Tokens of a restarted instance with a configured name (BMI_ORCH_INSTANCE) must not meet its old ones' leases.
+  private readonly base = `${randomBytes(4).toString("hex")}.`;
 
   constructor(readonly o: SharedLimits) {
     this.sub = o.redis.duplicate();
@@ -176,12 +225,28 @@ class RedisLimits {
     return `${this.o.prefix}limit:keys`;
   }
 
-  async acquire(key: string, limit: number, token: string, info: string): Promise<boolean> {
-    return (await SCRIPT.acquire.run(this.o.redis, [...this.keys(key), this.known, token, limit, this.o.leaseMs, info, key], 4)) === 1;
+  /** Answers how many of `steps` (from the first) were admitted. */
+  async acquire(key: string, limit: number, steps: Array<{ token: string; info: string }>): Promise<number> {
+    return Number(await SCRIPT.acquire.run(this.o.redis, [this.o.prefix, key, limit, this.o.leaseMs, ...steps.flatMap((q) => [q.token, q.info])]));
   }
 
   async release(key: string, token: string): Promise<void> {
-    await SCRIPT.release.run(this.o.redis, [...this.keys(key), token, this.channel, key], 3);
+    await SCRIPT.release.run(this.o.redis, [this.o.prefix, key, token]);
+  }
+
+  /** A holder token: this instance's name (unique per process) and a count (random bytes per step cost more CPU). */
+  token(): string {
+    return `${this.o.instance}|${this.base}${(this.tokens++).toString(36)}`;
+  }
+
+  releaseFailed(key: string, err: unknown): void {
+    this.o.log.warn({ err: String(err), bottleneck: key }, "limit slot not released: it comes back when its lease runs out");
+  }
+
+  semaphore(key: string, limit: number): SharedSemaphore {
+    let sem = this.sems.get(key);
+    if (!sem) this.sems.set(key, sem = new SharedSemaphore(this, key, limit));
+    return sem;
   }
 
   private async renew(): Promise<void> {
@@ -242,7 +307,26 @@ export class Limiter {
     return n && n > 0 ? n : undefined;
   }
 
-  run<T>(bottleneck: string, fn: () => Promise<T>, who: HolderInfo = {}): Promise<T> {
+  /**
+   * A slot of `bottleneck` for the caller's own write to ask for (a step's start, JobStore `acquire`), or undefined
+   * when there is nothing to ask Redis (no limit, or limits per process) or steps already wait for it here (they
+   * go first: this one queues behind them in `run`).
+   */
+  request(bottleneck: string, who: HolderInfo = {}): SlotRequest | undefined {
+    const limit = this.limitOf(bottleneck);
+    if (limit === undefined || !this.shared) return undefined;
+    const sem = this.shared.semaphore(bottleneck, limit);
+    if (sem.queued) return undefined;
+    return { key: bottleneck, token: sem.newToken(), limit, lease: this.shared.o.leaseMs, who: infoOf(this.shared.o.instance, who) };
+  }
+
+  /**
+   * Runs `fn` within the bottleneck's limit. `asked` is the slot the caller's write asked for (`request`) and
+   * whether that write took it; `keep` takes the slot of an `fn` that succeeded instead of releasing it, for the
+   * caller's next write to release (`release` if no write comes).
+   */
+  run<T>(bottleneck: string, fn: () => Promise<T>, who: HolderInfo = {},
+    asked?: { request: SlotRequest | undefined; admitted: boolean }, keep?: (s: SlotRef) => void): Promise<T> {
     const limit = this.limitOf(bottleneck);
     if (limit === undefined) return fn();
     const waited = limiterWaitSeconds.startTimer({ bottleneck });
@@ -252,13 +336,18 @@ export class Limiter {
       return fn();
     };
     if (this.shared) {
-      let sem = this.shared.sems.get(bottleneck);
-      if (!sem) this.shared.sems.set(bottleneck, sem = new SharedSemaphore(this.shared, bottleneck, limit));
-      return sem.run(admitted, who);
+      const sem = this.shared.semaphore(bottleneck, limit);
+      const slot = asked?.request ? { token: asked.request.token, admitted: asked.admitted } : undefined;
+      return sem.run(admitted, who, slot, keep);
     }
     let sem = this.sems.get(bottleneck);
     if (!sem) this.sems.set(bottleneck, sem = new Semaphore(limit));
     return sem.run(admitted);
+  }
+
+  /** Releases a slot `run` handed to `keep`, when no write will (the job stopped). */
+  release(slot: SlotRef): void {
+    void this.shared?.release(slot.key, slot.token).catch((err: unknown) => this.shared?.releaseFailed(slot.key, err));
   }
 
   /** This instance's own share: slots it holds and steps it has waiting, per bottleneck. */

@@ -1,6 +1,6 @@
 import type { Logger } from "@bmi/log";
 import type { StepExecutor, StepContext } from "./step-executor";
-import type { Limiter } from "./limiter";
+import type { Limiter, SlotRef } from "./limiter";
 import { bottleneckOf, isUndoable, type StepName } from "./plan";
 import { backoffMs, shouldRetry, sleep, type RetryPolicy } from "./retry";
 import { failureEffects, successEffects } from "./outcome";
@@ -57,6 +57,8 @@ export class JobRunner {
 class Run {
   private readonly steps: Map<StepName, StepRecord>;
   private pending: { steps: StepRecord[]; events: EventBody[] } = { steps: [], events: [] };
+  /** The limiter slot of the step that just succeeded: released by the next write (its result's). */
+  private slot: SlotRef | undefined;
 
   constructor(private readonly d: RunnerDeps, private readonly job: JobRecord, private readonly lease: Lease,
     private readonly signal: AbortSignal, private readonly drain: AbortSignal) {
@@ -90,12 +92,19 @@ class Run {
       const prev = this.steps.get(name)!;
       const attempt = prev.attempts + 1;
       const started: StepRecord = { ...prev, state: "RUNNING", attempts: attempt, started: new Date().toISOString() };
-      const w = await this.write("transition", { expect: ACTIVE, state: "RUNNING", steps: [started], events: [stepStarted(name, attempt)] });
-      if (w === "CANCELLING") return "cancel";
+      // The start record takes the step's limiter slot in the same script (and releases the last step's).
+      const bottleneck = bottleneckOf(this.job.kind, name);
+      const who = { job: this.job.id, step: name };
+      const request = this.d.limiter.request(bottleneck, who);
+      const w = await this.write("transition", { expect: ACTIVE, state: "RUNNING", steps: [started], events: [stepStarted(name, attempt)],
+        ...(request ? { acquire: request } : {}) });
+      if (w.result === "CANCELLING") return "cancel";
       const t0 = performance.now();
       const timer = stepSeconds.startTimer({ kind: this.job.kind, step: name });
       try {
-        const result = await this.d.limiter.run(bottleneckOf(this.job.kind, name), () => this.d.executor.run(this.context(name, attempt)));
+        // A slot kept after success is released by the next write (this step's result), not by a call of its own.
+        const result = await this.d.limiter.run(bottleneck, () => this.d.executor.run(this.context(name, attempt)), who,
+          { request, admitted: w.admitted }, (slot) => { this.slot = slot; });
         timer({ outcome: "ok" });
         this.stage({ ...started, state: "SUCCEEDED", error: "", finished: new Date().toISOString(),
           outputs: result.outputs ?? {}, secrets: result.secrets ?? {} },
@@ -174,24 +183,29 @@ class Run {
     this.pending.events.push(event);
   }
 
-  private async write(kind: "transition", op: TransitionOp): Promise<string>;
-  private async write(kind: "finish", op: FinishOp): Promise<string>;
-  private async write(kind: "transition" | "finish", op: TransitionOp): Promise<string> {
+  private async write(kind: "transition" | "finish", op: TransitionOp | FinishOp): Promise<{ result: string; admitted: boolean }> {
     const own = op.steps ?? [];
+    const release = this.slot ? [this.slot] : [];
+    this.slot = undefined;
     const merged = { ...op, steps: [...this.pending.steps.filter((p) => !own.some((s) => s.name === p.name)), ...own],
-      events: [...this.pending.events, ...(op.events ?? [])] };
-    if (this.signal.aborted) throw new LostJob();
-    let res: string;
+      events: [...this.pending.events, ...(op.events ?? [])], ...(release.length > 0 ? { release } : {}) };
+    if (this.signal.aborted) {
+      for (const s of release) this.d.limiter.release(s);
+      throw new LostJob();
+    }
+    let res: { result: string; admitted: boolean };
     try {
-      res = kind === "finish" ? await this.d.store.finish(this.lease, merged as FinishOp) : await this.d.store.transition(this.lease, merged);
+      res = kind === "finish" ? { result: await this.d.store.finish(this.lease, merged as FinishOp), admitted: false }
+        : await this.d.store.transitionAcquire(this.lease, merged);
     } catch (err) {
       // Redis is unreachable: leave the job; its lease runs out and an owner resumes it from the last record.
+      for (const s of release) this.d.limiter.release(s);
       this.d.log.warn({ job: this.job.id, err: errorMessage(err) }, "cannot record progress, leaving the job");
       throw new LostJob();
     }
     // Not written while CANCELLING: the staged records go with the first write of the undo.
-    if (res === "CANCELLING") return res;
-    if (res !== "OK") throw new LostJob();
+    if (res.result === "CANCELLING") return res;
+    if (res.result !== "OK") throw new LostJob();
     if (kind === "finish") this.ended((op as FinishOp).state);
     for (const s of own) this.steps.set(s.name, s);
     this.pending = { steps: [], events: [] };

@@ -1,6 +1,7 @@
 import type { Redis } from "@bmi/redis";
 import type { EventBody } from "./events";
 import { Keys } from "./keys";
+import type { SlotRef, SlotRequest } from "./limiter";
 import type { Script } from "./lua/script";
 import { SCRIPTS as S } from "./lua/scripts";
 import type { JobKind, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
@@ -38,6 +39,10 @@ export interface TransitionOp {
   state?: JobState;
   steps?: StepRecord[];
   events?: EventBody[];
+  /** Limiter slots the writer held for the step it ran: released by this write, whatever its answer. */
+  release?: SlotRef[];
+  /** The limiter slot of the step this write starts (transition only): taken, or waited for (`admitted` false). */
+  acquire?: SlotRequest;
 }
 
 export interface FinishOp extends TransitionOp {
@@ -106,9 +111,15 @@ export class JobStore {
   }
 
   async transition(lease: Lease, op: TransitionOp): Promise<WriteResult> {
-    const res = (await this.run(S.transition, [lease.id, lease.fence, encodeOp(op)])) as WriteResult;
+    return (await this.transitionAcquire(lease, op)).result;
+  }
+
+  /** A transition, and whether it took the slot `op.acquire` asked for (false also when it wrote nothing). */
+  async transitionAcquire(lease: Lease, op: TransitionOp): Promise<{ result: WriteResult; admitted: boolean }> {
+    const res = (await this.run(S.transition, [lease.id, lease.fence, encodeOp(op)])) as WriteResult | "OK QUEUED";
     this.notify(false);
-    return res;
+    if (res === "OK QUEUED") return { result: "OK", admitted: false };
+    return { result: res, admitted: res === "OK" && op.acquire !== undefined };
   }
 
   async finish(lease: Lease, op: FinishOp): Promise<WriteResult> {

@@ -100,6 +100,9 @@ export class FakeExecutor implements StepExecutor {
   private readonly delays = new Map<string, number>();
   private inFlight = 0;
   maxInFlight = 0;
+  private readonly stepInFlight = new Map<string, number>();
+  /** The most calls of each step (runs and undos) that were in flight at once. */
+  readonly maxStepInFlight = new Map<string, number>();
 
   fail(step: string, opts: { node?: string; times?: number; transient?: boolean; undo?: boolean } = {}): void {
     this.faults.push({ step, times: opts.times ?? Infinity, transient: opts.transient ?? false, undo: opts.undo ?? false,
@@ -122,6 +125,9 @@ export class FakeExecutor implements StepExecutor {
     this.calls.push(`${undo ? "undo " : ""}${ctx.job.kind.toLowerCase()} ${ctx.step} ${ctx.job.node}`);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const now = (this.stepInFlight.get(ctx.step) ?? 0) + 1;
+    this.stepInFlight.set(ctx.step, now);
+    this.maxStepInFlight.set(ctx.step, Math.max(this.maxStepInFlight.get(ctx.step) ?? 0, now));
     try {
       const ms = this.delays.get(ctx.step) ?? 0;
       if (ms > 0 && !undo) await sleep(ms, ctx.signal);
@@ -135,6 +141,7 @@ export class FakeExecutor implements StepExecutor {
       return table[ctx.step]?.(ctx, this.world) ?? {};
     } finally {
       this.inFlight--;
+      this.stepInFlight.set(ctx.step, (this.stepInFlight.get(ctx.step) ?? 1) - 1);
     }
   }
 }

@@ -11,15 +11,16 @@ export const LUA_DIR = path.resolve(__dirname, "..", "..", "..", "src", "engine"
 /**
  * Every script the engine runs, as the .lua files it is made of. common.lua (key prefix, clock, retention in
  * ARGV[1..4], the helpers that change a job, its events and the node's records together) comes first in each;
- * write-guard.lua checks the owner's fence before a transition or finish.
+ * write-guard.lua releases the limiter slots the op names (slots.lua) and checks the owner's fence before a
+ * transition or finish.
  */
 export const SCRIPT_FILES = {
   create: ["common", "create"],
   claim: ["common", "claim"],
   renew: ["common", "renew"],
   release: ["common", "release"],
-  transition: ["common", "write-guard", "transition"],
-  finish: ["common", "write-guard", "finish"],
+  transition: ["common", "slots", "write-guard", "transition"],
+  finish: ["common", "slots", "write-guard", "finish"],
   cancel: ["common", "cancel"],
   bootSeen: ["common", "boot-seen"],
   relayTake: ["common", "relay-take"],
