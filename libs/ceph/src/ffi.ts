@@ -12,7 +12,12 @@ type CFunction = ReturnType<ReturnType<typeof koffi.load>["func"]>;
  * A C library's functions by prototype. `async` ones run on libuv's worker threads, so the event loop never waits
  * on Ceph: use it for every call that can touch the network; `sync` only for local bookkeeping.
  */
-export function bindLibrary(soname: string): { sync(proto: string): CFunction; async(proto: string): AsyncFn } {
+export interface LibraryBinder {
+  sync(proto: string): CFunction;
+  async(proto: string): AsyncFn;
+}
+
+function bindLibrary(soname: string): LibraryBinder {
   const lib = koffi.load(soname);
   return {
     sync: (proto) => lib.func(proto),
@@ -23,4 +28,13 @@ export function bindLibrary(soname: string): { sync(proto: string): CFunction; a
       });
     },
   };
+}
+
+/**
+ * The functions `bind` picks from a C library, loaded on the first call of the function this answers (then kept):
+ * a host without the library still runs everything that does not call it.
+ */
+export function lazyLibrary<T>(soname: string, bind: (lib: LibraryBinder) => T): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= bind(bindLibrary(soname)));
 }

@@ -1,3 +1,3 @@
 export { CephCluster, probeCluster, type CephClientOptions, type CephProbe } from "./cluster";
 export { CephError, ERRNO, check, cstr } from "./errors";
-export { bindLibrary, koffi, type AsyncFn, type Ptr } from "./ffi";
+export { koffi, lazyLibrary, type AsyncFn, type LibraryBinder, type Ptr } from "./ffi";

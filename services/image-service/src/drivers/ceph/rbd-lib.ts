@@ -1,4 +1,4 @@
-import { bindLibrary, koffi, type AsyncFn, type Ptr } from "@bmi/ceph";
+import { lazyLibrary, koffi, type AsyncFn, type Ptr } from "@bmi/ceph";
 
 export type { Ptr } from "@bmi/ceph";
 
@@ -39,15 +39,7 @@ export interface RbdLib {
   decodeSnapInfo(buf: Buffer, offset: number): { id: bigint | number; size: bigint | number; name: string };
 }
 
-let loaded: RbdLib | undefined;
-
-export function rbdLib(): RbdLib {
-  loaded ??= load();
-  return loaded;
-}
-
-function load(): RbdLib {
-  const { sync, async } = bindLibrary("librbd.so.1");
+export const rbdLib = lazyLibrary("librbd.so.1", ({ sync, async }): RbdLib => {
   const snapInfo = koffi.struct("rbd_snap_info_t", { id: "uint64_t", size: "uint64_t", name: "const char *" });
   return {
     optsCreate: sync("void rbd_image_options_create(_Out_ void **opts)"),
@@ -78,4 +70,4 @@ function load(): RbdLib {
     snapInfoSize: koffi.sizeof(snapInfo),
     decodeSnapInfo: (buf, offset) => koffi.decode(buf, offset, snapInfo) as { id: bigint; size: bigint; name: string },
   };
-}
+});

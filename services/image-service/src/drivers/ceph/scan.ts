@@ -1,8 +1,10 @@
+import { eachLimit } from "@bmi/async";
 import type { Logger } from "@bmi/log";
 import { refKey, type Backing, type DiskRecord, type ImageRecord, type Ref, type StoredState } from "../../storage";
 import { BASE_SNAPSHOT, META_KEY, isTmp, parseName, type CephImageMeta } from "./names";
 import type { RbdPool } from "./rbd";
 
+/** Calls to Ceph in flight at once while scanning (each waits on Ceph, not on the CPU). */
 const PARALLEL = 8;
 
 /**
@@ -24,7 +26,7 @@ export async function scanPool(
   const images: ImageRecord[] = [];
   const disks: DiskRecord[] = [];
   const parsed = names.map((n) => ({ rbd: n, parsed: parseName(n) }));
-  await eachLimit(parsed, async ({ rbd, parsed: p }) => {
+  await eachLimit(parsed, PARALLEL, async ({ rbd, parsed: p }) => {
     const record = p ? await readRecord(pool, p.kind, rbd, p.ref, backend, backing(rbd), log, abandoned) : undefined;
     if (record && p?.kind === "image") images.push(record as ImageRecord);
     else if (record) disks.push(record as DiskRecord);
@@ -35,7 +37,7 @@ export async function scanPool(
 /** Removes the abandoned tmp~ images among `names`; answers those that are busy still (a crashed client's watch). */
 export async function sweepNames(pool: RbdPool, names: string[], log: Logger, abandoned: Abandoned): Promise<string[]> {
   const stuck: string[] = [];
-  await eachLimit(names.filter(isTmp), async (name) => {
+  await eachLimit(names.filter(isTmp), PARALLEL, async (name) => {
     if (!(await abandoned(name))) return;
     log.warn({ image: name }, "removing a leftover of an interrupted operation");
     // A crashed client's watch keeps its image busy until the OSD times the watch out: retried later.
@@ -79,7 +81,7 @@ async function readImage(pool: RbdPool, rbd: string, ref: Ref, log: Logger): Pro
 
 /** Removes the abandoned tmp~ snapshots on the disks among `names` (a snapshot cut short by its instance's death). */
 export async function sweepDiskSnapshots(pool: RbdPool, names: string[], log: Logger, abandoned: Abandoned): Promise<void> {
-  await eachLimit(names.filter((n) => parseName(n)?.kind === "disk"), async (rbd) => {
+  await eachLimit(names.filter((n) => parseName(n)?.kind === "disk"), PARALLEL, async (rbd) => {
     try {
       const tmp = await pool.with(rbd, { readOnly: true }, async (img) => (await img.snapList()).filter(isTmp));
       const verdicts = await Promise.all(tmp.map(abandoned));
@@ -121,15 +123,6 @@ export async function discard(pool: RbdPool, name: string): Promise<void> {
   await pool.with(name, {}, async (img) => { for (const s of await img.snapList()) await img.snapRemove(s); })
     .catch(ignoreMissing);
   await pool.remove(name).catch(ignoreMissing);
-}
-
-/** Runs `fn` over `items`, at most PARALLEL at a time (each call waits on Ceph, not on the CPU). */
-export async function eachLimit<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
 /** Keeps trying to remove leftovers that were busy at start-up (a crashed client's watch has not expired yet). */
