@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { eachLimit } from "@bmi/async";
 import type { Stack } from "../support/stack";
 import { startLabStack } from "../multihost/lab-stack";
 
@@ -24,20 +23,9 @@ export interface BenchTargetHost {
  */
 export async function startHostsStack(hosts: number, orchEnv: Record<string, string>, ioThreads?: number): Promise<BenchStack> {
   const lab = await startLabStack({ tag: "bench-hosts", hosts, orchEnvs: [orchEnv], ...(ioThreads ? { ioThreads } : {}) });
-  let macSeq = 0;
-  const orch = lab.orchs[0]!;
-  const hex = (n: number) => (n & 0xff).toString(16).padStart(2, "0");
   return {
-    orch, image: lab.image, haas: lab.haas, boot: lab.boot, target: lab.hosts[0]!.target, redis: lab.redis, prefix: lab.prefix,
-    processes: lab.processes, natsUrl: lab.infra.natsUrl, stop: lab.stop,
+    ...lab, natsUrl: lab.infra.natsUrl,
     targetHosts: lab.hosts.map((h) => ({ id: h.id, target: h.target, tgtdPid: h.tgtd.pid, servicePid: h.service.pid })),
-    async registerNodes(names) {
-      const items = names.map((name) => ({ name, n: ++macSeq }));
-      await eachLimit(items, 16, async (item) => {
-        const mac = `52:54:01:${hex(item.n >> 16)}:${hex(item.n >> 8)}:${hex(item.n)}`;
-        await orch.registerNode({ name: item.name, nics: [{ label: "eth0", mac, networks: {} }], power: undefined, metadata: {} });
-      });
-    },
   };
 }
 
