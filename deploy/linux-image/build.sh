@@ -4,11 +4,22 @@
 # partition with mkfs.fat + mtools + `syslinux --install` on the partition file, the MBR from syslinux's mbr.bin,
 # and both partitions are laid out with sfdisk on the plain disk file.
 #
-# Usage: deploy/linux-image/build.sh [OUT]   (npm run image:linux)
+# Usage: deploy/linux-image/build.sh [--variant slurm] [OUT]   (npm run image:linux [-- --variant slurm])
 # Prints the path of the built disk. The build is cached under BMI_IMAGE_CACHE (default /var/cache/bmi), keyed by
-# a hash of this directory's files, the suite and the mirror: an unchanged recipe answers at once.
+# a hash of this directory's files, the variant, the suite and the mirror: an unchanged recipe answers at once.
+#
+# Variants (role images, the same disk with more Debian packages and a first-boot hook that reads the node's cluster
+# metadata from its user-data; README.md):
+#   slurm   slurmctld, slurmd, slurm-client, munge, jq and the hook slurm-role: role head = slurmctld, compute = slurmd.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+variant="${BMI_LINUX_VARIANT:-}"
+if [ "${1:-}" = "--variant" ]; then variant="${2:-}"; shift 2 || shift $#; fi
+case "$variant" in
+  "") extra_pkgs=""; variant_files=""; name=linux ;;
+  slurm) extra_pkgs=",slurmctld,slurmd,slurm-client,munge,jq"; variant_files="slurm-role"; name=linux-slurm ;;
+  *) echo "unknown variant '$variant' (known: slurm)" >&2; exit 2 ;;
+esac
 cache="${BMI_IMAGE_CACHE:-/var/cache/bmi}"
 suite="${BMI_LINUX_SUITE:-bookworm}"
 mirror="${BMI_LINUX_MIRROR:-}"
@@ -17,9 +28,10 @@ if [ -z "$mirror" ]; then
   mirror="$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)"
   mirror="${mirror:-http://deb.debian.org/debian}"
 fi
-key="$( (cd "$here" && cat build.sh bmi-init; echo "$suite $mirror") | sha256sum | cut -c1-16)"
-dir="$cache/linux-$key"
-disk="$dir/bmi-linux.raw"
+# shellcheck disable=SC2086 # variant_files: a list of names without spaces
+key="$( (cd "$here" && cat build.sh bmi-init $variant_files; echo "$suite $mirror $variant") | sha256sum | cut -c1-16)"
+dir="$cache/$name-$key"
+disk="$dir/bmi-$name.raw"
 # Prints the disk's path (copied to OUT first when given) and ends the script.
 answer() {
   [ -n "${1:-}" ] && cp --sparse=always "$disk" "$1" && disk="$1"
@@ -43,7 +55,7 @@ root="$work/root"
 # Packages: the kernel, initramfs-tools with open-iscsi's hooks (iscsistart reads the iBFT iPXE leaves behind),
 # busybox for the tiny init (wget, hostname, reboot). No systemd: the image's own init (bmi-init) reaches
 # userspace in a fraction of the time under TCG.
-pkgs=linux-image-amd64,initramfs-tools,open-iscsi,busybox,klibc-utils,e2fsprogs,zstd
+pkgs=linux-image-amd64,initramfs-tools,open-iscsi,busybox,klibc-utils,e2fsprogs,zstd$extra_pkgs
 # initramfs: only the drivers a BMI node needs (MODULES=list keeps it small: it is read through iPXE's int 13h
 # over iSCSI), iBFT-driven login (ISCSI_AUTO), zstd.
 initramfs_setup='
@@ -72,6 +84,12 @@ HOOK
 # system does not need (the modules are in the initramfs, the kernel on the boot partition).
 customize='
   install -m 0755 '"$here"'/bmi-init "$1/usr/sbin/bmi-init"
+  mkdir -p "$1/usr/lib/bmi/user-data.d"
+  if [ -n "'"$variant"'" ]; then
+    install -m 0755 '"$here"'/'"$variant"'-role "$1/usr/lib/bmi/user-data.d/50-'"$variant"'"
+    # The key munge'"'"'s postinst made is in every copy of the image: gone, the hook writes the cluster'"'"'s own.
+    rm -f "$1/etc/munge/munge.key"
+  fi
   echo "InitiatorName=iqn.2026-01.org.bmi:unset" > "$1/etc/iscsi/initiatorname.iscsi"
   echo bmi-node > "$1/etc/hostname"
   printf "LABEL=bmiroot / ext4 rw 0 1\n" > "$1/etc/fstab"

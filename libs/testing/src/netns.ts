@@ -29,8 +29,12 @@ export interface TestNetns {
   /** A ULA /64 on the bridge (e.g. "fd77:1:2:3::"), for dnsmasq's router advertisements: without one, iPXE
    * waits about 13 s for IPv6 before it boots. */
   ipv6Prefix: string;
-  /** Starts dnsmasq inside the namespace (through nsenter, which keeps the root mount namespace) with `conf`. */
-  startDnsmasq(opts: { dir: string; conf: string[]; pidFile?: string }): Promise<TestDnsmasq>;
+  /**
+   * Starts dnsmasq inside the namespace (through nsenter, which keeps the root mount namespace) with `conf`; DHCP
+   * only, unless `dns` (then it answers DNS on port 53 too, e.g. the names of `host-record` lines, and its DHCP
+   * answers name it as the name server).
+   */
+  startDnsmasq(opts: { dir: string; conf: string[]; pidFile?: string; dns?: boolean }): Promise<TestDnsmasq>;
   /** Stops every dnsmasq it started, deletes the veth pair and the namespace. Safe to call twice. */
   destroy(): Promise<void>;
 }
@@ -47,7 +51,7 @@ export async function createNetns(): Promise<TestNetns> {
   const net: TestNetns = {
     name, bridge: "br0", tap: "tap0", hostAddress: `${subnet}.1`, nsAddress: `${subnet}.2`, subnet, ipv6Prefix: `fd77:${id.slice(0, 4)}::`,
     startDnsmasq: async (opts) => {
-      const d = await startDnsmasq(name, opts.dir, opts.conf, opts.pidFile);
+      const d = await startDnsmasq(name, opts.dir, opts.conf, opts.pidFile, opts.dns);
       started.push(d);
       return d;
     },
@@ -82,14 +86,14 @@ export async function createNetns(): Promise<TestNetns> {
   return net;
 }
 
-async function startDnsmasq(netns: string, dir: string, conf: string[], pid?: string): Promise<TestDnsmasq> {
+async function startDnsmasq(netns: string, dir: string, conf: string[], pid?: string, dns = false): Promise<TestDnsmasq> {
   const id = randomBytes(3).toString("hex");
   const confFile = path.join(dir, `dnsmasq-${id}.conf`);
   const pidFile = pid ?? path.join(dir, `dnsmasq-${id}.pid`);
   const logFile = path.join(dir, `dnsmasq-${id}.log`);
-  // Root keeps dnsmasq able to read files written by the test after it drops privileges; no DNS (port=0).
+  // Root keeps dnsmasq able to read files written by the test after it drops privileges; no DNS (port=0) unless asked.
   writeFileSync(confFile, [
-    "port=0", "user=root", "bind-interfaces", "log-dhcp", `dhcp-leasefile=${path.join(dir, `leases-${id}`)}`,
+    `port=${dns ? 53 : 0}`, "user=root", "bind-interfaces", "log-dhcp", `dhcp-leasefile=${path.join(dir, `leases-${id}`)}`,
     ...conf, "",
   ].join("\n"));
   const fd = openSync(logFile, "a");

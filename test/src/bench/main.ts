@@ -8,6 +8,7 @@ const BENCHES: Record<string, string> = {
   "tgt-rbd": "./tgt-rbd",
   targets: "./targets",
   fuzz: "../fuzz/bench",
+  cluster: "./cluster",
 };
 
 async function main(): Promise<void> {

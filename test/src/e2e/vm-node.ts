@@ -14,6 +14,8 @@ export interface VmNodeOptions {
   name: string;
   mac: string;
   net: VmNetwork;
+  /** The VM's memory (default 128 MiB: the demo image and BMI's Linux image; a role image's daemons want more). */
+  memoryMiB?: number;
 }
 
 /** One boot of a VM node, from power-on (SeaBIOS's first output) to QEMU's exit. */
@@ -63,7 +65,7 @@ export class VmNode {
     writeFileSync(sercon, Buffer.from([0xf8, 0x03])); // SeaBIOS's console on COM1 too: its and iPXE's lines land in the log
     // No -no-reboot: the gateway powers a VM on with system_reset, which -no-reboot turns into an exit.
     const args = [
-      "-machine", "pc,accel=tcg", "-m", "128", "-display", "none", "-nodefaults", "-vga", "none",
+      "-machine", "pc,accel=tcg", "-m", String(this.opts.memoryMiB ?? 128), "-display", "none", "-nodefaults", "-vga", "none",
       "-serial", `file:${this.serialFile}`, "-monitor", "none", "-qmp", `unix:${this.qmpSocket},server,nowait`,
       "-fw_cfg", `name=etc/sercon-port,file=${sercon}`, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
       ...netdev(this.opts.net), "-device", `e1000,netdev=n0,mac=${this.opts.mac}`, "-boot", "n",
