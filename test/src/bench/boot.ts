@@ -6,6 +6,7 @@ import type { VmNode } from "../e2e/vm-node";
 import { buildDemoImage } from "../demo-image";
 import { linuxImage } from "../linux/linux-image";
 import { assertBooted, bootJob, bootTimeline, linuxOptions } from "../linux/linux-node";
+import { runVms } from "./boot-vms";
 import { percentile } from "./stats";
 
 const PROJECT = "bench";
@@ -15,8 +16,15 @@ const PROJECT = "bench";
  * TCG VM through the five services (local driver), N times (default 2), each phase as boot-service saw it; and in
  * the same run the floor: the 512-byte demo boot sector through the same chain (firmware, DHCP, iPXE, the node's
  * script, sanboot), i.e. everything but the OS. Run it alone (flock /tmp/bmi-heavy.lock): TCG timings follow the load.
+ * `--vms N`: N VMs booting the demo image at once instead (boot-vms.ts).
  */
 export async function run(args: string[]): Promise<void> {
+  const vms = option(args, "--vms");
+  if (vms !== undefined) {
+    const count = Number(vms);
+    if (!Number.isInteger(count) || count < 1) throw new Error(`--vms ${vms}: a whole number of VMs, at least 1`);
+    return runVms(count, Number(option(args, "--runs") ?? 1));
+  }
   const runs = Number(option(args, "--runs") ?? 2);
   const file = await linuxImage();
   const s = await startE2eStack({ tag: "bboot" });
