@@ -11,19 +11,7 @@ export class JobQueries {
     const [[, h], [, steps], [, children]] = (await this.redis.multi()
       .hgetall(this.keys.job(id)).hgetall(this.keys.steps(id)).hkeys(this.keys.children(id))
       .exec()) as [[unknown, Record<string, string>], [unknown, Record<string, string>], [unknown, string[]]];
-    if (!h.id) return undefined;
-    // Written by this code from plan.ts: a name the steps do not know fails when the step runs ("no step ...").
-    const plan = (h.plan ? h.plan.split(",") : []) as StepName[];
-    return {
-      id: h.id, kind: h.kind as JobKind, project: h.project ?? "", state: h.state as JobState, node: h.node ?? "",
-      error: h.error ?? "", created: h.created ?? "", updated: h.updated ?? "", finished: h.finished ?? "",
-      parent: h.parent ?? "", idempotencyKey: h.idem ?? "", spec: JSON.parse(h.spec ?? "{}") as JobSpec,
-      steps: plan.map((name) => parseStep(name, steps[name])),
-      childIds: children,
-      total: Number(h.total ?? 0), succeeded: Number(h.succeeded ?? 0), failed: Number(h.failed ?? 0),
-      cancelled: Number(h.cancelled ?? 0), fence: Number(h.fence ?? 0), owner: h.owner ?? "",
-      principal: h.auth ?? "", nodeFence: Number(h.nfence ?? 0), cancelReason: h.cancelreq ?? "",
-    };
+    return jobRecord(h, steps, children);
   }
 
   /** A bulk job's children that ended FAILED or CANCELLED (one round trip for their records), by node name. */
@@ -94,6 +82,23 @@ export class JobQueries {
   async state(id: string): Promise<JobState | undefined> {
     return ((await this.redis.hget(this.keys.job(id), "state")) ?? undefined) as JobState | undefined;
   }
+}
+
+/** A job as Redis holds it (its hash, its steps' hash, its children's ids), or undefined when it is gone. */
+export function jobRecord(h: Record<string, string>, steps: Record<string, string>, children: string[]): JobRecord | undefined {
+  if (!h.id) return undefined;
+  // Written by this code from plan.ts: a name the steps do not know fails when the step runs ("no step ...").
+  const plan = (h.plan ? h.plan.split(",") : []) as StepName[];
+  return {
+    id: h.id, kind: h.kind as JobKind, project: h.project ?? "", state: h.state as JobState, node: h.node ?? "",
+    error: h.error ?? "", created: h.created ?? "", updated: h.updated ?? "", finished: h.finished ?? "",
+    parent: h.parent ?? "", idempotencyKey: h.idem ?? "", spec: JSON.parse(h.spec ?? "{}") as JobSpec,
+    steps: plan.map((name) => parseStep(name, steps[name])),
+    childIds: children,
+    total: Number(h.total ?? 0), succeeded: Number(h.succeeded ?? 0), failed: Number(h.failed ?? 0),
+    cancelled: Number(h.cancelled ?? 0), fence: Number(h.fence ?? 0), owner: h.owner ?? "",
+    principal: h.auth ?? "", nodeFence: Number(h.nfence ?? 0), cancelReason: h.cancelreq ?? "",
+  };
 }
 
 function parseStep(name: StepName, raw: string | undefined): StepRecord {

@@ -4,7 +4,8 @@ import { Keys } from "./keys";
 import type { SlotRef, SlotRequest } from "./limiter";
 import type { Script } from "./lua/script";
 import { SCRIPTS as S } from "./lua/scripts";
-import type { JobKind, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
+import { jobRecord } from "./queries";
+import type { JobKind, JobRecord, JobSpec, JobState, ProvisionedRecord, StepRecord } from "./types";
 
 export type { EventBody } from "./events";
 
@@ -57,6 +58,9 @@ export type WriteResult = "OK" | "FENCED" | "GONE" | JobState;
 
 export interface Lease { id: string; fence: number }
 
+/** A lease just claimed, with the job as the claim found it (undefined: gone meanwhile). */
+export interface Claimed extends Lease { job: JobRecord | undefined }
+
 /** Every write of the engine, each one atomic (a Lua script). Reads are in JobQueries. */
 export class JobStore {
   readonly keys: Keys;
@@ -88,10 +92,13 @@ export class JobStore {
     return { id, existing: what === "EXISTING" };
   }
 
-  async claim(instance: string, leaseMs: number, max: number): Promise<Lease[]> {
-    const flat = (await this.run(S.claim, [instance, leaseMs, max])) as Array<string | number>;
-    const out: Lease[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: String(flat[i]), fence: Number(flat[i + 1]) });
+  async claim(instance: string, leaseMs: number, max: number): Promise<Claimed[]> {
+    const flat = (await this.run(S.claim, [instance, leaseMs, max])) as Array<string | number | string[]>;
+    const out: Claimed[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      const job = jobRecord(pairs(flat[i + 2] as string[]), pairs(flat[i + 3] as string[]), flat[i + 4] as string[]);
+      out.push({ id: String(flat[i]), fence: Number(flat[i + 1]), job });
+    }
     return out;
   }
 
@@ -153,6 +160,13 @@ export class JobStore {
   async relayReap(instance: string, heartbeatMs: number): Promise<number> {
     return Number(await this.run(S.relayReap, [instance, heartbeatMs]));
   }
+}
+
+/** A flat [field, value, ...] reply as an object. */
+function pairs(flat: string[]): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
+  return o;
 }
 
 function encodeOp(op: TransitionOp & Partial<FinishOp>): string {

@@ -1,6 +1,6 @@
 import type { Logger } from "@bmi/log";
 import type { JobRunner } from "./runner";
-import type { JobStore, Lease } from "./store";
+import type { Claimed, JobStore, Lease } from "./store";
 import { sleep } from "./retry";
 
 export interface WorkerOptions {
@@ -105,7 +105,7 @@ export class Worker {
     });
   }
 
-  private launch(lease: Lease): void {
+  private launch(lease: Claimed): void {
     this.active.get(lease.id)?.abort.abort();
     const abort = new AbortController();
     const done = this.runner.run(lease, abort.signal, this.draining.signal)

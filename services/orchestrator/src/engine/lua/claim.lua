@@ -3,7 +3,9 @@
 -- stopped renewing (crashed, partitioned). Claiming bumps the job's fence, so a late write from the old owner
 -- is refused.
 --
--- ARGV[5] instance, ARGV[6] lease ms, ARGV[7] max jobs. Answers {id, fence, id, fence, ...}.
+-- ARGV[5] instance, ARGV[6] lease ms, ARGV[7] max jobs. Answers {id, fence, job, steps, children, id, ...}: each
+-- claimed job with its hash, its steps' hash (both flat field/value lists) and its children's ids as they are now,
+-- so its runner starts without reading them again.
 local instance, lease, max = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 local ids = redis.call('ZRANGEBYSCORE', P .. 'runnable', '-inf', NOW_MS, 'LIMIT', 0, max)
 local out = {}
@@ -17,6 +19,9 @@ for _, id in ipairs(ids) do
     redis.call('ZADD', P .. 'runnable', tonumber(NOW_MS) + lease, id)
     table.insert(out, id)
     table.insert(out, fence)
+    table.insert(out, redis.call('HGETALL', jk(id)))
+    table.insert(out, redis.call('HGETALL', jk(id) .. ':steps'))
+    table.insert(out, redis.call('HKEYS', jk(id) .. ':children'))
   end
 end
 return out
