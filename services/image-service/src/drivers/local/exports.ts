@@ -1,5 +1,6 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { eachLimit } from "@bmi/async";
 import type { Logger } from "@bmi/log";
 import type { LocalLayout } from "./layout";
 import { StorageDaemon, unmountStale } from "./storage-daemon";
@@ -13,6 +14,8 @@ import { StorageDaemon, unmountStale } from "./storage-daemon";
  * daemons of 33 MB instead of two of 105 MB.
  */
 export const EXPORTS_PER_DAEMON = 125;
+/** Disks exported again at once when the service starts (commands in flight across all daemons). */
+const REEXPORT_PARALLEL = 16;
 
 /**
  * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, served by as many
@@ -57,7 +60,10 @@ export class DiskExports {
     exp.counts[0] ??= 0;
     const kept = new Set([...exp.where.keys()].map((id) => layout.exportFile(id.slice(1))));
     await unmountStale(layout.exports, kept, log);
-    for (const diskId of diskIds) if (!exp.where.has(exportId(diskId))) await exp.add(diskId);
+    // Several at a time: the service serves only once every disk is exported again, and its callers retry for so
+    // long (the orchestrator about 20 s). One at a time, a restart with 160 disks took 14 s at load 10, and the
+    // 1,000-node chaos run lost 18 nodes to it; each daemon answers its commands in turn, the daemons side by side.
+    await eachLimit(diskIds.filter((diskId) => !exp.where.has(exportId(diskId))), REEXPORT_PARALLEL, (diskId) => exp.add(diskId));
     for (const f of await readdir(layout.exports)) {
       if (!wanted.has(exportId(path.basename(f, ".raw")))) await rm(path.join(layout.exports, f), { force: true });
     }
