@@ -18,8 +18,9 @@ import { until } from "../support/stack";
 // from their BMI disks. Every node configures Slurm from its cluster metadata (user-data: role, peers, the cluster's
 // secret as munge's key); the head runs `srun -N2 hostname` once both computes are idle and prints the output.
 // The VMs share an L2 network (a namespace's bridge) where dnsmasq plays the site's DHCP and DNS: the nodes' names
-// resolve to their addresses (host-record), as Slurm needs. About 4-6 minutes under TCG on two cores; runs only
-// with BMI_SLURM_VM=1 (`npm run bench -- cluster` runs it and prints the figures).
+// resolve to their addresses (host-record), as Slurm needs. Minutes under TCG on two cores (12 with an image
+// build at load 20, BENCHMARKS.md): runs only with BMI_SLURM_VM=1 (`npm run bench -- cluster` runs it and prints
+// the figures).
 const PROJECT = "hpc";
 const RUN = process.env.BMI_SLURM_VM === "1";
 /** From cluster up to a node's `ready`: up to three Linux boots one after the other (the computes' two at once). */
