@@ -44,7 +44,7 @@ before(async () => {
   for (const [i, name] of NODES.entries()) {
     const tap = i === 0 ? net.tap : await lab.addTap();
     const mac = `52:54:00:17:00:0${i + 1}`;
-    const vm = new VmNode({ dir: s.dir, name, mac, net: { kind: "tap", tap, netns: net.name }, memoryMiB: 256 });
+    const vm = new VmNode({ dir: s.dir, name, mac, net: { kind: "tap", tap, netns: net.name }, memoryMiB: 512 });
     vms.push(vm);
     await vm.arm();
     await s.orch.registerNode({ name, nics: [{ label: "eth0", mac, networks: {} }], power: { qemu: { qmpSocket: vm.qmpSocket } },
