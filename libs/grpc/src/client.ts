@@ -104,13 +104,16 @@ export function createClient<C extends grpc.Client>(
         fn = (request: unknown, o?: CallOpts) =>
           new Promise((resolve, reject) => {
             const span = openSpan(path, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.method": path } });
+            const signal = o?.signal ?? o?.ctx?.signal;
+            const cancel = (): void => call.cancel();
             const call = method.call(raw, request, metadata(o, span), callOptions(o), (err, res) => {
+              // A long-lived signal (a job's, a server call's) outlives many calls: each takes its listener away.
+              signal?.removeEventListener("abort", cancel);
               span.end(err ? err.message : undefined);
               if (err) reject(isServiceError(err) ? fromServiceError(err, name) : err);
               else resolve(res);
             });
-            const signal = o?.signal ?? o?.ctx?.signal;
-            signal?.addEventListener("abort", () => call.cancel(), { once: true });
+            signal?.addEventListener("abort", cancel, { once: true });
           });
         cache.set(prop, fn);
       }

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -117,6 +118,21 @@ describe("gRPC chassis", () => {
     const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
     await assert.rejects(c.getImage({ project: "p", name: "missing" }, { authorization: "Bearer t0k3n" }),
       (err: unknown) => err instanceof NotFoundError && err.message === "image missing not found");
+    c.close();
+  });
+
+  it("a call takes its abort listener off a long-lived signal when it ends, and an abort still cancels a call", async () => {
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
+    const job = new AbortController();
+    for (let i = 0; i < 20; i++) {
+      await c.getImage({ project: "p", name: `n${i}` }, { authorization: "Bearer t0k3n", signal: job.signal });
+    }
+    await assert.rejects(c.getImage({ project: "p", name: "missing" }, { authorization: "Bearer t0k3n", signal: job.signal }),
+      { code: "NOT_FOUND" });
+    assert.equal(getEventListeners(job.signal, "abort").length, 0, "no listener left behind by finished calls");
+    const slow = c.getImage({ project: "p", name: "slow" }, { authorization: "Bearer t0k3n", signal: job.signal });
+    job.abort();
+    await assert.rejects(slow, { code: "CANCELLED" });
     c.close();
   });
 

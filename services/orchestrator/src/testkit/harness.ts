@@ -3,7 +3,7 @@ import { connectRedis, deleteKeys, type Redis } from "@bmi/redis";
 import { silentLogger } from "@bmi/log";
 import { Engine, type EngineOptions } from "../engine/engine";
 import { TERMINAL, type JobRecord } from "../engine/types";
-import { FakeExecutor } from "../steps/fake";
+import { FakeExecutor } from "./fake-steps";
 import { Provisioning } from "../jobs/provisioning";
 import { JobAccess } from "../jobs/job-access";
 import type { Requester } from "../jobs/caller";

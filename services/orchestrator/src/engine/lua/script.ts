@@ -25,12 +25,13 @@ export class Script {
         return await redis.eval(this.lua, numKeys, ...args);
       }
     } catch (err) {
-      throw toDomainError(err);
+      throw translateScriptError(err);
     }
   }
 }
 
-function toDomainError(err: unknown): Error {
+/** A script's error reply ("CODE message") or Redis' own failure, as a domain error. */
+function translateScriptError(err: unknown): Error {
   const message = String((err as Error).message ?? err);
   const m = /^([A-Z_]+) (.*)$/s.exec(message);
   const code = m?.[1];
