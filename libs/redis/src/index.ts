@@ -75,3 +75,4 @@ export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
 export { deleteKeys, hsetIfField } from "./keys";
+export { loadLua, luaSourceDir } from "./load-lua";

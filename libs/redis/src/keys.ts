@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { loadLua } from "./load-lua";
 
 /**
  * Deletes every key under `prefix` (tests and benches each run under a prefix of their own). SCAN, not KEYS, so a
@@ -15,10 +16,7 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   return deleted;
 }
 
-const HSET_IF_FIELD = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-return 1`;
+const HSET_IF_FIELD = loadLua(__dirname, "lua/hset-if-field");
 
 /**
  * HSET `key` `field` `value`, in one script, only while the hash `guard` holds `field` (it may be `key` itself: a
