@@ -1,58 +1,20 @@
 import { AlreadyExistsError } from "@bmi/errors";
-import { hsetIfField, type Redis } from "@bmi/redis";
+import { hsetIfField, loadLua, type Redis } from "@bmi/redis";
 import type { BootConfig, Binding } from "../boot-config";
 import type { BootConfigStore } from "../boot-configs";
 
 // Both scripts keep the MAC index, the configs and their bindings in step atomically: a MAC is never handed to two
 // nodes, a node's old MACs are released when its config changes, and a new config starts armed (ARGV[3]), so a
 // provision binds the script afresh. Every key they touch is passed in KEYS.
-const PUT = `
-local node = ARGV[1]
-for i = 4, #ARGV do
-  local owner = redis.call('HGET', KEYS[2], ARGV[i])
-  if owner and owner ~= node then return {0, ARGV[i], owner} end
-end
-local old = redis.call('HGET', KEYS[1], node)
-if old then
-  for _, m in ipairs(cjson.decode(old).macs) do redis.call('HDEL', KEYS[2], m) end
-end
-redis.call('HSET', KEYS[1], node, ARGV[2])
-redis.call('HSET', KEYS[3], node, ARGV[3])
-for i = 4, #ARGV do redis.call('HSET', KEYS[2], ARGV[i], node) end
-return {1}`;
+const PUT = loadLua(__dirname, "lua/put");
 
-const DELETE = `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return 0 end
-for _, m in ipairs(cjson.decode(old).macs) do
-  if redis.call('HGET', KEYS[2], m) == ARGV[1] then redis.call('HDEL', KEYS[2], m) end
-end
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-return 1`;
+const DELETE = loadLua(__dirname, "lua/delete");
 
 // The first fetch while armed takes the binding; every later one reads it. A config stored before bindings
 // existed has none and counts as armed. Answers {1 if this call bound it, the binding}, or {} without a config.
-const BIND = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return {} end
-local raw = redis.call('HGET', KEYS[2], ARGV[1])
-local b = raw and cjson.decode(raw) or {address = '', armed = '', bound = '', targetAcl = false}
-if b.address ~= '' then return {0, raw} end
-b.address = ARGV[2]
-b.bound = ARGV[3]
-b.targetAcl = false
-raw = cjson.encode(b)
-redis.call('HSET', KEYS[2], ARGV[1], raw)
-return {1, raw}`;
+const BIND = loadLua(__dirname, "lua/bind");
 
-const CONFIRM = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local b = cjson.decode(raw)
-if b.address ~= ARGV[2] then return 0 end
-b.targetAcl = true
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(b))
-return 1`;
+const CONFIRM = loadLua(__dirname, "lua/confirm");
 
 /** Boot configs in a Redis hash (node -> JSON) with a MAC index (mac -> node) and their bindings (node -> JSON). */
 export class RedisBootStore implements BootConfigStore {
