@@ -1,24 +1,14 @@
 import { AlreadyExistsError, UnavailableError } from "@bmi/errors";
-import { StoreIdentity, hsetIfField, type Redis } from "@bmi/redis";
+import { StoreIdentity, hsetIfField, loadLua, type Redis } from "@bmi/redis";
 import type { TargetSpec, TargetStore } from "../target";
 
 // A spec per project/disk and an IQN index, set together: two names that map to the same IQN ("a.b"/"c" and
 // "a"/"b.c") must not both get it. Only into the store tgtd follows: after a flush (no identity) the tid counter
 // starts again at 1, and a target made then would take a tid tgtd still serves. Answers 1 (inserted), 0
 // (project/disk taken), -1 (not the store tgtd follows) or the key holding the IQN.
-const INSERT = `
-if redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end
-local owner = redis.call('HGET', KEYS[2], ARGV[2])
-if owner then return owner end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-return 1`;
+const INSERT = loadLua(__dirname, "lua/insert");
 
-const RESERVE = `
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
+const RESERVE = loadLua(__dirname, "lua/reserve");
 
 /**
  * Wanted targets in one Redis hash (field "<project>/<disk>", value the spec as JSON), an IQN index, a counter for

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 import { validateName } from "@bmi/validate";
 
 /**
@@ -37,12 +37,7 @@ export function validateHostId(id: string): string {
   return validateName("target host", id);
 }
 
-const BEAT = `
-local t = redis.call('TIME')
-local rec = cjson.decode(ARGV[2])
-rec.heartbeatMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-return rec.heartbeatMs`;
+const BEAT = loadLua(__dirname, "lua/beat");
 
 /**
  * This host's registration: a heartbeat every `intervalMs` with its portals, capacity, health and target count,
