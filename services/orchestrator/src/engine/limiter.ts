@@ -1,12 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { Semaphore } from "@bmi/async";
 import type { Logger } from "@bmi/log";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 import { limiterAdmitted, limiterWaitSeconds } from "./metrics";
 import { Script } from "./lua/script";
-import { LUA_DIR } from "./lua/scripts";
 
 /** Where limits are held when several orchestrators share them: one Redis, leases renewed by each holder. */
 export interface SharedLimits {
@@ -50,42 +47,18 @@ export interface LimitView {
 }
 
 // The slots' Lua (lua/slots.lua: keys, acquire, release, purge of expired holders) is shared with the engine's step
-// writes, which take and release slots in the same script as the step's records.
-const SLOTS = readFileSync(path.join(LUA_DIR, "slots.lua"), "utf8");
+// writes, which take and release slots in the same script as the step's records. The limiter's own scripts follow it:
+// lua/limiter/*.lua.
+const SLOTS = loadLua(__dirname, "lua/slots");
 // ARGV: prefix, bottleneck, limit, leaseMs, then token, info JSON of each step queued, in queue order. Answers how
 // many of them, from the first, hold a slot now; the others wait (one script admits every slot that is free).
-const ACQUIRE = `${SLOTS}
-local n = 0
-for i = 5, #ARGV, 2 do
-  if slotAcquire(ARGV[1], ARGV[2], ARGV[i], ARGV[3], ARGV[4], ARGV[i + 1]) == 0 then
-    local _, _, waiters = slotKeys(ARGV[1], ARGV[2])
-    local expiry = redis.call('ZSCORE', waiters, ARGV[i])
-    for j = i + 2, #ARGV, 2 do redis.call('ZADD', waiters, expiry, ARGV[j]) end
-    break
-  end
-  n = n + 1
-end
-return n`;
+const ACQUIRE = [SLOTS, loadLua(__dirname, "lua/limiter/acquire")].join("\n");
 // ARGV: prefix, bottleneck, token.
-const RELEASE = `${SLOTS}
-slotRelease(ARGV[1], ARGV[2], ARGV[3])
-return 1`;
+const RELEASE = [SLOTS, loadLua(__dirname, "lua/limiter/release")].join("\n");
 // KEYS: holders, waiters. ARGV: leaseMs, tokens held..., "|", tokens waiting... Answers the held tokens lost.
-const RENEW = `${SLOTS}
-local now = slotNow()
-local lease, waiting, lost = now + tonumber(ARGV[1]), false, {}
-for i = 2, #ARGV do
-  if ARGV[i] == '|' then waiting = true
-  elseif waiting then redis.call('ZADD', KEYS[2], lease, ARGV[i])
-  elseif redis.call('ZSCORE', KEYS[1], ARGV[i]) then redis.call('ZADD', KEYS[1], lease, ARGV[i])
-  else lost[#lost + 1] = ARGV[i] end
-end
-return lost`;
+const RENEW = [SLOTS, loadLua(__dirname, "lua/limiter/renew")].join("\n");
 // KEYS: holders, info, waiters. Answers now, holders with scores, their info, the waiter count.
-const READ = `${SLOTS}
-local now = slotNow()
-slotPurge(KEYS[1], KEYS[2], KEYS[3], now)
-return {now, redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[2]), redis.call('ZCARD', KEYS[3])}`;
+const READ = [SLOTS, loadLua(__dirname, "lua/limiter/read")].join("\n");
 // Sent by SHA: every step acquires and releases, and the script text on each would be most of the bytes written.
 const SCRIPT = { acquire: new Script(ACQUIRE), release: new Script(RELEASE), renew: new Script(RENEW), read: new Script(READ) };
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AbortedError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@bmi/errors";
 import { assertMember } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 import { validateName } from "@bmi/validate";
 import { Script } from "../engine/lua/script";
 import type { JobQueries } from "../engine/queries";
@@ -86,11 +86,7 @@ export const DEFAULT_LEASE_OPTIONS: LeaseOptions = {
   warnMs: 300_000, pollMs: 250, claimMs: 30_000, recheckMs: 1000, endRetryBaseMs: 30_000, endRetryMaxMs: 900_000,
 };
 
-const CAS = new Script(String.raw`
-if redis.call('GET', ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('SET', ARGV[1], ARGV[3])
-return 1
-`);
+const CAS = new Script(loadLua(__dirname, "lua/cas"));
 
 export const allNodes = (l: LeaseRecord): LeaseNode[] => l.phases.flat();
 

@@ -1,5 +1,5 @@
 import { FailedPreconditionError } from "@bmi/errors";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 import { Script } from "../engine/lua/script";
 import type { TargetHostRegistry, TargetHostState } from "./hosts";
 
@@ -13,18 +13,8 @@ export interface Placement {
 
 // The record and the per-host counts change together, by SHA once loaded (a deprovision forgets, a provision
 // records). KEYS: placements, load. ARGV: field, JSON, new hosts... Answers the previous record ("" when none).
-const RECORD = new Script(`
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if old then for _, h in ipairs(cjson.decode(old).hosts) do redis.call('HINCRBY', KEYS[2], h, -1) end end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-for i = 3, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
-return old or ''`);
-const FORGET = new Script(`
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return 0 end
-for _, h in ipairs(cjson.decode(old).hosts) do redis.call('HINCRBY', KEYS[2], h, -1) end
-redis.call('HDEL', KEYS[1], ARGV[1])
-return 1`);
+const RECORD = new Script(loadLua(__dirname, "lua/record"));
+const FORGET = new Script(loadLua(__dirname, "lua/forget"));
 
 /**
  * The orchestrators' record of which target host exports each disk (`<engine prefix>placement`, "project/disk"

@@ -1,12 +1,11 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
+import { loadLua, luaSourceDir } from "@bmi/redis";
 import { Script } from "./script";
 
 /**
  * Where the .lua sources are: tsc does not copy them into dist/, so both src/engine/lua and dist/engine/lua look in
  * the package's src/engine/lua (shipped with the tree: the container image copies it whole, systemd runs /opt/bmi).
  */
-export const LUA_DIR = path.resolve(__dirname, "..", "..", "..", "src", "engine", "lua");
+export const LUA_DIR = luaSourceDir(__dirname);
 
 /**
  * Every script the engine runs, as the .lua files it is made of. common.lua (key prefix, clock, retention in
@@ -36,7 +35,7 @@ function load(): Record<ScriptName, Script> {
   const cache = new Map<string, string>();
   const read = (file: string) => {
     let text = cache.get(file);
-    if (text === undefined) cache.set(file, (text = readFileSync(path.join(LUA_DIR, `${file}.lua`), "utf8")));
+    if (text === undefined) cache.set(file, (text = loadLua(__dirname, file)));
     return text;
   };
   const out = {} as Record<ScriptName, Script>;
