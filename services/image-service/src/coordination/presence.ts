@@ -1,21 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@bmi/log";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 
-const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+// The scripts are the .lua files in ./lua, each after now.lua (shared with redis-locks.ts).
+const NOW = loadLua(__dirname, "lua/now");
 // KEYS: the instances' sorted set (id -> end of its liveness); ARGV: id, ms. Drops the long dead while at it.
-const BEAT = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 86400000)
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-return 0`;
+const BEAT = NOW + loadLua(__dirname, "lua/presence-beat");
 // KEYS: the set; ARGV: id. 1 while the instance renews its liveness.
-const ALIVE = `${NOW}
-local until_ = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if until_ and tonumber(until_) > now then return 1 end
-return 0`;
+const ALIVE = NOW + loadLua(__dirname, "lua/presence-alive");
 // KEYS: the set. The instances alive now.
-const LIVE = `${NOW}
-return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')`;
+const LIVE = NOW + loadLua(__dirname, "lua/presence-live");
 
 /** An instance id: what its temporaries in the pool are named after (tmp~ID~...), so lower-case hex. */
 export function newInstanceId(): string {

@@ -2,62 +2,25 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { AbortedError, UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import type { Redis } from "@bmi/redis";
+import { loadLua, type Redis } from "@bmi/redis";
 import type { Locks, Mode } from "../keyed-locks";
 
 // Every script reads the clock of Redis (TIME), never of the caller: instances on hosts whose clocks differ agree on
 // when a lease ends. KEYS: the writer key, the readers' sorted set (member -> lease end), the token counter (one for
 // all names: a later holder of any lock always has a larger token), the waiting-writer mark (new readers wait behind
-// a writer, so a stream of disks cloned from an image cannot starve that image's deletion).
-const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
+// a writer, so a stream of disks cloned from an image cannot starve that image's deletion). The scripts are the .lua
+// files in ./lua; lock-acquire and lock-renew start with now.lua.
+const NOW = loadLua(__dirname, "lua/now");
 
 // ARGV: mode, member (this acquisition's id), lease ms, waiting-mark ms. Answers the token, or 0 when busy.
-const ACQUIRE = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local busy = redis.call('EXISTS', KEYS[1]) == 1
-if ARGV[1] == 'write' then
-  local waiting = redis.call('GET', KEYS[4])
-  busy = busy or redis.call('ZCARD', KEYS[2]) > 0 or (waiting and waiting ~= ARGV[2])
-  if busy then
-    if not waiting or waiting == ARGV[2] then redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[4]) end
-    return 0
-  end
-  if waiting then redis.call('DEL', KEYS[4]) end
-  local token = redis.call('INCR', KEYS[3])
-  redis.call('SET', KEYS[1], ARGV[2] .. '#' .. token, 'PX', ARGV[3])
-  return token
-end
-if busy or redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-local token = redis.call('INCR', KEYS[3])
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2] .. '#' .. token)
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return token`;
+const ACQUIRE = NOW + loadLua(__dirname, "lua/lock-acquire");
 
 // KEYS: (writer key, readers' set) per lease; ARGV: lease ms, then (mode, member#token) per lease. Extends every
 // lease that is still this holder's; answers the 1-based index of the first one that is not (lost), or 0.
-const RENEW = `${NOW}
-local ms = tonumber(ARGV[1])
-for i = 1, #KEYS / 2 do
-  local w, r, mode, member = KEYS[2 * i - 1], KEYS[2 * i], ARGV[2 * i], ARGV[2 * i + 1]
-  if mode == 'write' then
-    if redis.call('GET', w) ~= member then return i end
-    redis.call('PEXPIRE', w, ms)
-  else
-    local until_ = redis.call('ZSCORE', r, member)
-    if not until_ or tonumber(until_) <= now then redis.call('ZREM', r, member) return i end
-    redis.call('ZADD', r, now + ms, member)
-    redis.call('PEXPIRE', r, ms)
-  end
-end
-return 0`;
+const RENEW = NOW + loadLua(__dirname, "lua/lock-renew");
 
 // KEYS: writer key, readers' set; ARGV: mode, member#token. Only this holder's own lease is removed.
-const RELEASE = `if ARGV[1] == 'write' then
-  if redis.call('GET', KEYS[1]) == ARGV[2] then redis.call('DEL', KEYS[1]) end
-else
-  redis.call('ZREM', KEYS[2], ARGV[2])
-end
-return 0`;
+const RELEASE = loadLua(__dirname, "lua/lock-release");
 
 interface Lease {
   key: string;

@@ -1,0 +1,1 @@
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
