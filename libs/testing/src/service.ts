@@ -35,6 +35,7 @@ export interface StartOptions {
   address: string;
   env?: Record<string, string>;
   logDir?: string;
+  /** How long it may take to answer SERVING (default 90 s: a restart's reconcile takes over 30 s on a machine at load 19). */
   timeoutMs?: number;
   /** A network namespace (`ip netns` name) the service runs in; `address` must be one of that namespace's. */
   netns?: string;
@@ -72,7 +73,7 @@ export async function startService(opts: StartOptions): Promise<RunningService> 
     return exit;
   };
   try {
-    await waitServing(opts.address, opts.timeoutMs ?? 30_000, () => !exited, opts.env?.BMI_TLS_CA ?? ca);
+    await waitServing(opts.address, opts.timeoutMs ?? 90_000, () => !exited, opts.env?.BMI_TLS_CA ?? ca);
   } catch (err) {
     await stop(2000);
     throw new Error(`${opts.service}: ${(err as Error).message}; log: ${logFile}`);
