@@ -1,5 +1,5 @@
 import path from "node:path";
-import { freeControlPort, freePort, startServiceOnFreePort } from "@bmi/testing";
+import { freeControlPort, freePort, startServiceOnFreePort, testPki } from "@bmi/testing";
 import { serviceMain } from "../support/services";
 
 /**
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const target = await startServiceOnFreePort({ service: "target-service", main: serviceMain("target-service"), logDir: dir,
     env: { ...common, BMI_TGTD_CONTROL_PORT: String(controlPort), BMI_TARGET_PORTALS: `127.0.0.1:${await freePort()}`, BMI_TARGET_IMAGE_ADDR: image.address } },
   "BMI_TARGET_LISTEN");
-  process.stdout.write(`${JSON.stringify({ mark: process.env.BMI_TEST_OWNER, controlPort, services: [image.pid, target.pid] })}\n`);
+  // Its temporaries (the test PKI) for the test to remove: killed, this process never runs its exit hook.
+  const tempDirs = [testPki().dir, path.dirname(testPki().foreign.cert)];
+  process.stdout.write(`${JSON.stringify({ mark: process.env.BMI_TEST_OWNER, controlPort, services: [image.pid, target.pid], tempDirs })}\n`);
   setInterval(() => undefined, 60_000);
 }
 

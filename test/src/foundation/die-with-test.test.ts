@@ -15,7 +15,7 @@ import { findTgtd, processesMarked, stopTgtd, uniquePrefix } from "@bmi/testing"
 // kept storage daemons). libs/testing's die-with-test.ts; here a test-like process is SIGKILLed and nothing is left.
 const dir = mkdtempSync(path.join(tmpdir(), "bmi-die-with-test-"));
 const prefix = uniquePrefix("die-with-test");
-let started: { mark: string; controlPort: number; services: number[] } | undefined;
+let started: { mark: string; controlPort: number; services: number[]; tempDirs: string[] } | undefined;
 let tgtd: number | undefined;
 
 after(async () => {
@@ -28,6 +28,8 @@ after(async () => {
     spawnSync("umount", ["-l", m]);
   }
   rmSync(dir, { recursive: true, force: true });
+  // The parent's own temporaries (its test PKI): it was SIGKILLed, so its exit hook never removed them.
+  for (const d of started?.tempDirs ?? []) rmSync(d, { recursive: true, force: true });
   const redis = await connectRedis("redis://127.0.0.1:6379", silentLogger());
   await deleteKeys(redis, prefix).finally(() => redis.disconnect());
 });
