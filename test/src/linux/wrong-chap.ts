@@ -22,7 +22,16 @@ export async function breakChap(s: E2eStack, project: string, jobId: string): Pr
   const user = target?.chap?.user ?? "";
   const tid = new RegExp(`^Target (\\d+): ${iqn.replace(/[.]/g, "\\.")}$`, "m").exec(await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]))?.[1];
   if (!tid || !user) throw new Error(`no tgtd target for disk ${disk} (${iqn})`);
-  await s.tgtd.tgtadm(["--mode", "account", "--op", "delete", "--user", user]);
-  await s.tgtd.tgtadm(["--mode", "account", "--op", "new", "--user", user, "--password", "not-the-secret-0123"]);
+  // target-service's reconciler makes a missing account again (with the right secret) when it passes between the
+  // delete and the new: then the new finds it there, and the two are done again.
+  for (let attempt = 1; ; attempt++) {
+    await s.tgtd.tgtadm(["--mode", "account", "--op", "delete", "--user", user]).catch(() => undefined);
+    try {
+      await s.tgtd.tgtadm(["--mode", "account", "--op", "new", "--user", user, "--password", "not-the-secret-0123"]);
+      break;
+    } catch (err) {
+      if (attempt >= 20 || !/already exists/.test(String(err))) throw err;
+    }
+  }
   await s.tgtd.tgtadm(["--mode", "account", "--op", "bind", "--tid", tid, "--user", user]);
 }

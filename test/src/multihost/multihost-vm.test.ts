@@ -134,6 +134,10 @@ describe("several target hosts in network namespaces, with VMs", { timeout: 600_
   });
 
   it("multipath: one disk exported by both hosts; the first host killed before the boot, the VM boots through the other", async () => {
+    // Placement gives a disk as many hosts as are alive, healthy and open, up to two: after the evacuation, and on a
+    // loaded machine whose heartbeats come late, wait until both are again.
+    await until("both target hosts alive, healthy and open", async () =>
+      (await s.admin.listTargetHosts({})).hosts.filter((h) => h.alive && h.healthy && !h.draining).length === 2, 30_000);
     await provision(1, vm(4));
     const t4 = await scriptTarget(vm(4));
     assert.equal(new Set(t4.portals).size, 2, `the script lists both hosts' portals: ${t4.portals.join(", ")}`);

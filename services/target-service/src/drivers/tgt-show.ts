@@ -52,6 +52,19 @@ export function parseSessions(text: string): number {
   return new Set([...text.matchAll(/^\s*Session: (\d+)/gm)].map((m) => m[1])).size;
 }
 
+/** The (session, connection) pairs in `tgtadm --mode conn --op show --tid N`: "Session: <sid>", then "Connection: <cid>" lines. */
+export function parseConnections(text: string): { sid: string; cid: string }[] {
+  const out: { sid: string; cid: string }[] = [];
+  let sid: string | undefined;
+  for (const line of text.split("\n")) {
+    const s = /^\s*Session: (\d+)/.exec(line);
+    if (s) { sid = s[1]; continue; }
+    const c = /^\s*Connection: (\d+)/.exec(line);
+    if (c && sid !== undefined) out.push({ sid, cid: c[1] ?? "" });
+  }
+  return out;
+}
+
 /** Parses `tgtadm --mode account --op show`. */
 export function parseAccounts(text: string): string[] {
   return text.split("\n").slice(1).map((l) => l.trim()).filter((l) => l !== "");

@@ -173,6 +173,49 @@ describe("tgt driver against a real tgtd", () => {
     }
   });
 
+  it("removes a target while its node's read is still in flight (tgtd: 'logical unit is still active'): waits it out", async () => {
+    // What a CI run met: a Linux VM still running when its node was deprovisioned. tgtd refuses to delete a LUN with
+    // a SCSI command in flight, --force or not. Here the command is a 2 MiB read from a FUSE export throttled to
+    // 512 KiB/s, so it is in flight for about four seconds when the target is removed.
+    const image = path.join(dir, "slow.qcow2");
+    const mount = path.join(dir, "slow.raw");
+    execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", image, "16M"]);
+    writeFileSync(mount, "");
+    const qsd = spawn(...guarded("qemu-storage-daemon", ["--object", "throttle-group,id=tg,x-bps-read=524288",
+      "--blockdev", `driver=file,node-name=f,filename=${image}`, "--blockdev", "driver=qcow2,node-name=q,file=f",
+      "--blockdev", "driver=throttle,node-name=t,throttle-group=tg,file=q",
+      "--export", `type=fuse,id=e,node-name=t,mountpoint=${mount},writable=on`]), { stdio: "ignore" });
+    const qsdExited = new Promise((r) => qsd.once("exit", r));
+    const s = spec(11, { backing: { kind: "file", path: mount } });
+    const refused: string[] = [];
+    const run = driver.adm.run.bind(driver.adm);
+    let reader: ReturnType<typeof spawn> | undefined;
+    try {
+      await until("the FUSE export", () => readFileSync("/proc/mounts", "utf8").includes(` ${mount} fuse`) && statSync(mount).size > 0, 10_000);
+      await driver.apply(s);
+      driver.adm.run = async (args: string[], lld?: boolean) => run(args, lld).catch((err: Error) => {
+        refused.push(err.message);
+        throw err;
+      });
+      const l = login(s, portals[0] ?? "");
+      const opts = ["driver=raw", "file.driver=iscsi", "file.transport=tcp", `file.portal=${l.portal}`, `file.target=${l.iqn}`,
+        "file.lun=1", `file.initiator-name=${l.initiator}`, `file.user=${s.chapUser}`, `file.password=${s.chapSecret}`].join(",");
+      reader = spawn(...guarded("qemu-io", ["--image-opts", opts, "-c", "read 0 2M"]), { stdio: "ignore" });
+      await until("the reader's session", async () => (await driver.list()).find((t) => t.tid === 11)?.sessions === 1, 20_000);
+      await new Promise((r) => setTimeout(r, 1000)); // its read is sent right after the login and lasts about 4 s
+      assert.equal(await driver.remove(11), 1);
+      assert.equal((await driver.list()).some((t) => t.tid === 11), false, "the target is gone");
+      assert.ok(refused.some((m) => /logical unit is still active/.test(m)), `tgtd refused the first delete: ${refused.join("; ")}`);
+      await driver.deleteAccount(s.chapUser);
+    } finally {
+      driver.adm.run = run;
+      reader?.kill("SIGKILL");
+      qsd.kill("SIGKILL");
+      await qsdExited;
+      spawnSync("umount", ["-l", mount]);
+    }
+  });
+
   it("does the same through the tgtadm program when the control-socket protocol is off (BMI_TGTD_IPC=false)", async () => {
     const viaTgtadm = new TgtDriver({ controlPort, portals, ipc: false, log: silentLogger() });
     await viaTgtadm.ensureRunning(); // the running tgtd answers: no second one

@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { isIP } from "node:net";
-import { FailedPreconditionError } from "@bmi/errors";
+import { sleep } from "@bmi/async";
+import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
 import { aclOf, ExportGoneError, lunOf, type LiveTarget, type TargetBackend, type TargetSpec } from "../target";
-import { parseAccounts, parseSessions, parseTargets } from "./tgt-show";
+import { parseAccounts, parseConnections, parseSessions, parseTargets } from "./tgt-show";
 import { HeldTargets } from "./tgt-held";
 import { Tgtadm } from "./tgtadm";
 import { TgtdDaemon } from "./tgtd-daemon";
@@ -24,6 +25,9 @@ export interface TgtOptions {
 
 // The store marker's tid: the largest tgtd takes, which no store's counter reaches.
 const MARKER_TID = 2_147_483_647;
+/** How often, and how far apart, a delete refused for a LUN with a command in flight is asked again (about 5 s). */
+const LUN_BUSY_ATTEMPTS = 50;
+const LUN_BUSY_WAIT_MS = 100;
 /**
  * SBC caching mode page (8) with WCE clear, as tgt-admin's `write-cache off` sets it: tgt then flushes every write
  * (rbd_flush for the rbd backing store) before it answers the initiator.
@@ -144,8 +148,31 @@ export class TgtDriver implements TargetBackend {
     const id = String(tid);
     const conns = await missingAs(this.adm.run(["--mode", "conn", "--op", "show", "--tid", id]), /can't find the target/, undefined);
     if (conns === undefined) return 0;
-    await missingAs(this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", id]), /can't find the target/, "");
-    return parseSessions(conns);
+    // tgtd refuses to delete a LUN with a SCSI command in flight ("this logical unit is still active"), --force or
+    // not: a node still running and writing when its target goes. The target is set offline (tgtd then refuses
+    // logins to it: an initiator whose connection is closed logs in again at once) and its connections closed, so
+    // no new command comes, and the delete is asked again until the last command is done; a LUN still busy after
+    // that is UNAVAILABLE, for the caller to retry, not a failed job.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await missingAs(this.adm.run(["--mode", "target", "--op", "delete", "--force", "--tid", id]), /can't find the target/, "");
+        return parseSessions(conns);
+      } catch (err) {
+        if (!(err instanceof FailedPreconditionError && /logical unit is still active/.test(err.message))) throw err;
+        if (attempt >= LUN_BUSY_ATTEMPTS) throw new UnavailableError(`target ${id} still has SCSI commands in flight after ${attempt} tries; retry`);
+        if (attempt === 0) await this.closeConnections(id);
+        await sleep(LUN_BUSY_WAIT_MS);
+      }
+    }
+  }
+
+  /** Sets target `tid` offline (no new login) and closes every connection to it, so its initiator sends no more commands. */
+  private async closeConnections(tid: string): Promise<void> {
+    await this.adm.run(["--mode", "target", "--op", "update", "--tid", tid, "--name", "state", "--value", "offline"]).catch(() => undefined);
+    const text = await this.adm.run(["--mode", "conn", "--op", "show", "--tid", tid]).catch(() => "");
+    for (const { sid, cid } of parseConnections(text)) {
+      await this.adm.run(["--mode", "conn", "--op", "delete", "--tid", tid, "--sid", sid, "--cid", cid]).catch(() => undefined);
+    }
   }
 
   rekey(spec: TargetSpec, previous: TargetSpec): Promise<void> {
