@@ -4,7 +4,7 @@ import { PRINCIPAL_HEADER, principalValue, type Caller } from "./auth";
 import type { CallContext } from "./context";
 import { channelCredentials, type TlsFiles } from "./tls";
 import { fromServiceError, isServiceError } from "./status";
-import { openSpan, SpanKind, traceHeaders, type OpenSpan } from "@bmi/tracing";
+import { openSpan, SpanKind, traceHeaders, tracingOn, type OpenSpan } from "@bmi/tracing";
 
 type UnaryFn<Req, Res> = (
   request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>,
@@ -79,8 +79,24 @@ export function createClient<C extends grpc.Client>(
     const auth = o?.authorization ?? o?.ctx?.authorization;
     if (auth) md.set("authorization", auth);
     const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
-    if (principal) md.set(PRINCIPAL_HEADER, principalValue(principal));
+    if (principal) md.set(PRINCIPAL_HEADER, principalOf(principal));
     md.set("x-request-id", o?.requestId ?? o?.ctx?.requestId ?? randomUUID());
+    return md;
+  };
+  // A unary call's metadata: the same for every call of one job (its principal and request id), so built once and
+  // handed to grpc-js as it is (grpc-js clones what it is given before it adds to it). Built per call when traces
+  // are on (each call has its own span), when there is no request id (each call gets its own) and when the call
+  // carries credentials (they are not kept beyond the call).
+  const unaryMetadata = (o: CallOpts | undefined, span: OpenSpan): grpc.Metadata => {
+    const requestId = o?.requestId ?? o?.ctx?.requestId;
+    if (tracingOn() || !requestId || o?.authorization || o?.ctx?.authorization) return metadata(o, span);
+    const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
+    const key = `${principal ? principalOf(principal) : ""}\n${requestId}`;
+    let md = shared.get(key);
+    if (!md) {
+      if (shared.size >= SHARED_METADATA_MAX) shared.clear();
+      shared.set(key, md = metadata(o, span));
+    }
     return md;
   };
   const callOptions = (o?: CallOpts): Partial<grpc.CallOptions> => {
@@ -106,7 +122,7 @@ export function createClient<C extends grpc.Client>(
             const span = openSpan(path, { kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.method": path } });
             const signal = o?.signal ?? o?.ctx?.signal;
             const cancel = (): void => call.cancel();
-            const call = method.call(raw, request, metadata(o, span), callOptions(o), (err, res) => {
+            const call = method.call(raw, request, unaryMetadata(o, span), callOptions(o), (err, res) => {
               // A long-lived signal (a job's, a server call's) outlives many calls: each takes its listener away.
               signal?.removeEventListener("abort", cancel);
               span.end(err ? err.message : undefined);
@@ -120,6 +136,18 @@ export function createClient<C extends grpc.Client>(
       return fn;
     },
   });
+}
+
+/** Metadata of unary calls by principal and request id (one entry per running job, in the orchestrator). */
+const shared = new Map<string, grpc.Metadata>();
+const SHARED_METADATA_MAX = 4096;
+/** The principal header of the identity objects a caller passes again and again (a job's, per call). */
+const principals = new WeakMap<object, string>();
+
+function principalOf(p: Pick<Caller, "user" | "projects" | "admin">): string {
+  let v = principals.get(p);
+  if (v === undefined) principals.set(p, v = principalValue(p));
+  return v;
 }
 
 function isReadOnly(method: string): boolean {

@@ -25,8 +25,13 @@ export interface Principal {
   trace?: Record<string, string>;
 }
 
+const OPENED_MAX = 4096;
+
 /** Seals and opens pass-through credentials; without a key, credentials are never kept. */
 export class CredentialSeal {
+  /** Principals without credentials, as callOptions answered them (about one per running job). */
+  private readonly opened = new Map<string, Pick<CallOpts, "onBehalfOf" | "requestId">>();
+
   constructor(private readonly key: Buffer | undefined) {
     if (key && key.length !== 32) throw new Error("the credential key must be 32 bytes");
   }
@@ -43,13 +48,23 @@ export class CredentialSeal {
     return JSON.stringify(p);
   }
 
-  /** How a job's calls go out: on behalf of its user, with the user's own header only in pass-through mode. */
+  /**
+   * How a job's calls go out: on behalf of its user, with the user's own header only in pass-through mode. Every
+   * call of a job's steps asks with the same stored principal: answered from a small cache (the same objects each
+   * time, which the gRPC client turns into metadata once), except a sealed one, opened per call and not kept.
+   */
   callOptions(stored: string): Pick<CallOpts, "onBehalfOf" | "authorization" | "requestId"> {
     if (!stored) return {};
+    const known = this.opened.get(stored);
+    if (known) return known;
     const p = JSON.parse(stored) as Principal;
     const onBehalfOf = { user: p.user, projects: p.projects, admin: p.admin };
     const requestId = p.requestId ? { requestId: p.requestId } : {};
-    return p.sealed && this.key ? { onBehalfOf, authorization: this.open(p.sealed), ...requestId } : { onBehalfOf, ...requestId };
+    if (p.sealed && this.key) return { onBehalfOf, authorization: this.open(p.sealed), ...requestId };
+    const opts = Object.freeze({ onBehalfOf: Object.freeze(onBehalfOf), ...requestId });
+    if (this.opened.size >= OPENED_MAX) this.opened.clear();
+    this.opened.set(stored, opts);
+    return opts;
   }
 
   /** The trace context a job's principal keeps (empty without one). */
