@@ -7,8 +7,8 @@ import { TgtdError, request, toRequest } from "./tgtd-ipc";
 
 /**
  * Runs tgtadm's requests against one tgtd (by control port) with an argument array: those of targets, LUNs,
- * accounts and connections straight on tgtd's control socket (tgtd-ipc.ts), the rare others (portals) through the
- * tgtadm program. Error messages name the mode and op, never the arguments: an account's arguments hold its CHAP
+ * accounts, connections and the portal listing straight on tgtd's control socket (tgtd-ipc.ts), the rare others (a
+ * new portal) through the tgtadm program. Error messages name the mode and op, never the arguments: an account's arguments hold its CHAP
  * secret.
  */
 export class Tgtadm {
