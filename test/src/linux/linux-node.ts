@@ -63,7 +63,7 @@ export async function serialMatch(vm: VmNode, re: RegExp, deadlineMs: number, fr
 
 /**
  * The tests' user-data: reports the host name, what / is mounted from and whether that disk is an iSCSI LUN (its
- * sysfs path runs through an iSCSI session), and the marker file. With `write`, a boot that finds no marker writes
+ * sysfs path runs through an iSCSI session), whether the loopback interface is up, and the marker file. With `write`, a boot that finds no marker writes
  * one, syncs and reboots from inside the OS.
  */
 export function reportScript(write?: string): string {
@@ -74,6 +74,7 @@ export function reportScript(write?: string): string {
     "echo \"BMI-TEST hostname=$(hostname)\"",
     "echo \"BMI-TEST root=$(awk '$2 == \"/\" { print $1 \",\" $3 }' /proc/mounts)\"",
     "echo \"BMI-TEST sysfs=$(readlink -f /sys/block/$disk/device)\"",
+    "if [ $(( $(cat /sys/class/net/lo/flags) & 1 )) = 1 ]; then echo \"BMI-TEST lo=up\"; else echo \"BMI-TEST lo=down\"; fi",
     "if [ -f /var/lib/bmi/marker ]; then echo \"BMI-TEST found=$(cat /var/lib/bmi/marker)\"; else echo \"BMI-TEST found=none\"",
     ...(write ? [`  echo ${write} > /var/lib/bmi/marker && sync && echo "BMI-TEST wrote=${write}" && reboot -f`] : []),
     "fi",

@@ -72,6 +72,7 @@ export function linuxSuite(opts: LinuxSuiteOptions): void {
       assert.equal(r.hostname, `web-${opts.tag}-1`, n1.describe());
       assert.match(r.root ?? "", /^\/dev\/sd[a-z]+2,ext4$/, "/ is the image's root partition on a SCSI disk");
       assert.match(r.sysfs ?? "", /\/session\d+\/target\d+:\d+:\d+\//, "that disk is a LUN of an iSCSI session");
+      assert.equal(r.lo, "up", "the image's init brings the loopback interface up");
       assert.equal(r.found, "none");
       booted = true;
       console.log(`# ${opts.tag}: power-on -> userspace ${bootSeconds(job)} s (job's boot_seen; ${timeline.map((x) => `${x.phase} ${x.s.toFixed(1)} s`).join(", ")}), ` +
