@@ -47,7 +47,8 @@ export async function run(args: string[]): Promise<void> {
     }
     console.log(`  ${ids.length} jobs run and recorded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const recorded = mem();
-    console.log(`  orchestrator with them recorded ${mib(recorded.rss)} MiB (peak so far ${mib(recorded.hwm)} MiB)`);
+    console.log(`  orchestrator with them recorded ${mib(recorded.rss)} MiB = ${mb(recorded.rss)} MB (goal: at most ${GOAL_MB} MB)`);
+    console.log(`  orchestrator peak so far        ${mib(recorded.hwm)} MiB = ${mb(recorded.hwm)} MB (goal: at most ${GOAL_MB} MB) ${recorded.hwm <= GOAL_MB * 1e6 ? "within" : "OVER"}`);
     // What reading them costs: a page of jobs with their children, and each bulk job with its failures.
     await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: 1000, includeChildren: true });
     const read = mem();
@@ -84,4 +85,7 @@ function rss(pid: number): { rss: number; hwm: number } {
 }
 
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+const mb = (b: number) => (b / 1e6).toFixed(0);
+/** Issue 16's goal for the orchestrator's RSS with 10,000 jobs recorded (decimal megabytes), the peak included. */
+const GOAL_MB = 250;
 const kib = (b: number) => (b / 1024).toFixed(2);
