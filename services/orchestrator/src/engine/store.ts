@@ -76,7 +76,8 @@ export class JobStore {
     return script.run(this.redis, [this.prefix, now.toISOString(), now.getTime(), this.retentionMs, ...args]);
   }
 
-  async create(req: CreateRequest): Promise<{ id: string; existing: boolean }> {
+  /** Answers the first job (or the existing one an idempotency key names) as the script left it. */
+  async create(req: CreateRequest): Promise<{ id: string; existing: boolean; job: JobRecord | undefined }> {
     const doc = {
       project: req.project,
       ...(req.idempotency ? { idem: req.idempotency } : {}),
@@ -87,9 +88,9 @@ export class JobStore {
         provmode: j.provMode, provexpect: j.provExpect, ...(j.prov ? { prov: j.prov } : {}),
       })),
     };
-    const [what, id] = (await this.run(S.create, [JSON.stringify(doc)])) as [string, string];
+    const [what, id, job, steps, children] = (await this.run(S.create, [JSON.stringify(doc)])) as [string, string, string[], string[], string[]];
     this.notify(true);
-    return { id, existing: what === "EXISTING" };
+    return { id, existing: what === "EXISTING", job: jobRecord(pairs(job), pairs(steps), children) };
   }
 
   async claim(instance: string, leaseMs: number, max: number): Promise<Claimed[]> {

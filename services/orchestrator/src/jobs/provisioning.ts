@@ -173,9 +173,8 @@ export class Provisioning {
       req.idempotency = { key, hash, ttlMs: this.opts.idempotencyTtlMs };
       for (const j of jobs) if (j.parent === "") j.idempotencyKey = key;
     }
-    const { id } = await this.store.create(req);
+    const { id, job } = await this.store.create(req);
     this.onCreated();
-    const job = await this.queries.job(id);
     if (!job) throw new NotFoundError(`job ${id} not found`);
     assertMember(who, job.project, `job ${id}`);
     return job;

@@ -9,7 +9,13 @@
 -- FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
 --
 -- ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
--- Answers {'CREATED', id} or {'EXISTING', id}; refusals are error replies "CODE message".
+-- Answers {'CREATED', id, job, steps, children} or {'EXISTING', id, job, steps, children}, with the answered job's
+-- records as claim.lua answers them (its hash, its steps' hash, its children's ids; empty when an existing job
+-- has expired), so the caller needs no read of its own; refusals are error replies "CODE message".
+local function answer(what, id)
+  return {what, id, redis.call('HGETALL', jk(id)), redis.call('HGETALL', jk(id) .. ':steps'), redis.call('HKEYS', jk(id) .. ':children')}
+end
+
 local doc = cjson.decode(ARGV[5])
 local first = doc.jobs[1].id
 
@@ -21,7 +27,7 @@ if doc.idem then
     if string.sub(cur, sep + 1) ~= doc.idem.hash then
       return redis.error_reply('ALREADY_EXISTS idempotency key ' .. doc.idem.key .. ' was used for a different request (job ' .. jid .. ')')
     end
-    return {'EXISTING', jid}
+    return answer('EXISTING', jid)
   end
 end
 
@@ -113,4 +119,4 @@ end
 if doc.idem then
   redis.call('SET', P .. 'idem:' .. doc.project .. ':' .. doc.idem.key, first .. '|' .. doc.idem.hash, 'PX', doc.idem.ttlMs)
 end
-return {'CREATED', first}
+return answer('CREATED', first)
