@@ -50,6 +50,8 @@ export interface LimitView {
 // writes, which take and release slots in the same script as the step's records. The limiter's own scripts follow it:
 // lua/limiter/*.lua.
 const SLOTS = loadLua(__dirname, "lua/slots");
+/** slots.lua's functions, for scripts elsewhere that take or release a slot with their own writes (placement). */
+export const SLOTS_LUA = SLOTS;
 // ARGV: prefix, bottleneck, limit, leaseMs, then token, info JSON of each step queued, in queue order. Answers how
 // many of them, from the first, hold a slot now; the others wait (one script admits every slot that is free).
 const ACQUIRE = [SLOTS, loadLua(__dirname, "lua/limiter/acquire")].join("\n");

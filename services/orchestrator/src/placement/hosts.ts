@@ -19,8 +19,8 @@ export interface TargetHostState {
 }
 
 export class TargetHostRegistry {
-  private readonly hostsKey: string;
-  private readonly drainingKey: string;
+  readonly hostsKey: string;
+  readonly drainingKey: string;
 
   /** `prefix` is BMI_REDIS_PREFIX (the services' shared one, not the engine's). */
   constructor(private readonly redis: Redis, prefix: string) {
@@ -30,10 +30,12 @@ export class TargetHostRegistry {
 
   async list(): Promise<TargetHostState[]> {
     const res = await this.redis.multi().time().hgetall(this.hostsKey).smembers(this.drainingKey).exec();
-    const [time, raw, draining] = (res ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v;
-    }) as [[string, string], Record<string, string>, string[]];
+    const [time, raw, draining] = replies(res) as [[string, string], Record<string, string>, string[]];
+    return this.parse(time, raw, draining);
+  }
+
+  /** The hosts from what `list` reads (Redis TIME, the registry hash, the draining set), read by a caller's MULTI. */
+  parse(time: [string, string], raw: Record<string, string>, draining: string[]): TargetHostState[] {
     const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
     const drained = new Set(draining);
     return Object.values(raw).map((json) => {
@@ -57,4 +59,12 @@ export class TargetHostRegistry {
     else await this.redis.srem(this.drainingKey, id);
     return this.get(id);
   }
+}
+
+/** A MULTI's replies, each one's error thrown. */
+export function replies(res: Array<[Error | null, unknown]> | null): unknown[] {
+  return (res ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v;
+  });
 }

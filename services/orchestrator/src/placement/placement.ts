@@ -1,7 +1,8 @@
 import { FailedPreconditionError } from "@bmi/errors";
 import { loadLua, type Redis } from "@bmi/redis";
 import { Script } from "../engine/lua/script";
-import type { TargetHostRegistry, TargetHostState } from "./hosts";
+import { SLOTS_LUA, type SlotRef, type SlotRequest } from "../engine/limiter";
+import { replies, type TargetHostRegistry, type TargetHostState } from "./hosts";
 
 /** How hosts are chosen beyond capacity and load (BMI_ORCH_TARGET_AFFINITY). */
 export type Affinity = "none" | "project";
@@ -12,9 +13,9 @@ export interface Placement {
 }
 
 // The record and the per-host counts change together, by SHA once loaded (a deprovision forgets, a provision
-// records). KEYS: placements, load. ARGV: field, JSON, new hosts... Answers the previous record ("" when none).
-const RECORD = new Script(loadLua(__dirname, "lua/record"));
-const FORGET = new Script(loadLua(__dirname, "lua/forget"));
+// records), with the target host's limiter slot taken or released in the same call (lua/record.lua, forget.lua).
+const RECORD = new Script([SLOTS_LUA, loadLua(__dirname, "lua/record")].join("\n"));
+const FORGET = new Script([SLOTS_LUA, loadLua(__dirname, "lua/forget")].join("\n"));
 
 /**
  * The orchestrators' record of which target host exports each disk (`<engine prefix>placement`, "project/disk"
@@ -26,10 +27,25 @@ export class PlacementStore {
   private readonly placements: string;
   private readonly load: string;
 
-  constructor(private readonly redis: Redis, enginePrefix: string, private readonly registry: TargetHostRegistry,
+  constructor(private readonly redis: Redis, private readonly enginePrefix: string, private readonly registry: TargetHostRegistry,
     private readonly opts: { affinity: Affinity; multipath: number }) {
     this.placements = `${enginePrefix}placement`;
     this.load = `${enginePrefix}placement-load`;
+  }
+
+  /**
+   * What placing or finding a disk's target needs, in one round trip: the registered hosts (as `registry.list`
+   * answers them), the disk's placement and, with `loads`, the per-host counts.
+   */
+  async view(project: string, disk: string, loads: boolean): Promise<{ hosts: TargetHostState[]; placement: Placement | undefined; loads: Map<string, number> }> {
+    const m = this.redis.multi().time().hgetall(this.registry.hostsKey).smembers(this.registry.drainingKey).hget(this.placements, `${project}/${disk}`);
+    if (loads) m.hgetall(this.load);
+    const [time, raw, draining, placed, load] = replies(await m.exec()) as [[string, string], Record<string, string>, string[], string | null, Record<string, string> | undefined];
+    return {
+      hosts: this.registry.parse(time, raw, draining),
+      placement: placed === null ? undefined : (JSON.parse(placed) as Placement),
+      loads: new Map(Object.entries(load ?? {}).map(([k, v]) => [k, Number(v)])),
+    };
   }
 
   async get(project: string, disk: string): Promise<Placement | undefined> {
@@ -47,12 +63,16 @@ export class PlacementStore {
     return new Map(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
 
-  async record(project: string, disk: string, p: Placement): Promise<void> {
-    await RECORD.run(this.redis, [this.placements, this.load, `${project}/${disk}`, JSON.stringify(p), ...p.hosts], 2);
+  /** Records the placement; with `slot`, takes that limiter slot too when free (answers whether it did). */
+  async record(project: string, disk: string, p: Placement, slot?: SlotRequest): Promise<boolean> {
+    const s = slot ? JSON.stringify({ prefix: this.enginePrefix, ...slot }) : "";
+    const [, admitted] = (await RECORD.run(this.redis, [this.placements, this.load, `${project}/${disk}`, JSON.stringify(p), s, ...p.hosts], 2)) as [string, number];
+    return admitted === 1;
   }
 
-  async forget(project: string, disk: string): Promise<void> {
-    await FORGET.run(this.redis, [this.placements, this.load, `${project}/${disk}`], 2);
+  /** Forgets the placement; with `slot`, releases that limiter slot too. */
+  async forget(project: string, disk: string, slot?: SlotRef): Promise<void> {
+    await FORGET.run(this.redis, [this.placements, this.load, `${project}/${disk}`, ...(slot ? [this.enginePrefix, slot.key, slot.token] : [])], 2);
   }
 
   /**
@@ -61,6 +81,11 @@ export class PlacementStore {
    */
   async choose(project: string, rbd: boolean, avoid: string[] = []): Promise<TargetHostState[]> {
     const [hosts, loads] = await Promise.all([this.registry.list(), this.loads()]);
+    return this.chooseAmong(hosts, loads, project, rbd, avoid);
+  }
+
+  /** `choose` among hosts and loads the caller has read. */
+  async chooseAmong(hosts: TargetHostState[], loads: Map<string, number>, project: string, rbd: boolean, avoid: string[] = []): Promise<TargetHostState[]> {
     const open = hosts.filter((h) => h.alive && h.healthy && !h.draining && !avoid.includes(h.id) && (loads.get(h.id) ?? 0) < h.capacity);
     if (open.length === 0) {
       throw new FailedPreconditionError(`no target host can take a target: ${hosts.length === 0 ? "none registered" :

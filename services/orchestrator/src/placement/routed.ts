@@ -3,7 +3,7 @@ import {
   TargetServiceClient, type CreateTargetRequest, type CreateTargetResponse, type DeleteTargetRequest, type DeleteTargetResponse,
   type GetTargetRequest, type GetTargetResponse, type ListTargetsRequest, type ListTargetsResponse,
 } from "@bmi/proto/bmi/target/v1/target";
-import type { Limiter } from "../engine/limiter";
+import type { Limiter, SlotRef } from "../engine/limiter";
 import type { TargetHostRegistry, TargetHostState } from "./hosts";
 import type { Placement, PlacementStore } from "./placement";
 
@@ -43,26 +43,39 @@ export class PlacedTargets {
    * with no placement, chooses one. Answers the placement used.
    */
   async create(req: CreateTargetRequest, opts?: CallOpts, force?: Placement): Promise<CreateTargetResponse> {
-    const hosts = await this.registry.list();
+    // One read for the hosts, the disk's placement and the loads; one script records the placement and takes the
+    // host's slot when it is free (else the step queues for it in the limiter).
+    const view = await this.placements.view(req.project, req.disk, true);
+    const { hosts } = view;
     if (hosts.length === 0) return this.fallback.createTarget(req, opts);
     const live = (p: Placement | undefined) => p?.hosts.map((id) => hosts.find((h) => h.id === id && h.alive)).find(Boolean);
-    let placement = force ?? await this.placements.get(req.project, req.disk);
+    let placement = force ?? view.placement;
     if (!placement || !live(placement)) {
-      placement = { hosts: (await this.placements.choose(req.project, req.backing?.rbd !== undefined)).map((h) => h.id) };
+      placement = { hosts: (await this.placements.chooseAmong(hosts, view.loads, req.project, req.backing?.rbd !== undefined)).map((h) => h.id) };
     }
-    await this.placements.record(req.project, req.disk, placement);
     const host = live(placement)!;
-    return this.limiter().run(`target-host:${host.id}`, () =>
-      this.of(host).createTarget({ ...req, placement: { hosts: placement.hosts } }, opts));
+    const limiter = this.limiter();
+    const bottleneck = `target-host:${host.id}`;
+    const request = limiter.request(bottleneck);
+    let admitted: boolean;
+    try {
+      admitted = await this.placements.record(req.project, req.disk, placement, request);
+    } catch (err) {
+      if (request) limiter.release(request);
+      throw err;
+    }
+    return limiter.run(bottleneck, () => this.of(host).createTarget({ ...req, placement: { hosts: placement.hosts } }, opts),
+      {}, { request, admitted });
   }
 
   /** The target-service to ask about a disk's target: a live host of its placement, else any live host. */
-  private async route(project: string, disk: string): Promise<{ client: Targets; host?: string }> {
-    const hosts = (await this.registry.list()).filter((h) => h.alive);
-    if (hosts.length === 0) return { client: this.fallback };
-    const p = await this.placements.get(project, disk);
+  private async route(project: string, disk: string): Promise<{ client: Targets; host?: string; placed: boolean }> {
+    const view = await this.placements.view(project, disk, false);
+    const hosts = view.hosts.filter((h) => h.alive);
+    const p = view.placement;
+    if (hosts.length === 0) return { client: this.fallback, placed: p !== undefined };
     const host = hosts.find((h) => p?.hosts.includes(h.id)) ?? hosts[0]!;
-    return { client: this.of(host), host: host.id };
+    return { client: this.of(host), host: host.id, placed: p !== undefined };
   }
 
   async get(req: GetTargetRequest, opts?: CallOpts): Promise<GetTargetResponse> {
@@ -76,10 +89,20 @@ export class PlacedTargets {
 
   /** Deletes the target (every host's copy: the others remove theirs at once, kicked), then its placement. */
   async delete(req: DeleteTargetRequest, opts?: CallOpts): Promise<DeleteTargetResponse> {
-    const { client, host } = await this.route(req.project, req.disk);
+    const { client, host, placed } = await this.route(req.project, req.disk);
     const run = () => client.deleteTarget(req, opts);
-    const res = await (host ? this.limiter().run(`target-host:${host}`, run) : run());
-    await this.placements.forget(req.project, req.disk);
+    // The host's slot, kept after a delete that succeeded, is released by the script that forgets the placement
+    // (a disk never placed, as with no host registered, has nothing to forget: no script then).
+    let kept: SlotRef | undefined;
+    const limiter = this.limiter();
+    const res = await (host ? limiter.run(`target-host:${host}`, run, {}, undefined, (s) => { kept = s; }) : run());
+    if (!placed && !kept) return res;
+    try {
+      await this.placements.forget(req.project, req.disk, kept);
+    } catch (err) {
+      if (kept) limiter.release(kept);
+      throw err;
+    }
     return res;
   }
 
