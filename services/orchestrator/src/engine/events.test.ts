@@ -93,3 +93,31 @@ test("boot-phase events are joined to the job holding the node and move the node
   await until("BOOTED", async () => (await e.queries.provisioned(node))?.state === "BOOTED");
   assert.equal((await e.queries.lastBoot(node))?.phase, "BOOT_ATTEMPTED");
 });
+
+test("a finished job's log is written back at its own size: the same entries, a blocked reader gets the end, retention kept", async (t) => {
+  const h = await harness("compact");
+  t.after(() => h.close());
+  const e = h.engines[0]!;
+  h.executor.delay("boot_config", 500);
+  const job = await h.provisioning.provision(ADMIN, "p1", { node: "c1", image: "img" }, OPTS);
+  const key = e.store.keys.events(job.id);
+  await until("boot_config running", async () => (await e.queries.job(job.id))?.steps.find((s) => s.name === "boot_config")?.state === "RUNNING");
+  const before = await h.redis.xrange(key, "-", "+");
+  // A reader blocked on the live log across the finish (the script that adds the finished event rewrites the key).
+  const reader = h.redis.duplicate();
+  t.after(() => reader.disconnect());
+  let last = before[before.length - 1]![0];
+  const read: Array<[string, string[]]> = [];
+  while (!read.some(([, f]) => (f[3] ?? "").includes('"finished"'))) {
+    const res = (await reader.xread("BLOCK", 10_000, "STREAMS", key, last)) as Array<[string, Array<[string, string[]]>]> | null;
+    assert.ok(res, "the blocked read ended without the job's next events");
+    read.push(...res[0]![1]);
+    last = read[read.length - 1]![0];
+  }
+  assert.equal((await h.waitJob(job.id)).state, "SUCCEEDED");
+  assert.deepEqual(await h.redis.xrange(key, "-", "+"), [...before, ...read]);
+  assert.ok((await h.redis.pttl(key)) > 0, "the finished log keeps its retention");
+  // Redis gives a stream's first node 4 KiB up front (stream-node-max-bytes); written back, the log is its own size.
+  const bytes = Number(await h.redis.memory("USAGE", key, "SAMPLES", 0));
+  assert.ok(bytes < 4096, `the finished log still takes ${bytes} bytes`);
+});

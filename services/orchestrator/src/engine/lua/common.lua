@@ -28,6 +28,15 @@ local function emit(id, body)
   return seq
 end
 
+-- A finished job's log is written back as RESTORE makes it: Redis gives a stream's newest node 4 KiB at its first
+-- entry and shrinks it only when the next node starts, so a job's short log kept 4 KiB for its whole retention; its
+-- DUMP restored is the same entries and IDs in a listpack of their own size (8 events: 4.6 -> 1.5 KiB). A reopened
+-- job (a bulk rollback) appends to it as before. pcall: where the ACL refuses DUMP or RESTORE the log stays as it is.
+local function compactLog(key)
+  local dump = redis.pcall('DUMP', key)
+  if type(dump) == 'string' then redis.pcall('RESTORE', key, 0, dump, 'REPLACE') end
+end
+
 local function nodeEvent(node, project, state, jobId)
   local body = cjson.encode({node = node, project = project, state = 'NODE_STATE_' .. state, jobId = jobId, time = NOW_ISO})
   redis.call('RPUSH', P .. 'relay', 'node\n' .. node .. '\n' .. jobId .. ':' .. state .. ':' .. NOW_MS .. '\n' .. body)
@@ -114,6 +123,7 @@ local function finishJob(id, state, err)
   local parent = hget(k, 'parent')
   -- A child keeps its principal and secrets until its bulk job ends: a rollback may still need them.
   if parent == '' then forget(k) end
+  compactLog(k .. ':ev')
   for _, s in ipairs({'', ':steps', ':ev', ':children', ':queue'}) do redis.call('PEXPIRE', k .. s, TTL_MS) end
   if parent ~= '' then childDone(parent, id, state, err, node) end
 end
