@@ -3,7 +3,7 @@
 -- `:info`, a hash token -> who holds it (JSON, for ListLimits); `:waiters`, a sorted set of waiting tokens, also
 -- by expiry, so a crashed instance's waiters vanish. Expired holders are dropped by whoever asks next: a crashed
 -- holder's slot comes back one lease after its last renewal. `<prefix>limit:keys` lists the bottlenecks seen and
--- `<prefix>limit:released` is the channel a release is published on (the waiting instances ask again).
+-- `<prefix>limit:released` is the channel a release is published on while steps wait (they ask again).
 -- Used by the limiter's own scripts and by the engine's step writes (a step's start takes its slot, the next
 -- write releases it), so a step costs one script instead of three.
 
@@ -44,5 +44,7 @@ local function slotRelease(prefix, bottleneck, token)
   redis.call('ZREM', holders, token)
   redis.call('HDEL', info, token)
   redis.call('ZREM', waiters, token)
-  redis.call('PUBLISH', prefix .. 'limit:released', bottleneck)
+  -- Only a step waiting somewhere needs to hear it (a waiter is registered by the same script that found the
+  -- bottleneck full): an uncontended release wakes no instance.
+  if redis.call('ZCARD', waiters) > 0 then redis.call('PUBLISH', prefix .. 'limit:released', bottleneck) end
 end
