@@ -85,13 +85,13 @@ export function createClient<C extends grpc.Client>(
   };
   // A unary call's metadata: the same for every call of one job (its principal and request id), so built once and
   // handed to grpc-js as it is (grpc-js clones what it is given before it adds to it). Built per call when traces
-  // are on (each call has its own span), when there is no request id (each call gets its own) and when the call
-  // carries credentials (they are not kept beyond the call).
+  // are on (each call has its own span), for calls that do not speak for a job's user (a handler forwarding its
+  // caller: one request id per request, nothing to share), and when the call carries credentials (they are not
+  // kept beyond the call).
   const unaryMetadata = (o: CallOpts | undefined, span: OpenSpan): grpc.Metadata => {
-    const requestId = o?.requestId ?? o?.ctx?.requestId;
-    if (tracingOn() || !requestId || o?.authorization || o?.ctx?.authorization) return metadata(o, span);
-    const principal = o?.onBehalfOf ?? (o?.ctx?.caller?.user ? o.ctx.caller : undefined);
-    const key = `${principal ? principalOf(principal) : ""}\n${requestId}`;
+    const requestId = o?.requestId;
+    if (tracingOn() || !o?.onBehalfOf || !requestId || o.authorization || o.ctx) return metadata(o, span);
+    const key = `${principalOf(o.onBehalfOf)}\n${requestId}`;
     let md = shared.get(key);
     if (!md) {
       if (shared.size >= SHARED_METADATA_MAX) shared.clear();
@@ -140,7 +140,7 @@ export function createClient<C extends grpc.Client>(
 
 /** Metadata of unary calls by principal and request id (one entry per running job, in the orchestrator). */
 const shared = new Map<string, grpc.Metadata>();
-const SHARED_METADATA_MAX = 4096;
+const SHARED_METADATA_MAX = 1024;
 /** The principal header of the identity objects a caller passes again and again (a job's, per call). */
 const principals = new WeakMap<object, string>();
 

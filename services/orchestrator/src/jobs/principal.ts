@@ -25,7 +25,7 @@ export interface Principal {
   trace?: Record<string, string>;
 }
 
-const OPENED_MAX = 4096;
+const OPENED_MAX = 1024;
 
 /** Seals and opens pass-through credentials; without a key, credentials are never kept. */
 export class CredentialSeal {
