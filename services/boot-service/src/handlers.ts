@@ -42,12 +42,15 @@ export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: Handler
       const c = req.config;
       if (!c) throw new InvalidArgumentError("config is required");
       assertMember(ctx.caller, c.project);
+      // The project that holds the node in haas-gateway (HIL) decides, not the request: a config binds only that
+      // project's node, and only its own MACs. Asked while the node's config is read: the two are independent reads,
+      // and the call to haas-gateway is most of this call's time. Nothing is written before both are checked.
+      const holder = nodes.node(ctx, c.node);
+      holder.catch(() => undefined);
       const existing = await configs.get(c.node).catch(() => undefined);
       if (existing) assertMember(ctx.caller, existing.project, `boot config of node ${c.node}`);
       const config = fromPb(c);
-      // The project that holds the node in haas-gateway (HIL) decides, not the request: a config binds only that
-      // project's node, and only its own MACs.
-      const held = await nodes.node(ctx, c.node);
+      const held = await holder;
       if (held.project !== c.project) throw new NotFoundError(`node ${c.node} not found in project ${c.project}`);
       const foreign = config.macs.map(normalizeMac).filter((m) => !held.macs.includes(m));
       if (foreign.length > 0) throw new InvalidArgumentError(`MAC ${foreign.join(", ")} is not one of node ${c.node}'s`);
