@@ -74,6 +74,8 @@ export interface TargetStore {
   /** Where the store lives, for messages (e.g. the Redis key prefix). */
   readonly location: string;
   get(project: string, disk: string): Promise<TargetSpec | undefined>;
+  /** assertFollowed, then get, in one round trip. */
+  followedGet(project: string, disk: string): Promise<TargetSpec | undefined>;
   /** The target with this IQN, whoever's it is. */
   byIqn(iqn: string): Promise<TargetSpec | undefined>;
   list(): Promise<TargetSpec[]>;
@@ -93,9 +95,12 @@ export interface TargetStore {
    * UNAVAILABLE unless the store is the one it follows.
    */
   insert(spec: TargetSpec): Promise<boolean>;
+  /** insert with a tid never handed out before, taken in the same step; answers the spec with it, or undefined (taken). */
+  insertNew(spec: Omit<TargetSpec, "tid">): Promise<TargetSpec | undefined>;
   /** Overwrites the spec of an existing project/disk (a new CHAP secret); false when there is none. */
   replace(spec: TargetSpec): Promise<boolean>;
-  delete(project: string, disk: string): Promise<void>;
+  /** Forgets the spec; `iqn`, when the caller just read the spec, saves reading it again. */
+  delete(project: string, disk: string, iqn?: string): Promise<void>;
   /** A target id never handed out before. */
   nextTid(): Promise<number>;
   /** Makes every later nextTid answer more than `tid` (tids tgtd already uses, after a store was lost). */

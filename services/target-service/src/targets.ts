@@ -63,18 +63,18 @@ export class TargetManager {
     const hosts = place ? { hosts: await place.resolve(req.hosts ?? [], req.backing) } : {};
     const key = `${req.project}/${req.disk}`;
     return this.accounts.around(() => this.gate.shared(key, async () => {
-      await this.store.assertFollowed();
+      let spec = await this.store.followedGet(req.project, req.disk);
       this.accounts.claim(key);
-      let spec = await this.store.get(req.project, req.disk);
       let created = false;
       if (!spec) {
-        const fresh: TargetSpec = {
-          project: req.project, disk: req.disk, iqn, tid: await this.store.nextTid(), initiatorIqn: req.initiatorIqn,
+        // The tid is taken in the insert itself: one round trip to Redis for a new target, not two.
+        const fresh = await this.store.insertNew({
+          project: req.project, disk: req.disk, iqn, initiatorIqn: req.initiatorIqn,
           chapUser: chapUser(req.project, req.disk), chapSecret: chapSecret(), ...this.reverse(req.project, req.disk),
           backing: req.backing, created: new Date().toISOString(), ...hosts,
-        };
-        created = await this.store.insert(fresh);
-        spec = created ? fresh : await this.store.get(req.project, req.disk);
+        });
+        created = fresh !== undefined;
+        spec = fresh ?? await this.store.get(req.project, req.disk);
         if (!spec) throw new FailedPreconditionError(`target ${req.project}/${req.disk} was deleted while being created`);
       }
       // An adopted target whose ACL was an address has no initiator name yet: the request names it.
@@ -111,8 +111,7 @@ export class TargetManager {
     const owned = await this.store.byIqn(iqn);
     if (!owned || owned.project !== project) throw new NotFoundError(`target ${iqn} not found in project ${project}`);
     return this.gate.shared(`${owned.project}/${owned.disk}`, async () => {
-      await this.store.assertFollowed();
-      const spec = await this.store.get(owned.project, owned.disk);
+      const spec = await this.store.followedGet(owned.project, owned.disk);
       if (!spec || spec.iqn !== iqn) throw new NotFoundError(`target ${iqn} not found in project ${project}`);
       if ((spec.initiatorAddress ?? "") === ip) return true;
       const next: TargetSpec = { ...spec, initiatorAddress: ip };
@@ -157,15 +156,14 @@ export class TargetManager {
     const key = `${project}/${disk}`;
     return this.accounts.around(() => this.gate.shared(key, async () => {
       // A foreign store's tid may be one of our live targets: nothing is removed on its word.
-      await this.store.assertFollowed();
-      const spec = await this.store.get(project, disk);
+      const spec = await this.store.followedGet(project, disk);
       if (!spec) throw new NotFoundError(`target ${project}/${disk} not found`);
       // The tid is this store's, in this service's own tgtd (the reconciler reports a foreign target on a wanted
       // tid): no full listing of every target per delete.
       const here = !this.options.placement || this.options.placement.local(spec);
       const sessions = here ? await this.backend.remove(spec.tid) : 0;
       if (here) await this.accounts.release(key, [spec.chapUser, ...(spec.reverse ? [spec.reverse.user] : [])]);
-      await this.store.delete(project, disk);
+      await this.store.delete(project, disk, spec.iqn);
       // The target's other hosts remove their copies in the pass this starts.
       await this.options.placement?.changed(spec);
       if (sessions > 0) this.log.warn({ ...describe(spec), sessions }, "target deleted with force: live sessions dropped");
@@ -185,7 +183,7 @@ export class TargetManager {
       // spec goes: the reconciler must not keep applying a backing nobody may ever bring back.
       // apply() removes what it made itself; anything else at that tid (it was taken) is not ours to remove.
       const tgtdDown = err instanceof BmiError && err.code === "UNAVAILABLE" && !(err instanceof ExportGoneError);
-      if (created && !tgtdDown) await this.store.delete(spec.project, spec.disk);
+      if (created && !tgtdDown) await this.store.delete(spec.project, spec.disk, spec.iqn);
       throw err;
     }
   }

@@ -4,8 +4,8 @@ import type { TargetSpec, TargetStore } from "../target";
 
 // A spec per project/disk and an IQN index, set together: two names that map to the same IQN ("a.b"/"c" and
 // "a"/"b.c") must not both get it. Only into the store tgtd follows: after a flush (no identity) the tid counter
-// starts again at 1, and a target made then would take a tid tgtd still serves. Answers 1 (inserted), 0
-// (project/disk taken), -1 (not the store tgtd follows) or the key holding the IQN.
+// starts again at 1, and a target made then would take a tid tgtd still serves. Answers 1 (inserted; given the tid
+// counter, the tid it took), 0 (project/disk taken), -1 (not the store tgtd follows) or the key holding the IQN.
 const INSERT = loadLua(__dirname, "lua/insert");
 
 const RESERVE = loadLua(__dirname, "lua/reserve");
@@ -29,6 +29,16 @@ export class RedisTargetStore implements TargetStore {
     this.iqns = `${prefix}target:iqns`;
     this.tids = `${prefix}target:next-tid`;
     this.identity = new StoreIdentity(redis, `${prefix}target:store-id`);
+  }
+
+  async followedGet(project: string, disk: string): Promise<TargetSpec | undefined> {
+    const res = await this.redis.multi().get(this.identity.key).hget(this.specs, `${project}/${disk}`).exec();
+    const [id, raw] = (res ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    }) as [string | null, string | null];
+    if (this.followed === undefined || id !== this.followed) throw this.notFollowed();
+    return raw === null ? undefined : (JSON.parse(raw) as TargetSpec);
   }
 
   async get(project: string, disk: string): Promise<TargetSpec | undefined> {
@@ -68,12 +78,21 @@ export class RedisTargetStore implements TargetStore {
   }
 
   async insert(spec: TargetSpec): Promise<boolean> {
+    return (await this.insertWith(spec, [])) === 1;
+  }
+
+  async insertNew(spec: Omit<TargetSpec, "tid">): Promise<TargetSpec | undefined> {
+    const tid = await this.insertWith(spec, [this.tids]);
+    return tid > 0 ? { tid, ...spec } : undefined;
+  }
+
+  private async insertWith(spec: Omit<TargetSpec, "tid">, tids: string[]): Promise<number> {
     const key = `${spec.project}/${spec.disk}`;
-    const r = await this.redis.eval(INSERT, 3, this.specs, this.iqns, this.identity.key, key, spec.iqn, JSON.stringify(spec),
-      this.followed ?? "");
+    const r = await this.redis.eval(INSERT, 3 + tids.length, this.specs, this.iqns, this.identity.key, ...tids, key, spec.iqn,
+      JSON.stringify(spec), this.followed ?? "");
     if (r === -1) throw this.notFollowed();
     if (typeof r === "string") throw new AlreadyExistsError(`IQN ${spec.iqn} is already used by ${r}`);
-    return r === 1;
+    return Number(r);
   }
 
   async replace(spec: TargetSpec): Promise<boolean> {
@@ -84,10 +103,10 @@ export class RedisTargetStore implements TargetStore {
     return new UnavailableError(`the target store ${this.location} is not the one tgtd follows (Redis flushed or lost, or another prefix); see target-service's log`);
   }
 
-  async delete(project: string, disk: string): Promise<void> {
-    const spec = await this.get(project, disk);
-    if (!spec) return;
-    await this.redis.multi().hdel(this.specs, `${project}/${disk}`).hdel(this.iqns, spec.iqn).exec();
+  async delete(project: string, disk: string, iqn?: string): Promise<void> {
+    const known = iqn ?? (await this.get(project, disk))?.iqn;
+    if (known === undefined) return;
+    await this.redis.multi().hdel(this.specs, `${project}/${disk}`).hdel(this.iqns, known).exec();
   }
 
   async nextTid(): Promise<number> {
