@@ -37,7 +37,7 @@ export const orchSpec = {
   targetAffinity: oneOf(str("BMI_ORCH_TARGET_AFFINITY", {
     default: "none", help: "after capacity and load, where new targets go: none, or project (hosts already holding the project's targets)",
   }), ["none", "project"]),
-  targetMultipath: int("BMI_ORCH_TARGET_MULTIPATH", { default: 1, min: 1, max: 4, help: "target hosts exporting each RBD-backed disk (2: multipath across hosts)" }),
+  targetMultipath: int("BMI_ORCH_TARGET_MULTIPATH", { default: 1, min: 1, max: 4, help: "target hosts exporting each RBD-backed disk (2: multipath across hosts); kept in each job this instance makes" }),
   driftIntervalS: int("BMI_ORCH_DRIFT_INTERVAL_S", {
     default: 0, min: 0, help: "seconds between drift checks of the back ends against the records (CheckDrift); 0: no periodic check",
   }),

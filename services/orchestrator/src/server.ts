@@ -59,7 +59,7 @@ export async function wireOrchestrator(server: BmiServer, config: OrchConfig, lo
   };
   const provisioning = new Provisioning(e.store, e.queries, nodes, {
     initiatorPrefix: config.initiatorPrefix, defaultMaxParallel: config.bulkParallel, idempotencyTtlMs: config.idempotencyHours * 3600_000,
-    seal,
+    seal, targetHosts: config.targetMultipath,
     disks: { names: async (project, who) => (await clients.image.listDisks({ project },
       { onBehalfOf: who, ...(seal.passThrough && who.authorization ? { authorization: who.authorization } : {}) })).disks.map((d) => d.name) },
   }, () => e.poke());

@@ -34,6 +34,11 @@ export interface JobSpec {
   /** The node's provisioned record when the job was created (deprovision, snapshot, reprovision). */
   previous?: ProvisionedRecord;
   initiatorIqn?: string;
+  /**
+   * Target hosts that export an RBD-backed disk (2: multipath), as the instance that made the job was set
+   * (BMI_ORCH_TARGET_MULTIPATH): any instance may run the job, and places it so. Unset: the running instance's.
+   */
+  targetHosts?: number;
 }
 
 export interface StepRecord {

@@ -30,6 +30,8 @@ export interface ProvisioningOptions {
   disks?: DiskDirectory;
   /** What jobs keep of their caller. */
   seal: CredentialSeal;
+  /** Target hosts per RBD-backed disk (BMI_ORCH_TARGET_MULTIPATH), kept in each job that makes a target. */
+  targetHosts?: number;
 }
 
 /** Turns requests into jobs: validation, node state preconditions, idempotency. Jobs then run in the Worker. */
@@ -37,6 +39,11 @@ export class Provisioning {
   constructor(private readonly store: JobStore, private readonly queries: JobQueries,
     private readonly nodes: NodeDirectory, private readonly opts: ProvisioningOptions,
     private readonly onCreated: () => void = () => undefined) {}
+
+  /** How the job's target is placed, as this instance is set: kept in the job, for whichever instance runs it. */
+  private placing(): Pick<JobSpec, "targetHosts"> {
+    return this.opts.targetHosts !== undefined ? { targetHosts: this.opts.targetHosts } : {};
+  }
 
   async provision(who: Requester, project: string, input: NodeInput, options: ProvisionOptions, key = ""): Promise<JobRecord> {
     assertMember(who, validateName("project", project), `project ${project}`);
@@ -69,7 +76,7 @@ export class Provisioning {
     if (prev?.disk === disk) throw new FailedPreconditionError(`node ${node} already boots disk ${disk}`);
     await this.assertDiskUnused(project, disk, node);
     const spec: JobSpec = { node, disk, reuseDisk: true, nic: prev?.nic ?? "", network: prev?.network ?? "",
-      ...options, initiatorIqn: this.iqn(project, node), ...(prev ? { previous: prev } : {}) };
+      ...options, initiatorIqn: this.iqn(project, node), ...this.placing(), ...(prev ? { previous: prev } : {}) };
     const job = nodeJob("REPROVISION", project, node, spec, this.principal(who),
       { provMode: "existing", provExpect: prev?.job ?? "", prov: { project, node, state: "PROVISIONING" } });
     return this.create(who, project, key, { kind: "reprovision", project, node, disk, options }, [job]);
@@ -107,7 +114,7 @@ export class Provisioning {
     else validateImageRef(input.image);
     const disk = reuse ? input.disk ?? "" : await this.newDiskName(node, held);
     const spec: JobSpec = { node, disk, reuseDisk: reuse, nic: input.nic ?? "", network: input.network ?? "",
-      ...(input.image ? { image: input.image } : {}), ...options, initiatorIqn: this.iqn(project, node) };
+      ...(input.image ? { image: input.image } : {}), ...options, initiatorIqn: this.iqn(project, node), ...this.placing() };
     return nodeJob("PROVISION", project, node, spec, this.principal(who), {
       provMode: "new", provExpect: "",
       prov: { project, node, state: "PROVISIONING", disk, image: input.image ?? "", nic: input.nic ?? "", network: input.network ?? "" },

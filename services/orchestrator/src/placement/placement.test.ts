@@ -63,15 +63,19 @@ describe("target placement: capacity and load, health, draining, affinity, multi
         targets: 0, heartbeatMs: Number(s) * 1000 + Math.floor(Number(us) / 1000), ttlMs: 6000 }));
     }
     const mp = new PlacementStore(redis, `${p2}orch:`, reg, { affinity: "none", multipath: 2 });
+    const none = new PlacementStore(redis, `${p2}orch:`, reg, { affinity: "none", multipath: 1 });
     const two = await mp.choose("p", true);
     assert.equal(new Set(two.map((h) => h.id)).size, 2);
     assert.equal((await mp.choose("p", false)).length, 1);
+    // A job keeps the count of the instance that made it (JobSpec.targetHosts): whichever instance runs it uses that.
+    const [hosts, loads] = [await reg.list(), await mp.loads()];
+    assert.equal((await mp.chooseAmong(hosts, loads, "p", true, [], 1)).length, 1, "the job's one host, not this instance's two");
+    assert.equal((await none.chooseAmong(hosts, loads, "p", true, [], 2)).length, 2, "the job's two hosts, not this instance's one");
     const aff = new PlacementStore(redis, `${p2}orch:`, reg, { affinity: "project", multipath: 1 });
     await aff.record("a", "d1", { hosts: ["h3"] });
     await aff.record("b", "d1", { hosts: ["h1"] });
     await aff.record("b", "d2", { hosts: ["h2"] });
     assert.equal((await aff.choose("a", false))[0]!.id, "h3", "project a's host, though all are equally loaded");
-    const none = new PlacementStore(redis, `${p2}orch:`, reg, { affinity: "none", multipath: 1 });
     assert.equal((await none.choose("a", false))[0]!.id, "h1", "without affinity: least loaded, then by id");
     await redis.del(...(await redis.keys(`${p2}*`)));
   });

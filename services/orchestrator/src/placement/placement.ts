@@ -84,8 +84,9 @@ export class PlacementStore {
     return this.chooseAmong(hosts, loads, project, rbd, avoid);
   }
 
-  /** `choose` among hosts and loads the caller has read. */
-  async chooseAmong(hosts: TargetHostState[], loads: Map<string, number>, project: string, rbd: boolean, avoid: string[] = []): Promise<TargetHostState[]> {
+  /** `choose` among hosts and loads the caller has read; `multipath`: the job's count, else this instance's. */
+  async chooseAmong(hosts: TargetHostState[], loads: Map<string, number>, project: string, rbd: boolean, avoid: string[] = [],
+    multipath = this.opts.multipath): Promise<TargetHostState[]> {
     const open = hosts.filter((h) => h.alive && h.healthy && !h.draining && !avoid.includes(h.id) && (loads.get(h.id) ?? 0) < h.capacity);
     if (open.length === 0) {
       throw new FailedPreconditionError(`no target host can take a target: ${hosts.length === 0 ? "none registered" :
@@ -98,6 +99,6 @@ export class PlacementStore {
       near = new Set(mine.flatMap(([, p]) => p.hosts));
     }
     const ranked = open.sort((a, b) => Number(near.has(b.id)) - Number(near.has(a.id)) || ratio(a) - ratio(b) || a.id.localeCompare(b.id));
-    return ranked.slice(0, rbd ? Math.max(1, this.opts.multipath) : 1);
+    return ranked.slice(0, rbd ? Math.max(1, multipath) : 1);
   }
 }

@@ -42,7 +42,7 @@ export class PlacedTargets {
    * Creates (or re-creates) the target on `placement`'s first live host, telling it every host of the placement;
    * with no placement, chooses one. Answers the placement used.
    */
-  async create(req: CreateTargetRequest, opts?: CallOpts, force?: Placement): Promise<CreateTargetResponse> {
+  async create(req: CreateTargetRequest, opts?: CallOpts, force?: Placement, hostsPerDisk?: number): Promise<CreateTargetResponse> {
     // One read for the hosts, the disk's placement and the loads; one script records the placement and takes the
     // host's slot when it is free (else the step queues for it in the limiter).
     const view = await this.placements.view(req.project, req.disk, true);
@@ -51,7 +51,7 @@ export class PlacedTargets {
     const live = (p: Placement | undefined) => p?.hosts.map((id) => hosts.find((h) => h.id === id && h.alive)).find(Boolean);
     let placement = force ?? view.placement;
     if (!placement || !live(placement)) {
-      placement = { hosts: (await this.placements.chooseAmong(hosts, view.loads, req.project, req.backing?.rbd !== undefined)).map((h) => h.id) };
+      placement = { hosts: (await this.placements.chooseAmong(hosts, view.loads, req.project, req.backing?.rbd !== undefined, [], hostsPerDisk)).map((h) => h.id) };
     }
     const host = live(placement)!;
     const limiter = this.limiter();
@@ -115,7 +115,7 @@ export class PlacedTargets {
   client(): Targets {
     const fb = this.fallback;
     const routed = {
-      createTarget: (req: CreateTargetRequest, opts?: CallOpts) => this.create(req, opts),
+      createTarget: (req: CreateTargetRequest, opts?: CallOpts, placing?: { hosts?: number }) => this.create(req, opts, undefined, placing?.hosts),
       getTarget: (req: GetTargetRequest, opts?: CallOpts) => this.get(req, opts),
       listTargets: (req: ListTargetsRequest, opts?: CallOpts) => this.list(req, opts),
       deleteTarget: (req: DeleteTargetRequest, opts?: CallOpts) => this.delete(req, opts),

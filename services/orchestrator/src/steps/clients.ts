@@ -2,13 +2,16 @@ import { createClient, type CallOpts, type PromiseClient, type TlsFiles } from "
 import { BootServiceClient } from "@bmi/proto/bmi/boot/v1/boot";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
-import { TargetServiceClient } from "@bmi/proto/bmi/target/v1/target";
+import { TargetServiceClient, type CreateTargetRequest, type CreateTargetResponse } from "@bmi/proto/bmi/target/v1/target";
 import { NotFoundError } from "@bmi/errors";
 
 /** The four services the orchestrator drives. */
 export interface ServiceClients {
   image: PromiseClient<ImageServiceClient>;
-  target: PromiseClient<TargetServiceClient>;
+  /** With `placing.hosts`: how many target hosts export an RBD-backed disk (the job's, not this instance's setting). */
+  target: PromiseClient<TargetServiceClient> & {
+    createTarget(req: CreateTargetRequest, opts?: CallOpts, placing?: { hosts?: number }): Promise<CreateTargetResponse>;
+  };
   boot: PromiseClient<BootServiceClient>;
   haas: PromiseClient<HaasGatewayClient>;
   close(): void;

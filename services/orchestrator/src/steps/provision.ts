@@ -40,7 +40,8 @@ async function createTarget(ctx: StepContext, env: StepEnv): Promise<StepResult>
   const { project, spec } = ctx.job;
   const { backing } = secret(ctx.steps, "disk");
   const { target } = await env.clients.target.createTarget(CreateTargetRequest.fromPartial(
-    { project, disk: spec.disk ?? "", backing, initiatorIqn: spec.initiatorIqn ?? "" }), env.call(ctx));
+    { project, disk: spec.disk ?? "", backing, initiatorIqn: spec.initiatorIqn ?? "" }), env.call(ctx),
+    spec.targetHosts !== undefined ? { hosts: spec.targetHosts } : undefined);
   if (!target?.target) throw new FailedPreconditionError(`target-service answered no target for disk ${spec.disk}`);
   return {
     outputs: OUT.target.write({ iqn: target.target.iqn, portals: target.target.portals, lun: target.target.lun }),
