@@ -22,9 +22,10 @@ export interface BootConfigStore {
   arm(node: string, now: string): Promise<Binding | undefined>;
   /**
    * The first fetch while armed binds the script to `address`: answers the binding as it is after the call and
-   * whether this call bound it; undefined when the node has no config.
+   * whether this call bound it; undefined when the node has no config. With `armedAfter` (an ISO time), an arming
+   * older than that binds nothing and answers `expired`.
    */
-  bind(node: string, address: string, now: string): Promise<{ binding: Binding; fresh: boolean } | undefined>;
+  bind(node: string, address: string, now: string, armedAfter?: string): Promise<{ binding: Binding; fresh: boolean; expired?: boolean } | undefined>;
   /** Records that the target's ACL holds `address`, if the binding still names it. */
   confirmAcl(node: string, address: string): Promise<void>;
 }

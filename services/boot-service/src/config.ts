@@ -9,6 +9,10 @@ export const bootSpec = {
   bindAddress: bool("BMI_BOOT_BIND_ADDRESS", {
     default: true, help: "a node's script goes only to the address that first fetched it after arming; false where the boot network rewrites addresses",
   }),
+  armTtlS: int("BMI_BOOT_ARM_TTL_S", {
+    default: 3600, min: 0,
+    help: "seconds an armed script waits for its node's first fetch; later fetches are refused until it is armed again (ArmBootConfig, the orchestrator's power step); 0: no limit",
+  }),
   httpListen: address("BMI_BOOT_HTTP_LISTEN", { default: "0.0.0.0:8080", help: "host:port of the iPXE script server" }),
   publicUrl: url("BMI_BOOT_PUBLIC_URL", ["http"], { default: "", help: "http://host:port nodes reach the script server at; default: this host's first IPv4 and the HTTP port" }),
   tftp: bool("BMI_BOOT_TFTP", { default: true, help: "serve iPXE builds over TFTP in-process" }),

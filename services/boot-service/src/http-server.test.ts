@@ -106,4 +106,20 @@ describe("boot HTTP server", () => {
     assert.ok(events >= 1 && events <= allowed, `${events} events for 100 refused fetches (at most ${allowed} allowed)`);
     assert.equal((await fetch(`${base}/nodes/52-54-00-00-00-01.ipxe`)).status, 200, "the bound node still gets its script");
   });
+
+  it("refuses a script armed too long ago and never fetched (BMI_BOOT_ARM_TTL_S) until it is armed again", async () => {
+    // A node provisioned and not powered on: its script waits armed, and whoever fetches it first would win it and
+    // the target's ACL. After the TTL nothing binds it; the next arm (the power step's) opens it again.
+    const binder = new ScriptBinder(new RedisBootStore(redis, prefix), { bind: async () => true }, silentLogger(), true, 3000);
+    await configs.arm("n1");
+    await new Promise((r) => setTimeout(r, 3100));
+    assert.equal(await binder.admit(await configs.get("n1"), "127.0.0.9"), false, "an arming older than the TTL binds nothing");
+    assert.equal((await configs.get("n1")).binding?.address, "");
+    await configs.arm("n1");
+    assert.equal(await binder.admit(await configs.get("n1"), "127.0.0.9"), true, "armed again: the first fetch binds it");
+    assert.equal((await configs.get("n1")).binding?.address, "127.0.0.9");
+    await new Promise((r) => setTimeout(r, 3100));
+    assert.equal(await binder.admit(await configs.get("n1"), "127.0.0.9"), true, "a bound script does not expire: its node reboots from it");
+    assert.equal(await binder.admit(await configs.get("n1"), "127.0.0.8"), false, "and no one else gets it");
+  });
 });

@@ -92,7 +92,7 @@ export class BootHttpServer {
     if (script) {
       // Refused exactly like an unknown MAC: the requester learns nothing, operators get the event.
       if (!(await this.binder.admit(config, remote))) {
-        this.log.warn({ node: config.node, mac, remote }, "boot script refused: bound to another address");
+        this.log.warn({ node: config.node, mac, remote }, "boot script refused: bound to another address, or its arming expired");
         send(res, 404, NO_CONFIG);
         return report("script-refused", 0);
       }

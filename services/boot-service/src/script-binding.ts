@@ -26,13 +26,23 @@ export class ScriptBinder {
     private readonly acl: TargetAcl,
     private readonly log: Logger,
     readonly enabled: boolean,
+    /** How long an armed script waits for its node's first fetch (BMI_BOOT_ARM_TTL_S); 0: no limit. */
+    private readonly armTtlMs = 0,
   ) {}
 
-  /** Whether the script of `config` may go to `remote`, binding it when armed. */
+  /** Whether the script of `config` may go to `remote`, binding it when armed (and the arming is not too old). */
   async admit(config: BootConfig, remote: string): Promise<boolean> {
     if (!this.enabled) return true;
     const address = plainAddress(remote);
-    const bound = await this.store.bind(config.node, address, new Date().toISOString());
+    const now = Date.now();
+    const armedAfter = this.armTtlMs > 0 ? new Date(now - this.armTtlMs).toISOString() : "";
+    const bound = await this.store.bind(config.node, address, new Date(now).toISOString(), armedAfter);
+    if (bound?.expired) {
+      // Armed long ago and never fetched (a node provisioned and not powered on): whoever fetches first would win
+      // the script and the target's ACL, so it waits for the next arm, right before the node is powered on.
+      this.log.warn({ node: config.node, address, armed: bound.binding.armed }, "boot script refused: armed too long ago, never fetched; arm it again");
+      return false;
+    }
     if (!bound || bound.binding.address !== address) return false;
     if (bound.fresh) this.log.info({ node: config.node, address }, "boot script bound to the address that fetched it");
     // A failed ACL change is tried again at the node's next fetch; the script itself is bound already.

@@ -41,7 +41,7 @@ export async function wireBootService(server: BmiServer, cfg: BootServiceConfig,
     await configs.changed();
   }
   const acl = new TargetServiceAcl(cfg.targetAddr, clientTlsOf(cfg));
-  const binder = new ScriptBinder(store, acl, log, cfg.bindAddress);
+  const binder = new ScriptBinder(store, acl, log, cfg.bindAddress, cfg.armTtlS * 1000);
   const http = new BootHttpServer(configs, binder, new NatsPhaseSink(bus), {
     publicUrl: base, attempts: cfg.sanAttempts, retryDelaySeconds: cfg.sanRetryDelayS, eventsPerSecond: cfg.eventsPerSecond,
     eventBurst: cfg.eventBurst,

@@ -61,9 +61,9 @@ export class RedisBootStore implements BootConfigStore {
     return (await hsetIfField(this.redis, this.configs, this.bindings, node, JSON.stringify(b))) ? b : undefined;
   }
 
-  async bind(node: string, address: string, now: string): Promise<{ binding: Binding; fresh: boolean } | undefined> {
-    const r = (await this.redis.eval(BIND, 2, this.configs, this.bindings, node, address, now)) as [number, string] | [];
-    return r.length === 0 ? undefined : { binding: JSON.parse(r[1]) as Binding, fresh: r[0] === 1 };
+  async bind(node: string, address: string, now: string, armedAfter = ""): Promise<{ binding: Binding; fresh: boolean; expired?: boolean } | undefined> {
+    const r = (await this.redis.eval(BIND, 2, this.configs, this.bindings, node, address, now, armedAfter)) as [number, string] | [];
+    return r.length === 0 ? undefined : { binding: JSON.parse(r[1]) as Binding, fresh: r[0] === 1, ...(r[0] === 2 ? { expired: true } : {}) };
   }
 
   async confirmAcl(node: string, address: string): Promise<void> {
