@@ -160,6 +160,12 @@ describe("target-service: an empty or foreign store deletes no target", () => {
   });
 
   it("an adopted target gets a new CHAP secret when it is created again", async () => {
+    // The service process is stopped first: new secrets are an account delete and a new account in tgtd, and its
+    // reconciler, a second writer to the same tgtd, could make the missing account again between the two (one
+    // target-service serialises both itself; two on one tgtd is this test's shortcut, not a deployment). The next
+    // test starts it again.
+    await svc?.stop();
+    svc = undefined;
     const d = domain(prefixA);
     await d.reconciler.kick();
     const again = await d.targets.create({ project: "p1", disk: "n1-1", backing: { kind: "file", path: disk }, initiatorIqn: node });
