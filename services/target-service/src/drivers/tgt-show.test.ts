@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseAccounts, parsePortals, parseTargets } from "./tgt-show";
+import { parseAccounts, parseConnections, parsePortals, parseSessions, parseTargets } from "./tgt-show";
 
 // As tgt 1.0.85 prints it, with one live session on target 1 and an rbd LUN on target 2.
 const SHOW = `Target 1: iqn.2026-01.org.example.bmi:p1.d1
@@ -57,5 +57,16 @@ describe("tgtadm output parsing", () => {
     assert.deepEqual(parseAccounts("Account list:\n    bmi-a\n    bmi-b\n"), ["bmi-a", "bmi-b"]);
     assert.deepEqual(parseAccounts("Account list:\n"), []);
     assert.deepEqual(parsePortals("Portal: 127.0.0.1:3260,1\nPortal: [::]:3260,1\n"), ["127.0.0.1:3260", "[::]:3260"]);
+  });
+
+  it("parses a target's sessions and their connections (conn show --tid), which a busy delete closes one by one", () => {
+    const text = [
+      "Session: 3", "    Connection: 0", "        Initiator: iqn.2026-01.org.example:n1", "        IP Address: 10.0.0.5",
+      "Session: 7", "    Connection: 0", "        Initiator: iqn.2026-01.org.example:n1", "    Connection: 1",
+      "        IP Address: 10.0.0.5", "",
+    ].join("\n");
+    assert.deepEqual(parseConnections(text), [{ sid: "3", cid: "0" }, { sid: "7", cid: "0" }, { sid: "7", cid: "1" }]);
+    assert.equal(parseSessions(text), 2);
+    assert.deepEqual(parseConnections(""), []);
   });
 });

@@ -160,17 +160,19 @@ export class TgtDriver implements TargetBackend {
       } catch (err) {
         if (!(err instanceof FailedPreconditionError && /logical unit is still active/.test(err.message))) throw err;
         if (attempt >= LUN_BUSY_ATTEMPTS) throw new UnavailableError(`target ${id} still has SCSI commands in flight after ${attempt} tries; retry`);
-        if (attempt === 0) await this.closeConnections(id);
+        if (attempt === 0) await this.closeConnections(id, conns);
         await sleep(LUN_BUSY_WAIT_MS);
       }
     }
   }
 
-  /** Sets target `tid` offline (no new login) and closes every connection to it, so its initiator sends no more commands. */
-  private async closeConnections(tid: string): Promise<void> {
+  /**
+   * Sets target `tid` offline (no new login) and closes every connection `conns` (its `conn show`, read just before)
+   * lists, so its initiator sends no more commands.
+   */
+  private async closeConnections(tid: string, conns: string): Promise<void> {
     await this.adm.run(["--mode", "target", "--op", "update", "--tid", tid, "--name", "state", "--value", "offline"]).catch(() => undefined);
-    const text = await this.adm.run(["--mode", "conn", "--op", "show", "--tid", tid]).catch(() => "");
-    for (const { sid, cid } of parseConnections(text)) {
+    for (const { sid, cid } of parseConnections(conns)) {
       await this.adm.run(["--mode", "conn", "--op", "delete", "--tid", tid, "--sid", sid, "--cid", cid]).catch(() => undefined);
     }
   }
