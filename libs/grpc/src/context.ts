@@ -20,4 +20,6 @@ export interface CallContext {
   log: Logger;
   /** What the call's audit entry names (mutating calls on a server with an audit sink); a handler may add to it. */
   audit?: AuditSubject;
+  /** Records an audit entry for one item of a batched call (set on a server with an audit sink for mutating calls). */
+  auditItem?: (requestId: string, subject: AuditSubject, code: string) => void;
 }

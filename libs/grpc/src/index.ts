@@ -9,3 +9,4 @@ export * from "./main";
 export * from "./policy";
 export * from "./tls";
 export * from "./audit";
+export * from "./batch";

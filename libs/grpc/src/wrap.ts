@@ -118,6 +118,11 @@ async function run(
     const ctx: CallContext = {
       method, requestId, caller, metadata: md, signal: abort.signal, deadline, log,
       ...(authorization !== undefined ? { authorization } : {}), ...(audit ? { audit } : {}),
+      ...(audit ? { auditItem: (itemRequestId: string, subject: AuditSubject, itemCode: string) => runner.audit?.record({
+        time: new Date(), service: runner.name ?? "", method, requestId: itemRequestId, code: itemCode, peer: call.getPeer(),
+        caller: { user: caller.user, admin: caller.admin, ...(caller.service ? { service: caller.service } : {}) },
+        project: subject.project, resources: subject.resources,
+      }) } : {}),
     };
     await Promise.race([within(span, () => body(ctx)), rejectOnAbort(abort.signal)]);
   } catch (err) {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, NotFoundError } from "@bmi/errors";
-import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Caller, type Handlers } from "@bmi/grpc";
+import { assertMember, batchOf, INTERNAL, visibleProjects, type AccessTable, type Caller, type Handlers } from "@bmi/grpc";
 import {
   ArmBootConfigResponse, BootBinding as PbBootBinding, BootConfig as PbBootConfig, BootServiceService, ClearBootConfigResponse, DhcpFormat as PbFormat, GetBootConfigResponse,
   ListBootConfigsResponse, RenderDhcpHintsResponse, RenderScriptResponse, SetBootConfigResponse,
@@ -26,7 +26,7 @@ const FIRMWARE: Record<Firmware, PbFirmware> = { unspecified: PbFirmware.FIRMWAR
  */
 export const BOOT_ACCESS: AccessTable<typeof BootServiceService> = {
   setBootConfig: INTERNAL, clearBootConfig: INTERNAL, getBootConfig: INTERNAL, listBootConfigs: INTERNAL,
-  renderDhcpHints: INTERNAL, renderScript: INTERNAL, armBootConfig: INTERNAL,
+  renderDhcpHints: INTERNAL, renderScript: INTERNAL, armBootConfig: INTERNAL, setBootConfigs: INTERNAL, clearBootConfigs: INTERNAL,
 };
 
 /** bmi.boot.v1.BootService: protobuf in, domain call, protobuf out. */
@@ -37,7 +37,7 @@ export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: Handler
     assertMember(caller, c.project, `boot config of node ${node}`);
     return c;
   };
-  return {
+  const single: Omit<Handlers<typeof BootServiceService>, "setBootConfigs" | "clearBootConfigs"> = {
     setBootConfig: async (req, ctx) => {
       const c = req.config;
       if (!c) throw new InvalidArgumentError("config is required");
@@ -82,6 +82,12 @@ export function bootHandlers(configs: BootConfigs, nodes: NodeOwners, o: Handler
       await owned(ctx.caller, req.node);
       return ArmBootConfigResponse.fromPartial({ binding: bindingToPb(await configs.arm(req.node)) });
     },
+  };
+  // The batched methods run each item through its single method (see @bmi/grpc batchOf).
+  return {
+    ...single,
+    setBootConfigs: batchOf(single.setBootConfig),
+    clearBootConfigs: batchOf(single.clearBootConfig),
   };
 }
 

@@ -1,4 +1,4 @@
-import { INTERNAL, type AccessTable, type Handlers } from "@bmi/grpc";
+import { batchOf, INTERNAL, type AccessTable, type Handlers } from "@bmi/grpc";
 import {
   AllocateNodeResponse, ConnectNetworkResponse, DetachNetworkResponse, GetNodeResponse, GetPowerStatusResponse,
   ListNodesResponse, PowerCycleResponse, PowerOffResponse, PowerOnResponse, RegisterNodeResponse, ReleaseNodeResponse,
@@ -17,13 +17,13 @@ export const HAAS_ACCESS: AccessTable<HaasGatewayService> = {
   listNodes: INTERNAL, getNode: { services: ["orchestrator", "boot-service"] }, allocateNode: INTERNAL,
   releaseNode: INTERNAL, connectNetwork: INTERNAL, detachNetwork: INTERNAL, powerCycle: INTERNAL, powerOn: INTERNAL,
   powerOff: INTERNAL, getPowerStatus: INTERNAL, setBootDevice: INTERNAL, registerNode: INTERNAL, updateNode: INTERNAL,
-  unregisterNode: INTERNAL,
+  unregisterNode: INTERNAL, getNodes: { services: ["orchestrator", "boot-service"] }, allocateNodes: INTERNAL, releaseNodes: INTERNAL,
 };
 
 /** bmi.haas.v1.HaasGateway: each handler maps its request to one Gateway call and the result back. */
 export function gatewayHandlers(gw: Gateway): Handlers<HaasGatewayService> {
   const node = (n: Parameters<typeof nodeToProto>[0]) => nodeToProto(n, gw.isolated);
-  return {
+  const single: Omit<Handlers<HaasGatewayService>, "getNodes" | "allocateNodes" | "releaseNodes"> = {
     async listNodes(req, ctx) {
       const nodes = await gw.listNodes(ctx, filterFromProto(req.filter, req.project, ctx.caller.admin));
       return ListNodesResponse.fromPartial({ nodes: nodes.map(node), notice: gw.notice });
@@ -87,5 +87,12 @@ export function gatewayHandlers(gw: Gateway): Handlers<HaasGatewayService> {
       await gw.unregister(ctx, req.name);
       return UnregisterNodeResponse.fromPartial({});
     },
+  };
+  // The batched methods run each item through its single method (see @bmi/grpc batchOf).
+  return {
+    ...single,
+    getNodes: batchOf(single.getNode),
+    allocateNodes: batchOf(single.allocateNode),
+    releaseNodes: batchOf(single.releaseNode),
   };
 }

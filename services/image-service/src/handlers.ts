@@ -1,5 +1,5 @@
 import { DeadlineExceededError, InvalidArgumentError } from "@bmi/errors";
-import type { Handlers } from "@bmi/grpc";
+import { batchOf, type Handlers } from "@bmi/grpc";
 import {
   CopyImageResponse, CreateDiskResponse, CreateSnapshotResponse, DeleteDiskResponse, DeleteImageResponse,
   DownloadImageResponse, GetDiskResponse, GetImageResponse, ImportImageResponse, ListDisksResponse,
@@ -14,7 +14,7 @@ import type { ImportSource } from "./storage";
 
 /** bmi.image.v1.ImageService: protobuf in, domain call, protobuf out. Nothing else happens here. */
 export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handlers<typeof ImageServiceService> {
-  return {
+  const single: Omit<Handlers<typeof ImageServiceService>, "createDisks" | "getDisks" | "deleteDisks"> = {
     ...quotaHandlers(images),
     async listImages(req, ctx) {
       const page = images.listImages(ctx.caller, req);
@@ -81,6 +81,13 @@ export function imageHandlers(images: ImageLibrary, disks: DiskLibrary): Handler
     async listSnapshots(req, ctx) {
       return ListSnapshotsResponse.fromPartial({ snapshots: images.listSnapshots(ctx.caller, req.project).map(toImage) });
     },
+  };
+  // The batched methods run each item through its single method (see @bmi/grpc batchOf).
+  return {
+    ...single,
+    createDisks: batchOf(single.createDisk),
+    getDisks: batchOf(single.getDisk),
+    deleteDisks: batchOf(single.deleteDisk),
   };
 }
 

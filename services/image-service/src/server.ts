@@ -92,5 +92,6 @@ export const IMAGE_ACCESS: AccessTable<typeof ImageServiceService> = {
   listImages: "member", getImage: "member", importImage: "admin", uploadImage: "member", downloadImage: "member",
   copyImage: "member", renameImage: "member", deleteImage: "member", setImageVisibility: "member",
   createDisk: INTERNAL, getDisk: "member", listDisks: "member", deleteDisk: INTERNAL,
+  createDisks: INTERNAL, getDisks: "member", deleteDisks: INTERNAL,
   createSnapshot: INTERNAL, listSnapshots: "member", getQuota: "member", setQuota: "admin",
 };

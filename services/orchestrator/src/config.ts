@@ -24,6 +24,7 @@ export const orchSpec = {
   retryBaseMs: int("BMI_ORCH_RETRY_BASE_MS", { default: 200, min: 1, help: "first backoff between a step's tries, doubled each time" }),
   retryMaxMs: int("BMI_ORCH_RETRY_MAX_MS", { default: 10_000, min: 1, help: "longest backoff between a step's tries" }),
   callDeadlineMs: int("BMI_ORCH_CALL_DEADLINE_MS", { default: 60_000, min: 100, help: "per call to a service" }),
+  batchInFlight: int("BMI_ORCH_BATCH_IN_FLIGHT", { default: 4, min: 0, help: "calls of one method in flight to a service before the next ones wait and go out as one batched call (CreateDisks, CreateTargets, ...); 0: never batch" }),
   retentionHours: int("BMI_ORCH_JOB_RETENTION_HOURS", { default: 168, min: 1, help: "finished jobs are kept this long" }),
   idempotencyHours: int("BMI_ORCH_IDEMPOTENCY_HOURS", { default: 24, min: 1, help: "how long an idempotency key answers the job it made" }),
   initiatorPrefix: str("BMI_ORCH_INITIATOR_PREFIX", { default: "iqn.2026-01.org.example.bmi.node", help: "initiator IQN = <prefix>:<project>.<node>" }),

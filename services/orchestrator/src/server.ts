@@ -36,7 +36,7 @@ export async function wireOrchestrator(server: BmiServer, config: OrchConfig, lo
   bus.start();
   const clients = connectServices(
     { image: config.imageAddr, target: config.targetAddr, boot: config.bootAddr, haas: config.haasAddr }, config.callDeadlineMs,
-    clientTlsOf(config));
+    clientTlsOf(config), { maxInFlight: config.batchInFlight });
   const placed = placeTargets(redis, config, clients, clientTlsOf(config), () => engine!.limiter);
   const seal = new CredentialSeal(config.passCredentials ? credentialKey(config.credentialKeyFile) : undefined);
   const instance = config.instance || `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;

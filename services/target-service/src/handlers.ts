@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "@bmi/errors";
-import { assertMember, INTERNAL, visibleProjects, type AccessTable, type Handlers } from "@bmi/grpc";
+import { assertMember, batchOf, INTERNAL, visibleProjects, type AccessTable, type Handlers } from "@bmi/grpc";
 import type { Backing as PbBacking } from "@bmi/proto/bmi/common/v1/common";
 import {
   BindInitiatorAddressResponse, CreateTargetResponse, DeleteTargetResponse, GetTargetResponse, ListTargetsResponse, Target, TargetServiceService,
@@ -13,7 +13,7 @@ import type { TargetManager, TargetView } from "./targets";
  * address is boot-service's to say: it sees which address fetched the node's boot script.
  */
 export const TARGET_ACCESS: AccessTable<typeof TargetServiceService> = {
-  createTarget: INTERNAL, getTarget: INTERNAL, listTargets: INTERNAL, deleteTarget: INTERNAL,
+  createTarget: INTERNAL, getTarget: INTERNAL, listTargets: INTERNAL, deleteTarget: INTERNAL, createTargets: INTERNAL, deleteTargets: INTERNAL,
   bindInitiatorAddress: { services: ["boot-service"] },
 };
 
@@ -27,7 +27,7 @@ export function targetHandlers(targets: TargetManager, portals: string[], disks:
     reverseChap: v.spec.reverse ? { user: v.spec.reverse.user, secret: withSecret ? v.spec.reverse.secret : "" } : undefined,
     backing: backingToPb(v.spec.backing), created: new Date(v.spec.created), active: v.active, sessions: v.sessions,
   });
-  return {
+  const single: Omit<Handlers<typeof TargetServiceService>, "createTargets" | "deleteTargets"> = {
     createTarget: async (req, ctx) => {
       assertMember(ctx.caller, req.project, `disk ${req.project}/${req.disk}`);
       // The disk is image-service's to describe, never the request's: a named path or device is not trusted.
@@ -55,6 +55,12 @@ export function targetHandlers(targets: TargetManager, portals: string[], disks:
     // boot-service calls as itself (a node's HTTP fetch has no user): the target must be the project's, by IQN.
     bindInitiatorAddress: async (req) =>
       BindInitiatorAddressResponse.fromPartial({ bound: await targets.bindAddress(req.project, req.iqn, req.address) }),
+  };
+  // The batched methods run each item through its single method (see @bmi/grpc batchOf).
+  return {
+    ...single,
+    createTargets: batchOf(single.createTarget),
+    deleteTargets: batchOf(single.deleteTarget),
   };
 }
 

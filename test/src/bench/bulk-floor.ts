@@ -1,3 +1,4 @@
+import { withBatching } from "@bmi/grpc";
 import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
 import type { Stack } from "../support/stack";
 import type { BenchTargetHost } from "./bulk-hosts";
@@ -20,8 +21,21 @@ export interface FloorResult {
 /**
  * The raw floor: the calls a provision and a deprovision make (gateway, image, target, boot), in a plain loop at
  * the same concurrency, with no jobs, no Redis records and no events. What the orchestrator adds is the difference.
+ * The calls are batched as the orchestrator batches them (the same methods, the same calls in flight before the
+ * next ones go out together: its default BMI_ORCH_BATCH_IN_FLIGHT), so the floor is the cheapest way to do the
+ * same work; `batchInFlight` 0 makes every call its own.
  */
-export async function runFloor(s: Pick<Stack, "haas" | "image" | "target" | "boot"> & { targetHosts?: BenchTargetHost[] }, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string): Promise<FloorResult> {
+export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | "boot"> & { targetHosts?: BenchTargetHost[] }, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string, batchInFlight = 4): Promise<FloorResult> {
+  const batch = { maxInFlight: batchInFlight };
+  const batched = <C extends object>(c: C, name: string, pairs: Parameters<typeof withBatching<C>>[2]) => batchInFlight === 0 ? c : withBatching(c, name, pairs, batch);
+  const targets = (c: Stack["target"]) => batched(c, "target-service", { createTarget: "createTargets", deleteTarget: "deleteTargets" });
+  const s = {
+    haas: batched(stack.haas, "haas-gateway", { getNode: "getNodes", allocateNode: "allocateNodes", releaseNode: "releaseNodes" }),
+    image: batched(stack.image, "image-service", { createDisk: "createDisks", deleteDisk: "deleteDisks" }),
+    target: targets(stack.target),
+    boot: batched(stack.boot, "boot-service", { setBootConfig: "setBootConfigs", clearBootConfig: "clearBootConfigs" }),
+    targetHosts: stack.targetHosts?.map((h) => ({ ...h, target: targets(h.target) })),
+  };
   const calls: Record<string, number[]> = {};
   const deprovisionCalls: Record<string, number[]> = {};
   const timedIn = (into: Record<string, number[]>) => async <T>(name: string, call: Promise<T>): Promise<T> => {

@@ -21,20 +21,24 @@ export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
  * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=16,target=8,...] [--profile]
- * [--target-hosts H]`:
+ * [--target-hosts H] [--batch B]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
  * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
  * when the service exits at the end) into .run/profiles/bulk-<time>/<service>-<pid>.cpuprofile, for Chrome DevTools
  * or speedscope. `--target-hosts H` (ceph only) runs H target hosts, each in a network namespace of its own address
  * with its tgtd and target-service (multihost/lab-stack.ts), the orchestrator placing the targets, the floor
- * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place.
+ * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place. `--batch B` is
+ * BMI_ORCH_BATCH_IN_FLIGHT for the orchestrator and the floor alike (default 4; 0: every call its own).
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
     limits: { type: "string", default: "" }, profile: { type: "boolean", default: false }, "target-hosts": { type: "string", default: "1" },
+    batch: { type: "string", default: "4" },
   } });
+  const batch = Number(values.batch);
+  if (!(batch >= 0)) throw new Error(`--batch ${values.batch}: calls in flight before batching, 0 or more`);
   const hosts = Number(values["target-hosts"]);
   if (!(hosts >= 1)) throw new Error(`--target-hosts ${values["target-hosts"]}: a number of hosts, 1 or more`);
   if (hosts > 1 && values.driver !== "ceph") throw new Error("--target-hosts needs --driver ceph: a file-backed disk is on one host only");
@@ -65,7 +69,7 @@ export async function run(args: string[]): Promise<void> {
       process.env.BMI_BENCH_PROFILE_DIR = profiles;
     }
     const orchEnv = { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
-      ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) };
+      BMI_ORCH_BATCH_IN_FLIGHT: String(batch), ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) };
     s = hosts > 1 ? await startHostsStack(hosts, orchEnv)
       : { ...await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}), orchEnv }), natsUrl: "nats://127.0.0.1:4222" };
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
@@ -84,8 +88,8 @@ export async function run(args: string[]): Promise<void> {
     console.log(`    cpu         ${[...orch.cpuAfterDeprovision.keys()].map((k) => `${k} ${used(k).toFixed(1)}`).join("  ")} (s, provision + deprovision)`);
     const orchMs = (from: Map<string, number>, to: Map<string, number>) => ((to.get("orchestrator") ?? 0) - (from.get("orchestrator") ?? 0)) * 1000 / n;
     console.log(`    orchestrator cpu per node: provision ${orchMs(before, orch.cpuAfterProvision).toFixed(1)} ms, deprovision ${orchMs(orch.cpuBeforeDeprovision, orch.cpuAfterDeprovision).toFixed(1)} ms`);
-    const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX);
-    console.log(`  floor: the same calls in a plain loop, ${parallel} in flight`);
+    const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
+    console.log(`  floor: the same calls in a plain loop, ${parallel} in flight, ${batch ? `batched past ${batch} in flight as the orchestrator does` : "no batching"}`);
     console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
     console.log(`    calls       ${callTimes(floor.calls)}`);
     console.log(`    deprovision ${secs(floor.deprovisionMs)} s = ${(n / (floor.deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.deprovisionPerNode)}`);
@@ -109,7 +113,7 @@ async function listProfiles(dir: string): Promise<void> {
   console.log(`  cpu profiles: ${dir} (${files.join(", ") || "none written"})`);
 }
 
-async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void):
+export async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void):
   Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number>; cpuBeforeDeprovision: Map<string, number>;
     cpuAfterDeprovision: Map<string, number> }> {
   const t0 = performance.now();

@@ -28,6 +28,9 @@ import { backEndState, servedScripts } from "./back-ends";
 type Rule = "member" | "admin" | "internal" | "internal-admin" | "boot-service";
 type Row = [Rule, Record<string, unknown>];
 const P1 = { project: "p1" };
+// A batched method (CreateDisks, ...) has its single method's rule; its one item is the single method's request. Such
+// a call is accepted and refuses the item: the item's status is the one compared.
+const batch = ([rule, request]: Row): Row => [rule, { items: [{ request, request_id: "" }] }];
 const TABLE: Record<string, Record<string, Row>> = {
   "bmi.orchestrator.v1.Orchestrator": {
     ProvisionNode: ["member", { project: "p1", spec: { node: "n2", image: "golden" } }],
@@ -84,9 +87,12 @@ const TABLE: Record<string, Record<string, Row>> = {
     DeleteImage: ["member", { project: "p1", name: "golden" }],
     SetImageVisibility: ["member", { project: "p1", name: "golden", public: true }],
     CreateDisk: ["internal", { project: "p1", name: "extra", image: "golden" }],
+    CreateDisks: batch(["internal", { project: "p1", name: "extra", image: "golden" }]),
     GetDisk: ["member", { project: "p1", name: "n1-1" }],
+    GetDisks: batch(["member", { project: "p1", name: "n1-1" }]),
     ListDisks: ["member", P1],
     DeleteDisk: ["internal", { project: "p1", name: "n1-1" }],
+    DeleteDisks: batch(["internal", { project: "p1", name: "n1-1" }]),
     CreateSnapshot: ["internal", { project: "p1", disk: "n1-1", name: "snap" }],
     ListSnapshots: ["member", P1],
     GetQuota: ["member", P1],
@@ -94,15 +100,19 @@ const TABLE: Record<string, Record<string, Row>> = {
   },
   "bmi.target.v1.TargetService": {
     CreateTarget: ["internal", { project: "p1", disk: "n1-1", initiator_iqn: "iqn.2026-01.org.evil:x" }],
+    CreateTargets: batch(["internal", { project: "p1", disk: "n1-1", initiator_iqn: "iqn.2026-01.org.evil:x" }]),
     GetTarget: ["internal", { project: "p1", disk: "n1-1" }],
     ListTargets: ["internal", P1],
     DeleteTarget: ["internal", { project: "p1", disk: "n1-1" }],
+    DeleteTargets: batch(["internal", { project: "p1", disk: "n1-1" }]),
     // boot-service's, not the orchestrator's: for this table's attackers the same refusal as "internal".
     BindInitiatorAddress: ["boot-service", { project: "p1", iqn: "iqn.2026-01.org.example.bmi:p1.n1-1", address: "10.6.6.6" }],
   },
   "bmi.boot.v1.BootService": {
     SetBootConfig: ["internal", { config: { node: "n1", project: "p1", macs: ["52:54:00:66:66:66"] } }],
+    SetBootConfigs: batch(["internal", { config: { node: "n1", project: "p1", macs: ["52:54:00:66:66:66"] } }]),
     ClearBootConfig: ["internal", { node: "n1" }],
+    ClearBootConfigs: batch(["internal", { node: "n1" }]),
     GetBootConfig: ["internal", { node: "n1" }],
     ListBootConfigs: ["internal", P1],
     RenderDhcpHints: ["internal", P1],
@@ -112,8 +122,11 @@ const TABLE: Record<string, Record<string, Row>> = {
   "bmi.haas.v1.HaasGateway": {
     ListNodes: ["internal", { project: "p1" }],
     GetNode: ["internal", { node: "n1" }],
+    GetNodes: batch(["internal", { node: "n1" }]),
     AllocateNode: ["internal", { project: "p1", node: "n2" }],
+    AllocateNodes: batch(["internal", { project: "p1", node: "n2" }]),
     ReleaseNode: ["internal", { project: "p1", node: "n1" }],
+    ReleaseNodes: batch(["internal", { project: "p1", node: "n1" }]),
     ConnectNetwork: ["internal", { project: "p1", node: "n1", nic: "eth0", network: "evil" }],
     DetachNetwork: ["internal", { project: "p1", node: "n1", nic: "eth0", network: "net1" }],
     PowerCycle: ["internal", { project: "p1", node: "n1" }],
@@ -152,6 +165,18 @@ const CALLERS: Caller[] = [
     metadata: { [PRINCIPAL_HEADER]: principalValue({ user: "bob", projects: ["p2"], admin: false }) },
     expect: (r) => (r === "member" || r === "internal" ? NOT_FOUND : PERMISSION_DENIED) },
 ];
+
+/** A batched call's outcome for its one item: the call's status when refused, else its item's. */
+function callBatch(client: grpc.Client, method: string, encoded: Buffer, md: grpc.Metadata, response: protobuf.Type): Promise<{ code: grpc.status; details: string }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(method, (b: Buffer) => b, (b: Buffer) => b, encoded, md, { deadline: Date.now() + 10_000 }, (err, res) => {
+      if (err) return resolve({ code: err.code, details: err.details });
+      const { results } = response.toObject(response.decode(res!)) as { results?: Array<{ error?: { code?: number; message?: string } }> };
+      const e = results?.[0]?.error;
+      resolve({ code: (e?.code ?? grpc.status.OK) as grpc.status, details: e?.message ?? (results?.length === 1 ? "" : `${results?.length ?? 0} results`) });
+    });
+  });
+}
 
 describe("every RPC of every service, called directly by whoever must not", () => {
   let s: Stack;
@@ -225,8 +250,10 @@ describe("every RPC of every service, called directly by whoever must not", () =
           const md = new grpc.Metadata();
           for (const [k, v] of Object.entries(caller.metadata)) md.set(k, v);
           const encoded = Buffer.from(type.encode(type.fromObject(body)).finish());
-          const out = await callOnce(client, { path: `/${name}/${m.name}`, requestStream: !!m.requestStream,
-            responseStream: !!m.responseStream }, [encoded], md, { deadlineMs: 10_000, streamReadMs: 3000, streamReadMessages: 1 });
+          const out = "items" in body
+            ? await callBatch(client, `/${name}/${m.name}`, encoded, md, m.resolvedResponseType as protobuf.Type)
+            : await callOnce(client, { path: `/${name}/${m.name}`, requestStream: !!m.requestStream,
+              responseStream: !!m.responseStream }, [encoded], md, { deadlineMs: 10_000, streamReadMs: 3000, streamReadMessages: 1 });
           calls++;
           if (out.code !== want) wrong.push(`${caller.name}: ${name}/${m.name} answered ${String(out.code)} (${out.details}), expected ${grpc.status[want]}`);
         }

@@ -1,5 +1,5 @@
 import { NotFoundError } from "@bmi/errors";
-import { createClient, type CallContext, type PromiseClient, type TlsFiles } from "@bmi/grpc";
+import { createClient, withBatching, type CallContext, type PromiseClient, type TlsFiles } from "@bmi/grpc";
 import { HaasGatewayClient } from "@bmi/proto/bmi/haas/v1/haas";
 import { normalizeMac } from "@bmi/validate";
 import type { NodeOwners } from "../node-owners";
@@ -9,7 +9,9 @@ export class HaasNodeOwners implements NodeOwners {
   private readonly client: PromiseClient<HaasGatewayClient>;
 
   constructor(address: string, tls: TlsFiles | undefined, deadlineMs = 10_000) {
-    this.client = createClient(HaasGatewayClient, address, { deadlineMs, name: "haas-gateway", ...(tls ? { tls } : {}) });
+    // Many SetBootConfig calls at once (a bulk job's) ask about their nodes in GetNodes calls.
+    this.client = withBatching(createClient(HaasGatewayClient, address, { deadlineMs, name: "haas-gateway", ...(tls ? { tls } : {}) }),
+      "haas-gateway", { getNode: "getNodes" });
   }
 
   async node(ctx: CallContext, name: string): Promise<{ project: string; macs: string[] }> {

@@ -21,7 +21,7 @@ export function placeTargets(redis: Redis, config: OrchConfig, clients: ServiceC
   const registry = new TargetHostRegistry(redis, config.redisPrefix);
   const store = new PlacementStore(redis, `${config.redisPrefix}orch:`, registry,
     { affinity: config.targetAffinity as Affinity, multipath: config.targetMultipath });
-  const placed = new PlacedTargets(registry, store, clients.target, { deadlineMs: config.callDeadlineMs, tls }, limiter);
+  const placed = new PlacedTargets(registry, store, clients.target, { deadlineMs: config.callDeadlineMs, tls, batch: { maxInFlight: config.batchInFlight } }, limiter);
   clients.target = placed.client();
   return placed;
 }

@@ -1,9 +1,10 @@
-import { createClient, type CallOpts, type PromiseClient, type TlsFiles } from "@bmi/grpc";
+import { createClient, type BatchingOptions, type CallOpts, type PromiseClient, type TlsFiles } from "@bmi/grpc";
 import {
   TargetServiceClient, type CreateTargetRequest, type CreateTargetResponse, type DeleteTargetRequest, type DeleteTargetResponse,
   type GetTargetRequest, type GetTargetResponse, type ListTargetsRequest, type ListTargetsResponse,
 } from "@bmi/proto/bmi/target/v1/target";
 import type { Limiter, SlotRef } from "../engine/limiter";
+import { batchedTargets } from "../steps/clients";
 import type { TargetHostRegistry, TargetHostState } from "./hosts";
 import type { Placement, PlacementStore } from "./placement";
 
@@ -23,7 +24,7 @@ export class PlacedTargets {
     readonly registry: TargetHostRegistry,
     readonly placements: PlacementStore,
     private readonly fallback: Targets,
-    private readonly connect: { deadlineMs: number; tls: TlsFiles | undefined },
+    private readonly connect: { deadlineMs: number; tls: TlsFiles | undefined; batch?: BatchingOptions },
     private readonly limiter: () => Limiter,
   ) {}
 
@@ -31,8 +32,8 @@ export class PlacedTargets {
   of(host: Pick<TargetHostState, "id" | "address">): Targets {
     let c = this.clients.get(host.address);
     if (!c) {
-      c = createClient(TargetServiceClient, host.address, { deadlineMs: this.connect.deadlineMs, name: `target-service ${host.id}`,
-        ...(this.connect.tls ? { tls: this.connect.tls } : {}) });
+      c = batchedTargets(createClient(TargetServiceClient, host.address, { deadlineMs: this.connect.deadlineMs, name: `target-service ${host.id}`,
+        ...(this.connect.tls ? { tls: this.connect.tls } : {}) }), this.connect.batch);
       this.clients.set(host.address, c);
     }
     return c;

@@ -1,5 +1,5 @@
 import { NotFoundError } from "@bmi/errors";
-import { createClient, type CallContext, type PromiseClient, type TlsFiles } from "@bmi/grpc";
+import { createClient, withBatching, type CallContext, type PromiseClient, type TlsFiles } from "@bmi/grpc";
 import { ImageServiceClient } from "@bmi/proto/bmi/image/v1/image";
 import type { Backing as PbBacking } from "@bmi/proto/bmi/common/v1/common";
 import type { Backing } from "../target";
@@ -14,7 +14,9 @@ export class ImageServiceDisks implements DiskDirectory {
   private readonly client: PromiseClient<ImageServiceClient>;
 
   constructor(address: string, tls: TlsFiles | undefined, deadlineMs = 10_000) {
-    this.client = createClient(ImageServiceClient, address, { deadlineMs, name: "image-service", ...(tls ? { tls } : {}) });
+    // Many CreateTarget calls at once (a bulk job's, or one CreateTargets) ask about their disks in GetDisks calls.
+    this.client = withBatching(createClient(ImageServiceClient, address, { deadlineMs, name: "image-service", ...(tls ? { tls } : {}) }),
+      "image-service", { getDisk: "getDisks" });
   }
 
   async backing(ctx: CallContext, project: string, disk: string): Promise<Backing> {

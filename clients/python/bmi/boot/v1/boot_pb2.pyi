@@ -76,6 +76,34 @@ class ClearBootConfigResponse(_message.Message):
     cleared: bool
     def __init__(self, cleared: bool = ...) -> None: ...
 
+class ClearBootConfigsItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: ClearBootConfigRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[ClearBootConfigRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ClearBootConfigsRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ClearBootConfigsItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[ClearBootConfigsItem, _Mapping]]] = ...) -> None: ...
+
+class ClearBootConfigsResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ClearBootConfigsResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ClearBootConfigsResult, _Mapping]]] = ...) -> None: ...
+
+class ClearBootConfigsResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: ClearBootConfigResponse
+    def __init__(self, response: _Optional[_Union[ClearBootConfigResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
 class GetBootConfigRequest(_message.Message):
     __slots__ = ["node"]
     NODE_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +177,34 @@ class SetBootConfigResponse(_message.Message):
     CONFIG_FIELD_NUMBER: _ClassVar[int]
     config: BootConfig
     def __init__(self, config: _Optional[_Union[BootConfig, _Mapping]] = ...) -> None: ...
+
+class SetBootConfigsItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: SetBootConfigRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[SetBootConfigRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SetBootConfigsRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[SetBootConfigsItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[SetBootConfigsItem, _Mapping]]] = ...) -> None: ...
+
+class SetBootConfigsResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SetBootConfigsResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[SetBootConfigsResult, _Mapping]]] = ...) -> None: ...
+
+class SetBootConfigsResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: SetBootConfigResponse
+    def __init__(self, response: _Optional[_Union[SetBootConfigResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class DhcpFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

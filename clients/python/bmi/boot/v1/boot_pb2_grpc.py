@@ -23,10 +23,20 @@ class BootServiceStub(object):
                 request_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigRequest.SerializeToString,
                 response_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigResponse.FromString,
                 )
+        self.SetBootConfigs = channel.unary_unary(
+                '/bmi.boot.v1.BootService/SetBootConfigs',
+                request_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsRequest.SerializeToString,
+                response_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsResponse.FromString,
+                )
         self.ClearBootConfig = channel.unary_unary(
                 '/bmi.boot.v1.BootService/ClearBootConfig',
                 request_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigRequest.SerializeToString,
                 response_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigResponse.FromString,
+                )
+        self.ClearBootConfigs = channel.unary_unary(
+                '/bmi.boot.v1.BootService/ClearBootConfigs',
+                request_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsRequest.SerializeToString,
+                response_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsResponse.FromString,
                 )
         self.GetBootConfig = channel.unary_unary(
                 '/bmi.boot.v1.BootService/GetBootConfig',
@@ -72,9 +82,31 @@ class BootServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetBootConfigs(self, request, context):
+        """Many SetBootConfig calls in one: each item runs exactly as its own SetBootConfig would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClearBootConfig(self, request, context):
         """Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
         there was none.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearBootConfigs(self, request, context):
+        """Many ClearBootConfig calls in one: each item runs exactly as its own ClearBootConfig would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
         Access: internal (orchestrator)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -133,10 +165,20 @@ def add_BootServiceServicer_to_server(servicer, server):
                     request_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigRequest.FromString,
                     response_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigResponse.SerializeToString,
             ),
+            'SetBootConfigs': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetBootConfigs,
+                    request_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsRequest.FromString,
+                    response_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsResponse.SerializeToString,
+            ),
             'ClearBootConfig': grpc.unary_unary_rpc_method_handler(
                     servicer.ClearBootConfig,
                     request_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigRequest.FromString,
                     response_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigResponse.SerializeToString,
+            ),
+            'ClearBootConfigs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearBootConfigs,
+                    request_deserializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsRequest.FromString,
+                    response_serializer=bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsResponse.SerializeToString,
             ),
             'GetBootConfig': grpc.unary_unary_rpc_method_handler(
                     servicer.GetBootConfig,
@@ -195,6 +237,23 @@ class BootService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def SetBootConfigs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.boot.v1.BootService/SetBootConfigs',
+            bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsRequest.SerializeToString,
+            bmi_dot_boot_dot_v1_dot_boot__pb2.SetBootConfigsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def ClearBootConfig(request,
             target,
             options=(),
@@ -208,6 +267,23 @@ class BootService(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.boot.v1.BootService/ClearBootConfig',
             bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigRequest.SerializeToString,
             bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ClearBootConfigs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.boot.v1.BootService/ClearBootConfigs',
+            bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsRequest.SerializeToString,
+            bmi_dot_boot_dot_v1_dot_boot__pb2.ClearBootConfigsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

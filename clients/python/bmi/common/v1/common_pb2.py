@@ -13,17 +13,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62mi/common/v1/common.proto\x12\rbmi.common.v1\"r\n\x07\x42\x61\x63king\x12\x30\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1a.bmi.common.v1.FileBackingH\x00R\x04\x66ile\x12-\n\x03rbd\x18\x02 \x01(\x0b\x32\x19.bmi.common.v1.RbdBackingH\x00R\x03rbdB\x06\n\x04kind\"!\n\x0b\x46ileBacking\x12\x12\n\x04path\x18\x01 \x01(\tR\x04path\"g\n\nRbdBacking\x12\x12\n\x04pool\x18\x01 \x01(\tR\x04pool\x12\x14\n\x05image\x18\x02 \x01(\tR\x05image\x12\x1b\n\tceph_conf\x18\x03 \x01(\tR\x08\x63\x65phConf\x12\x12\n\x04user\x18\x04 \x01(\tR\x04user\"K\n\x0bIscsiTarget\x12\x10\n\x03iqn\x18\x01 \x01(\tR\x03iqn\x12\x18\n\x07portals\x18\x02 \x03(\tR\x07portals\x12\x10\n\x03lun\x18\x03 \x01(\rR\x03lun\"=\n\x0f\x43hapCredentials\x12\x12\n\x04user\x18\x01 \x01(\tR\x04user\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"n\n\x05Quota\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x18.bmi.common.v1.QuotaKindR\x04kind\x12\x19\n\x05limit\x18\x02 \x01(\x04H\x00R\x05limit\x88\x01\x01\x12\x12\n\x04used\x18\x03 \x01(\x04R\x04usedB\x08\n\x06_limit*J\n\x08\x46irmware\x12\x18\n\x14\x46IRMWARE_UNSPECIFIED\x10\x00\x12\x11\n\rFIRMWARE_BIOS\x10\x01\x12\x11\n\rFIRMWARE_UEFI\x10\x02*\xa5\x01\n\tQuotaKind\x12\x1a\n\x16QUOTA_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10QUOTA_KIND_NODES\x10\x01\x12\x14\n\x10QUOTA_KIND_DISKS\x10\x02\x12\x15\n\x11QUOTA_KIND_IMAGES\x10\x03\x12\x1c\n\x18QUOTA_KIND_VIRTUAL_BYTES\x10\x04\x12\x1b\n\x17QUOTA_KIND_STORED_BYTES\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x62mi/common/v1/common.proto\x12\rbmi.common.v1\"r\n\x07\x42\x61\x63king\x12\x30\n\x04\x66ile\x18\x01 \x01(\x0b\x32\x1a.bmi.common.v1.FileBackingH\x00R\x04\x66ile\x12-\n\x03rbd\x18\x02 \x01(\x0b\x32\x19.bmi.common.v1.RbdBackingH\x00R\x03rbdB\x06\n\x04kind\"!\n\x0b\x46ileBacking\x12\x12\n\x04path\x18\x01 \x01(\tR\x04path\"g\n\nRbdBacking\x12\x12\n\x04pool\x18\x01 \x01(\tR\x04pool\x12\x14\n\x05image\x18\x02 \x01(\tR\x05image\x12\x1b\n\tceph_conf\x18\x03 \x01(\tR\x08\x63\x65phConf\x12\x12\n\x04user\x18\x04 \x01(\tR\x04user\"K\n\x0bIscsiTarget\x12\x10\n\x03iqn\x18\x01 \x01(\tR\x03iqn\x12\x18\n\x07portals\x18\x02 \x03(\tR\x07portals\x12\x10\n\x03lun\x18\x03 \x01(\rR\x03lun\"=\n\x0f\x43hapCredentials\x12\x12\n\x04user\x18\x01 \x01(\tR\x04user\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"n\n\x05Quota\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x18.bmi.common.v1.QuotaKindR\x04kind\x12\x19\n\x05limit\x18\x02 \x01(\x04H\x00R\x05limit\x88\x01\x01\x12\x12\n\x04used\x18\x03 \x01(\x04R\x04usedB\x08\n\x06_limit\"9\n\tItemError\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message*J\n\x08\x46irmware\x12\x18\n\x14\x46IRMWARE_UNSPECIFIED\x10\x00\x12\x11\n\rFIRMWARE_BIOS\x10\x01\x12\x11\n\rFIRMWARE_UEFI\x10\x02*\xa5\x01\n\tQuotaKind\x12\x1a\n\x16QUOTA_KIND_UNSPECIFIED\x10\x00\x12\x14\n\x10QUOTA_KIND_NODES\x10\x01\x12\x14\n\x10QUOTA_KIND_DISKS\x10\x02\x12\x15\n\x11QUOTA_KIND_IMAGES\x10\x03\x12\x1c\n\x18QUOTA_KIND_VIRTUAL_BYTES\x10\x04\x12\x1b\n\x17QUOTA_KIND_STORED_BYTES\x10\x05\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'bmi.common.v1.common_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _FIRMWARE._serialized_start=553
-  _FIRMWARE._serialized_end=627
-  _QUOTAKIND._serialized_start=630
-  _QUOTAKIND._serialized_end=795
+  _FIRMWARE._serialized_start=612
+  _FIRMWARE._serialized_end=686
+  _QUOTAKIND._serialized_start=689
+  _QUOTAKIND._serialized_end=854
   _BACKING._serialized_start=45
   _BACKING._serialized_end=159
   _FILEBACKING._serialized_start=161
@@ -36,4 +36,6 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CHAPCREDENTIALS._serialized_end=439
   _QUOTA._serialized_start=441
   _QUOTA._serialized_end=551
+  _ITEMERROR._serialized_start=553
+  _ITEMERROR._serialized_end=610
 # @@protoc_insertion_point(module_scope)

@@ -47,6 +47,14 @@ class IscsiTarget(_message.Message):
     portals: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, iqn: _Optional[str] = ..., portals: _Optional[_Iterable[str]] = ..., lun: _Optional[int] = ...) -> None: ...
 
+class ItemError(_message.Message):
+    __slots__ = ["code", "message"]
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: int
+    message: str
+    def __init__(self, code: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
 class Quota(_message.Message):
     __slots__ = ["kind", "limit", "used"]
     KIND_FIELD_NUMBER: _ClassVar[int]

@@ -1,3 +1,4 @@
+from bmi.common.v1 import common_pb2 as _common_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -33,6 +34,34 @@ class AllocateNodeResponse(_message.Message):
     allocated: bool
     node: Node
     def __init__(self, node: _Optional[_Union[Node, _Mapping]] = ..., allocated: bool = ...) -> None: ...
+
+class AllocateNodesItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: AllocateNodeRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[AllocateNodeRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class AllocateNodesRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[AllocateNodesItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[AllocateNodesItem, _Mapping]]] = ...) -> None: ...
+
+class AllocateNodesResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[AllocateNodesResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[AllocateNodesResult, _Mapping]]] = ...) -> None: ...
+
+class AllocateNodesResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: AllocateNodeResponse
+    def __init__(self, response: _Optional[_Union[AllocateNodeResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class ConnectNetworkRequest(_message.Message):
     __slots__ = ["channel", "network", "nic", "node", "project"]
@@ -85,6 +114,34 @@ class GetNodeResponse(_message.Message):
     NODE_FIELD_NUMBER: _ClassVar[int]
     node: Node
     def __init__(self, node: _Optional[_Union[Node, _Mapping]] = ...) -> None: ...
+
+class GetNodesItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: GetNodeRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[GetNodeRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetNodesRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[GetNodesItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[GetNodesItem, _Mapping]]] = ...) -> None: ...
+
+class GetNodesResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[GetNodesResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[GetNodesResult, _Mapping]]] = ...) -> None: ...
+
+class GetNodesResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: GetNodeResponse
+    def __init__(self, response: _Optional[_Union[GetNodeResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class GetPowerStatusRequest(_message.Message):
     __slots__ = ["node", "project"]
@@ -266,6 +323,34 @@ class ReleaseNodeRequest(_message.Message):
 class ReleaseNodeResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
+
+class ReleaseNodesItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: ReleaseNodeRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[ReleaseNodeRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseNodesRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ReleaseNodesItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[ReleaseNodesItem, _Mapping]]] = ...) -> None: ...
+
+class ReleaseNodesResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ReleaseNodesResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ReleaseNodesResult, _Mapping]]] = ...) -> None: ...
+
+class ReleaseNodesResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: ReleaseNodeResponse
+    def __init__(self, response: _Optional[_Union[ReleaseNodeResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class SetBootDeviceRequest(_message.Message):
     __slots__ = ["device", "node", "project"]

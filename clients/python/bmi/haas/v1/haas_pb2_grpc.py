@@ -28,15 +28,30 @@ class HaasGatewayStub(object):
                 request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodeRequest.SerializeToString,
                 response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodeResponse.FromString,
                 )
+        self.GetNodes = channel.unary_unary(
+                '/bmi.haas.v1.HaasGateway/GetNodes',
+                request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesRequest.SerializeToString,
+                response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesResponse.FromString,
+                )
         self.AllocateNode = channel.unary_unary(
                 '/bmi.haas.v1.HaasGateway/AllocateNode',
                 request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodeRequest.SerializeToString,
                 response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodeResponse.FromString,
                 )
+        self.AllocateNodes = channel.unary_unary(
+                '/bmi.haas.v1.HaasGateway/AllocateNodes',
+                request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesRequest.SerializeToString,
+                response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesResponse.FromString,
+                )
         self.ReleaseNode = channel.unary_unary(
                 '/bmi.haas.v1.HaasGateway/ReleaseNode',
                 request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeRequest.SerializeToString,
                 response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeResponse.FromString,
+                )
+        self.ReleaseNodes = channel.unary_unary(
+                '/bmi.haas.v1.HaasGateway/ReleaseNodes',
+                request_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesRequest.SerializeToString,
+                response_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesResponse.FromString,
                 )
         self.ConnectNetwork = channel.unary_unary(
                 '/bmi.haas.v1.HaasGateway/ConnectNetwork',
@@ -113,6 +128,17 @@ class HaasGatewayServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetNodes(self, request, context):
+        """Many GetNode calls in one: each item runs exactly as its own GetNode would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+        Access: internal (orchestrator, boot-service)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AllocateNode(self, request, context):
         """Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
         node belongs to another project. NOT_FOUND: no such node.
@@ -122,9 +148,31 @@ class HaasGatewayServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AllocateNodes(self, request, context):
+        """Many AllocateNode calls in one: each item runs exactly as its own AllocateNode would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReleaseNode(self, request, context):
         """Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
         requires. NOT_FOUND: the node is not the project's.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseNodes(self, request, context):
+        """Many ReleaseNode calls in one: each item runs exactly as its own ReleaseNode would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
         Access: internal (orchestrator)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -231,15 +279,30 @@ def add_HaasGatewayServicer_to_server(servicer, server):
                     request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodeRequest.FromString,
                     response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodeResponse.SerializeToString,
             ),
+            'GetNodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNodes,
+                    request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesRequest.FromString,
+                    response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesResponse.SerializeToString,
+            ),
             'AllocateNode': grpc.unary_unary_rpc_method_handler(
                     servicer.AllocateNode,
                     request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodeRequest.FromString,
                     response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodeResponse.SerializeToString,
             ),
+            'AllocateNodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.AllocateNodes,
+                    request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesRequest.FromString,
+                    response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesResponse.SerializeToString,
+            ),
             'ReleaseNode': grpc.unary_unary_rpc_method_handler(
                     servicer.ReleaseNode,
                     request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeRequest.FromString,
                     response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeResponse.SerializeToString,
+            ),
+            'ReleaseNodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseNodes,
+                    request_deserializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesRequest.FromString,
+                    response_serializer=bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesResponse.SerializeToString,
             ),
             'ConnectNetwork': grpc.unary_unary_rpc_method_handler(
                     servicer.ConnectNetwork,
@@ -340,6 +403,23 @@ class HaasGateway(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def GetNodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.haas.v1.HaasGateway/GetNodes',
+            bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesRequest.SerializeToString,
+            bmi_dot_haas_dot_v1_dot_haas__pb2.GetNodesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def AllocateNode(request,
             target,
             options=(),
@@ -357,6 +437,23 @@ class HaasGateway(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def AllocateNodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.haas.v1.HaasGateway/AllocateNodes',
+            bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesRequest.SerializeToString,
+            bmi_dot_haas_dot_v1_dot_haas__pb2.AllocateNodesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def ReleaseNode(request,
             target,
             options=(),
@@ -370,6 +467,23 @@ class HaasGateway(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.haas.v1.HaasGateway/ReleaseNode',
             bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeRequest.SerializeToString,
             bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodeResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ReleaseNodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.haas.v1.HaasGateway/ReleaseNodes',
+            bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesRequest.SerializeToString,
+            bmi_dot_haas_dot_v1_dot_haas__pb2.ReleaseNodesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -57,6 +57,34 @@ class CreateDiskResponse(_message.Message):
     disk: Disk
     def __init__(self, disk: _Optional[_Union[Disk, _Mapping]] = ..., created: bool = ...) -> None: ...
 
+class CreateDisksItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: CreateDiskRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[CreateDiskRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateDisksRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CreateDisksItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[CreateDisksItem, _Mapping]]] = ...) -> None: ...
+
+class CreateDisksResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[CreateDisksResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[CreateDisksResult, _Mapping]]] = ...) -> None: ...
+
+class CreateDisksResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: CreateDiskResponse
+    def __init__(self, response: _Optional[_Union[CreateDiskResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
 class CreateSnapshotRequest(_message.Message):
     __slots__ = ["disk", "name", "project"]
     DISK_FIELD_NUMBER: _ClassVar[int]
@@ -84,6 +112,34 @@ class DeleteDiskRequest(_message.Message):
 class DeleteDiskResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
+
+class DeleteDisksItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: DeleteDiskRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[DeleteDiskRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteDisksRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[DeleteDisksItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[DeleteDisksItem, _Mapping]]] = ...) -> None: ...
+
+class DeleteDisksResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[DeleteDisksResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[DeleteDisksResult, _Mapping]]] = ...) -> None: ...
+
+class DeleteDisksResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: DeleteDiskResponse
+    def __init__(self, response: _Optional[_Union[DeleteDiskResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class DeleteImageRequest(_message.Message):
     __slots__ = ["name", "project"]
@@ -152,6 +208,34 @@ class GetDiskResponse(_message.Message):
     DISK_FIELD_NUMBER: _ClassVar[int]
     disk: Disk
     def __init__(self, disk: _Optional[_Union[Disk, _Mapping]] = ...) -> None: ...
+
+class GetDisksItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: GetDiskRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[GetDiskRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class GetDisksRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[GetDisksItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[GetDisksItem, _Mapping]]] = ...) -> None: ...
+
+class GetDisksResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[GetDisksResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[GetDisksResult, _Mapping]]] = ...) -> None: ...
+
+class GetDisksResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: GetDiskResponse
+    def __init__(self, response: _Optional[_Union[GetDiskResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class GetImageRequest(_message.Message):
     __slots__ = ["name", "project"]

@@ -68,10 +68,20 @@ class ImageServiceStub(object):
                 request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDiskRequest.SerializeToString,
                 response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDiskResponse.FromString,
                 )
+        self.CreateDisks = channel.unary_unary(
+                '/bmi.image.v1.ImageService/CreateDisks',
+                request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksRequest.SerializeToString,
+                response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksResponse.FromString,
+                )
         self.GetDisk = channel.unary_unary(
                 '/bmi.image.v1.ImageService/GetDisk',
                 request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDiskRequest.SerializeToString,
                 response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDiskResponse.FromString,
+                )
+        self.GetDisks = channel.unary_unary(
+                '/bmi.image.v1.ImageService/GetDisks',
+                request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDisksRequest.SerializeToString,
+                response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDisksResponse.FromString,
                 )
         self.ListDisks = channel.unary_unary(
                 '/bmi.image.v1.ImageService/ListDisks',
@@ -82,6 +92,11 @@ class ImageServiceStub(object):
                 '/bmi.image.v1.ImageService/DeleteDisk',
                 request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskRequest.SerializeToString,
                 response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskResponse.FromString,
+                )
+        self.DeleteDisks = channel.unary_unary(
+                '/bmi.image.v1.ImageService/DeleteDisks',
+                request_serializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksRequest.SerializeToString,
+                response_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksResponse.FromString,
                 )
         self.CreateSnapshot = channel.unary_unary(
                 '/bmi.image.v1.ImageService/CreateSnapshot',
@@ -205,8 +220,30 @@ class ImageServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateDisks(self, request, context):
+        """Many CreateDisk calls in one: each item runs exactly as its own CreateDisk would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetDisk(self, request, context):
         """One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
+        Access: members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDisks(self, request, context):
+        """Many GetDisk calls in one: each item runs exactly as its own GetDisk would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
         Access: members
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -223,6 +260,17 @@ class ImageServiceServicer(object):
 
     def DeleteDisk(self, request, context):
         """Deletes a disk and what it stored. NOT_FOUND: no such disk. FAILED_PRECONDITION: Ceph still has the disk open.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDisks(self, request, context):
+        """Many DeleteDisk calls in one: each item runs exactly as its own DeleteDisk would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
         Access: internal (orchestrator)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -317,10 +365,20 @@ def add_ImageServiceServicer_to_server(servicer, server):
                     request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDiskRequest.FromString,
                     response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDiskResponse.SerializeToString,
             ),
+            'CreateDisks': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDisks,
+                    request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksRequest.FromString,
+                    response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksResponse.SerializeToString,
+            ),
             'GetDisk': grpc.unary_unary_rpc_method_handler(
                     servicer.GetDisk,
                     request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDiskRequest.FromString,
                     response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDiskResponse.SerializeToString,
+            ),
+            'GetDisks': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDisks,
+                    request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDisksRequest.FromString,
+                    response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.GetDisksResponse.SerializeToString,
             ),
             'ListDisks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDisks,
@@ -331,6 +389,11 @@ def add_ImageServiceServicer_to_server(servicer, server):
                     servicer.DeleteDisk,
                     request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskRequest.FromString,
                     response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskResponse.SerializeToString,
+            ),
+            'DeleteDisks': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDisks,
+                    request_deserializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksRequest.FromString,
+                    response_serializer=bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksResponse.SerializeToString,
             ),
             'CreateSnapshot': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSnapshot,
@@ -537,6 +600,23 @@ class ImageService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def CreateDisks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.image.v1.ImageService/CreateDisks',
+            bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksRequest.SerializeToString,
+            bmi_dot_image_dot_v1_dot_image__pb2.CreateDisksResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def GetDisk(request,
             target,
             options=(),
@@ -550,6 +630,23 @@ class ImageService(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.image.v1.ImageService/GetDisk',
             bmi_dot_image_dot_v1_dot_image__pb2.GetDiskRequest.SerializeToString,
             bmi_dot_image_dot_v1_dot_image__pb2.GetDiskResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetDisks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.image.v1.ImageService/GetDisks',
+            bmi_dot_image_dot_v1_dot_image__pb2.GetDisksRequest.SerializeToString,
+            bmi_dot_image_dot_v1_dot_image__pb2.GetDisksResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
@@ -584,6 +681,23 @@ class ImageService(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.image.v1.ImageService/DeleteDisk',
             bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskRequest.SerializeToString,
             bmi_dot_image_dot_v1_dot_image__pb2.DeleteDiskResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteDisks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.image.v1.ImageService/DeleteDisks',
+            bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksRequest.SerializeToString,
+            bmi_dot_image_dot_v1_dot_image__pb2.DeleteDisksResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

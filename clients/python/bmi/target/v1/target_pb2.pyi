@@ -45,6 +45,34 @@ class CreateTargetResponse(_message.Message):
     target: Target
     def __init__(self, target: _Optional[_Union[Target, _Mapping]] = ..., created: bool = ...) -> None: ...
 
+class CreateTargetsItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: CreateTargetRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[CreateTargetRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateTargetsRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[CreateTargetsItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[CreateTargetsItem, _Mapping]]] = ...) -> None: ...
+
+class CreateTargetsResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[CreateTargetsResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[CreateTargetsResult, _Mapping]]] = ...) -> None: ...
+
+class CreateTargetsResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: CreateTargetResponse
+    def __init__(self, response: _Optional[_Union[CreateTargetResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
+
 class DeleteTargetRequest(_message.Message):
     __slots__ = ["disk", "project"]
     DISK_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +88,34 @@ class DeleteTargetResponse(_message.Message):
     forced: bool
     sessions_closed: int
     def __init__(self, forced: bool = ..., sessions_closed: _Optional[int] = ...) -> None: ...
+
+class DeleteTargetsItem(_message.Message):
+    __slots__ = ["request", "request_id"]
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request: DeleteTargetRequest
+    request_id: str
+    def __init__(self, request: _Optional[_Union[DeleteTargetRequest, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteTargetsRequest(_message.Message):
+    __slots__ = ["items"]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[DeleteTargetsItem]
+    def __init__(self, items: _Optional[_Iterable[_Union[DeleteTargetsItem, _Mapping]]] = ...) -> None: ...
+
+class DeleteTargetsResponse(_message.Message):
+    __slots__ = ["results"]
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[DeleteTargetsResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[DeleteTargetsResult, _Mapping]]] = ...) -> None: ...
+
+class DeleteTargetsResult(_message.Message):
+    __slots__ = ["error", "response"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    error: _common_pb2.ItemError
+    response: DeleteTargetResponse
+    def __init__(self, response: _Optional[_Union[DeleteTargetResponse, _Mapping]] = ..., error: _Optional[_Union[_common_pb2.ItemError, _Mapping]] = ...) -> None: ...
 
 class GetTargetRequest(_message.Message):
     __slots__ = ["disk", "project"]

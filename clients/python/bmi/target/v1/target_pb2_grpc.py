@@ -22,6 +22,11 @@ class TargetServiceStub(object):
                 request_serializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetRequest.SerializeToString,
                 response_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetResponse.FromString,
                 )
+        self.CreateTargets = channel.unary_unary(
+                '/bmi.target.v1.TargetService/CreateTargets',
+                request_serializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsRequest.SerializeToString,
+                response_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsResponse.FromString,
+                )
         self.GetTarget = channel.unary_unary(
                 '/bmi.target.v1.TargetService/GetTarget',
                 request_serializer=bmi_dot_target_dot_v1_dot_target__pb2.GetTargetRequest.SerializeToString,
@@ -36,6 +41,11 @@ class TargetServiceStub(object):
                 '/bmi.target.v1.TargetService/DeleteTarget',
                 request_serializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetRequest.SerializeToString,
                 response_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetResponse.FromString,
+                )
+        self.DeleteTargets = channel.unary_unary(
+                '/bmi.target.v1.TargetService/DeleteTargets',
+                request_serializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsRequest.SerializeToString,
+                response_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsResponse.FromString,
                 )
         self.BindInitiatorAddress = channel.unary_unary(
                 '/bmi.target.v1.TargetService/BindInitiatorAddress',
@@ -55,6 +65,17 @@ class TargetServiceServicer(object):
         that disk's own). Idempotent in the target, not in its credentials: every call rotates the CHAP secrets (see the
         request). NOT_FOUND: no such disk in the project. INVALID_ARGUMENT: a backing that is not the disk's.
         ALREADY_EXISTS: the disk's target exists with another initiator or backing (delete it first).
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTargets(self, request, context):
+        """Many CreateTarget calls in one: each item runs exactly as its own CreateTarget would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
         Access: internal (orchestrator)
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -87,6 +108,17 @@ class TargetServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteTargets(self, request, context):
+        """Many DeleteTarget calls in one: each item runs exactly as its own DeleteTarget would (same checks, same
+        answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+        most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+        the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+        Access: internal (orchestrator)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def BindInitiatorAddress(self, request, context):
         """boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
         (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
@@ -105,6 +137,11 @@ def add_TargetServiceServicer_to_server(servicer, server):
                     request_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetRequest.FromString,
                     response_serializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetResponse.SerializeToString,
             ),
+            'CreateTargets': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTargets,
+                    request_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsRequest.FromString,
+                    response_serializer=bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsResponse.SerializeToString,
+            ),
             'GetTarget': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTarget,
                     request_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.GetTargetRequest.FromString,
@@ -119,6 +156,11 @@ def add_TargetServiceServicer_to_server(servicer, server):
                     servicer.DeleteTarget,
                     request_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetRequest.FromString,
                     response_serializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetResponse.SerializeToString,
+            ),
+            'DeleteTargets': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTargets,
+                    request_deserializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsRequest.FromString,
+                    response_serializer=bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsResponse.SerializeToString,
             ),
             'BindInitiatorAddress': grpc.unary_unary_rpc_method_handler(
                     servicer.BindInitiatorAddress,
@@ -152,6 +194,23 @@ class TargetService(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.target.v1.TargetService/CreateTarget',
             bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetRequest.SerializeToString,
             bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateTargets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.target.v1.TargetService/CreateTargets',
+            bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsRequest.SerializeToString,
+            bmi_dot_target_dot_v1_dot_target__pb2.CreateTargetsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
@@ -203,6 +262,23 @@ class TargetService(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.target.v1.TargetService/DeleteTarget',
             bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetRequest.SerializeToString,
             bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteTargets(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.target.v1.TargetService/DeleteTargets',
+            bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsRequest.SerializeToString,
+            bmi_dot_target_dot_v1_dot_target__pb2.DeleteTargetsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

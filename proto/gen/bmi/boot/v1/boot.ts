@@ -19,7 +19,14 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { ChapCredentials, Firmware, firmwareFromJSON, firmwareToJSON, IscsiTarget } from "../../common/v1/common";
+import {
+  ChapCredentials,
+  Firmware,
+  firmwareFromJSON,
+  firmwareToJSON,
+  IscsiTarget,
+  ItemError,
+} from "../../common/v1/common";
 
 export const protobufPackage = "bmi.boot.v1";
 
@@ -206,6 +213,56 @@ export interface ArmBootConfigRequest {
 /** The binding after arming: no address until the next fetch. */
 export interface ArmBootConfigResponse {
   binding: BootBinding | undefined;
+}
+
+/** SetBootConfigs' request: SetBootConfig calls, answered in order. */
+export interface SetBootConfigsRequest {
+  items: SetBootConfigsItem[];
+}
+
+/** One SetBootConfig of a SetBootConfigs. */
+export interface SetBootConfigsItem {
+  request:
+    | SetBootConfigRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface SetBootConfigsResponse {
+  results: SetBootConfigsResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface SetBootConfigsResult {
+  response?: SetBootConfigResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** ClearBootConfigs' request: ClearBootConfig calls, answered in order. */
+export interface ClearBootConfigsRequest {
+  items: ClearBootConfigsItem[];
+}
+
+/** One ClearBootConfig of a ClearBootConfigs. */
+export interface ClearBootConfigsItem {
+  request:
+    | ClearBootConfigRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface ClearBootConfigsResponse {
+  results: ClearBootConfigsResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface ClearBootConfigsResult {
+  response?: ClearBootConfigResponse | undefined;
+  error?: ItemError | undefined;
 }
 
 function createBaseBootConfig(): BootConfig {
@@ -1704,6 +1761,650 @@ export const ArmBootConfigResponse: MessageFns<ArmBootConfigResponse> = {
   },
 };
 
+function createBaseSetBootConfigsRequest(): SetBootConfigsRequest {
+  return { items: [] };
+}
+
+export const SetBootConfigsRequest: MessageFns<SetBootConfigsRequest> = {
+  encode(message: SetBootConfigsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      SetBootConfigsItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBootConfigsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBootConfigsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(SetBootConfigsItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBootConfigsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => SetBootConfigsItem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SetBootConfigsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => SetBootConfigsItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetBootConfigsRequest>, I>>(base?: I): SetBootConfigsRequest {
+    return SetBootConfigsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetBootConfigsRequest>, I>>(object: I): SetBootConfigsRequest {
+    const message = createBaseSetBootConfigsRequest();
+    message.items = object.items?.map((e) => SetBootConfigsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetBootConfigsItem(): SetBootConfigsItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const SetBootConfigsItem: MessageFns<SetBootConfigsItem> = {
+  encode(message: SetBootConfigsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      SetBootConfigRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBootConfigsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBootConfigsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = SetBootConfigRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBootConfigsItem {
+    return {
+      request: isSet(object.request) ? SetBootConfigRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: SetBootConfigsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = SetBootConfigRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetBootConfigsItem>, I>>(base?: I): SetBootConfigsItem {
+    return SetBootConfigsItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetBootConfigsItem>, I>>(object: I): SetBootConfigsItem {
+    const message = createBaseSetBootConfigsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? SetBootConfigRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseSetBootConfigsResponse(): SetBootConfigsResponse {
+  return { results: [] };
+}
+
+export const SetBootConfigsResponse: MessageFns<SetBootConfigsResponse> = {
+  encode(message: SetBootConfigsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      SetBootConfigsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBootConfigsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBootConfigsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(SetBootConfigsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBootConfigsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SetBootConfigsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SetBootConfigsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SetBootConfigsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetBootConfigsResponse>, I>>(base?: I): SetBootConfigsResponse {
+    return SetBootConfigsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetBootConfigsResponse>, I>>(object: I): SetBootConfigsResponse {
+    const message = createBaseSetBootConfigsResponse();
+    message.results = object.results?.map((e) => SetBootConfigsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetBootConfigsResult(): SetBootConfigsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const SetBootConfigsResult: MessageFns<SetBootConfigsResult> = {
+  encode(message: SetBootConfigsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      SetBootConfigResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetBootConfigsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetBootConfigsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = SetBootConfigResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetBootConfigsResult {
+    return {
+      response: isSet(object.response) ? SetBootConfigResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: SetBootConfigsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = SetBootConfigResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetBootConfigsResult>, I>>(base?: I): SetBootConfigsResult {
+    return SetBootConfigsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetBootConfigsResult>, I>>(object: I): SetBootConfigsResult {
+    const message = createBaseSetBootConfigsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? SetBootConfigResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseClearBootConfigsRequest(): ClearBootConfigsRequest {
+  return { items: [] };
+}
+
+export const ClearBootConfigsRequest: MessageFns<ClearBootConfigsRequest> = {
+  encode(message: ClearBootConfigsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ClearBootConfigsItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearBootConfigsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearBootConfigsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ClearBootConfigsItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearBootConfigsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => ClearBootConfigsItem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ClearBootConfigsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ClearBootConfigsItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearBootConfigsRequest>, I>>(base?: I): ClearBootConfigsRequest {
+    return ClearBootConfigsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearBootConfigsRequest>, I>>(object: I): ClearBootConfigsRequest {
+    const message = createBaseClearBootConfigsRequest();
+    message.items = object.items?.map((e) => ClearBootConfigsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseClearBootConfigsItem(): ClearBootConfigsItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const ClearBootConfigsItem: MessageFns<ClearBootConfigsItem> = {
+  encode(message: ClearBootConfigsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      ClearBootConfigRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearBootConfigsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearBootConfigsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = ClearBootConfigRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearBootConfigsItem {
+    return {
+      request: isSet(object.request) ? ClearBootConfigRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ClearBootConfigsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = ClearBootConfigRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearBootConfigsItem>, I>>(base?: I): ClearBootConfigsItem {
+    return ClearBootConfigsItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearBootConfigsItem>, I>>(object: I): ClearBootConfigsItem {
+    const message = createBaseClearBootConfigsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? ClearBootConfigRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseClearBootConfigsResponse(): ClearBootConfigsResponse {
+  return { results: [] };
+}
+
+export const ClearBootConfigsResponse: MessageFns<ClearBootConfigsResponse> = {
+  encode(message: ClearBootConfigsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ClearBootConfigsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearBootConfigsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearBootConfigsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ClearBootConfigsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearBootConfigsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ClearBootConfigsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ClearBootConfigsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ClearBootConfigsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearBootConfigsResponse>, I>>(base?: I): ClearBootConfigsResponse {
+    return ClearBootConfigsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearBootConfigsResponse>, I>>(object: I): ClearBootConfigsResponse {
+    const message = createBaseClearBootConfigsResponse();
+    message.results = object.results?.map((e) => ClearBootConfigsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseClearBootConfigsResult(): ClearBootConfigsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const ClearBootConfigsResult: MessageFns<ClearBootConfigsResult> = {
+  encode(message: ClearBootConfigsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      ClearBootConfigResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearBootConfigsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearBootConfigsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = ClearBootConfigResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearBootConfigsResult {
+    return {
+      response: isSet(object.response) ? ClearBootConfigResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: ClearBootConfigsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = ClearBootConfigResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearBootConfigsResult>, I>>(base?: I): ClearBootConfigsResult {
+    return ClearBootConfigsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearBootConfigsResult>, I>>(object: I): ClearBootConfigsResult {
+    const message = createBaseClearBootConfigsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? ClearBootConfigResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Per-node boot configs (which target a node's MACs boot, with which CHAP credentials, BIOS or UEFI), served to
  * nodes as iPXE scripts over HTTP without authentication, and bound to the address that fetches them first after
@@ -1729,6 +2430,24 @@ export const BootServiceService = {
     responseDeserialize: (value: Buffer): SetBootConfigResponse => SetBootConfigResponse.decode(value),
   },
   /**
+   * Many SetBootConfig calls in one: each item runs exactly as its own SetBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  setBootConfigs: {
+    path: "/bmi.boot.v1.BootService/SetBootConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetBootConfigsRequest): Buffer =>
+      Buffer.from(SetBootConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetBootConfigsRequest => SetBootConfigsRequest.decode(value),
+    responseSerialize: (value: SetBootConfigsResponse): Buffer =>
+      Buffer.from(SetBootConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetBootConfigsResponse => SetBootConfigsResponse.decode(value),
+  },
+  /**
    * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
    * there was none.
    * Access: internal (orchestrator)
@@ -1743,6 +2462,24 @@ export const BootServiceService = {
     responseSerialize: (value: ClearBootConfigResponse): Buffer =>
       Buffer.from(ClearBootConfigResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ClearBootConfigResponse => ClearBootConfigResponse.decode(value),
+  },
+  /**
+   * Many ClearBootConfig calls in one: each item runs exactly as its own ClearBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  clearBootConfigs: {
+    path: "/bmi.boot.v1.BootService/ClearBootConfigs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClearBootConfigsRequest): Buffer =>
+      Buffer.from(ClearBootConfigsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearBootConfigsRequest => ClearBootConfigsRequest.decode(value),
+    responseSerialize: (value: ClearBootConfigsResponse): Buffer =>
+      Buffer.from(ClearBootConfigsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClearBootConfigsResponse => ClearBootConfigsResponse.decode(value),
   },
   /**
    * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.
@@ -1831,11 +2568,27 @@ export interface BootServiceServer extends UntypedServiceImplementation {
    */
   setBootConfig: handleUnaryCall<SetBootConfigRequest, SetBootConfigResponse>;
   /**
+   * Many SetBootConfig calls in one: each item runs exactly as its own SetBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  setBootConfigs: handleUnaryCall<SetBootConfigsRequest, SetBootConfigsResponse>;
+  /**
    * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
    * there was none.
    * Access: internal (orchestrator)
    */
   clearBootConfig: handleUnaryCall<ClearBootConfigRequest, ClearBootConfigResponse>;
+  /**
+   * Many ClearBootConfig calls in one: each item runs exactly as its own ClearBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  clearBootConfigs: handleUnaryCall<ClearBootConfigsRequest, ClearBootConfigsResponse>;
   /**
    * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.
    * Access: internal (orchestrator)
@@ -1890,6 +2643,28 @@ export interface BootServiceClient extends Client {
     callback: (error: ServiceError | null, response: SetBootConfigResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Many SetBootConfig calls in one: each item runs exactly as its own SetBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  setBootConfigs(
+    request: SetBootConfigsRequest,
+    callback: (error: ServiceError | null, response: SetBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  setBootConfigs(
+    request: SetBootConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  setBootConfigs(
+    request: SetBootConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Removes a node's boot config: its MACs get 404 and fall through to the next boot device. `cleared` is false when
    * there was none.
    * Access: internal (orchestrator)
@@ -1908,6 +2683,28 @@ export interface BootServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ClearBootConfigResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many ClearBootConfig calls in one: each item runs exactly as its own ClearBootConfig would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  clearBootConfigs(
+    request: ClearBootConfigsRequest,
+    callback: (error: ServiceError | null, response: ClearBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  clearBootConfigs(
+    request: ClearBootConfigsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClearBootConfigsResponse) => void,
+  ): ClientUnaryCall;
+  clearBootConfigs(
+    request: ClearBootConfigsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClearBootConfigsResponse) => void,
   ): ClientUnaryCall;
   /**
    * One node's boot config, secrets included, and its binding. NOT_FOUND: the node has none.

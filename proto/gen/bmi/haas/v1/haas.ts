@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ItemError } from "../../common/v1/common";
 
 export const protobufPackage = "bmi.haas.v1";
 
@@ -401,6 +402,81 @@ export interface UnregisterNodeRequest {
 
 /** Empty: the node is gone. */
 export interface UnregisterNodeResponse {
+}
+
+/** GetNodes' request: GetNode calls, answered in order. */
+export interface GetNodesRequest {
+  items: GetNodesItem[];
+}
+
+/** One GetNode of a GetNodes. */
+export interface GetNodesItem {
+  request:
+    | GetNodeRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface GetNodesResponse {
+  results: GetNodesResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface GetNodesResult {
+  response?: GetNodeResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** AllocateNodes' request: AllocateNode calls, answered in order. */
+export interface AllocateNodesRequest {
+  items: AllocateNodesItem[];
+}
+
+/** One AllocateNode of a AllocateNodes. */
+export interface AllocateNodesItem {
+  request:
+    | AllocateNodeRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface AllocateNodesResponse {
+  results: AllocateNodesResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface AllocateNodesResult {
+  response?: AllocateNodeResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** ReleaseNodes' request: ReleaseNode calls, answered in order. */
+export interface ReleaseNodesRequest {
+  items: ReleaseNodesItem[];
+}
+
+/** One ReleaseNode of a ReleaseNodes. */
+export interface ReleaseNodesItem {
+  request:
+    | ReleaseNodeRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface ReleaseNodesResponse {
+  results: ReleaseNodesResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface ReleaseNodesResult {
+  response?: ReleaseNodeResponse | undefined;
+  error?: ItemError | undefined;
 }
 
 function createBaseNic(): Nic {
@@ -3739,6 +3815,966 @@ export const UnregisterNodeResponse: MessageFns<UnregisterNodeResponse> = {
   },
 };
 
+function createBaseGetNodesRequest(): GetNodesRequest {
+  return { items: [] };
+}
+
+export const GetNodesRequest: MessageFns<GetNodesRequest> = {
+  encode(message: GetNodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      GetNodesItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(GetNodesItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => GetNodesItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetNodesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => GetNodesItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodesRequest>, I>>(base?: I): GetNodesRequest {
+    return GetNodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodesRequest>, I>>(object: I): GetNodesRequest {
+    const message = createBaseGetNodesRequest();
+    message.items = object.items?.map((e) => GetNodesItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetNodesItem(): GetNodesItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const GetNodesItem: MessageFns<GetNodesItem> = {
+  encode(message: GetNodesItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      GetNodeRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodesItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodesItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = GetNodeRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodesItem {
+    return {
+      request: isSet(object.request) ? GetNodeRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetNodesItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = GetNodeRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodesItem>, I>>(base?: I): GetNodesItem {
+    return GetNodesItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodesItem>, I>>(object: I): GetNodesItem {
+    const message = createBaseGetNodesItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? GetNodeRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetNodesResponse(): GetNodesResponse {
+  return { results: [] };
+}
+
+export const GetNodesResponse: MessageFns<GetNodesResponse> = {
+  encode(message: GetNodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      GetNodesResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(GetNodesResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => GetNodesResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetNodesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => GetNodesResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodesResponse>, I>>(base?: I): GetNodesResponse {
+    return GetNodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodesResponse>, I>>(object: I): GetNodesResponse {
+    const message = createBaseGetNodesResponse();
+    message.results = object.results?.map((e) => GetNodesResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetNodesResult(): GetNodesResult {
+  return { response: undefined, error: undefined };
+}
+
+export const GetNodesResult: MessageFns<GetNodesResult> = {
+  encode(message: GetNodesResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      GetNodeResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetNodesResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetNodesResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = GetNodeResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetNodesResult {
+    return {
+      response: isSet(object.response) ? GetNodeResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: GetNodesResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = GetNodeResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetNodesResult>, I>>(base?: I): GetNodesResult {
+    return GetNodesResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetNodesResult>, I>>(object: I): GetNodesResult {
+    const message = createBaseGetNodesResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? GetNodeResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAllocateNodesRequest(): AllocateNodesRequest {
+  return { items: [] };
+}
+
+export const AllocateNodesRequest: MessageFns<AllocateNodesRequest> = {
+  encode(message: AllocateNodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      AllocateNodesItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateNodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateNodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(AllocateNodesItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocateNodesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => AllocateNodesItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: AllocateNodesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => AllocateNodesItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AllocateNodesRequest>, I>>(base?: I): AllocateNodesRequest {
+    return AllocateNodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AllocateNodesRequest>, I>>(object: I): AllocateNodesRequest {
+    const message = createBaseAllocateNodesRequest();
+    message.items = object.items?.map((e) => AllocateNodesItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAllocateNodesItem(): AllocateNodesItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const AllocateNodesItem: MessageFns<AllocateNodesItem> = {
+  encode(message: AllocateNodesItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      AllocateNodeRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateNodesItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateNodesItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = AllocateNodeRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocateNodesItem {
+    return {
+      request: isSet(object.request) ? AllocateNodeRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AllocateNodesItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = AllocateNodeRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AllocateNodesItem>, I>>(base?: I): AllocateNodesItem {
+    return AllocateNodesItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AllocateNodesItem>, I>>(object: I): AllocateNodesItem {
+    const message = createBaseAllocateNodesItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? AllocateNodeRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseAllocateNodesResponse(): AllocateNodesResponse {
+  return { results: [] };
+}
+
+export const AllocateNodesResponse: MessageFns<AllocateNodesResponse> = {
+  encode(message: AllocateNodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      AllocateNodesResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateNodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateNodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(AllocateNodesResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocateNodesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => AllocateNodesResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AllocateNodesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => AllocateNodesResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AllocateNodesResponse>, I>>(base?: I): AllocateNodesResponse {
+    return AllocateNodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AllocateNodesResponse>, I>>(object: I): AllocateNodesResponse {
+    const message = createBaseAllocateNodesResponse();
+    message.results = object.results?.map((e) => AllocateNodesResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAllocateNodesResult(): AllocateNodesResult {
+  return { response: undefined, error: undefined };
+}
+
+export const AllocateNodesResult: MessageFns<AllocateNodesResult> = {
+  encode(message: AllocateNodesResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      AllocateNodeResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AllocateNodesResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAllocateNodesResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = AllocateNodeResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AllocateNodesResult {
+    return {
+      response: isSet(object.response) ? AllocateNodeResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: AllocateNodesResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = AllocateNodeResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AllocateNodesResult>, I>>(base?: I): AllocateNodesResult {
+    return AllocateNodesResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AllocateNodesResult>, I>>(object: I): AllocateNodesResult {
+    const message = createBaseAllocateNodesResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? AllocateNodeResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReleaseNodesRequest(): ReleaseNodesRequest {
+  return { items: [] };
+}
+
+export const ReleaseNodesRequest: MessageFns<ReleaseNodesRequest> = {
+  encode(message: ReleaseNodesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ReleaseNodesItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseNodesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseNodesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ReleaseNodesItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseNodesRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => ReleaseNodesItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReleaseNodesRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ReleaseNodesItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseNodesRequest>, I>>(base?: I): ReleaseNodesRequest {
+    return ReleaseNodesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseNodesRequest>, I>>(object: I): ReleaseNodesRequest {
+    const message = createBaseReleaseNodesRequest();
+    message.items = object.items?.map((e) => ReleaseNodesItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReleaseNodesItem(): ReleaseNodesItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const ReleaseNodesItem: MessageFns<ReleaseNodesItem> = {
+  encode(message: ReleaseNodesItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      ReleaseNodeRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseNodesItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseNodesItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = ReleaseNodeRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseNodesItem {
+    return {
+      request: isSet(object.request) ? ReleaseNodeRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReleaseNodesItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = ReleaseNodeRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseNodesItem>, I>>(base?: I): ReleaseNodesItem {
+    return ReleaseNodesItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseNodesItem>, I>>(object: I): ReleaseNodesItem {
+    const message = createBaseReleaseNodesItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? ReleaseNodeRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseReleaseNodesResponse(): ReleaseNodesResponse {
+  return { results: [] };
+}
+
+export const ReleaseNodesResponse: MessageFns<ReleaseNodesResponse> = {
+  encode(message: ReleaseNodesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      ReleaseNodesResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseNodesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseNodesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(ReleaseNodesResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseNodesResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => ReleaseNodesResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReleaseNodesResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => ReleaseNodesResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseNodesResponse>, I>>(base?: I): ReleaseNodesResponse {
+    return ReleaseNodesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseNodesResponse>, I>>(object: I): ReleaseNodesResponse {
+    const message = createBaseReleaseNodesResponse();
+    message.results = object.results?.map((e) => ReleaseNodesResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReleaseNodesResult(): ReleaseNodesResult {
+  return { response: undefined, error: undefined };
+}
+
+export const ReleaseNodesResult: MessageFns<ReleaseNodesResult> = {
+  encode(message: ReleaseNodesResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      ReleaseNodeResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseNodesResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseNodesResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = ReleaseNodeResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseNodesResult {
+    return {
+      response: isSet(object.response) ? ReleaseNodeResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: ReleaseNodesResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = ReleaseNodeResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReleaseNodesResult>, I>>(base?: I): ReleaseNodesResult {
+    return ReleaseNodesResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReleaseNodesResult>, I>>(object: I): ReleaseNodesResult {
+    const message = createBaseReleaseNodesResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? ReleaseNodeResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Nodes, their NICs and networks, and power: through HIL (driver "hil") or a local inventory ("standalone", which
  * cannot isolate networks and says so in `notice`). With HIL the caller's own credentials (authorization
@@ -3774,6 +4810,22 @@ export const HaasGatewayService = {
     responseDeserialize: (value: Buffer): GetNodeResponse => GetNodeResponse.decode(value),
   },
   /**
+   * Many GetNode calls in one: each item runs exactly as its own GetNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator, boot-service)
+   */
+  getNodes: {
+    path: "/bmi.haas.v1.HaasGateway/GetNodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetNodesRequest): Buffer => Buffer.from(GetNodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetNodesRequest => GetNodesRequest.decode(value),
+    responseSerialize: (value: GetNodesResponse): Buffer => Buffer.from(GetNodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetNodesResponse => GetNodesResponse.decode(value),
+  },
+  /**
    * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
    * node belongs to another project. NOT_FOUND: no such node.
    * Access: internal (orchestrator)
@@ -3789,6 +4841,23 @@ export const HaasGatewayService = {
     responseDeserialize: (value: Buffer): AllocateNodeResponse => AllocateNodeResponse.decode(value),
   },
   /**
+   * Many AllocateNode calls in one: each item runs exactly as its own AllocateNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  allocateNodes: {
+    path: "/bmi.haas.v1.HaasGateway/AllocateNodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AllocateNodesRequest): Buffer => Buffer.from(AllocateNodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AllocateNodesRequest => AllocateNodesRequest.decode(value),
+    responseSerialize: (value: AllocateNodesResponse): Buffer =>
+      Buffer.from(AllocateNodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AllocateNodesResponse => AllocateNodesResponse.decode(value),
+  },
+  /**
    * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
    * requires. NOT_FOUND: the node is not the project's.
    * Access: internal (orchestrator)
@@ -3801,6 +4870,23 @@ export const HaasGatewayService = {
     requestDeserialize: (value: Buffer): ReleaseNodeRequest => ReleaseNodeRequest.decode(value),
     responseSerialize: (value: ReleaseNodeResponse): Buffer => Buffer.from(ReleaseNodeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReleaseNodeResponse => ReleaseNodeResponse.decode(value),
+  },
+  /**
+   * Many ReleaseNode calls in one: each item runs exactly as its own ReleaseNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  releaseNodes: {
+    path: "/bmi.haas.v1.HaasGateway/ReleaseNodes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseNodesRequest): Buffer => Buffer.from(ReleaseNodesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseNodesRequest => ReleaseNodesRequest.decode(value),
+    responseSerialize: (value: ReleaseNodesResponse): Buffer =>
+      Buffer.from(ReleaseNodesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseNodesResponse => ReleaseNodesResponse.decode(value),
   },
   /**
    * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is
@@ -3962,17 +5048,41 @@ export interface HaasGatewayServer extends UntypedServiceImplementation {
    */
   getNode: handleUnaryCall<GetNodeRequest, GetNodeResponse>;
   /**
+   * Many GetNode calls in one: each item runs exactly as its own GetNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator, boot-service)
+   */
+  getNodes: handleUnaryCall<GetNodesRequest, GetNodesResponse>;
+  /**
    * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
    * node belongs to another project. NOT_FOUND: no such node.
    * Access: internal (orchestrator)
    */
   allocateNode: handleUnaryCall<AllocateNodeRequest, AllocateNodeResponse>;
   /**
+   * Many AllocateNode calls in one: each item runs exactly as its own AllocateNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  allocateNodes: handleUnaryCall<AllocateNodesRequest, AllocateNodesResponse>;
+  /**
    * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
    * requires. NOT_FOUND: the node is not the project's.
    * Access: internal (orchestrator)
    */
   releaseNode: handleUnaryCall<ReleaseNodeRequest, ReleaseNodeResponse>;
+  /**
+   * Many ReleaseNode calls in one: each item runs exactly as its own ReleaseNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  releaseNodes: handleUnaryCall<ReleaseNodesRequest, ReleaseNodesResponse>;
   /**
    * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is
    * asynchronous), within the call's deadline: DEADLINE_EXCEEDED when it is not. NOT_FOUND: the node is not the
@@ -4072,6 +5182,28 @@ export interface HaasGatewayClient extends Client {
     callback: (error: ServiceError | null, response: GetNodeResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Many GetNode calls in one: each item runs exactly as its own GetNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator, boot-service)
+   */
+  getNodes(
+    request: GetNodesRequest,
+    callback: (error: ServiceError | null, response: GetNodesResponse) => void,
+  ): ClientUnaryCall;
+  getNodes(
+    request: GetNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetNodesResponse) => void,
+  ): ClientUnaryCall;
+  getNodes(
+    request: GetNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetNodesResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Gives a free node to a project; `allocated` is false when the project held it already. FAILED_PRECONDITION: the
    * node belongs to another project. NOT_FOUND: no such node.
    * Access: internal (orchestrator)
@@ -4092,6 +5224,28 @@ export interface HaasGatewayClient extends Client {
     callback: (error: ServiceError | null, response: AllocateNodeResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Many AllocateNode calls in one: each item runs exactly as its own AllocateNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  allocateNodes(
+    request: AllocateNodesRequest,
+    callback: (error: ServiceError | null, response: AllocateNodesResponse) => void,
+  ): ClientUnaryCall;
+  allocateNodes(
+    request: AllocateNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AllocateNodesResponse) => void,
+  ): ClientUnaryCall;
+  allocateNodes(
+    request: AllocateNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AllocateNodesResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Gives the node back to the free pool. Powers off / disables OBM and detaches every network first, as HIL
    * requires. NOT_FOUND: the node is not the project's.
    * Access: internal (orchestrator)
@@ -4110,6 +5264,28 @@ export interface HaasGatewayClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReleaseNodeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many ReleaseNode calls in one: each item runs exactly as its own ReleaseNode would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  releaseNodes(
+    request: ReleaseNodesRequest,
+    callback: (error: ServiceError | null, response: ReleaseNodesResponse) => void,
+  ): ClientUnaryCall;
+  releaseNodes(
+    request: ReleaseNodesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseNodesResponse) => void,
+  ): ClientUnaryCall;
+  releaseNodes(
+    request: ReleaseNodesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseNodesResponse) => void,
   ): ClientUnaryCall;
   /**
    * Puts one NIC of the node on a network on a channel. Waits until the switch change is applied (HIL is

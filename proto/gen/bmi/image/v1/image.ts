@@ -23,7 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { Backing, Quota } from "../../common/v1/common";
+import { Backing, ItemError, Quota } from "../../common/v1/common";
 
 export const protobufPackage = "bmi.image.v1";
 
@@ -340,6 +340,81 @@ export interface SetQuotaRequest {
 /** The project's image-service quotas after the change. */
 export interface SetQuotaResponse {
   quotas: Quota[];
+}
+
+/** CreateDisks' request: CreateDisk calls, answered in order. */
+export interface CreateDisksRequest {
+  items: CreateDisksItem[];
+}
+
+/** One CreateDisk of a CreateDisks. */
+export interface CreateDisksItem {
+  request:
+    | CreateDiskRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface CreateDisksResponse {
+  results: CreateDisksResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface CreateDisksResult {
+  response?: CreateDiskResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** GetDisks' request: GetDisk calls, answered in order. */
+export interface GetDisksRequest {
+  items: GetDisksItem[];
+}
+
+/** One GetDisk of a GetDisks. */
+export interface GetDisksItem {
+  request:
+    | GetDiskRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface GetDisksResponse {
+  results: GetDisksResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface GetDisksResult {
+  response?: GetDiskResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** DeleteDisks' request: DeleteDisk calls, answered in order. */
+export interface DeleteDisksRequest {
+  items: DeleteDisksItem[];
+}
+
+/** One DeleteDisk of a DeleteDisks. */
+export interface DeleteDisksItem {
+  request:
+    | DeleteDiskRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface DeleteDisksResponse {
+  results: DeleteDisksResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface DeleteDisksResult {
+  response?: DeleteDiskResponse | undefined;
+  error?: ItemError | undefined;
 }
 
 function createBaseImage(): Image {
@@ -3899,6 +3974,966 @@ export const SetQuotaResponse: MessageFns<SetQuotaResponse> = {
   },
 };
 
+function createBaseCreateDisksRequest(): CreateDisksRequest {
+  return { items: [] };
+}
+
+export const CreateDisksRequest: MessageFns<CreateDisksRequest> = {
+  encode(message: CreateDisksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      CreateDisksItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDisksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDisksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(CreateDisksItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDisksRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => CreateDisksItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateDisksRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => CreateDisksItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDisksRequest>, I>>(base?: I): CreateDisksRequest {
+    return CreateDisksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDisksRequest>, I>>(object: I): CreateDisksRequest {
+    const message = createBaseCreateDisksRequest();
+    message.items = object.items?.map((e) => CreateDisksItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateDisksItem(): CreateDisksItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const CreateDisksItem: MessageFns<CreateDisksItem> = {
+  encode(message: CreateDisksItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      CreateDiskRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDisksItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDisksItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = CreateDiskRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDisksItem {
+    return {
+      request: isSet(object.request) ? CreateDiskRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateDisksItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = CreateDiskRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDisksItem>, I>>(base?: I): CreateDisksItem {
+    return CreateDisksItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDisksItem>, I>>(object: I): CreateDisksItem {
+    const message = createBaseCreateDisksItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? CreateDiskRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateDisksResponse(): CreateDisksResponse {
+  return { results: [] };
+}
+
+export const CreateDisksResponse: MessageFns<CreateDisksResponse> = {
+  encode(message: CreateDisksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CreateDisksResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDisksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDisksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CreateDisksResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDisksResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CreateDisksResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateDisksResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CreateDisksResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDisksResponse>, I>>(base?: I): CreateDisksResponse {
+    return CreateDisksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDisksResponse>, I>>(object: I): CreateDisksResponse {
+    const message = createBaseCreateDisksResponse();
+    message.results = object.results?.map((e) => CreateDisksResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateDisksResult(): CreateDisksResult {
+  return { response: undefined, error: undefined };
+}
+
+export const CreateDisksResult: MessageFns<CreateDisksResult> = {
+  encode(message: CreateDisksResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      CreateDiskResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateDisksResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateDisksResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = CreateDiskResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateDisksResult {
+    return {
+      response: isSet(object.response) ? CreateDiskResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: CreateDisksResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = CreateDiskResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateDisksResult>, I>>(base?: I): CreateDisksResult {
+    return CreateDisksResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateDisksResult>, I>>(object: I): CreateDisksResult {
+    const message = createBaseCreateDisksResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? CreateDiskResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDisksRequest(): GetDisksRequest {
+  return { items: [] };
+}
+
+export const GetDisksRequest: MessageFns<GetDisksRequest> = {
+  encode(message: GetDisksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      GetDisksItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDisksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDisksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(GetDisksItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDisksRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => GetDisksItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: GetDisksRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => GetDisksItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDisksRequest>, I>>(base?: I): GetDisksRequest {
+    return GetDisksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDisksRequest>, I>>(object: I): GetDisksRequest {
+    const message = createBaseGetDisksRequest();
+    message.items = object.items?.map((e) => GetDisksItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetDisksItem(): GetDisksItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const GetDisksItem: MessageFns<GetDisksItem> = {
+  encode(message: GetDisksItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      GetDiskRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDisksItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDisksItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = GetDiskRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDisksItem {
+    return {
+      request: isSet(object.request) ? GetDiskRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDisksItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = GetDiskRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDisksItem>, I>>(base?: I): GetDisksItem {
+    return GetDisksItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDisksItem>, I>>(object: I): GetDisksItem {
+    const message = createBaseGetDisksItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? GetDiskRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDisksResponse(): GetDisksResponse {
+  return { results: [] };
+}
+
+export const GetDisksResponse: MessageFns<GetDisksResponse> = {
+  encode(message: GetDisksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      GetDisksResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDisksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDisksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(GetDisksResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDisksResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => GetDisksResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetDisksResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => GetDisksResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDisksResponse>, I>>(base?: I): GetDisksResponse {
+    return GetDisksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDisksResponse>, I>>(object: I): GetDisksResponse {
+    const message = createBaseGetDisksResponse();
+    message.results = object.results?.map((e) => GetDisksResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetDisksResult(): GetDisksResult {
+  return { response: undefined, error: undefined };
+}
+
+export const GetDisksResult: MessageFns<GetDisksResult> = {
+  encode(message: GetDisksResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      GetDiskResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDisksResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDisksResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = GetDiskResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDisksResult {
+    return {
+      response: isSet(object.response) ? GetDiskResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: GetDisksResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = GetDiskResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDisksResult>, I>>(base?: I): GetDisksResult {
+    return GetDisksResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDisksResult>, I>>(object: I): GetDisksResult {
+    const message = createBaseGetDisksResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? GetDiskResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteDisksRequest(): DeleteDisksRequest {
+  return { items: [] };
+}
+
+export const DeleteDisksRequest: MessageFns<DeleteDisksRequest> = {
+  encode(message: DeleteDisksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DeleteDisksItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDisksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDisksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DeleteDisksItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDisksRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => DeleteDisksItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: DeleteDisksRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DeleteDisksItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDisksRequest>, I>>(base?: I): DeleteDisksRequest {
+    return DeleteDisksRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDisksRequest>, I>>(object: I): DeleteDisksRequest {
+    const message = createBaseDeleteDisksRequest();
+    message.items = object.items?.map((e) => DeleteDisksItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteDisksItem(): DeleteDisksItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const DeleteDisksItem: MessageFns<DeleteDisksItem> = {
+  encode(message: DeleteDisksItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      DeleteDiskRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDisksItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDisksItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = DeleteDiskRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDisksItem {
+    return {
+      request: isSet(object.request) ? DeleteDiskRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteDisksItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = DeleteDiskRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDisksItem>, I>>(base?: I): DeleteDisksItem {
+    return DeleteDisksItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDisksItem>, I>>(object: I): DeleteDisksItem {
+    const message = createBaseDeleteDisksItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? DeleteDiskRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteDisksResponse(): DeleteDisksResponse {
+  return { results: [] };
+}
+
+export const DeleteDisksResponse: MessageFns<DeleteDisksResponse> = {
+  encode(message: DeleteDisksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      DeleteDisksResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDisksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDisksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(DeleteDisksResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDisksResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => DeleteDisksResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteDisksResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => DeleteDisksResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDisksResponse>, I>>(base?: I): DeleteDisksResponse {
+    return DeleteDisksResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDisksResponse>, I>>(object: I): DeleteDisksResponse {
+    const message = createBaseDeleteDisksResponse();
+    message.results = object.results?.map((e) => DeleteDisksResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteDisksResult(): DeleteDisksResult {
+  return { response: undefined, error: undefined };
+}
+
+export const DeleteDisksResult: MessageFns<DeleteDisksResult> = {
+  encode(message: DeleteDisksResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      DeleteDiskResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteDisksResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteDisksResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = DeleteDiskResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteDisksResult {
+    return {
+      response: isSet(object.response) ? DeleteDiskResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: DeleteDisksResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = DeleteDiskResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteDisksResult>, I>>(base?: I): DeleteDisksResult {
+    return DeleteDisksResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteDisksResult>, I>>(object: I): DeleteDisksResult {
+    const message = createBaseDeleteDisksResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? DeleteDiskResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * The image library (golden images, uploads, copies, snapshots) and the per-node disks cloned from it, on Ceph RBD
  * or local qcow2 overlays. Images are scoped by project; public images are visible to every project. Another
@@ -4054,6 +5089,22 @@ export const ImageServiceService = {
     responseDeserialize: (value: Buffer): CreateDiskResponse => CreateDiskResponse.decode(value),
   },
   /**
+   * Many CreateDisk calls in one: each item runs exactly as its own CreateDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createDisks: {
+    path: "/bmi.image.v1.ImageService/CreateDisks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateDisksRequest): Buffer => Buffer.from(CreateDisksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateDisksRequest => CreateDisksRequest.decode(value),
+    responseSerialize: (value: CreateDisksResponse): Buffer => Buffer.from(CreateDisksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateDisksResponse => CreateDisksResponse.decode(value),
+  },
+  /**
    * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
    * Access: members
    */
@@ -4065,6 +5116,22 @@ export const ImageServiceService = {
     requestDeserialize: (value: Buffer): GetDiskRequest => GetDiskRequest.decode(value),
     responseSerialize: (value: GetDiskResponse): Buffer => Buffer.from(GetDiskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDiskResponse => GetDiskResponse.decode(value),
+  },
+  /**
+   * Many GetDisk calls in one: each item runs exactly as its own GetDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: members
+   */
+  getDisks: {
+    path: "/bmi.image.v1.ImageService/GetDisks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDisksRequest): Buffer => Buffer.from(GetDisksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDisksRequest => GetDisksRequest.decode(value),
+    responseSerialize: (value: GetDisksResponse): Buffer => Buffer.from(GetDisksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDisksResponse => GetDisksResponse.decode(value),
   },
   /**
    * The project's disks. NOT_FOUND: a project that is not the caller's.
@@ -4091,6 +5158,22 @@ export const ImageServiceService = {
     requestDeserialize: (value: Buffer): DeleteDiskRequest => DeleteDiskRequest.decode(value),
     responseSerialize: (value: DeleteDiskResponse): Buffer => Buffer.from(DeleteDiskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteDiskResponse => DeleteDiskResponse.decode(value),
+  },
+  /**
+   * Many DeleteDisk calls in one: each item runs exactly as its own DeleteDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteDisks: {
+    path: "/bmi.image.v1.ImageService/DeleteDisks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteDisksRequest): Buffer => Buffer.from(DeleteDisksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteDisksRequest => DeleteDisksRequest.decode(value),
+    responseSerialize: (value: DeleteDisksResponse): Buffer => Buffer.from(DeleteDisksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteDisksResponse => DeleteDisksResponse.decode(value),
   },
   /**
    * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.
@@ -4217,10 +5300,26 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
    */
   createDisk: handleUnaryCall<CreateDiskRequest, CreateDiskResponse>;
   /**
+   * Many CreateDisk calls in one: each item runs exactly as its own CreateDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createDisks: handleUnaryCall<CreateDisksRequest, CreateDisksResponse>;
+  /**
    * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
    * Access: members
    */
   getDisk: handleUnaryCall<GetDiskRequest, GetDiskResponse>;
+  /**
+   * Many GetDisk calls in one: each item runs exactly as its own GetDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: members
+   */
+  getDisks: handleUnaryCall<GetDisksRequest, GetDisksResponse>;
   /**
    * The project's disks. NOT_FOUND: a project that is not the caller's.
    * Access: members
@@ -4231,6 +5330,14 @@ export interface ImageServiceServer extends UntypedServiceImplementation {
    * Access: internal (orchestrator)
    */
   deleteDisk: handleUnaryCall<DeleteDiskRequest, DeleteDiskResponse>;
+  /**
+   * Many DeleteDisk calls in one: each item runs exactly as its own DeleteDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteDisks: handleUnaryCall<DeleteDisksRequest, DeleteDisksResponse>;
   /**
    * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.
    * ALREADY_EXISTS: the image name is taken.
@@ -4456,6 +5563,28 @@ export interface ImageServiceClient extends Client {
     callback: (error: ServiceError | null, response: CreateDiskResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Many CreateDisk calls in one: each item runs exactly as its own CreateDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createDisks(
+    request: CreateDisksRequest,
+    callback: (error: ServiceError | null, response: CreateDisksResponse) => void,
+  ): ClientUnaryCall;
+  createDisks(
+    request: CreateDisksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateDisksResponse) => void,
+  ): ClientUnaryCall;
+  createDisks(
+    request: CreateDisksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateDisksResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * One disk, with its backing (what target-service exports). NOT_FOUND: no such disk, or another project's.
    * Access: members
    */
@@ -4473,6 +5602,28 @@ export interface ImageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDiskResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many GetDisk calls in one: each item runs exactly as its own GetDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: members
+   */
+  getDisks(
+    request: GetDisksRequest,
+    callback: (error: ServiceError | null, response: GetDisksResponse) => void,
+  ): ClientUnaryCall;
+  getDisks(
+    request: GetDisksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDisksResponse) => void,
+  ): ClientUnaryCall;
+  getDisks(
+    request: GetDisksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDisksResponse) => void,
   ): ClientUnaryCall;
   /**
    * The project's disks. NOT_FOUND: a project that is not the caller's.
@@ -4511,6 +5662,28 @@ export interface ImageServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteDiskResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many DeleteDisk calls in one: each item runs exactly as its own DeleteDisk would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteDisks(
+    request: DeleteDisksRequest,
+    callback: (error: ServiceError | null, response: DeleteDisksResponse) => void,
+  ): ClientUnaryCall;
+  deleteDisks(
+    request: DeleteDisksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteDisksResponse) => void,
+  ): ClientUnaryCall;
+  deleteDisks(
+    request: DeleteDisksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteDisksResponse) => void,
   ): ClientUnaryCall;
   /**
    * Flattens a disk into a new image of the project, independent of the disk. NOT_FOUND: no such disk.

@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { Backing, ChapCredentials, IscsiTarget } from "../../common/v1/common";
+import { Backing, ChapCredentials, IscsiTarget, ItemError } from "../../common/v1/common";
 
 export const protobufPackage = "bmi.target.v1";
 
@@ -137,6 +137,56 @@ export interface BindInitiatorAddressRequest {
 export interface BindInitiatorAddressResponse {
   /** False when target-service does not bind addresses (BMI_TARGET_BIND_ADDRESS=false): the ACL stays the name. */
   bound: boolean;
+}
+
+/** CreateTargets' request: CreateTarget calls, answered in order. */
+export interface CreateTargetsRequest {
+  items: CreateTargetsItem[];
+}
+
+/** One CreateTarget of a CreateTargets. */
+export interface CreateTargetsItem {
+  request:
+    | CreateTargetRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface CreateTargetsResponse {
+  results: CreateTargetsResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface CreateTargetsResult {
+  response?: CreateTargetResponse | undefined;
+  error?: ItemError | undefined;
+}
+
+/** DeleteTargets' request: DeleteTarget calls, answered in order. */
+export interface DeleteTargetsRequest {
+  items: DeleteTargetsItem[];
+}
+
+/** One DeleteTarget of a DeleteTargets. */
+export interface DeleteTargetsItem {
+  request:
+    | DeleteTargetRequest
+    | undefined;
+  /** The request id its own call would carry (logs, audit, downstream calls); empty: the batch call's. */
+  requestId: string;
+}
+
+/** One result per item, in the order of the request. */
+export interface DeleteTargetsResponse {
+  results: DeleteTargetsResult[];
+}
+
+/** One item's answer: what its own call would have answered. */
+export interface DeleteTargetsResult {
+  response?: DeleteTargetResponse | undefined;
+  error?: ItemError | undefined;
 }
 
 function createBaseTarget(): Target {
@@ -1346,6 +1396,646 @@ export const BindInitiatorAddressResponse: MessageFns<BindInitiatorAddressRespon
   },
 };
 
+function createBaseCreateTargetsRequest(): CreateTargetsRequest {
+  return { items: [] };
+}
+
+export const CreateTargetsRequest: MessageFns<CreateTargetsRequest> = {
+  encode(message: CreateTargetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      CreateTargetsItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTargetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTargetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(CreateTargetsItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTargetsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => CreateTargetsItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CreateTargetsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => CreateTargetsItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTargetsRequest>, I>>(base?: I): CreateTargetsRequest {
+    return CreateTargetsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTargetsRequest>, I>>(object: I): CreateTargetsRequest {
+    const message = createBaseCreateTargetsRequest();
+    message.items = object.items?.map((e) => CreateTargetsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateTargetsItem(): CreateTargetsItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const CreateTargetsItem: MessageFns<CreateTargetsItem> = {
+  encode(message: CreateTargetsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      CreateTargetRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTargetsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTargetsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = CreateTargetRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTargetsItem {
+    return {
+      request: isSet(object.request) ? CreateTargetRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateTargetsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = CreateTargetRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTargetsItem>, I>>(base?: I): CreateTargetsItem {
+    return CreateTargetsItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTargetsItem>, I>>(object: I): CreateTargetsItem {
+    const message = createBaseCreateTargetsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? CreateTargetRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateTargetsResponse(): CreateTargetsResponse {
+  return { results: [] };
+}
+
+export const CreateTargetsResponse: MessageFns<CreateTargetsResponse> = {
+  encode(message: CreateTargetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CreateTargetsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTargetsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTargetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CreateTargetsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTargetsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CreateTargetsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateTargetsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CreateTargetsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTargetsResponse>, I>>(base?: I): CreateTargetsResponse {
+    return CreateTargetsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTargetsResponse>, I>>(object: I): CreateTargetsResponse {
+    const message = createBaseCreateTargetsResponse();
+    message.results = object.results?.map((e) => CreateTargetsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateTargetsResult(): CreateTargetsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const CreateTargetsResult: MessageFns<CreateTargetsResult> = {
+  encode(message: CreateTargetsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      CreateTargetResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTargetsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTargetsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = CreateTargetResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTargetsResult {
+    return {
+      response: isSet(object.response) ? CreateTargetResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: CreateTargetsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = CreateTargetResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTargetsResult>, I>>(base?: I): CreateTargetsResult {
+    return CreateTargetsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTargetsResult>, I>>(object: I): CreateTargetsResult {
+    const message = createBaseCreateTargetsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? CreateTargetResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteTargetsRequest(): DeleteTargetsRequest {
+  return { items: [] };
+}
+
+export const DeleteTargetsRequest: MessageFns<DeleteTargetsRequest> = {
+  encode(message: DeleteTargetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DeleteTargetsItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTargetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTargetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DeleteTargetsItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTargetsRequest {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => DeleteTargetsItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: DeleteTargetsRequest): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DeleteTargetsItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTargetsRequest>, I>>(base?: I): DeleteTargetsRequest {
+    return DeleteTargetsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTargetsRequest>, I>>(object: I): DeleteTargetsRequest {
+    const message = createBaseDeleteTargetsRequest();
+    message.items = object.items?.map((e) => DeleteTargetsItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteTargetsItem(): DeleteTargetsItem {
+  return { request: undefined, requestId: "" };
+}
+
+export const DeleteTargetsItem: MessageFns<DeleteTargetsItem> = {
+  encode(message: DeleteTargetsItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      DeleteTargetRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTargetsItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTargetsItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.request = DeleteTargetRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTargetsItem {
+    return {
+      request: isSet(object.request) ? DeleteTargetRequest.fromJSON(object.request) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteTargetsItem): unknown {
+    const obj: any = {};
+    if (message.request !== undefined) {
+      obj.request = DeleteTargetRequest.toJSON(message.request);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTargetsItem>, I>>(base?: I): DeleteTargetsItem {
+    return DeleteTargetsItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTargetsItem>, I>>(object: I): DeleteTargetsItem {
+    const message = createBaseDeleteTargetsItem();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? DeleteTargetRequest.fromPartial(object.request)
+      : undefined;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteTargetsResponse(): DeleteTargetsResponse {
+  return { results: [] };
+}
+
+export const DeleteTargetsResponse: MessageFns<DeleteTargetsResponse> = {
+  encode(message: DeleteTargetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      DeleteTargetsResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTargetsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTargetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(DeleteTargetsResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTargetsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => DeleteTargetsResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeleteTargetsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => DeleteTargetsResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTargetsResponse>, I>>(base?: I): DeleteTargetsResponse {
+    return DeleteTargetsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTargetsResponse>, I>>(object: I): DeleteTargetsResponse {
+    const message = createBaseDeleteTargetsResponse();
+    message.results = object.results?.map((e) => DeleteTargetsResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteTargetsResult(): DeleteTargetsResult {
+  return { response: undefined, error: undefined };
+}
+
+export const DeleteTargetsResult: MessageFns<DeleteTargetsResult> = {
+  encode(message: DeleteTargetsResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.response !== undefined) {
+      DeleteTargetResponse.encode(message.response, writer.uint32(10).fork()).join();
+    }
+    if (message.error !== undefined) {
+      ItemError.encode(message.error, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTargetsResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTargetsResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.response = DeleteTargetResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = ItemError.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTargetsResult {
+    return {
+      response: isSet(object.response) ? DeleteTargetResponse.fromJSON(object.response) : undefined,
+      error: isSet(object.error) ? ItemError.fromJSON(object.error) : undefined,
+    };
+  },
+
+  toJSON(message: DeleteTargetsResult): unknown {
+    const obj: any = {};
+    if (message.response !== undefined) {
+      obj.response = DeleteTargetResponse.toJSON(message.response);
+    }
+    if (message.error !== undefined) {
+      obj.error = ItemError.toJSON(message.error);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTargetsResult>, I>>(base?: I): DeleteTargetsResult {
+    return DeleteTargetsResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTargetsResult>, I>>(object: I): DeleteTargetsResult {
+    const message = createBaseDeleteTargetsResult();
+    message.response = (object.response !== undefined && object.response !== null)
+      ? DeleteTargetResponse.fromPartial(object.response)
+      : undefined;
+    message.error = (object.error !== undefined && object.error !== null)
+      ? ItemError.fromPartial(object.error)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * iSCSI targets in tgtd, one per disk: CHAP on every target, and only the node's initiator (name, then the
  * address its boot came from) may log in. Internal: the orchestrator calls it for its user, boot-service to bind a
@@ -1369,6 +2059,23 @@ export const TargetServiceService = {
     responseSerialize: (value: CreateTargetResponse): Buffer =>
       Buffer.from(CreateTargetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateTargetResponse => CreateTargetResponse.decode(value),
+  },
+  /**
+   * Many CreateTarget calls in one: each item runs exactly as its own CreateTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createTargets: {
+    path: "/bmi.target.v1.TargetService/CreateTargets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateTargetsRequest): Buffer => Buffer.from(CreateTargetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateTargetsRequest => CreateTargetsRequest.decode(value),
+    responseSerialize: (value: CreateTargetsResponse): Buffer =>
+      Buffer.from(CreateTargetsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateTargetsResponse => CreateTargetsResponse.decode(value),
   },
   /**
    * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
@@ -1413,6 +2120,23 @@ export const TargetServiceService = {
     responseDeserialize: (value: Buffer): DeleteTargetResponse => DeleteTargetResponse.decode(value),
   },
   /**
+   * Many DeleteTarget calls in one: each item runs exactly as its own DeleteTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteTargets: {
+    path: "/bmi.target.v1.TargetService/DeleteTargets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteTargetsRequest): Buffer => Buffer.from(DeleteTargetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteTargetsRequest => DeleteTargetsRequest.decode(value),
+    responseSerialize: (value: DeleteTargetsResponse): Buffer =>
+      Buffer.from(DeleteTargetsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteTargetsResponse => DeleteTargetsResponse.decode(value),
+  },
+  /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
    * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
    * NOT_FOUND: no target of that IQN in the project. INVALID_ARGUMENT: not an IP address.
@@ -1441,6 +2165,14 @@ export interface TargetServiceServer extends UntypedServiceImplementation {
    */
   createTarget: handleUnaryCall<CreateTargetRequest, CreateTargetResponse>;
   /**
+   * Many CreateTarget calls in one: each item runs exactly as its own CreateTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createTargets: handleUnaryCall<CreateTargetsRequest, CreateTargetsResponse>;
+  /**
    * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
    * target for the disk.
    * Access: internal (orchestrator)
@@ -1457,6 +2189,14 @@ export interface TargetServiceServer extends UntypedServiceImplementation {
    * Access: internal (orchestrator)
    */
   deleteTarget: handleUnaryCall<DeleteTargetRequest, DeleteTargetResponse>;
+  /**
+   * Many DeleteTarget calls in one: each item runs exactly as its own DeleteTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteTargets: handleUnaryCall<DeleteTargetsRequest, DeleteTargetsResponse>;
   /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
    * (tgt admits a login when any ACL entry matches, so the initiator name leaves the ACL). Empty: back to the name.
@@ -1490,6 +2230,28 @@ export interface TargetServiceClient extends Client {
     callback: (error: ServiceError | null, response: CreateTargetResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Many CreateTarget calls in one: each item runs exactly as its own CreateTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  createTargets(
+    request: CreateTargetsRequest,
+    callback: (error: ServiceError | null, response: CreateTargetsResponse) => void,
+  ): ClientUnaryCall;
+  createTargets(
+    request: CreateTargetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateTargetsResponse) => void,
+  ): ClientUnaryCall;
+  createTargets(
+    request: CreateTargetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateTargetsResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * One target with its CHAP secrets, and whether it is live in tgtd and how many sessions it has. NOT_FOUND: no
    * target for the disk.
    * Access: internal (orchestrator)
@@ -1547,6 +2309,28 @@ export interface TargetServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteTargetResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many DeleteTarget calls in one: each item runs exactly as its own DeleteTarget would (same checks, same
+   * answers) and answers its own response or error, in order; one item's failure does not fail the others. At
+   * most 256 items. The orchestrator sends one when many nodes reach this step at once; the item's request id is
+   * the one its own call would carry. INVALID_ARGUMENT (the whole call): more than 256 items, a bad request id.
+   * Access: internal (orchestrator)
+   */
+  deleteTargets(
+    request: DeleteTargetsRequest,
+    callback: (error: ServiceError | null, response: DeleteTargetsResponse) => void,
+  ): ClientUnaryCall;
+  deleteTargets(
+    request: DeleteTargetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteTargetsResponse) => void,
+  ): ClientUnaryCall;
+  deleteTargets(
+    request: DeleteTargetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteTargetsResponse) => void,
   ): ClientUnaryCall;
   /**
    * boot-service's: the node's boot script was fetched from `address`, so the target's ACL becomes that address
