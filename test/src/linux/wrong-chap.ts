@@ -20,18 +20,22 @@ export async function breakChap(s: E2eStack, project: string, jobId: string): Pr
   const { target } = await s.target.getTarget({ project, disk });
   const iqn = target?.target?.iqn ?? "";
   const user = target?.chap?.user ?? "";
-  const tid = new RegExp(`^Target (\\d+): ${iqn.replace(/[.]/g, "\\.")}$`, "m").exec(await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]))?.[1];
-  if (!tid || !user) throw new Error(`no tgtd target for disk ${disk} (${iqn})`);
+  if (!user) throw new Error(`no CHAP user for disk ${disk} (${iqn})`);
+  const tidOf = async () => new RegExp(`^Target (\\d+): ${iqn.replace(/[.]/g, "\\.")}$`, "m").exec(await s.tgtd.tgtadm(["--mode", "target", "--op", "show"]))?.[1];
   // target-service's reconciler makes a missing account again (with the right secret) when it passes between the
-  // delete and the new: then the new finds it there, and the two are done again.
+  // delete and the new, and a target it finds amiss may be made again under another tid between the listing and the
+  // bind: either way the whole exchange is done again, with the tid read again.
   for (let attempt = 1; ; attempt++) {
-    await s.tgtd.tgtadm(["--mode", "account", "--op", "delete", "--user", user]).catch(() => undefined);
+    const tid = await tidOf();
+    if (!tid) throw new Error(`no tgtd target for disk ${disk} (${iqn})`);
     try {
+      await s.tgtd.tgtadm(["--mode", "account", "--op", "delete", "--user", user]).catch(() => undefined);
       await s.tgtd.tgtadm(["--mode", "account", "--op", "new", "--user", user, "--password", "not-the-secret-0123"]);
-      break;
+      await s.tgtd.tgtadm(["--mode", "account", "--op", "bind", "--tid", tid, "--user", user]);
+      return;
     } catch (err) {
-      if (attempt >= 20 || !/already exists/.test(String(err))) throw err;
+      if (attempt >= 20 || !/already exists|can't find the target/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
-  await s.tgtd.tgtadm(["--mode", "account", "--op", "bind", "--tid", tid, "--user", user]);
 }
