@@ -115,7 +115,7 @@ describe("tgt driver against a real tgtd", () => {
     assert.equal(await fresh.find(4), undefined);
   });
 
-  it("refuses a missing backing file before creating anything: UNAVAILABLE, to retry", async () => {
+  it("refuses a missing backing file: UNAVAILABLE, to retry, and leaves no target", async () => {
     // image-service named the file as the disk's export a moment ago; gone now means its exports are being set up
     // again (image-service or its storage daemon restarting): a retry succeeds once they are back.
     await assert.rejects(driver.apply(spec(2, { backing: { kind: "file", path: path.join(dir, "nope.raw") } })),

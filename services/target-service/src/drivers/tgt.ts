@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { isIP } from "node:net";
 import { sleep } from "@bmi/async";
@@ -105,8 +104,9 @@ export class TgtDriver implements TargetBackend {
   private async make(spec: TargetSpec, hint?: { accountExists: boolean; reverseExists?: boolean }): Promise<void> {
     const b = spec.backing;
     // image-service named this file as the disk's export a moment ago: if it is gone, the export is being set up
-    // again (image-service or its storage daemon restarting), so the caller may retry.
-    if (b.kind === "file" && !existsSync(b.path)) throw exportGone(b.path);
+    // again (image-service or its storage daemon restarting), so the caller may retry. tgtd opening the file is the
+    // check: no stat of our own first (a synchronous system call on the event loop per create), and tgtd's refusal
+    // below is read as "gone" when the file's first byte cannot be read.
     const tid = String(spec.tid);
     const lun = b.kind === "file"
       ? ["--backing-store", b.path]
@@ -114,9 +114,9 @@ export class TgtDriver implements TargetBackend {
     await this.adm.run(["--mode", "target", "--op", "new", "--tid", tid, "--targetname", spec.iqn]);
     try {
       await this.adm.run(["--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", "1", ...lun]).catch(async (err: unknown) => {
-        // tgtd says only "invalid request" when it cannot open the file: an export that went away meanwhile. A FUSE
-        // export whose storage daemon was just killed still passes existsSync for a second (the kernel answers from
-        // cached attributes) but cannot be opened: reading its first byte tells.
+        // tgtd says only "invalid request" when it cannot open the file: a missing export, or one that went away
+        // meanwhile. A FUSE export whose storage daemon was just killed still passes a stat for a second (the kernel
+        // answers from cached attributes) but cannot be opened: reading its first byte tells.
         throw b.kind === "file" && err instanceof FailedPreconditionError && !(await readable(b.path)) ? exportGone(b.path) : err;
       });
       // Two tgtds export this image (multipath across hosts): no write acknowledged from a cache one of them holds.
