@@ -64,6 +64,7 @@ export class TgtDriver implements TargetBackend {
   /** Leaves tgtd running (nodes keep their disks) but stops reacting to its exit. */
   close(): void {
     this.daemon.close();
+    this.adm.close();
   }
 
   ensureRunning(): Promise<void> {

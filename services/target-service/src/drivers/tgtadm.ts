@@ -3,7 +3,7 @@ import { Semaphore } from "@bmi/async";
 import { FailedPreconditionError, UnavailableError } from "@bmi/errors";
 import { timed } from "@bmi/metrics";
 import { tgtdSeconds } from "../metrics";
-import { TgtdError, request, toRequest } from "./tgtd-ipc";
+import { TgtdChannel, TgtdError, toRequest } from "./tgtd-ipc";
 
 /**
  * Runs tgtadm's requests against one tgtd (by control port) with an argument array: those of targets, LUNs,
@@ -13,6 +13,7 @@ import { TgtdError, request, toRequest } from "./tgtd-ipc";
  */
 export class Tgtadm {
   private readonly slots: Semaphore;
+  private readonly channel: TgtdChannel;
 
   /**
    * `ipc` false runs every request through the tgtadm program: slower (a process per request), but it does not
@@ -23,6 +24,12 @@ export class Tgtadm {
     private readonly ipc = true,
   ) {
     this.slots = new Semaphore(maxRunning);
+    this.channel = new TgtdChannel(controlPort, timeoutMs);
+  }
+
+  /** Closes the control connection kept to tgtd, if any (tgtd keeps running). */
+  close(): void {
+    this.channel.close();
   }
 
   /**
@@ -37,7 +44,7 @@ export class Tgtadm {
     const req = lld && this.ipc ? toRequest(args) : undefined;
     if (!req) return this.spawn(args, lld);
     try {
-      return await request(this.controlPort, req, this.timeoutMs);
+      return await this.channel.request(req);
     } catch (err) {
       throw translateTgtdError(err, args, this.controlPort);
     }
