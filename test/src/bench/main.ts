@@ -9,6 +9,7 @@ const BENCHES: Record<string, string> = {
   targets: "./targets",
   fuzz: "../fuzz/bench",
   cluster: "./cluster",
+  ironic: "./ironic",
 };
 
 async function main(): Promise<void> {
