@@ -109,9 +109,11 @@ async function ironicRun(ironic: Ironic, nodes: string[], parallel: number, poll
     const cpu0 = cpuSeconds(ironic.pid);
     const sent = new Map<string, number>();
     const t0 = performance.now();
-    const reached = ironic.waitAll(n, target, fail, pollMs);
-    await inParallel(nodes, parallel, async (node) => { sent.set(node, performance.now()); await act(node); });
-    const seen = await reached;
+    // Together: a node failing ends the phase at once, and neither promise is left without a handler.
+    const [, seen] = await Promise.all([
+      inParallel(nodes, parallel, async (node) => { sent.set(node, performance.now()); await act(node); }),
+      ironic.waitAll(n, target, fail, pollMs),
+    ]);
     const ms = performance.now() - t0;
     // A node's own time: its first request sent to the first poll that saw it in the target state.
     const per = nodes.map((node) => (seen.get(node) ?? NaN) - (sent.get(node) ?? NaN));
