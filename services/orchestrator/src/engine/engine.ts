@@ -57,6 +57,8 @@ export class Engine {
       instance: o.instance, leaseMs, capacity: o.capacity ?? 256, idlePollMs: o.idlePollMs ?? 250,
     }, o.log);
     this.relay = relay;
+    // A single job made through this instance is claimed by its create and runs here at once.
+    this.store.claimer = this.worker;
     // Every write queues events: the relay sends them now; an ended job may have released bulk children.
     this.store.onWrite((ended) => {
       relay?.poke();

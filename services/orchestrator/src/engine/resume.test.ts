@@ -77,3 +77,31 @@ test("a graceful stop finishes the step in flight and hands the job over: nothin
   for (const s of done.steps.filter((x) => x.state === "SUCCEEDED")) assert.equal(s.attempts, 1, `${s.name} ran ${s.attempts} times`);
   assert.equal(h.executor.calls.filter((c) => c.includes(" target ")).length, 1);
 });
+
+test("a single job is claimed by the create that makes it and runs there at once; a crash leaves it to another instance", async (t) => {
+  const h = await harness("claim-create");
+  t.after(() => h.close());
+  const first = h.engines[0]!;
+  h.executor.delay("check_node", 100);
+  const job = await h.provisioning.provision(ADMIN, "p1", { node: "n1", image: "img" }, OPTS);
+  // Answered as the create script left it: claimed for this instance (fence 1), and already running here.
+  assert.equal(job.owner, "claim-create-0");
+  assert.equal(job.fence, 1);
+  assert.equal(first.worker.running, 1);
+  assert.equal((await h.waitJob(job.id)).state, "SUCCEEDED");
+
+  // Claimed at its create, then the instance dies before the job ends: another takes it once the lease runs out.
+  h.executor.delay("check_node", 300);
+  const second = await h.provisioning.provision(ADMIN, "p1", { node: "n2", image: "img" }, OPTS);
+  assert.equal(second.owner, "claim-create-0");
+  await first.worker.stop({ handBack: false });
+  h.addEngine();
+  const done = await h.waitJob(second.id, 15_000);
+  assert.equal(done.state, "SUCCEEDED", done.error);
+  assert.ok(done.fence >= 2, "claimed again by the other instance");
+
+  // A worker with no room leaves the job to the claim loop of whichever instance has some.
+  const full = await h.provisioning.provision(ADMIN, "p1", { node: "n3", image: "img" }, OPTS);
+  assert.equal(full.owner, "", "the stopped instance claims nothing");
+  assert.equal((await h.waitJob(full.id, 15_000)).state, "SUCCEEDED");
+});

@@ -1,6 +1,6 @@
 import type { Logger } from "@bmi/log";
 import type { JobRunner } from "./runner";
-import type { Claimed, JobStore, Lease } from "./store";
+import type { Claimed, ClaimTicket, Claimer, JobStore, Lease } from "./store";
 import { sleep } from "./retry";
 
 export interface WorkerOptions {
@@ -19,8 +19,11 @@ interface Active { fence: number; abort: AbortController; done: Promise<void> }
  * Claims jobs from Redis up to its capacity, runs them, and renews their leases. When renewing fails for longer
  * than a lease, it stops its own jobs: another instance may already own them (self-fencing).
  */
-export class Worker {
+export class Worker implements Claimer {
   private readonly active = new Map<string, Active>();
+  /** Room promised to creates in flight (tickets not yet adopted). */
+  private reserved = 0;
+  private handBack = true;
   private stopped = false;
   private wake: (() => void) | undefined;
   private loops: Promise<void>[] = [];
@@ -42,6 +45,29 @@ export class Worker {
     this.wake?.();
   }
 
+  /** Room for a job a create makes here, which the create script then claims for this instance (JobStore.create). */
+  ticket(): ClaimTicket | undefined {
+    if (this.loops.length === 0 || this.stopped || this.active.size + this.reserved >= this.opts.capacity) return undefined;
+    this.reserved++;
+    let open = true;
+    return {
+      instance: this.opts.instance,
+      leaseMs: this.opts.leaseMs,
+      adopt: (lease) => {
+        if (!open) return;
+        open = false;
+        this.reserved--;
+        if (!lease) return;
+        // Stopped meanwhile: hand the lease back as stop() does (or leave it to run out, as after a crash).
+        if (this.stopped) {
+          if (this.handBack) this.store.release([lease]).catch((err: Error) => this.log.warn({ err: err.message }, "could not hand a lease back"));
+          return;
+        }
+        this.launch(lease);
+      },
+    };
+  }
+
   get running(): number {
     return this.active.size;
   }
@@ -53,6 +79,7 @@ export class Worker {
   async stop(opts: { handBack?: boolean; graceMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.handBack = opts.handBack !== false;
     this.stopping.abort();
     this.poke();
     const leases: Lease[] = [...this.active].map(([id, a]) => ({ id, fence: a.fence }));
@@ -72,18 +99,21 @@ export class Worker {
 
   private async claimLoop(): Promise<void> {
     while (!this.stopped) {
-      const free = this.opts.capacity - this.active.size;
+      const free = this.opts.capacity - this.active.size - this.reserved;
+      const asked = Math.min(Math.max(free, 0), 64);
       let claimed = 0;
-      if (free > 0) {
+      if (asked > 0) {
         try {
-          const leases = await this.store.claim(this.opts.instance, this.opts.leaseMs, Math.min(free, 64));
+          const leases = await this.store.claim(this.opts.instance, this.opts.leaseMs, asked);
           for (const lease of leases) this.launch(lease);
           claimed = leases.length;
         } catch (err) {
           this.log.warn({ err: (err as Error).message }, "claiming jobs failed");
         }
       }
-      if (claimed === 0 || free - claimed <= 0) await this.idle();
+      // Fewer than asked: nothing else was claimable. Whatever becomes so here pokes (poked stays set while a claim
+      // is in flight), other instances' jobs are found at the next poll.
+      if (claimed < asked || asked === 0) await this.idle();
     }
   }
 

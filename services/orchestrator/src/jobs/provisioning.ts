@@ -180,8 +180,9 @@ export class Provisioning {
       req.idempotency = { key, hash, ttlMs: this.opts.idempotencyTtlMs };
       for (const j of jobs) if (j.parent === "") j.idempotencyKey = key;
     }
-    const { id, job } = await this.store.create(req);
-    this.onCreated();
+    const { id, job, claimed } = await this.store.create(req);
+    // A job the create claimed for this instance already runs here: no worker needs waking.
+    if (!claimed) this.onCreated();
     if (!job) throw new NotFoundError(`job ${id} not found`);
     assertMember(who, job.project, `job ${id}`);
     return job;

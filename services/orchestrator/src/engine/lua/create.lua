@@ -8,12 +8,17 @@
 -- do (the node count for all-or-nothing; none, when 0), it starts with the nodes that fit, in the order given, and the children past the quota end
 -- FAILED at once with the quota's message (nothing of their node touched); when fewer fit, it is refused whole.
 --
--- ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, jobs: [CreateJob]}; the first job is the one answered.
--- Answers {'CREATED', id, job, steps, children} or {'EXISTING', id, job, steps, children}, with the answered job's
--- records as claim.lua answers them (its hash, its steps' hash, its children's ids; empty when an existing job
--- has expired), so the caller needs no read of its own; refusals are error replies "CODE message".
+-- ARGV[5] JSON {project, idem?: {key, hash, ttlMs}, claim?: {instance, lease}, jobs: [CreateJob]}; the first job is
+-- the one answered. With claim, a new first job that is runnable at once (not a bulk job or a child) is claimed for
+-- that instance here, as claim.lua would (fence, owner, lease in 'runnable'): the instance that made it runs it
+-- without a claim round trip, and another instance takes it over when the lease runs out, as after any claim.
+-- Answers {'CREATED', id, job, steps, children, fence} or {'EXISTING', id, job, steps, children, 0}, with the
+-- answered job's records as claim.lua answers them (its hash, its steps' hash, its children's ids; empty when an
+-- existing job has expired), so the caller needs no read of its own, and the fence of its claim (0: not claimed);
+-- refusals are error replies "CODE message".
+local claimed = 0
 local function answer(what, id)
-  return {what, id, redis.call('HGETALL', jk(id)), redis.call('HGETALL', jk(id) .. ':steps'), redis.call('HKEYS', jk(id) .. ':children')}
+  return {what, id, redis.call('HGETALL', jk(id)), redis.call('HGETALL', jk(id) .. ':steps'), redis.call('HKEYS', jk(id) .. ':children'), claimed}
 end
 
 local doc = cjson.decode(ARGV[5])
@@ -106,6 +111,10 @@ for _, j in ipairs(doc.jobs) do
   if j.parent ~= '' then
     redis.call('HSET', jk(j.parent) .. ':children', j.id, 'QUEUED')
     if not over[j.id] then redis.call('RPUSH', jk(j.parent) .. ':queue', j.id) end
+  elseif j.kind ~= 'BULK' and doc.claim and j.id == first then
+    claimed = redis.call('HINCRBY', k, 'fence', 1)
+    redis.call('HSET', k, 'owner', doc.claim.instance)
+    redis.call('ZADD', P .. 'runnable', tonumber(NOW_MS) + tonumber(doc.claim.lease), j.id)
   elseif j.kind ~= 'BULK' then
     redis.call('ZADD', P .. 'runnable', pendScore(), j.id)
   end
