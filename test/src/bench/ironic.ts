@@ -13,6 +13,8 @@ import { cpuSeconds, inParallel, percentile, secs } from "./stats";
 
 const exec = promisify(execFile);
 const IRONIC = "/usr/bin/ironic";
+/** The same package's separate API and conductor, for `--ironic-procs split`. */
+const SPLIT = ["/usr/bin/ironic-conductor", "/usr/bin/ironic-api"];
 const DBSYNC = "/usr/bin/ironic-dbsync";
 /** Debian's package of the all-in-one `ironic` command (API and conductor in one process); it ships no service. */
 const PACKAGE = "ironic-common";
@@ -36,7 +38,10 @@ export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "500" }, parallel: { type: "string", default: "64" },
     "poll-ms": { type: "string", default: "100" }, only: { type: "string", default: "" }, watch: { type: "string", default: "db" },
+    "ironic-procs": { type: "string", default: "one" },
   } });
+  const procs = values["ironic-procs"] as "one" | "split";
+  if (procs !== "one" && procs !== "split") throw new Error(`--ironic-procs ${values["ironic-procs"]}: one or split`);
   const watch = values.watch as "db" | "api";
   if (watch !== "db" && watch !== "api") throw new Error(`--watch ${values.watch}: db or api`);
   const n = Number(values.nodes);
@@ -62,8 +67,9 @@ export async function run(args: string[]): Promise<void> {
     let ir: IronicFigures | undefined;
     if (values.only !== "bmi") {
       await ensureIronic();
-      ironic = await startIronic(path.join(dir, "ironic"), n, watch);
-      console.log(`ironic ${ironic.version} (Debian ${PACKAGE}), all-in-one process pid ${ironic.pid} on :${ironic.port}, ` +
+      ironic = await startIronic(path.join(dir, "ironic"), n, watch, procs);
+      console.log(`ironic ${ironic.version} (Debian ${PACKAGE}), ${procs === "one" ? "all-in-one process" : "ironic-conductor + ironic-api (2 workers) over json-rpc,"} ` +
+        `pid ${ironic.pids.join(" ")} on :${ironic.port}, ` +
         `fake-hardware, sqlite, noauth; ${n} nodes, ${parallel} requests in flight, states polled every ${pollMs} ms ` +
         `${watch === "db" ? "in its database" : "through its API"}; load ${load()}`);
       ir = await ironicRun(ironic, nodes, parallel, pollMs);
@@ -106,7 +112,7 @@ interface IronicFigures { deployMs: number; undeployMs: number }
 async function ironicRun(ironic: Ironic, nodes: string[], parallel: number, pollMs: number): Promise<IronicFigures> {
   const n = nodes.length;
   const phase = async (name: string, target: string, fail: string[], act: (node: string) => Promise<void>) => {
-    const cpu0 = cpuSeconds(ironic.pid);
+    const cpu0 = ironic.cpu();
     const sent = new Map<string, number>();
     const t0 = performance.now();
     // Together: a node failing ends the phase at once, and neither promise is left without a handler.
@@ -118,7 +124,7 @@ async function ironicRun(ironic: Ironic, nodes: string[], parallel: number, poll
     // A node's own time: its first request sent to the first poll that saw it in the target state.
     const per = nodes.map((node) => (seen.get(node) ?? NaN) - (sent.get(node) ?? NaN));
     console.log(`  ${name.padEnd(11)} ${secs(ms)} s = ${(n / (ms / 1000)).toFixed(1)} nodes/s   per node p50 ${percentile(per, 50).toFixed(0)} ms, ` +
-      `p95 ${percentile(per, 95).toFixed(0)} ms, p99 ${percentile(per, 99).toFixed(0)} ms   ironic cpu ${(cpuSeconds(ironic.pid) - cpu0).toFixed(1)} s`);
+      `p95 ${percentile(per, 95).toFixed(0)} ms, p99 ${percentile(per, 99).toFixed(0)} ms   ironic cpu ${(ironic.cpu() - cpu0).toFixed(1)} s`);
     return ms;
   };
   await phase("enroll", "enroll", [], async (node) => { await ironic.api("POST", "/v1/nodes", { name: node, driver: "fake-hardware" }); });
@@ -135,7 +141,9 @@ async function ironicRun(ironic: Ironic, nodes: string[], parallel: number, poll
 }
 
 interface Ironic {
-  pid: number;
+  pids: number[];
+  /** CPU seconds used so far by Ironic's processes and their children (the API's workers). */
+  cpu(): number;
   port: number;
   version: string;
   api(method: string, route: string, body?: unknown): Promise<unknown>;
@@ -167,26 +175,38 @@ async function ensureIronic(): Promise<void> {
   }
 }
 
-/** A private Ironic under `dir`: the config of deploy/ironic/ironic.conf, a fresh sqlite schema, one process. */
-async function startIronic(dir: string, nodes: number, watch: "db" | "api"): Promise<Ironic> {
+/**
+ * A private Ironic under `dir`: the config of deploy/ironic/ironic.conf (with `split`, ironic-split.conf after it), a
+ * fresh sqlite schema, one process (or a conductor and an API), each the leader of its own process group.
+ */
+async function startIronic(dir: string, nodes: number, watch: "db" | "api", procs: "one" | "split"): Promise<Ironic> {
   await mkdir(path.join(dir, "locks"), { recursive: true });
   const port = await freePort();
   const conf = path.join(dir, "ironic.conf");
   const template = await readFile(path.join(REPO_ROOT, "deploy", "ironic", "ironic.conf"), "utf8");
   await writeFile(conf, template.replace(/@DIR@/g, dir).replace(/@PORT@/g, String(port)).replace(/@NODES@/g, String(Math.max(nodes, 1000))));
-  await exec(DBSYNC, ["--config-file", conf, "create_schema"], { maxBuffer: 16 << 20 });
+  const confArgs = ["--config-file", conf];
+  if (procs === "split") {
+    const split = path.join(dir, "ironic-split.conf");
+    const rpcPort = await freePort();
+    await writeFile(split, (await readFile(path.join(REPO_ROOT, "deploy", "ironic", "ironic-split.conf"), "utf8")).replace(/@RPC_PORT@/g, String(rpcPort)));
+    confArgs.push("--config-file", split);
+  }
+  await exec(DBSYNC, [...confArgs, "create_schema"], { maxBuffer: 16 << 20 });
   // Write-ahead log: readers (the API's GETs) and the conductor's writes do not wait for each other's file locks.
   await exec("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL'); c.close()",
     path.join(dir, "ironic.sqlite")]);
   const version = (await exec("dpkg-query", ["-W", "-f", "${Version}", "python3-ironic"]).catch(() => ({ stdout: "?" }))).stdout.trim();
   const out = await open(path.join(dir, "ironic.out"), "w");
-  const child: ChildProcess = spawn(IRONIC, ["--config-file", conf], { stdio: ["ignore", out.fd, out.fd] });
+  // Own process groups: a signal to the group reaches the API's forked workers too.
+  const children: ChildProcess[] = (procs === "one" ? [IRONIC] : SPLIT).map((cmd) => spawn(cmd, confArgs, { stdio: ["ignore", out.fd, out.fd], detached: true }));
   await out.close();
+  const signal = (sig: NodeJS.Signals) => { for (const c of children) if (c.exitCode === null && c.signalCode === null) { try { process.kill(-c.pid!, sig); } catch { /* gone */ } } };
   // Should this process die without its cleanup, the Ironic it started dies with it.
-  const killOnExit = () => child.kill("SIGKILL");
+  const killOnExit = () => signal("SIGKILL");
   process.once("exit", killOnExit);
   let exited = false;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => { exited = true; resolve(); }));
+  const gone = Promise.all(children.map((c) => new Promise<void>((resolve) => c.once("exit", () => { exited = true; resolve(); }))));
   const base = `http://127.0.0.1:${port}`;
   const headers = { "X-OpenStack-Ironic-API-Version": "latest", "Content-Type": "application/json" };
   const api = async (method: string, route: string, body?: unknown): Promise<unknown> => {
@@ -197,11 +217,12 @@ async function startIronic(dir: string, nodes: number, watch: "db" | "api"): Pro
   };
   const stop = async () => {
     process.removeListener("exit", killOnExit);
-    if (exited) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 8000);
+    signal("SIGTERM");
+    const timer = setTimeout(() => signal("SIGKILL"), 8000);
     await gone;
     clearTimeout(timer);
+    // What is left in the groups (an API worker whose parent went first).
+    for (const c of children) { try { process.kill(-c.pid!, "SIGKILL"); } catch { /* none left */ } }
   };
   try {
     const deadline = Date.now() + 120_000;
@@ -230,7 +251,8 @@ async function startIronic(dir: string, nodes: number, watch: "db" | "api"): Pro
   };
   const listNodes = watch === "db" ? dbList : apiList;
   return {
-    pid: child.pid!, port, version, api, stop,
+    pids: children.map((c) => c.pid!), port, version, api, stop,
+    cpu: () => children.reduce((sum, c) => sum + treeCpu(c.pid!), 0),
     provision: async (node, target) => { await api("PUT", `/v1/nodes/${node}/states/provision`, { target }); },
     waitAll: async (n, state, fail, pollMs) => {
       const seen = new Map<string, number>();
@@ -263,6 +285,13 @@ async function freePort(): Promise<number> {
   const { port } = srv.address() as { port: number };
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/** CPU seconds of a process and, recursively, of its children alive now. */
+function treeCpu(pid: number): number {
+  let kids: string[] = [];
+  try { kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean); } catch { /* gone */ }
+  return cpuSeconds(pid) + kids.reduce((sum, k) => sum + treeCpu(Number(k)), 0);
 }
 
 function load(): string {
