@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
-import { BootPhase, BootPhaseEvent, JobEvent } from "@bmi/proto/bmi/events/v1/events";
+import { BootPhase, BootPhaseEvent, JobEvent, NodeEvent } from "@bmi/proto/bmi/events/v1/events";
 import { ADMIN, harness } from "../testkit/harness";
-import { EventShapeError, parseJobEvent, parseNodeEvent } from "./events";
+import { EventShapeError, jobEventBytes, nodeEventBytes, parseJobEvent, parseNodeEvent } from "./events";
 import { LUA_DIR, SCRIPT_FILES } from "./lua/scripts";
 
 const OPTS = { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 };
@@ -51,11 +51,15 @@ test("every event the runner and the Lua scripts queue for NATS matches its prot
     if (kind === "job") {
       const ev = parseJobEvent(rest.join("\n"), key!, Number(seq));
       assert.ok(ev.time, `event ${key}:${seq} has its time`);
+      // What the relay publishes: the same bytes as the message read and encoded by ts-proto.
+      assert.deepEqual(Buffer.from(jobEventBytes(rest.join("\n"), key!, Number(seq))), Buffer.from(JobEvent.encode(ev).finish()), `event ${key}:${seq}`);
       for (const c of ["created", "stepStarted", "stepSucceeded", "stepFailed", "stepUndone", "finished", "childFinished", "boot"] as const) {
         if (ev[c]) cases.add(c);
       }
     } else {
-      nodeStates.add(parseNodeEvent(rest.join("\n")).state);
+      const ev = parseNodeEvent(rest.join("\n"));
+      nodeStates.add(ev.state);
+      assert.deepEqual(Buffer.from(nodeEventBytes(rest.join("\n"))), Buffer.from(NodeEvent.encode(ev).finish()));
     }
   }
   assert.deepEqual([...cases].sort(), ["boot", "childFinished", "created", "finished", "stepFailed", "stepStarted", "stepSucceeded", "stepUndone"]);
@@ -70,6 +74,8 @@ test("an event with a misspelt field or an unknown enum name is refused, where t
   const badPhase = JSON.stringify({ time: new Date().toISOString(), boot: { node: "n1", phase: "BOOT_PHASE_SERVED" } });
   assert.throws(() => parseJobEvent(badPhase, "j1", 2), EventShapeError);
   assert.throws(() => parseNodeEvent(JSON.stringify({ node: "n1", sate: "NODE_STATE_READY" })), EventShapeError);
+  assert.throws(() => jobEventBytes(misspelt, "j1", 1), EventShapeError, "the relay's bytes are checked the same way");
+  assert.throws(() => nodeEventBytes(JSON.stringify({ node: "n1", sate: "NODE_STATE_READY" })), EventShapeError);
   assert.equal(parseNodeEvent(JSON.stringify({ node: "n1", state: "NODE_STATE_READY", jobId: "j1", time: new Date().toISOString() })).state,
     "NODE_STATE_READY");
 });

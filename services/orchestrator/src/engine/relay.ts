@@ -1,7 +1,7 @@
 import type { Logger } from "@bmi/log";
 import { eventsPublished, jobSubject, nodeStateSubject } from "@bmi/events";
 import { JobEvent, NodeEvent } from "@bmi/proto/bmi/events/v1/events";
-import { EventShapeError, parseJobEvent, parseNodeEvent } from "./events";
+import { EventShapeError, jobEventBytes, nodeEventBytes } from "./events";
 import type { JobStore } from "./store";
 import { sleep } from "./retry";
 
@@ -92,18 +92,20 @@ export class EventRelay {
     const [kind, key, seq, ...rest] = entry.split("\n");
     const json = rest.join("\n");
     if (kind === "job" && key && seq) {
-      const ev = this.parse(json, () => parseJobEvent(json, key, Number(seq)), () => JobEvent.fromJSON({ ...JSON.parse(json), jobId: key, seq: Number(seq) }));
-      return this.publisher.publish(jobSubject(key), JobEvent.encode(ev).finish(), `${key}:${seq}`);
+      const data = this.bytes(json, () => jobEventBytes(json, key, Number(seq)),
+        () => JobEvent.encode(JobEvent.fromJSON({ ...JSON.parse(json), jobId: key, seq: Number(seq) })).finish());
+      return this.publisher.publish(jobSubject(key), data, `${key}:${seq}`);
     }
-    const ev = this.parse(json, () => parseNodeEvent(json), () => NodeEvent.fromJSON(JSON.parse(json)));
-    return this.publisher.publish(nodeStateSubject(key ?? ev.node), NodeEvent.encode(ev).finish(), `node:${key}:${seq}`);
+    const lenient = () => NodeEvent.fromJSON(JSON.parse(json));
+    const data = this.bytes(json, () => nodeEventBytes(json), () => NodeEvent.encode(lenient()).finish());
+    return this.publisher.publish(nodeStateSubject(key ?? lenient().node), data, `node:${key}:${seq}`);
   }
 
   /**
    * An event that does not match the proto is a bug where it was built: said at error level, then sent with what
    * does match (held back, it would stop every event behind it). The engine's tests check every event they make.
    */
-  private parse<T>(json: string, strict: () => T, lenient: () => T): T {
+  private bytes(json: string, strict: () => Uint8Array, lenient: () => Uint8Array): Uint8Array {
     try {
       return strict();
     } catch (err) {
