@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { isZero, sha256Of } from "../bytes";
@@ -24,6 +24,38 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/*
+ * The disk step's small file operations (a sidecar, a mount point, an unlink) are synchronous: each is one short
+ * system call on a local file system, and a call through libuv's thread pool costs this process about twice the CPU
+ * (the hand-over to a pool thread and back; 1,000 disks created and deleted, 64 at a time, 2026-11-30: 0.41-0.73
+ * against 0.67-1.26 ms per create, 0.15-0.23 against 0.23-0.30 per delete). Bulk data stays asynchronous.
+ */
+
+/**
+ * Writes `value` as JSON to `file`, a name nobody else writes, in one step (a temporary file in the same directory,
+ * renamed): a crash leaves the whole file or only the temporary, never part of it. No fsync: for files that only
+ * need to survive this process (a crash of the service, not of the machine).
+ */
+export function writeJsonNew(file: string, value: unknown): void {
+  const tmp = `${file}.${newId()}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1), { flag: "wx" });
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    removeFile(tmp);
+    throw err;
+  }
+}
+
+/** Removes a file if it is there (one unlink; `rm` with `force` looks before it removes). */
+export function removeFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
 }
 

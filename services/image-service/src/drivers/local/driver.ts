@@ -5,7 +5,7 @@ import type { Logger } from "@bmi/log";
 import {
   refKey, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref, type StorageDriver, type StoredState,
 } from "../../storage";
-import { newId, readChunks, sha256File, writeJsonAtomic, writeSparse } from "../files";
+import { newId, readChunks, removeFile, sha256File, writeJsonAtomic, writeJsonNew, writeSparse } from "../files";
 import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./layout";
 import { OverlayMaker } from "./overlays";
 import { DiskExports } from "./exports";
@@ -131,15 +131,16 @@ export class LocalDriver implements StorageDriver {
       id: newId(), project: ref.project, name: ref.name, imageId: img.id,
       created: new Date().toISOString(), sizeBytes: img.sizeBytes,
     };
-    const tmp = path.join(this.layout.tmpDir, `${disk.id}.qcow2`);
+    // The overlay is made in place (a crash leaves an overlay without a sidecar, which the next start removes); the
+    // sidecar, renamed into place whole, makes the disk exist.
+    let made = false;
     try {
-      await this.overlays.create(tmp, img.id);
-      await rename(tmp, this.layout.diskFile(disk.id));
-      await writeJsonAtomic(this.layout.diskMeta(disk.id), disk);
+      await this.overlays.create(this.layout.diskFile(disk.id), img.id);
+      made = true;
+      writeJsonNew(this.layout.diskMeta(disk.id), disk);
       await this.served().add(disk.id);
     } catch (err) {
-      await this.removeDiskFiles(disk).catch(() => undefined);
-      await rm(tmp, { force: true });
+      if (made) await this.removeDiskFiles(disk).catch(() => undefined);
       throw translateFileError(err, `disk ${refKey(ref)}`);
     }
     this.disks.set(refKey(ref), disk);
@@ -187,10 +188,11 @@ export class LocalDriver implements StorageDriver {
     return toImage(sidecar);
   }
 
+  /** The sidecar first: from then on the disk does not exist, and a crash leaves only files the next start removes. */
   private async removeDiskFiles(disk: DiskSidecar): Promise<void> {
-    await rm(this.layout.diskMeta(disk.id), { force: true });
+    removeFile(this.layout.diskMeta(disk.id));
     await this.served().remove(disk.id);
-    await rm(this.layout.diskFile(disk.id), { force: true });
+    removeFile(this.layout.diskFile(disk.id));
   }
 
   private served(): DiskExports {

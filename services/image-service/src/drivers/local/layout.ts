@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
 import { newId, readJson } from "../files";
@@ -33,7 +33,9 @@ export interface DiskSidecar {
  *   disks/ID.qcow2 + ID.json  copy-on-write overlays on an image, and their metadata
  *   exports/ID.raw            FUSE raw view of disks/ID.qcow2, served by qemu-storage-daemon (what tgtd opens)
  *   tmp/                      work in progress; emptied at every start
- *   qsd/                      the storage daemon's PID file and QMP socket
+ *   qsd/                      the storage daemons' PID files and QMP sockets (qsd/, qsd/1/, ...), and
+ *   qsd/mountpoint            an empty file: each exports/ID.raw is made as a hard link to it (a FUSE export mounts
+ *                             over an existing file; a link is one cheap system call, a new file a new inode)
  */
 export class LocalLayout {
   readonly images: string;
@@ -41,6 +43,8 @@ export class LocalLayout {
   readonly exports: string;
   readonly tmpDir: string;
   readonly qsd: string;
+  /** The empty file every export's mount point is a hard link of. */
+  readonly mountSource: string;
 
   constructor(readonly root: string) {
     this.images = path.join(root, "images");
@@ -48,6 +52,7 @@ export class LocalLayout {
     this.exports = path.join(root, "exports");
     this.tmpDir = path.join(root, "tmp");
     this.qsd = path.join(root, "qsd");
+    this.mountSource = path.join(this.qsd, "mountpoint");
   }
 
   imageFile(id: string): string { return path.join(this.images, `${id}.raw`); }
@@ -64,6 +69,7 @@ export class LocalLayout {
   async prepare(): Promise<void> {
     for (const dir of [this.images, this.disks, this.exports, this.tmpDir, this.qsd]) await mkdir(dir, { recursive: true });
     for (const f of await readdir(this.tmpDir)) await rm(path.join(this.tmpDir, f), { recursive: true, force: true });
+    await writeFile(this.mountSource, "", { flag: "a" });
   }
 }
 

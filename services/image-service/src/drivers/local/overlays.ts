@@ -1,4 +1,6 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { closeSync, ftruncateSync, openSync, rmSync, writeSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { isZero } from "../../bytes";
 import type { LocalLayout } from "./layout";
 import type { QemuImg } from "../qemu-img";
 
@@ -12,16 +14,30 @@ const CACHED = 64;
  * own qemu-img.
  */
 export class OverlayMaker {
-  /** Each image's overlay bytes, or the qemu-img run making them. */
-  private readonly templates = new Map<string, Promise<Buffer>>();
+  /** Each image's overlay, or the qemu-img run making it. */
+  private readonly templates = new Map<string, Promise<Template>>();
 
   constructor(private readonly layout: LocalLayout, private readonly qemuImg: QemuImg) {}
 
+  /**
+   * A new overlay at `file` (EEXIST if there is one); a file it could not finish is removed. Written sparse: of the
+   * template's 192 KiB only three 4 KiB pages are not zero (header, refcount table and block).
+   */
   async create(file: string, imageId: string): Promise<void> {
-    await writeFile(file, await this.template(imageId), { flag: "wx" });
+    const template = await this.template(imageId);
+    const fd = openSync(file, "wx");
+    try {
+      for (const [offset, bytes] of template.pieces) writeSync(fd, bytes, 0, bytes.length, offset);
+      ftruncateSync(fd, template.size);
+    } catch (err) {
+      closeSync(fd);
+      rmSync(file, { force: true });
+      throw err;
+    }
+    closeSync(fd);
   }
 
-  private template(imageId: string): Promise<Buffer> {
+  private template(imageId: string): Promise<Template> {
     const cached = this.templates.get(imageId);
     if (cached) return cached;
     const made = this.make(imageId);
@@ -33,13 +49,35 @@ export class OverlayMaker {
   }
 
   /** The template is made in tmp/, a sibling of disks/: the relative backing path is the same from both. */
-  private async make(imageId: string): Promise<Buffer> {
+  private async make(imageId: string): Promise<Template> {
     const file = this.layout.tmp("qcow2");
     try {
       await this.qemuImg.overlay(file, this.layout.backingPath(imageId));
-      return await readFile(file);
+      return sparse(await readFile(file));
     } finally {
       await rm(file, { force: true });
     }
   }
+}
+
+/** An overlay's bytes as its size and the runs of 4 KiB pages that are not all zero, by offset. */
+interface Template {
+  size: number;
+  pieces: Array<[number, Buffer]>;
+}
+
+const PAGE = 4096;
+
+function sparse(bytes: Buffer): Template {
+  const pieces: Array<[number, Buffer]> = [];
+  let start = -1;
+  for (let off = 0; off <= bytes.length; off += PAGE) {
+    const data = off < bytes.length && !isZero(bytes.subarray(off, off + PAGE));
+    if (data && start < 0) start = off;
+    if (!data && start >= 0) {
+      pieces.push([start, bytes.subarray(start, off)]);
+      start = -1;
+    }
+  }
+  return { size: bytes.length, pieces };
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { linkSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdir, readFile, readlink, realpath, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import type { Logger } from "@bmi/log";
@@ -16,65 +16,74 @@ import { run } from "../exec";
  * clears its dead mounts and exports every disk again). `detached` daemons outlive the service instead, so a
  * restart does not pull disks from under tgtd; the next start adopts a running daemon through its PID file and QMP
  * socket, whichever way it was started.
+ *
+ * A daemon reads its QMP commands one byte per system call (QEMU 7.2's monitor: several system calls per byte),
+ * so the length of a command is most of its cost: a daemon this service starts runs in the data directory and is
+ * given paths relative to it ("disks/ID.qcow2", not the whole path); one whose working directory is elsewhere (one
+ * started by an earlier version) is given whole paths.
  */
 export class StorageDaemon {
-  private constructor(private readonly dir: string, private readonly qmp: QmpClient, readonly pid: number, private readonly log: Logger) {}
+  private constructor(
+    private readonly dir: string, private readonly qmp: QmpClient, readonly pid: number, private readonly log: Logger,
+    private readonly files: DaemonFiles, private readonly relative: boolean,
+  ) {}
 
   /** The daemon whose PID file and QMP socket are in `dir`, if it is still running. */
-  static async adopt(dir: string, log: Logger): Promise<StorageDaemon | undefined> {
+  static async adopt(dir: string, log: Logger, files: DaemonFiles): Promise<StorageDaemon | undefined> {
     const pid = await livePid(path.join(dir, "qsd.pid"), path.join(dir, "qmp.sock"));
     if (pid === undefined) return undefined;
     log.info({ daemonPid: pid, dir }, "qemu-storage-daemon adopted");
-    return StorageDaemon.connect(dir, pid, log);
+    return StorageDaemon.connect(dir, pid, log, files, await runsIn(pid, files.root));
   }
 
   /** Adopts the daemon in `dir` or starts one there. */
-  static async open(dir: string, log: Logger, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
-    const adopted = await StorageDaemon.adopt(dir, log);
+  static async open(dir: string, log: Logger, files: DaemonFiles, opts: { detached?: boolean } = {}): Promise<StorageDaemon> {
+    const adopted = await StorageDaemon.adopt(dir, log, files);
     if (adopted) return adopted;
     await mkdir(dir, { recursive: true });
     const socket = path.join(dir, "qmp.sock");
     const pidFile = path.join(dir, "qsd.pid");
     await rm(socket, { force: true });
     const args = ["--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0", "--pidfile", pidFile];
-    const pid = opts.detached ? await startDetached(args, pidFile) : await startAttached(args, socket);
+    const pid = await start(args, socket, files.root, opts.detached === true);
     log.info({ daemonPid: pid, dir, detached: opts.detached === true }, "qemu-storage-daemon started");
-    return StorageDaemon.connect(dir, pid, log);
+    return StorageDaemon.connect(dir, pid, log, files, true);
   }
 
-  private static async connect(dir: string, pid: number, log: Logger): Promise<StorageDaemon> {
+  private static async connect(dir: string, pid: number, log: Logger, files: DaemonFiles, relative: boolean): Promise<StorageDaemon> {
     const observe = <T>(op: string, call: () => Promise<T>) => timed(backendSeconds, { backend: "storage-daemon", op }, call);
     const qmp = await QmpClient.connect(path.join(dir, "qmp.sock"), { observe }).catch((err: unknown) => {
       throw translateQmpError(err);
     });
-    return new StorageDaemon(dir, qmp, pid, log);
+    return new StorageDaemon(dir, qmp, pid, log, files, relative);
   }
 
-  /** Export ids currently served. */
-  async exports(): Promise<Set<string>> {
-    const list = await this.call<Array<{ id: string }>>("query-block-exports");
-    return new Set(list.map((e) => e.id));
+  /** The exports served: export id -> the name of its node. */
+  async exports(): Promise<Map<string, string>> {
+    const list = await this.call<Array<{ id: string; "node-name": string }>>("query-block-exports");
+    return new Map(list.map((e) => [e.id, e["node-name"]]));
   }
 
-  /** Names of the nodes added under a name (not those QEMU named itself, "#block123"). */
-  async nodes(): Promise<Set<string>> {
-    const list = await this.call<Array<{ "node-name": string }>>("query-named-block-nodes", { flat: true });
-    return new Set(list.map((n) => n["node-name"]).filter((n) => !n.startsWith("#")));
+  /** The nodes added under a name (not those QEMU named itself, "#block123"): name -> the file it opened. */
+  async nodes(): Promise<Map<string, string>> {
+    const list = await this.call<Array<{ "node-name": string; file: string }>>("query-named-block-nodes", { flat: true });
+    return new Map(list.filter((n) => !n["node-name"].startsWith("#")).map((n) => [n["node-name"], n.file]));
   }
 
   /**
    * Serves qcow2 file `image` as a raw file at `mountpoint` under export `id` (also the node name). Idempotent: a
-   * node an interrupted add left is used, an export already there is kept.
+   * node an interrupted add left is used, an export already there is kept. The mount point is made first, a hard
+   * link to `files.mountSource` (a FUSE export mounts over an existing file).
    */
   async add(id: string, image: string, mountpoint: string): Promise<void> {
-    await writeFile(mountpoint, "", { flag: "a" }); // a FUSE export mounts over an existing regular file
+    makeMountPoint(this.files.mountSource, mountpoint);
     let added = true;
-    await this.qmp.execute("blockdev-add", { driver: "qcow2", "node-name": id, file: { driver: "file", filename: image } }).catch((err: unknown) => {
+    await this.qmp.execute("blockdev-add", { driver: "qcow2", "node-name": id, file: { driver: "file", filename: this.path(image) } }).catch((err: unknown) => {
       if (!(err instanceof QmpError && /Duplicate nodes? with node-name/i.test(err.desc))) throw translateQmpError(err);
       added = false;
     });
     try {
-      await this.qmp.execute("block-export-add", { type: "fuse", id, "node-name": id, mountpoint, writable: true }).catch((err: unknown) => {
+      await this.qmp.execute("block-export-add", { type: "fuse", id, "node-name": id, mountpoint: this.path(mountpoint), writable: true }).catch((err: unknown) => {
         if (!(err instanceof QmpError && /already in use/.test(err.desc))) throw err;
       });
     } catch (err) {
@@ -96,6 +105,11 @@ export class StorageDaemon {
     await this.qmp.execute("blockdev-del", { "node-name": id }).catch((err: unknown) => {
       if (!(err instanceof QmpError)) throw translateQmpError(err);
     });
+  }
+
+  /** `file` as this daemon is to be told it: relative to the data directory where the daemon runs there. */
+  private path(file: string): string {
+    return this.relative && file.startsWith(`${this.files.root}/`) ? file.slice(this.files.root.length + 1) : file;
   }
 
   /** False once the daemon process is gone (killed, crashed): its mounts are dead. */
@@ -129,16 +143,21 @@ export class StorageDaemon {
   }
 }
 
-async function startDetached(args: string[], pidFile: string): Promise<number> {
-  await run("qemu-storage-daemon", [...args, "--daemonize"]); // returns once the daemon is ready
-  return Number((await readFile(pidFile, "utf8")).trim());
-}
-
-/** A child that gets SIGKILL when this process dies (setpriv execs it: the PID is the daemon's). */
-async function startAttached(args: string[], socket: string): Promise<number> {
-  const child = spawn("setpriv", ["--pdeathsig", "KILL", "--", "qemu-storage-daemon", ...args], { stdio: "ignore" });
+/**
+ * Starts a daemon in `cwd` and answers its PID once its QMP socket accepts connections. Attached: setpriv execs it
+ * (the PID is the daemon's) with SIGKILL when this process dies. Detached: a session of its own that outlives this
+ * process (not --daemonize, which would move it to /).
+ */
+async function start(args: string[], socket: string, cwd: string, detached: boolean): Promise<number> {
+  const [command, ...rest] = detached
+    ? ["qemu-storage-daemon", ...args]
+    : ["setpriv", "--pdeathsig", "KILL", "--", "qemu-storage-daemon", ...args];
+  const child = spawn(command as string, rest, { stdio: "ignore", cwd, detached });
   child.unref();
-  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`qemu-storage-daemon exited (${code})`))));
+  const exited = new Promise<never>((_, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`qemu-storage-daemon exited (${code})`)));
+  });
   exited.catch(() => undefined);
   for (let i = 0; i < 200; i++) {
     if (await canConnect(socket)) return child.pid as number;
@@ -154,6 +173,27 @@ function canConnect(socket: string): Promise<boolean> {
     s.once("connect", () => { s.destroy(); resolve(true); });
     s.once("error", () => resolve(false));
   });
+}
+
+/** Where a daemon's files are: the data directory (its working directory) and the mount points' source. */
+export interface DaemonFiles {
+  root: string;
+  mountSource: string;
+}
+
+/** Whether process `pid` runs in directory `dir`. */
+async function runsIn(pid: number, dir: string): Promise<boolean> {
+  const [cwd, real] = await Promise.all([readlink(`/proc/${pid}/cwd`).catch(() => ""), realpath(dir).catch(() => dir)]);
+  return cwd === real;
+}
+
+/** A hard link to `source` at `mountpoint` (one there already is kept); a file of its own if the link fails. */
+function makeMountPoint(source: string, mountpoint: string): void {
+  try {
+    linkSync(source, mountpoint);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") writeFileSync(mountpoint, "", { flag: "a" });
+  }
 }
 
 /** The PID in `pidFile` if that process is still our daemon (PIDs get reused: its command line names `socket`). */
