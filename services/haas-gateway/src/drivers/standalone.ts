@@ -156,8 +156,10 @@ export class StandaloneDriver implements NodeDriver {
 
 // An unreachable BMC must not outlast the call: ipmitool gets what is left of the caller's deadline, less a moment
 // to answer UNAVAILABLE in time. The fuzzer found ReleaseNode of a node registered with BMC 127.0.0.1 running past
-// a 5 s deadline, the ipmitool process living on after the call.
-const ANSWER_MARGIN_MS = 250;
+// a 5 s deadline, the ipmitool process living on after the call. The answer then goes back through the caller (the
+// orchestrator forwarding GetNodePower): 250 ms was not enough on two loaded cores (the fuzzer's GetNodePower ran
+// out its 5 s deadline at load 7, 2026-11-30), so a second.
+const ANSWER_MARGIN_MS = 1000;
 
 function ipmiTimeout(scope: CallScope): number {
   return Math.max(1, Math.min(IPMI_TIMEOUT_MS, (scope.deadline ?? Infinity) - Date.now() - ANSWER_MARGIN_MS));
