@@ -113,3 +113,16 @@ test("steps take their bottleneck's slots in their start writes: two instances n
     assert.equal(await h.redis.hlen(`${h.prefix}limit:${b}:info`), 0, `${b}: no holder info left`);
   }
 });
+
+test("a step that says it will call nothing takes no slot: it does not queue behind its bottleneck's limit", async (t) => {
+  const h = await harness("idle", { limits: { target: 1 } });
+  t.after(() => h.close());
+  h.executor.delay("target", 30);
+  // As a deprovision's power_off of a node without power control, or an allocate of a node the project holds.
+  h.executor.idleWhen = (ctx) => ctx.step === "target";
+  const job = await h.provisioning.bulk(ADMIN, "p1", { specs: nodes(8), maxParallel: 8, minSuccess: 0, options: OPTS });
+  const done = await h.waitJob(job.id, 30_000);
+  assert.equal(done.state, "SUCCEEDED", done.error);
+  assert.ok((h.executor.maxStepInFlight.get("target") ?? 0) > 1, "idle steps ran side by side past target=1");
+  assert.equal(await h.redis.zcard(`${h.prefix}limit:target:holders`), 0, "no holder left");
+});

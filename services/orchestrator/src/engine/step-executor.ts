@@ -30,4 +30,9 @@ export interface StepResult {
 export interface StepExecutor {
   run(ctx: StepContext): Promise<StepResult>;
   undo(ctx: StepContext): Promise<void>;
+  /**
+   * True when the step, as its earlier steps left things, will call nothing (a power-off of a node without power
+   * control): it then takes no slot of its bottleneck and waits for none.
+   */
+  idle?(ctx: StepContext): boolean;
 }

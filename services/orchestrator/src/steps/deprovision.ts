@@ -3,7 +3,7 @@ import type { DeprovisionStepName } from "../engine/plan";
 import type { StepContext } from "../engine/step-executor";
 import { DEPROVISION_OUTPUTS as OUT, deprovisionOutput as out } from "../engine/outputs";
 import { gone } from "./clients";
-import type { StepTable } from "./table";
+import type { IdleStep, StepTable } from "./table";
 
 const prev = (ctx: StepContext) => ctx.job.spec.previous;
 
@@ -20,7 +20,7 @@ export const DEPROVISION_STEPS = {
     return { outputs: OUT.check_node.write({ powerDriver: node?.powerDriver ?? "" }) };
   },
   power_off: async (ctx, env) => {
-    if (!out(ctx.steps, "check_node").powerDriver) return { outputs: OUT.power_off.write({ skipped: "no power control" }) };
+    if (DEPROVISION_IDLE.power_off(ctx)) return { outputs: OUT.power_off.write({ skipped: "no power control" }) };
     await env.clients.haas.powerOff({ project: ctx.job.project, node: ctx.job.node }, env.call(ctx));
     return {};
   },
@@ -31,3 +31,8 @@ export const DEPROVISION_STEPS = {
   disk: (ctx, env) => gone(env.clients.image.deleteDisk({ project: ctx.job.project, name: prev(ctx)?.disk ?? "" }, env.call(ctx))),
   release: (ctx, env) => gone(env.clients.haas.releaseNode({ project: ctx.job.project, node: ctx.job.node }, env.call(ctx))),
 } satisfies StepTable<DeprovisionStepName>;
+
+/** A node without power control has nothing to power off: its power_off step takes no HIL slot. */
+export const DEPROVISION_IDLE = {
+  power_off: (ctx) => !out(ctx.steps, "check_node").powerDriver,
+} satisfies Partial<Record<DeprovisionStepName, IdleStep>>;

@@ -6,7 +6,7 @@ import type { ProvisionStepName } from "../engine/plan";
 import type { StepContext, StepResult } from "../engine/step-executor";
 import { PROVISION_OUTPUTS as OUT, PROVISION_SECRETS as SECRET, provisionOutput as out, provisionSecret as secret } from "../engine/outputs";
 import { gone } from "./clients";
-import type { StepEnv, StepTable } from "./table";
+import type { IdleStep, StepEnv, StepTable } from "./table";
 
 async function checkNode(ctx: StepContext, env: StepEnv): Promise<StepResult> {
   const { job } = ctx;
@@ -71,7 +71,7 @@ async function setBootConfig(ctx: StepContext, env: StepEnv): Promise<void> {
 export const PROVISION_STEPS = {
   check_node: checkNode,
   allocate: async (ctx, env) => {
-    if (!out(ctx.steps, "check_node").free) return { outputs: OUT.allocate.write({ allocated: false }) };
+    if (PROVISION_IDLE.allocate(ctx)) return { outputs: OUT.allocate.write({ allocated: false }) };
     const res = await env.clients.haas.allocateNode({ project: ctx.job.project, node: ctx.job.node }, env.call(ctx));
     return { outputs: OUT.allocate.write({ allocated: res.allocated }) };
   },
@@ -94,6 +94,11 @@ export const PROVISION_STEPS = {
   retire_previous: (ctx, env) =>
     gone(env.clients.target.deleteTarget({ project: ctx.job.project, disk: ctx.job.spec.previous?.disk ?? "" }, env.call(ctx))),
 } satisfies StepTable<ProvisionStepName>;
+
+/** A node the project holds already needs no allocation: its allocate step takes no HIL slot. */
+export const PROVISION_IDLE = {
+  allocate: (ctx) => !out(ctx.steps, "check_node").free,
+} satisfies Partial<Record<ProvisionStepName, IdleStep>>;
 
 function backingOf(b: Backing | undefined): Backing {
   return b ?? Backing.fromPartial({});

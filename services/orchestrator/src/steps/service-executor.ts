@@ -3,11 +3,11 @@ import type { StepContext, StepExecutor, StepResult } from "../engine/step-execu
 import type { StepName } from "../engine/plan";
 import type { JobKind } from "../engine/types";
 import type { ServiceClients } from "./clients";
-import { PROVISION_STEPS } from "./provision";
+import { PROVISION_IDLE, PROVISION_STEPS } from "./provision";
 import { PROVISION_UNDO } from "./undo";
-import { DEPROVISION_STEPS } from "./deprovision";
+import { DEPROVISION_IDLE, DEPROVISION_STEPS } from "./deprovision";
 import { SNAPSHOT_STEPS, SNAPSHOT_UNDO } from "./snapshot";
-import type { RunStep, StepEnv, UndoStep } from "./table";
+import type { IdleStep, RunStep, StepEnv, UndoStep } from "./table";
 import { waitForBoot, type BootWatch } from "./boot-wait";
 import type { CredentialSeal } from "../jobs/principal";
 import { fromHeaders, inSpan, tracingOn } from "@bmi/tracing";
@@ -19,6 +19,11 @@ const RUN: Record<JobKind, Partial<Record<StepName, RunStep>>> = {
 // A deprovision is never undone (plan.ts isUndoable), so it has no table here.
 const UNDO: Record<JobKind, Partial<Record<StepName, UndoStep>>> = {
   PROVISION: PROVISION_UNDO, REPROVISION: PROVISION_UNDO, DEPROVISION: {}, SNAPSHOT: SNAPSHOT_UNDO, BULK: {},
+};
+
+// Steps that may have nothing to call, and when.
+const IDLE: Record<JobKind, Partial<Record<StepName, IdleStep>>> = {
+  PROVISION: PROVISION_IDLE, REPROVISION: PROVISION_IDLE, DEPROVISION: DEPROVISION_IDLE, SNAPSHOT: {}, BULK: {},
 };
 
 /** The steps of every plan, against the real image, target, boot and haas services. */
@@ -37,6 +42,10 @@ export class ServiceExecutor implements StepExecutor {
     const run = RUN[ctx.job.kind][ctx.step];
     if (!run) throw new FailedPreconditionError(`no step ${ctx.step} for ${ctx.job.kind} jobs`);
     return this.traced(ctx, "step", async () => (await run(ctx, this.env)) ?? {});
+  }
+
+  idle(ctx: StepContext): boolean {
+    return IDLE[ctx.job.kind][ctx.step]?.(ctx) ?? false;
   }
 
   async undo(ctx: StepContext): Promise<void> {

@@ -14,6 +14,8 @@ export interface StepEnv {
 
 export type RunStep = (ctx: StepContext, env: StepEnv) => Promise<StepResult | void>;
 export type UndoStep = (ctx: StepContext, env: StepEnv) => Promise<void>;
+/** Whether a step will call nothing, as the steps before it left things (it then takes no limiter slot). */
+export type IdleStep = (ctx: StepContext) => boolean;
 
 /** Every step of a plan, by name: `satisfies StepTable<...StepName>` makes a missing or unknown step a compile error. */
 export type StepTable<N extends StepName> = Record<N, RunStep>;

@@ -113,6 +113,13 @@ export class FakeExecutor implements StepExecutor {
     this.delays.set(step, ms);
   }
 
+  /** Which steps say they will call nothing (StepExecutor.idle); none unless set. */
+  idleWhen?: (ctx: StepContext) => boolean;
+
+  idle(ctx: StepContext): boolean {
+    return this.idleWhen?.(ctx) ?? false;
+  }
+
   async run(ctx: StepContext): Promise<StepResult> {
     return this.call(ctx, false);
   }
