@@ -20,6 +20,7 @@ function handlers(seen: string[]) {
     assertMember(ctx.caller, req.project, `disk ${req.project}/${req.name}`);
     if (req.name === "missing") throw new NotFoundError(`disk ${req.project}/${req.name} not found`);
     if (req.name === "boom") throw new Error("secret internals");
+    if (req.name === "slow") await new Promise((r) => setTimeout(r, 200));
     return GetDiskResponse.fromPartial({ disk: { project: req.project, name: req.name } });
   };
   const deleteDisk = async (req: DeleteDiskRequest, ctx: CallContext) => {
@@ -147,12 +148,32 @@ describe("batched calls", () => {
     }
   });
 
+  it("holds calls back while maxInFlight calls are out, and sends them together when one ends", async () => {
+    const { raw, batched } = client(address, 1);
+    seen.length = 0;
+    try {
+      const slow = batched.getDisk({ project: "p2", name: "slow" }, BOB);
+      await new Promise((r) => setTimeout(r, 50));
+      // Made in two turns while the slow call is out: without the limit each would leave alone as GetDisk.
+      const a = batched.getDisk({ project: "p2", name: "a" }, BOB);
+      await new Promise((r) => setTimeout(r, 20));
+      const b = batched.getDisk({ project: "p2", name: "b" }, BOB);
+      await Promise.all([slow, a, b]);
+      assert.deepEqual(seen.map((s) => s.split(" ").slice(0, 2).join(" ")), ["GetDisk slow", "GetDisks a", "GetDisks b"]);
+    } finally {
+      raw.close();
+    }
+  });
+
   it("drops a call cancelled while it waits, and falls back to single calls on a server without the batched method", async () => {
     const { raw, batched } = client(oldAddress);
     seen.length = 0;
     try {
       const abort = new AbortController();
       const cancelled = batched.getDisk({ project: "p2", name: "cancelled" }, { ...BOB, signal: abort.signal });
+      const before = new AbortController();
+      before.abort(new Error("cancelled before"));
+      await assert.rejects(batched.getDisk({ project: "p2", name: "never" }, { ...BOB, signal: before.signal }));
       const kept = [batched.getDisk({ project: "p2", name: "x" }, BOB), batched.getDisk({ project: "p2", name: "y" }, BOB)];
       abort.abort(new Error("step cancelled"));
       await assert.rejects(cancelled, /step cancelled/);

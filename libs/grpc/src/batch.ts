@@ -157,13 +157,15 @@ export function batching<Req, Res>(service: string, single: Single<Req, Res>, ma
 
   return (request, opts) => {
     const key = unimplemented ? undefined : batchKey(opts);
+    const signal = opts?.signal ?? opts?.ctx?.signal;
     if (key === undefined) return single(request, opts);
+    // A call cancelled before it is made is refused at once and opens no lane.
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new Error("call cancelled"));
     let lane = lanes.get(key);
     if (!lane) lanes.set(key, lane = { queue: [], inFlight: 0, scheduled: false });
     const l = lane;
     return new Promise<Res>((resolve, reject) => {
       const w: Waiting<Req, Res> = { request, opts, resolve, reject };
-      const signal = opts?.signal ?? opts?.ctx?.signal;
       if (signal) {
         // A call cancelled while it waits leaves the queue; one already sent ends for its caller now (its item
         // still runs on the server, as a cancelled call's handler may).
@@ -172,7 +174,6 @@ export function batching<Req, Res>(service: string, single: Single<Req, Res>, ma
           if (i >= 0) l.queue.splice(i, 1);
           reject(signal.reason ?? new Error("call cancelled"));
         };
-        if (signal.aborted) return cancel();
         signal.addEventListener("abort", cancel, { once: true });
         w.resolve = (res) => { signal.removeEventListener("abort", cancel); resolve(res); };
         w.reject = (err) => { signal.removeEventListener("abort", cancel); reject(err); };
