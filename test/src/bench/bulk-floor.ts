@@ -2,7 +2,7 @@ import { withBatching } from "@bmi/grpc";
 import { BootConfig } from "@bmi/proto/bmi/boot/v1/boot";
 import type { Stack } from "../support/stack";
 import type { BenchTargetHost } from "./bulk-hosts";
-import { inParallel } from "./stats";
+import { cpuByProcess, inParallel } from "./stats";
 
 export interface FloorResult {
   provisionMs: number;
@@ -16,6 +16,8 @@ export interface FloorResult {
   deprovisionCalls: Record<string, number[]>;
   /** Nodes whose calls failed (the first error of each kind is printed). */
   failed: number;
+  /** cpuByProcess readings around the provision and the deprovision. */
+  cpu: { provision: [Map<string, number>, Map<string, number>]; deprovision: [Map<string, number>, Map<string, number>] };
 }
 
 /**
@@ -63,6 +65,7 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
       errors.add(msg);
     }
   };
+  const cpu0 = cpuByProcess();
   const t0 = performance.now();
   const perNode = await inParallel(nodes, limit, guarded(async (node) => {
     const { node: n } = await timed("check_node", s.haas.getNode({ node }));
@@ -77,6 +80,7 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
     }) }));
   }));
   const provisionMs = performance.now() - t0;
+  const cpu1 = cpuByProcess();
   const t1 = performance.now();
   const deprovisionPerNode = await inParallel(nodes, limit, guarded(async (node) => {
     await timedDown("check_node", s.haas.getNode({ node }));
@@ -85,5 +89,8 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
     await timedDown("disk", s.image.deleteDisk({ project, name: disk(node) }));
     await timedDown("release", s.haas.releaseNode({ project, node }));
   }));
-  return { provisionMs, deprovisionMs: performance.now() - t1, perNode, calls, deprovisionPerNode, deprovisionCalls, failed };
+  const deprovisionMs = performance.now() - t1;
+  const cpu2 = cpuByProcess();
+  return { provisionMs, deprovisionMs, perNode, calls, deprovisionPerNode, deprovisionCalls, failed,
+    cpu: { provision: [cpu0, cpu1], deprovision: [cpu1, cpu2] } };
 }

@@ -14,14 +14,14 @@ import { startStack } from "../support/stack";
 import { runFloor } from "./bulk-floor";
 import { hostFigures, startHostsStack, type BenchStack } from "./bulk-hosts";
 import { startCeph, type CephCluster } from "./ceph-cluster";
-import { cpuSeconds, inParallel, mean, percentile, secs } from "./stats";
+import { cpuByProcess, cpuSeconds, cpuWindow, inParallel, mean, percentile, secs } from "./stats";
 
 export const PROJECT = "bench";
 export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
  * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=64,hil=16,...] [--profile]
- * [--target-hosts H] [--batch B]`:
+ * [--target-hosts H] [--batch B] [--floor-first] [--cold]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
  * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
@@ -30,12 +30,15 @@ export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
  * with its tgtd and target-service (multihost/lab-stack.ts), the orchestrator placing the targets, the floor
  * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place. `--batch B` is
  * BMI_ORCH_BATCH_IN_FLIGHT for the orchestrator and the floor alike (default 4; 0: every call its own).
+ * Both measured runs find the services warm: a warm-up floor of every node runs first, unmeasured (`--cold` skips
+ * it); `--floor-first` measures the floor before the orchestrated run.
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
     limits: { type: "string", default: "" }, profile: { type: "boolean", default: false }, "target-hosts": { type: "string", default: "1" },
-    batch: { type: "string", default: "4" },
+    batch: { type: "string", default: "4" }, "floor-first": { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
   } });
   const batch = Number(values.batch);
   if (!(batch >= 0)) throw new Error(`--batch ${values.batch}: calls in flight before batching, 0 or more`);
@@ -71,7 +74,7 @@ export async function run(args: string[]): Promise<void> {
     const orchEnv = { BMI_ORCH_MAX_JOBS: String(Math.max(parallel, 64)), BMI_ORCH_BULK_PARALLEL: String(parallel),
       BMI_ORCH_BATCH_IN_FLIGHT: String(batch), ...(values.limits ? { BMI_ORCH_LIMITS: values.limits } : {}) };
     s = hosts > 1 ? await startHostsStack(hosts, orchEnv)
-      : { ...await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}), orchEnv }), natsUrl: "nats://127.0.0.1:4222" };
+      : { ...await startStack({ tag: "bench-bulk", ...(ceph ? { imageEnv: ceph.imageEnv } : {}), orchEnv, metrics: true }), natsUrl: "nats://127.0.0.1:4222" };
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
     delete process.env.BMI_BENCH_PROFILE_DIR;
@@ -79,7 +82,23 @@ export async function run(args: string[]): Promise<void> {
     await s.registerNodes(nodes);
     await upload(s, "golden", 4);
     console.log(`bulk provisioning: ${n} nodes, ${values.driver} driver, max_parallel ${parallel}${hosts > 1 ? `, ${hosts} target hosts` : ""}`);
+    // --floor-first: the floor runs first (its services cold: storage daemons started, code not yet optimised).
+    const floorRun = async () => {
+      const c0 = await rpcCounts(s!);
+      const f = await runFloor(s!, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
+      return { ...f, rpc: [c0, await rpcCounts(s!)] as const };
+    };
+    // Whichever runs first pays for starting the storage daemons and for code not yet optimised: unless --cold, a
+    // warm-up floor of every node goes before both, unmeasured, so that both measured runs find the services warm.
+    if (!values.cold) {
+      const t = performance.now();
+      const w = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
+      console.log(`  warm-up (not counted): the floor once, ${secs(performance.now() - t)} s${w.failed ? `, ${w.failed} nodes failed` : ""}`);
+    }
+    const early = values["floor-first"] ? await floorRun() : undefined;
     const before = cpu(s);
+    const all0 = cpuByProcess();
+    const calls0 = await rpcCounts(s);
     let perHost: string[] = [];
     const orch = await orchestrated(s, nodes, parallel, dir, () => { perHost = hostFigures(s?.targetHosts ?? []); });
     // The two windows only: the bench's own read-outs between and after them (ListJobs of every job) are not counted.
@@ -88,13 +107,28 @@ export async function run(args: string[]): Promise<void> {
     console.log(`    cpu         ${[...orch.cpuAfterDeprovision.keys()].map((k) => `${k} ${used(k).toFixed(1)}`).join("  ")} (s, provision + deprovision)`);
     const orchMs = (from: Map<string, number>, to: Map<string, number>) => ((to.get("orchestrator") ?? 0) - (from.get("orchestrator") ?? 0)) * 1000 / n;
     console.log(`    orchestrator cpu per node: provision ${orchMs(before, orch.cpuAfterProvision).toFixed(1)} ms, deprovision ${orchMs(orch.cpuBeforeDeprovision, orch.cpuAfterDeprovision).toFixed(1)} ms`);
-    const floor = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
+    const calls1 = await rpcCounts(s);
+    const floor = early ?? await floorRun();
     console.log(`  floor: the same calls in a plain loop, ${parallel} in flight, ${batch ? `batched past ${batch} in flight as the orchestrator does` : "no batching"}`);
     console.log(`    provision   ${secs(floor.provisionMs)} s = ${(n / (floor.provisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.perNode)}`);
     console.log(`    calls       ${callTimes(floor.calls)}`);
     console.log(`    deprovision ${secs(floor.deprovisionMs)} s = ${(n / (floor.deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(floor.deprovisionPerNode)}`);
     console.log(`    calls       ${callTimes(floor.deprovisionCalls)}`);
     if (floor.failed > 0) console.log(`    ${floor.failed} nodes failed in the floor`);
+    if (calls0.size > 0) {
+      // Calls served per node (provision + deprovision), by method: how well the calls were batched.
+      console.log("  calls served per 100 nodes (orchestrated / floor):");
+      const per = (a: Map<string, number>, b: Map<string, number>) => [...b.keys()]
+        .map((k) => [k, ((b.get(k) ?? 0) - (a.get(k) ?? 0)) * 100 / n] as const).filter(([, v]) => v >= 0.5).sort((x, y) => y[1] - x[1]);
+      console.log(`    ${per(calls0, calls1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join("  ")}`);
+      console.log(`    ${per(...floor.rpc).map(([k, v]) => `${k} ${v.toFixed(0)}`).join("  ")}`);
+    }
+    // Every process's CPU in each window (s): where the orchestrated run's extra time goes on a busy machine.
+    console.log("  cpu of every process, s (orchestrated / floor):");
+    console.log(`    provision   ${cpuWindow(all0, orch.allAfterProvision)}`);
+    console.log(`                ${cpuWindow(...floor.cpu.provision)}`);
+    console.log(`    deprovision ${cpuWindow(orch.allBeforeDeprovision, orch.allAfterDeprovision)}`);
+    console.log(`                ${cpuWindow(...floor.cpu.deprovision)}`);
     console.log(`  orchestrated / floor: provision ${(orch.provisionMs / floor.provisionMs).toFixed(2)}x, deprovision ${(orch.deprovisionMs / floor.deprovisionMs).toFixed(2)}x`);
     // The issue's aim: 1,000 nodes provisioned and deprovisioned in under 30 s, within 1.5x of the floor.
     const total = orch.provisionMs + orch.deprovisionMs;
@@ -108,6 +142,19 @@ export async function run(args: string[]): Promise<void> {
   }
 }
 
+/** Calls served so far by every service with a metrics endpoint, by method (bmi_rpc_server_seconds_count). */
+async function rpcCounts(s: BenchStack): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const urls = (s as BenchStack & { metrics?: Record<string, string> }).metrics ?? {};
+  for (const url of Object.values(urls)) {
+    const text = await (await fetch(url)).text().catch(() => "");
+    for (const m of text.matchAll(/^bmi_rpc_server_seconds_count\{[^}]*method="\/[^/"]*\/([A-Za-z]+)"[^}]*\} (\d+)/gm)) {
+      out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+    }
+  }
+  return out;
+}
+
 async function listProfiles(dir: string): Promise<void> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".cpuprofile")).sort();
   console.log(`  cpu profiles: ${dir} (${files.join(", ") || "none written"})`);
@@ -115,7 +162,8 @@ async function listProfiles(dir: string): Promise<void> {
 
 export async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void):
   Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number>; cpuBeforeDeprovision: Map<string, number>;
-    cpuAfterDeprovision: Map<string, number> }> {
+    cpuAfterDeprovision: Map<string, number>; allAfterProvision: Map<string, number>; allBeforeDeprovision: Map<string, number>;
+    allAfterDeprovision: Map<string, number> }> {
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
     maxParallel: parallel, minSuccess: 1, allOrNothing: false, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
@@ -125,6 +173,7 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   const done = (await s.orch.getJob({ id: job!.id })).job!;
   const provisionMs = performance.now() - t0;
   const cpuAfterProvision = cpu(s);
+  const allAfterProvision = cpuByProcess();
   inPlace?.();
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
@@ -138,6 +187,7 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   const provisioned = (await s.orch.listProvisioned({ project: PROJECT })).nodes.map((p) => p.node);
   const gone = await nodeEvents(s, provisioned, ["NODE_STATE_DEPROVISIONED", "NODE_STATE_FAILED"]);
   const cpuBeforeDeprovision = cpu(s);
+  const allBeforeDeprovision = cpuByProcess();
   const t1 = performance.now();
   const ids: string[] = [];
   await inParallel(provisioned, parallel, async (node) => {
@@ -149,10 +199,12 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   const deprovisionMs = performance.now() - t1;
   // Read before the ListJobs below: the bench's own read-out of 1,000 jobs is not the deprovision's cost.
   const cpuAfterDeprovision = cpu(s);
+  const allAfterDeprovision = cpuByProcess();
   const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
   console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(dpro)}`);
-  return { provisionMs, deprovisionMs, cpuAfterProvision, cpuBeforeDeprovision, cpuAfterDeprovision };
+  return { provisionMs, deprovisionMs, cpuAfterProvision, cpuBeforeDeprovision, cpuAfterDeprovision, allAfterProvision, allBeforeDeprovision,
+    allAfterDeprovision };
 }
 
 /** The stack's boot-service HTTP address, where the stack has one (the local one). */
