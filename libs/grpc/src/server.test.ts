@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { TLSSocket } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import { FailedPreconditionError, NotFoundError } from "@bmi/errors";
 import { silentLogger } from "@bmi/log";
@@ -96,6 +97,36 @@ describe("gRPC chassis", () => {
     const plain = createClient(ImageServiceClient, address, { deadlineMs: 2000 });
     await assert.rejects(plain.listImages(list, { authorization: "Bearer t0k3n" }), { code: "UNAVAILABLE" });
     plain.close();
+  });
+
+  it("reads a connection's certificate once, and each connection keeps its own identity", async () => {
+    const list = { project: "p", includePublic: false, pageSize: 0, pageToken: "" };
+    const decode = TLSSocket.prototype.getPeerCertificate;
+    let decoded = 0;
+    TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, ...a: Parameters<typeof decode>) {
+      // The server's side only: the clients check the server's certificate in their own handshakes.
+      if ((this as unknown as { _tlsOptions?: { isServer?: boolean } })._tlsOptions?.isServer) decoded++;
+      return decode.apply(this, a);
+    } as typeof decode;
+    const orch = createClient(ImageServiceClient, address, { tls: testClientTls("orchestrator") });
+    const boot = createClient(ImageServiceClient, address, { tls: testClientTls("boot-service") });
+    const anon = createClient(ImageServiceClient, address, { tls: testClientTls() });
+    try {
+      const who = async (c: typeof orch, o: object) => (await c.listImages(list, o)).images[0]?.project;
+      // Interleaved on three connections: each answers its own certificate's name, every time.
+      for (let i = 0; i < 5; i++) {
+        assert.equal(await who(orch, {}), "orchestrator");
+        assert.equal(await who(boot, {}), "boot-service");
+        assert.equal(await who(anon, { authorization: basic("alice", "wonder") }), "", "no certificate: no service");
+      }
+      // Decoded once per connection with a certificate, not per call.
+      assert.ok(decoded <= 2, `the peer certificate was decoded ${decoded} times for 15 calls on 3 connections`);
+    } finally {
+      TLSSocket.prototype.getPeerCertificate = decode;
+      orch.close();
+      boot.close();
+      anon.close();
+    }
   });
 
   it("maps domain errors to status codes and hides unexpected ones", async () => {

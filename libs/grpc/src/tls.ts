@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { TLSSocket } from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 
 /**
@@ -61,13 +62,36 @@ export function channelCredentials(files: TlsFiles | undefined): grpc.ChannelCre
   return grpc.credentials.createSsl(ca);
 }
 
+/** The verified identity of each TLS connection, found once: getPeerCertificate() decodes the certificate anew. */
+const identities = new WeakMap<object, string | undefined>();
+
+type AuthContextCall = { getAuthContext?: () => { sslPeerCertificate?: { subject?: Record<string, unknown> } } | null };
+
 /**
  * The service identity of the peer: the common name of its client certificate, only when that certificate was
- * verified against the BMI CA during the handshake (grpc-js reports nothing for an unverified one).
+ * verified against the BMI CA during the handshake (grpc-js reports nothing for an unverified one). Found once per
+ * connection (the handshake is over before the first call, and TLS 1.3 has no renegotiation): decoding the peer's
+ * certificate on every call was ~0.2-0.4 ms a call on this project's bench machine, the most of a small call's cost.
  */
-export function peerIdentity(call: { getAuthContext?: () => { sslPeerCertificate?: { subject?: Record<string, unknown> } } | null }): string | undefined {
+export function peerIdentity(call: AuthContextCall): string | undefined {
+  const socket = connectionOf(call);
+  if (socket && identities.has(socket)) return identities.get(socket);
   const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
-  return typeof cn === "string" && cn !== "" ? cn : undefined;
+  const id = typeof cn === "string" && cn !== "" ? cn : undefined;
+  if (socket) identities.set(socket, id);
+  return id;
+}
+
+/**
+ * The TLS socket a server call arrived on, where grpc-js shows it (ServerUnaryCallImpl.call -> the intercepting
+ * calls' nextCall -> the base call's stream.session.socket); undefined otherwise, and the identity is then read
+ * per call as before.
+ */
+function connectionOf(call: unknown): object | undefined {
+  let c = (call as { call?: unknown }).call as { nextCall?: unknown; stream?: { session?: { socket?: unknown } } } | undefined;
+  for (let i = 0; i < 8 && c && !c.stream; i++) c = c.nextCall as typeof c;
+  const socket = c?.stream?.session?.socket;
+  return socket instanceof TLSSocket ? socket : undefined;
 }
 
 let quieted = false;
