@@ -27,7 +27,8 @@ export interface FloorResult {
  * next ones go out together: its default BMI_ORCH_BATCH_IN_FLIGHT), so the floor is the cheapest way to do the
  * same work; `batchInFlight` 0 makes every call its own.
  */
-export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | "boot"> & { targetHosts?: BenchTargetHost[] }, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string, batchInFlight = 4): Promise<FloorResult> {
+export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | "boot"> & { targetHosts?: BenchTargetHost[] }, project: string, nodes: string[], image: string, limit: number, iqnPrefix: string, batchInFlight = 4,
+  onPhase: (phase: "provision" | "deprovision" | "done") => void = () => undefined): Promise<FloorResult> {
   const batch = { maxInFlight: batchInFlight };
   const batched = <C extends object>(c: C, name: string, pairs: Parameters<typeof withBatching<C>>[2]) => batchInFlight === 0 ? c : withBatching(c, name, pairs, batch);
   const targets = (c: Stack["target"]) => batched(c, "target-service", { createTarget: "createTargets", deleteTarget: "deleteTargets" });
@@ -65,6 +66,7 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
       errors.add(msg);
     }
   };
+  onPhase("provision");
   const cpu0 = cpuByProcess();
   const t0 = performance.now();
   const perNode = await inParallel(nodes, limit, guarded(async (node) => {
@@ -81,6 +83,7 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
   }));
   const provisionMs = performance.now() - t0;
   const cpu1 = cpuByProcess();
+  onPhase("deprovision");
   const t1 = performance.now();
   const deprovisionPerNode = await inParallel(nodes, limit, guarded(async (node) => {
     await timedDown("check_node", s.haas.getNode({ node }));
@@ -91,6 +94,7 @@ export async function runFloor(stack: Pick<Stack, "haas" | "image" | "target" | 
   }));
   const deprovisionMs = performance.now() - t1;
   const cpu2 = cpuByProcess();
+  onPhase("done");
   return { provisionMs, deprovisionMs, perNode, calls, deprovisionPerNode, deprovisionCalls, failed,
     cpu: { provision: [cpu0, cpu1], deprovision: [cpu1, cpu2] } };
 }

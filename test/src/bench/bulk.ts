@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,7 +26,8 @@ export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
  * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
- * when the service exits at the end) into .run/profiles/bulk-<time>/<service>-<pid>.cpuprofile, for Chrome DevTools
+ * when the service exits at the end) into .run/profiles/bulk-<time>/<service>-<pid>-<window>.cpuprofile (windows:
+ * orch-provision, orch-deprovision, floor-provision, floor-deprovision and what lies between), for Chrome DevTools
  * or speedscope. `--target-hosts H` (ceph only) runs H target hosts, each in a network namespace of its own address
  * with its tgtd and target-service (multihost/lab-stack.ts), the orchestrator placing the targets, the floor
  * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place. `--batch B` is
@@ -78,6 +80,16 @@ export async function run(args: string[]): Promise<void> {
     if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = nodeOptions;
     delete process.env.BMI_BENCH_PROFILE_DIR;
+    // With --profile, each service writes a profile per window (cpu-profile-hook.ts): <service>-<pid>-<window>.
+    const mark = (window: string) => {
+      if (!profiles || !s) return;
+      writeFileSync(path.join(profiles, "window"), window);
+      for (const p of s.processes) {
+        try {
+          process.kill(p.pid, "SIGUSR2");
+        } catch { /* gone */ }
+      }
+    };
     const nodes = Array.from({ length: n }, (_, i) => `b${String(i + 1).padStart(5, "0")}`);
     await s.registerNodes(nodes);
     await upload(s, "golden", 4);
@@ -85,13 +97,14 @@ export async function run(args: string[]): Promise<void> {
     // --floor-first: the floor runs first (its services cold: storage daemons started, code not yet optimised).
     const floorRun = async () => {
       const c0 = await rpcCounts(s!);
-      const f = await runFloor(s!, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
+      const f = await runFloor(s!, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch, (phase) => mark(`floor-${phase}`));
       return { ...f, rpc: [c0, await rpcCounts(s!)] as const };
     };
     // Whichever runs first pays for starting the storage daemons and for code not yet optimised: unless --cold, a
     // warm-up floor of every node goes before both, unmeasured, so that both measured runs find the services warm.
     if (!values.cold) {
       const t = performance.now();
+      mark("warm-up");
       const w = await runFloor(s, PROJECT, nodes, "golden", parallel, IQN_PREFIX, batch);
       console.log(`  warm-up (not counted): the floor once, ${secs(performance.now() - t)} s${w.failed ? `, ${w.failed} nodes failed` : ""}`);
     }
@@ -100,7 +113,7 @@ export async function run(args: string[]): Promise<void> {
     const all0 = cpuByProcess();
     const calls0 = await rpcCounts(s);
     let perHost: string[] = [];
-    const orch = await orchestrated(s, nodes, parallel, dir, () => { perHost = hostFigures(s?.targetHosts ?? []); });
+    const orch = await orchestrated(s, nodes, parallel, dir, () => { perHost = hostFigures(s?.targetHosts ?? []); }, mark);
     // The two windows only: the bench's own read-outs between and after them (ListJobs of every job) are not counted.
     const used = (k: string) => (orch.cpuAfterProvision.get(k) ?? 0) - (before.get(k) ?? 0)
       + (orch.cpuAfterDeprovision.get(k) ?? 0) - (orch.cpuBeforeDeprovision.get(k) ?? 0);
@@ -160,10 +173,12 @@ async function listProfiles(dir: string): Promise<void> {
   console.log(`  cpu profiles: ${dir} (${files.join(", ") || "none written"})`);
 }
 
-export async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void):
+export async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void,
+  mark: (window: string) => void = () => undefined):
   Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number>; cpuBeforeDeprovision: Map<string, number>;
     cpuAfterDeprovision: Map<string, number>; allAfterProvision: Map<string, number>; allBeforeDeprovision: Map<string, number>;
     allAfterDeprovision: Map<string, number> }> {
+  mark("orch-provision");
   const t0 = performance.now();
   const { job } = await s.orch.bulkProvision({ project: PROJECT, specs: { specs: nodes.map((node) => ({ node, image: "golden", disk: "", nic: "", network: "" })) },
     maxParallel: parallel, minSuccess: 1, allOrNothing: false, options: { powerCycle: false, waitForBoot: false, bootTimeoutSeconds: 0 }, idempotencyKey: "" });
@@ -174,6 +189,7 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   const provisionMs = performance.now() - t0;
   const cpuAfterProvision = cpu(s);
   const allAfterProvision = cpuByProcess();
+  mark("between");
   inPlace?.();
   const { jobs } = await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: nodes.length + 10, includeChildren: true });
   const children = jobs.filter((j) => j.parentId === done.id);
@@ -188,6 +204,7 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   const gone = await nodeEvents(s, provisioned, ["NODE_STATE_DEPROVISIONED", "NODE_STATE_FAILED"]);
   const cpuBeforeDeprovision = cpu(s);
   const allBeforeDeprovision = cpuByProcess();
+  mark("orch-deprovision");
   const t1 = performance.now();
   const ids: string[] = [];
   await inParallel(provisioned, parallel, async (node) => {
@@ -200,6 +217,7 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   // Read before the ListJobs below: the bench's own read-out of 1,000 jobs is not the deprovision's cost.
   const cpuAfterDeprovision = cpu(s);
   const allAfterDeprovision = cpuByProcess();
+  mark("after");
   const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
   console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
   console.log(`    steps       ${stepTimes(dpro)}`);
