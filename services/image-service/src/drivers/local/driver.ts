@@ -5,7 +5,7 @@ import type { Logger } from "@bmi/log";
 import {
   refKey, type DiskRecord, type ImageData, type ImageRecord, type NewImage, type Ref, type StorageDriver, type StoredState,
 } from "../../storage";
-import { newId, readChunks, removeFile, sha256File, writeJsonAtomic, writeJsonNew, writeSparse } from "../files";
+import { newId, readChunks, removeFileInBackground, sha256File, writeJsonAtomic, writeJsonNew, writeSparse } from "../files";
 import { LocalLayout, scanLocal, type DiskSidecar, type ImageSidecar } from "./layout";
 import { OverlayMaker } from "./overlays";
 import { DiskExports } from "./exports";
@@ -190,9 +190,9 @@ export class LocalDriver implements StorageDriver {
 
   /** The sidecar first: from then on the disk does not exist, and a crash leaves only files the next start removes. */
   private async removeDiskFiles(disk: DiskSidecar): Promise<void> {
-    removeFile(this.layout.diskMeta(disk.id));
+    await removeFileInBackground(this.layout.diskMeta(disk.id));
     await this.served().remove(disk.id);
-    removeFile(this.layout.diskFile(disk.id));
+    await removeFileInBackground(this.layout.diskFile(disk.id));
   }
 
   private served(): DiskExports {
