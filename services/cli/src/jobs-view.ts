@@ -102,13 +102,17 @@ export function reportJob(ctx: Ctx, j: Job, what: string): void {
   else {
     ctx.out.line(`${what}: ${stateName(j.state)} (job ${j.id}, ${secs} s)${summary(j)}`);
     for (const f of j.failures) ctx.out.line(`  node ${f.spec?.node ?? "?"} ${stateName(f.state)}: ${f.error} (job ${f.jobId})`);
-    if (j.failures.length > 0) ctx.out.line(`  retry them: bmi bulk --retry-failed ${j.id}`);
+    const again = j.childKind === JobKind.JOB_KIND_DEPROVISION ? "bulk-dpro" : "bulk";
+    if (j.failures.length > 0) ctx.out.line(`  retry them: bmi ${again} --retry-failed ${j.id}`);
   }
   if (j.state !== JobState.JOB_STATE_SUCCEEDED) throw new OperationFailed(`${what}: ${stateName(j.state)}${j.error ? `: ${j.error}` : ""}`);
 }
 
 function summary(j: Job): string {
-  if (j.kind === JobKind.JOB_KIND_BULK) return `  ${j.succeeded} succeeded, ${j.failed} failed, ${j.cancelled} cancelled`;
+  if (j.kind === JobKind.JOB_KIND_BULK) {
+    const done = j.childKind === JobKind.JOB_KIND_DEPROVISION ? "deprovisioned" : "succeeded";
+    return `  ${j.succeeded} ${done}, ${j.failed} failed, ${j.cancelled} cancelled`;
+  }
   const outs = Object.fromEntries(j.steps.flatMap((s) => Object.entries(s.outputs)));
   return ["disk", "iqn", "image"].filter((k) => outs[k]).map((k) => `  ${k} ${outs[k]}`).join("");
 }

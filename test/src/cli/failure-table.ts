@@ -79,6 +79,16 @@ export function failureTable(f: Fixtures): Record<string, CommandRows> {
       { kind: "usage", args: ["--retry-failed", f.job, "--count", "1"], exit: 2, line: /--retry-failed JOB takes no spec FILE or --count/ },
       notFound(["--retry-failed", "jnosuch"], /job jnosuch not found/), notFound(["--retry-failed", f.job], /not found/, "bob"),
       { kind: "precondition", args: ["--retry-failed", f.job], exit: 4, line: /job \S+ is not a bulk job/ }] },
+    "bulk-dpro": { reaches: ["cx1"], rows: [
+      { kind: "usage", args: [], exit: 2, line: /missing NODE\.\.\. \(or --all\)/ },
+      { kind: "usage", args: ["cx1", "--all"], exit: 2, line: /give NODE\.\.\. or --all, not both/ },
+      { kind: "usage", args: ["cx1", "--max-parallel", "x"], exit: 2, line: /--max-parallel x: a whole number expected/ },
+      invalid("node", ["cx1", BAD]), { kind: "invalid argument", args: ["cx1", "cx1"], exit: 2, line: /node cx1 is named twice/ },
+      // One node not provisioned in p1 refuses the whole request: cx1 stays provisioned (the table's last test checks).
+      notFound(["cx1", "cx2"], /node cx2 is not provisioned in project p1/), hidden(["cx1"]),
+      { kind: "usage", args: ["--retry-failed", f.job, "cx1"], exit: 2, line: /--retry-failed JOB takes no NODE, --all, --delete-disk or --release/ },
+      notFound(["--retry-failed", "jnosuch"], /job jnosuch not found/), notFound(["--retry-failed", f.job], /not found/, "bob"),
+      { kind: "precondition", args: ["--retry-failed", f.job], exit: 4, line: /job \S+ is not a bulk deprovision$/ }] },
     "job ls": { reaches: [], rows: [
       { kind: "usage", args: ["--state", "bogus"], exit: 2, line: /--state bogus: one of/ },
       { kind: "usage", args: ["--limit", "x"], exit: 2, line: /--limit x: a whole number expected/ }, hidden([])] },

@@ -38,6 +38,7 @@ const TABLE: Record<string, Record<string, Row>> = {
     SnapshotNode: ["member", { project: "p1", node: "n1", image: "stolen" }],
     ReprovisionNode: ["member", { project: "p1", node: "n1", disk: "n1-1" }],
     BulkProvision: ["member", { project: "p1", free_nodes: { count: 1, image: "golden" } }],
+    BulkDeprovision: ["member", { project: "p1", nodes: ["n1"], delete_disk: true, release_node: true }],
     GetJob: ["member", { id: "$job" }],
     ListJobs: ["member", P1],
     WatchJob: ["member", { id: "$job" }],

@@ -16,15 +16,36 @@ function parseState(s: string | undefined): JobState {
   return v;
 }
 
-/** The specs of a bulk job's children that failed or were cancelled: what `bmi bulk --retry-failed` sends again. */
-async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
+/**
+ * A bulk job that has ended with children of `kind` (what a retry sends again); another job is refused and, when it is
+ * the other kind of bulk job, the refusal names the command that retries it.
+ */
+async function endedBulk(ctx: Ctx, id: string, kind: JobKind.JOB_KIND_PROVISION | JobKind.JOB_KIND_DEPROVISION): Promise<Job> {
   const { job } = await ctx.orch.getJob({ id }, ctx.call);
   if (!job) throw new NotFoundError(`job ${id} not found`);
-  if (job.kind !== JobKind.JOB_KIND_BULK) throw new FailedPreconditionError(`job ${id} is not a bulk job`);
+  const deprovision = kind === JobKind.JOB_KIND_DEPROVISION;
+  if (job.kind !== JobKind.JOB_KIND_BULK) throw new FailedPreconditionError(`job ${id} is not a bulk ${deprovision ? "deprovision" : "job"}`);
+  if ((job.childKind === JobKind.JOB_KIND_DEPROVISION) !== deprovision) {
+    throw new FailedPreconditionError(deprovision ? `job ${id} is not a bulk deprovision (bmi bulk --retry-failed ${id} provisions its failed nodes again)`
+      : `job ${id} is a bulk deprovision: bmi bulk-dpro --retry-failed ${id} deprovisions its failed nodes again`);
+  }
   if (!job.finished) throw new FailedPreconditionError(`job ${id} is still ${stateName(job.state)}: wait for it to end (bmi job watch ${id})`);
-  const specs = job.failures.flatMap((f) => (f.spec ? [f.spec] : []));
-  if (specs.length === 0) throw new FailedPreconditionError(`job ${id} ended ${stateName(job.state)} with no failed or cancelled node: nothing to retry`);
-  return specs;
+  if (!job.failures.some((f) => f.spec?.node)) {
+    throw new FailedPreconditionError(`job ${id} ended ${stateName(job.state)} with no failed or cancelled node: nothing to retry`);
+  }
+  return job;
+}
+
+/** The specs of a bulk job's children that failed or were cancelled: what `bmi bulk --retry-failed` sends again. */
+async function failedSpecs(ctx: Ctx, id: string): Promise<NodeSpec[]> {
+  return (await endedBulk(ctx, id, JobKind.JOB_KIND_PROVISION)).failures.flatMap((f) => (f.spec ? [f.spec] : []));
+}
+
+/** The nodes a bulk deprovision did not deprovision, and the options it gave them: what `bmi bulk-dpro --retry-failed` sends. */
+async function failedDeprovisions(ctx: Ctx, id: string): Promise<{ nodes: string[]; deleteDisk: boolean; releaseNode: boolean }> {
+  const failed = (await endedBulk(ctx, id, JobKind.JOB_KIND_DEPROVISION)).failures.filter((f) => f.spec?.node);
+  // One request, one set of options: every child of a bulk deprovision was given the same.
+  return { nodes: failed.map((f) => f.spec!.node), deleteDisk: failed[0]!.deleteDisk, releaseNode: failed[0]!.releaseNode };
 }
 
 /** bmi bulk's: N free nodes (--count, --image, --network and how they are picked), or what a job failed (--retry-failed), and how the job runs. */
@@ -67,6 +88,32 @@ export const jobCommands: Command[] = [
       if (v["dry-run"] || v.selector || v.placement || v["min-count"]) throw new UsageError("--dry-run, --selector, --placement and --min-count go with --count N");
       const { job } = await ctx.orch.bulkProvision(req, ctx.call);
       await finish(ctx, job, v, "bulk");
+    },
+  },
+  {
+    name: "bulk-dpro", example: "bmi bulk-dpro n1 n2 n3 --delete-disk --release\nbmi bulk-dpro --all --delete-disk --release --max-parallel 32\nbmi bulk-dpro --retry-failed j-0123abcd",
+    args: "NODE... | --all | --retry-failed JOB [--delete-disk] [--release] [--max-parallel P]",
+    summary: "deprovision many nodes in one job: the NODEs named, or --all the project's provisioned nodes",
+    options: {
+      all: flag("every node the project has provisioned (bmi ls)"),
+      "delete-disk": flag("delete each node's disk too (default: kept, for bmi repro or bmi snap create)"),
+      release: flag("give each node back to HIL's free pool"),
+      "max-parallel": opt("P", "at most P nodes at once (default: the orchestrator's)"),
+      "retry-failed": opt("JOB", "deprovision again exactly the nodes that failed or were cancelled in bulk deprovision JOB, with its options"),
+      ...WAIT_OPTIONS,
+    },
+    async run(ctx, p, v) {
+      let req = { project: ctx.project(), nodes: p, all: v.all === true, deleteDisk: v["delete-disk"] === true,
+        releaseNode: v.release === true, maxParallel: num(v, "max-parallel"), idempotencyKey: (v.key as string) ?? "" };
+      if (v["retry-failed"] !== undefined) {
+        if (p.length > 0 || req.all || req.deleteDisk || req.releaseNode) {
+          throw new UsageError("--retry-failed JOB takes no NODE, --all, --delete-disk or --release: it sends the job's own");
+        }
+        req = { ...req, ...await failedDeprovisions(ctx, v["retry-failed"] as string) };
+      } else if (p.length > 0 && req.all) throw new UsageError("give NODE... or --all, not both");
+      else if (p.length === 0 && !req.all) throw new UsageError("missing NODE... (or --all)");
+      const { job } = await ctx.orch.bulkDeprovision(req, ctx.call);
+      await finish(ctx, job, v, "bulk deprovision");
     },
   },
   {

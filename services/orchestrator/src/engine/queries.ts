@@ -54,6 +54,13 @@ export class JobQueries {
     return h.node ? toProvisioned(h) : undefined;
   }
 
+  /** The records of these nodes, in their order (one round trip); undefined where a node has none. */
+  async provisionedMany(nodes: string[]): Promise<Array<ProvisionedRecord | undefined>> {
+    if (nodes.length === 0) return [];
+    const res = (await this.redis.pipeline(nodes.map((n) => ["hgetall", this.keys.prov(n)])).exec()) ?? [];
+    return res.map(([, h]) => h as Record<string, string>).map((h) => (h?.node ? toProvisioned(h) : undefined));
+  }
+
   /** Every provisioned node, or a project's (one round trip for all records). */
   async provisionedAll(project?: string): Promise<ProvisionedRecord[]> {
     const nodes = (await this.redis.smembers(this.keys.provNodes)).sort();

@@ -39,6 +39,8 @@ export interface JobSpec {
    * (BMI_ORCH_TARGET_MULTIPATH): any instance may run the job, and places it so. Unset: the running instance's.
    */
   targetHosts?: number;
+  /** Bulk jobs: what each child does (BulkDeprovision: DEPROVISION); absent: PROVISION. */
+  childKind?: JobKind;
 }
 
 export interface StepRecord {

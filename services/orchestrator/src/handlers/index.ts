@@ -38,7 +38,7 @@ export function addOrchestrator(server: BmiServer, provisioning: Provisioning, a
  */
 export const ORCHESTRATOR_ACCESS: AccessTable<typeof OrchestratorService> = {
   provisionNode: "member", deprovisionNode: "member", snapshotNode: "member", reprovisionNode: "member",
-  bulkProvision: "member", getJob: "member", listJobs: "member", watchJob: "member", cancelJob: "member",
+  bulkProvision: "member", bulkDeprovision: "member", getJob: "member", listJobs: "member", watchJob: "member", cancelJob: "member",
   listProvisioned: "member", listNodes: "member", getNode: "member",
   registerNode: "admin", updateNode: "admin", unregisterNode: "admin",
   setNodePower: "member", getNodePower: "member", setNodeBootDevice: "member",

@@ -24,6 +24,7 @@ export function jobToProto(j: JobRecord): Job {
     node: j.node, steps: j.steps.map(stepToProto), error: j.error, created: date(j.created), updated: date(j.updated),
     finished: date(j.finished), parentId: j.parent, childIds: j.childIds, total: j.total, succeeded: j.succeeded,
     failed: j.failed, cancelled: j.cancelled, idempotencyKey: j.idempotencyKey,
+    ...(j.kind === "BULK" ? { childKind: JobKind[`JOB_KIND_${j.spec.childKind ?? "PROVISION"}`] } : {}),
   });
 }
 
@@ -33,6 +34,8 @@ export function failureToProto(f: ChildFailureRecord): ChildFailure {
   return ChildFailure.fromPartial({
     jobId: f.jobId, state: JobState[`JOB_STATE_${f.state}`], error: f.error,
     spec: { node: s.node ?? "", image: s.reuseDisk ? "" : s.image ?? "", disk: s.reuseDisk ? s.disk ?? "" : "", nic: s.nic ?? "", network: s.network ?? "" },
+    // A bulk deprovision's child: its options, which a retry sends again (its spec above names only the node).
+    deleteDisk: s.deleteDisk === true, releaseNode: s.releaseNode === true,
   });
 }
 

@@ -2,7 +2,7 @@ import { addResource, type CallContext, type Handlers } from "@bmi/grpc";
 import { InvalidArgumentError } from "@bmi/errors";
 import { annotate } from "@bmi/tracing";
 import {
-  BulkProvisionResponse, CancelJobResponse, DeprovisionNodeResponse, GetJobResponse, ListJobsResponse,
+  BulkDeprovisionResponse, BulkProvisionResponse, CancelJobResponse, DeprovisionNodeResponse, GetJobResponse, ListJobsResponse,
   ListProvisionedResponse, ProvisionNodeResponse, ReprovisionNodeResponse, SnapshotNodeResponse, WatchJobResponse,
   type NodeSpec, type OrchestratorService,
 } from "@bmi/proto/bmi/orchestrator/v1/orchestrator";
@@ -11,7 +11,7 @@ import type { JobAccess } from "../jobs/job-access";
 import type { NodeInput } from "../jobs/inputs";
 import { eventToProto, failureToProto, jobToProto, optionsFromProto, provisionedToProto, requester, stateFromProto } from "./job-proto";
 
-type JobMethods = "provisionNode" | "deprovisionNode" | "snapshotNode" | "reprovisionNode" | "bulkProvision" | "getJob" |
+type JobMethods = "provisionNode" | "deprovisionNode" | "snapshotNode" | "reprovisionNode" | "bulkProvision" | "bulkDeprovision" | "getJob" |
   "listJobs" | "watchJob" | "cancelJob" | "listProvisioned";
 
 function nodeInput(s: NodeSpec | undefined): NodeInput {
@@ -63,6 +63,13 @@ export function jobHandlers(prov: Provisioning, access: JobAccess): Pick<Handler
         ...(req.allOrNothing ? { allOrNothing: true } : {}),
       }, req.idempotencyKey);
       return BulkProvisionResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
+    },
+    async bulkDeprovision(req, ctx) {
+      if (ctx.audit) for (const n of req.nodes.slice(0, 100)) addResource(ctx.audit, n);
+      const job = await prov.bulkDeprovision(requester(ctx), req.project, {
+        nodes: req.nodes, all: req.all, deleteDisk: req.deleteDisk, releaseNode: req.releaseNode, maxParallel: req.maxParallel,
+      }, req.idempotencyKey);
+      return BulkDeprovisionResponse.fromPartial({ job: jobToProto(noted(ctx, job)) });
     },
     async getJob(req, ctx) {
       const { job, failures } = await access.getWithFailures(requester(ctx), req.id);

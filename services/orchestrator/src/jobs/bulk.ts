@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "@bmi/errors";
 import type { NewJob } from "../engine/store";
+import type { JobSpec } from "../engine/types";
 import type { NodeInput, ProvisionOptions } from "./inputs";
 import { newJobId } from "./job-factory";
 
@@ -17,11 +18,24 @@ export interface BulkInput {
   options: ProvisionOptions;
 }
 
+/** BulkDeprovision's: the nodes (or every node the project has provisioned) and DeprovisionNode's options. */
+export interface BulkDeprovisionInput {
+  nodes: string[];
+  all?: boolean;
+  deleteDisk: boolean;
+  releaseNode: boolean;
+  /** 0: the orchestrator's default. */
+  maxParallel: number;
+}
+
 export const MAX_BULK = 10_000;
 
-/** The bulk job over its children: they become runnable `maxParallel` at a time, in order. */
-export function planBulk(project: string, principal: string, children: NewJob[], input: BulkInput,
-  defaultMaxParallel: number): NewJob {
+/**
+ * The bulk job over its children: they become runnable `maxParallel` at a time, in order. `spec` is the parent's
+ * own (a bulk deprovision says so: `childKind`).
+ */
+export function planBulk(project: string, principal: string, children: NewJob[],
+  input: Pick<BulkInput, "maxParallel" | "minSuccess" | "allOrNothing">, defaultMaxParallel: number, spec: JobSpec = {}): NewJob {
   const total = children.length;
   if (total === 0) throw new InvalidArgumentError("a bulk job needs at least one node");
   if (total > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes`);
@@ -32,7 +46,7 @@ export function planBulk(project: string, principal: string, children: NewJob[],
   const id = newJobId();
   for (const c of children) c.parent = id;
   return {
-    id, kind: "BULK", project, node: "", parent: "", spec: {}, steps: [], principal, idempotencyKey: "",
+    id, kind: "BULK", project, node: "", parent: "", spec, steps: [], principal, idempotencyKey: "",
     total, maxParallel: Math.min(total, input.maxParallel || defaultMaxParallel), minSuccess: input.allOrNothing ? total : input.minSuccess,
     provMode: "none", provExpect: "",
   };

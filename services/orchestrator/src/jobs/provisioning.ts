@@ -3,11 +3,11 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "@b
 import { validateIqn, validateName } from "@bmi/validate";
 import type { CreateRequest, JobStore, NewJob } from "../engine/store";
 import type { JobQueries } from "../engine/queries";
-import type { JobRecord, JobSpec } from "../engine/types";
+import type { JobRecord, JobSpec, ProvisionedRecord } from "../engine/types";
 import { assertMember, type Requester } from "./caller";
 import { diskName, nextDiskSeq, nodeJob } from "./job-factory";
 import { validateImageRef, validateOptions, type NodeInput, type ProvisionOptions } from "./inputs";
-import { MAX_BULK, planBulk, type BulkInput } from "./bulk";
+import { MAX_BULK, planBulk, type BulkDeprovisionInput, type BulkInput } from "./bulk";
 import type { CredentialSeal } from "./principal";
 
 export interface NodeDirectory {
@@ -53,10 +53,55 @@ export class Provisioning {
 
   async deprovision(who: Requester, project: string, node: string, deleteDisk: boolean, releaseNode: boolean, key = ""): Promise<JobRecord> {
     const prev = await this.provisionedIn(who, project, node);
-    const spec: JobSpec = { node, deleteDisk, releaseNode, previous: prev };
-    const job = nodeJob("DEPROVISION", project, node, spec, this.principal(who),
-      { provMode: "existing", provExpect: prev.job, prov: { state: "DEPROVISIONING" } });
+    const job = this.deprovisionJob(who, project, node, prev, deleteDisk, releaseNode);
     return this.create(who, project, key, { kind: "deprovision", project, node, deleteDisk, releaseNode }, [job]);
+  }
+
+  /** What DeprovisionNode makes for a node provisioned in the project; a bulk deprovision's children are the same. */
+  private deprovisionJob(who: Requester, project: string, node: string, prev: ProvisionedRecord, deleteDisk: boolean,
+    releaseNode: boolean): NewJob {
+    const spec: JobSpec = { node, deleteDisk, releaseNode, previous: prev };
+    return nodeJob("DEPROVISION", project, node, spec, this.principal(who),
+      { provMode: "existing", provExpect: prev.job, prov: { state: "DEPROVISIONING" } });
+  }
+
+  /**
+   * Deprovisions many nodes of the project in one bulk job, each child what DeprovisionNode makes. Every node is
+   * checked before anything is written (a node not provisioned in the project, another project's included, is
+   * NOT_FOUND as DeprovisionNode answers it), and the create script refuses the whole request for a busy node or a
+   * record that changed meanwhile: every child is created, or nothing. No minimum: a deprovision is never rolled back.
+   */
+  async bulkDeprovision(who: Requester, project: string, input: BulkDeprovisionInput, key = ""): Promise<JobRecord> {
+    assertMember(who, validateName("project", project), `project ${project}`);
+    const { nodes } = input;
+    if (input.all && nodes.length > 0) throw new InvalidArgumentError("nodes or all, not both");
+    if (!input.all && nodes.length === 0) throw new InvalidArgumentError("no nodes: name them, or ask for all");
+    if (nodes.length > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes, not ${nodes.length}`);
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      if (seen.has(validateName("node", n))) throw new InvalidArgumentError(`node ${n} is named twice`);
+      seen.add(n);
+    }
+    let prevs: ProvisionedRecord[];
+    if (input.all) {
+      prevs = await this.queries.provisionedAll(project);
+      if (prevs.length === 0) throw new FailedPreconditionError(`project ${project} has no provisioned node`);
+      if (prevs.length > MAX_BULK) throw new InvalidArgumentError(`a bulk job takes at most ${MAX_BULK} nodes, not ${prevs.length}: name them`);
+    } else {
+      const recs = await this.queries.provisionedMany(nodes);
+      const missing = nodes.filter((_, i) => recs[i]?.project !== project);
+      if (missing.length === 1) throw new NotFoundError(`node ${missing[0]} is not provisioned in project ${project}`);
+      if (missing.length > 1) {
+        const named = missing.slice(0, 10).join(", ") + (missing.length > 10 ? ` and ${missing.length - 10} more` : "");
+        throw new NotFoundError(`nodes ${named} are not provisioned in project ${project}`);
+      }
+      prevs = recs as ProvisionedRecord[];
+    }
+    const children = prevs.map((p) => this.deprovisionJob(who, project, p.node, p, input.deleteDisk, input.releaseNode));
+    const parent = planBulk(project, this.principal(who), children, { maxParallel: input.maxParallel, minSuccess: 0 },
+      this.opts.defaultMaxParallel, { childKind: "DEPROVISION", deleteDisk: input.deleteDisk, releaseNode: input.releaseNode });
+    return this.create(who, project, key, { kind: "bulk-deprovision", project, nodes, all: input.all === true,
+      deleteDisk: input.deleteDisk, releaseNode: input.releaseNode, maxParallel: input.maxParallel }, [parent, ...children]);
   }
 
   async snapshot(who: Requester, project: string, node: string, image: string, key = ""): Promise<JobRecord> {

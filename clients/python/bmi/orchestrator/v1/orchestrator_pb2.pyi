@@ -55,6 +55,30 @@ STEP_STATE_SUCCEEDED: StepState
 STEP_STATE_UNDONE: StepState
 STEP_STATE_UNSPECIFIED: StepState
 
+class BulkDeprovisionRequest(_message.Message):
+    __slots__ = ["all", "delete_disk", "idempotency_key", "max_parallel", "nodes", "project", "release_node"]
+    ALL_FIELD_NUMBER: _ClassVar[int]
+    DELETE_DISK_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    MAX_PARALLEL_FIELD_NUMBER: _ClassVar[int]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    PROJECT_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_NODE_FIELD_NUMBER: _ClassVar[int]
+    all: bool
+    delete_disk: bool
+    idempotency_key: str
+    max_parallel: int
+    nodes: _containers.RepeatedScalarFieldContainer[str]
+    project: str
+    release_node: bool
+    def __init__(self, project: _Optional[str] = ..., nodes: _Optional[_Iterable[str]] = ..., all: bool = ..., delete_disk: bool = ..., release_node: bool = ..., max_parallel: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class BulkDeprovisionResponse(_message.Message):
+    __slots__ = ["job"]
+    JOB_FIELD_NUMBER: _ClassVar[int]
+    job: Job
+    def __init__(self, job: _Optional[_Union[Job, _Mapping]] = ...) -> None: ...
+
 class BulkProvisionRequest(_message.Message):
     __slots__ = ["all_or_nothing", "free_nodes", "idempotency_key", "max_parallel", "min_success", "options", "project", "specs"]
     ALL_OR_NOTHING_FIELD_NUMBER: _ClassVar[int]
@@ -120,16 +144,20 @@ class CheckDriftResponse(_message.Message):
     def __init__(self, findings: _Optional[_Iterable[_Union[DriftFinding, _Mapping]]] = ..., checked: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., provisioned_nodes: _Optional[int] = ..., disks: _Optional[int] = ..., targets: _Optional[int] = ..., boot_configs: _Optional[int] = ..., busy_nodes: _Optional[_Iterable[str]] = ..., skipped: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ChildFailure(_message.Message):
-    __slots__ = ["error", "job_id", "spec", "state"]
+    __slots__ = ["delete_disk", "error", "job_id", "release_node", "spec", "state"]
+    DELETE_DISK_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_NODE_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    delete_disk: bool
     error: str
     job_id: str
+    release_node: bool
     spec: NodeSpec
     state: JobState
-    def __init__(self, job_id: _Optional[str] = ..., spec: _Optional[_Union[NodeSpec, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., error: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_id: _Optional[str] = ..., spec: _Optional[_Union[NodeSpec, _Mapping]] = ..., state: _Optional[_Union[JobState, str]] = ..., error: _Optional[str] = ..., delete_disk: bool = ..., release_node: bool = ...) -> None: ...
 
 class DeprovisionNodeRequest(_message.Message):
     __slots__ = ["delete_disk", "idempotency_key", "node", "project", "release_node"]
@@ -236,9 +264,10 @@ class GetQuotaResponse(_message.Message):
     def __init__(self, quotas: _Optional[_Iterable[_Union[_common_pb2.Quota, _Mapping]]] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["cancelled", "child_ids", "created", "error", "failed", "failures", "finished", "id", "idempotency_key", "kind", "node", "parent_id", "project", "state", "steps", "succeeded", "total", "updated"]
+    __slots__ = ["cancelled", "child_ids", "child_kind", "created", "error", "failed", "failures", "finished", "id", "idempotency_key", "kind", "node", "parent_id", "project", "state", "steps", "succeeded", "total", "updated"]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     CHILD_IDS_FIELD_NUMBER: _ClassVar[int]
+    CHILD_KIND_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     FAILED_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +286,7 @@ class Job(_message.Message):
     UPDATED_FIELD_NUMBER: _ClassVar[int]
     cancelled: int
     child_ids: _containers.RepeatedScalarFieldContainer[str]
+    child_kind: JobKind
     created: _timestamp_pb2.Timestamp
     error: str
     failed: int
@@ -273,7 +303,7 @@ class Job(_message.Message):
     succeeded: int
     total: int
     updated: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[JobKind, str]] = ..., project: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., node: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id: _Optional[str] = ..., child_ids: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., cancelled: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ChildFailure, _Mapping]]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[JobKind, str]] = ..., project: _Optional[str] = ..., state: _Optional[_Union[JobState, str]] = ..., node: _Optional[str] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., error: _Optional[str] = ..., created: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., finished: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., parent_id: _Optional[str] = ..., child_ids: _Optional[_Iterable[str]] = ..., total: _Optional[int] = ..., succeeded: _Optional[int] = ..., failed: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., cancelled: _Optional[int] = ..., failures: _Optional[_Iterable[_Union[ChildFailure, _Mapping]]] = ..., child_kind: _Optional[_Union[JobKind, str]] = ...) -> None: ...
 
 class ListAuditRecordsRequest(_message.Message):
     __slots__ = ["limit", "project", "resource", "since", "until", "user"]

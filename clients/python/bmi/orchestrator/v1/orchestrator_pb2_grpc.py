@@ -45,6 +45,11 @@ class OrchestratorStub(object):
                 request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionRequest.SerializeToString,
                 response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionResponse.FromString,
                 )
+        self.BulkDeprovision = channel.unary_unary(
+                '/bmi.orchestrator.v1.Orchestrator/BulkDeprovision',
+                request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionRequest.SerializeToString,
+                response_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionResponse.FromString,
+                )
         self.GetJob = channel.unary_unary(
                 '/bmi.orchestrator.v1.Orchestrator/GetJob',
                 request_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetJobRequest.SerializeToString,
@@ -190,6 +195,21 @@ class OrchestratorServicer(object):
         Answers the PENDING parent job; its counters and ChildFinished events report the children. INVALID_ARGUMENT:
         no nodes, more than the bulk limit, min_success over the node count. FAILED_PRECONDITION: fewer free nodes than
         `free_nodes.count`, or a named node is busy or provisioned.
+        Access: members
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BulkDeprovision(self, request, context):
+        """Deprovisions many nodes of the project in one job: one child job per node, each exactly what DeprovisionNode
+        makes (same steps and checks), at most `max_parallel` at once. A deprovision is never rolled back: each child
+        succeeds or fails on its own, and the parent ends SUCCEEDED, PARTIAL (some failed or were cancelled: `failures`
+        names them) or FAILED (none succeeded). Answers the PENDING parent job. Nothing is created when any node is
+        refused. INVALID_ARGUMENT: no nodes and no `all`, both, more than the bulk limit, a node named twice, a bad
+        name. NOT_FOUND: the project is not the caller's, or a named node is not provisioned in it.
+        FAILED_PRECONDITION: a job is running on one of the nodes, or `all` and the project has no provisioned node.
+        ABORTED: a node changed while the request was prepared (retry).
         Access: members
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -388,6 +408,11 @@ def add_OrchestratorServicer_to_server(servicer, server):
                     request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionRequest.FromString,
                     response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionResponse.SerializeToString,
             ),
+            'BulkDeprovision': grpc.unary_unary_rpc_method_handler(
+                    servicer.BulkDeprovision,
+                    request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionRequest.FromString,
+                    response_serializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionResponse.SerializeToString,
+            ),
             'GetJob': grpc.unary_unary_rpc_method_handler(
                     servicer.GetJob,
                     request_deserializer=bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetJobRequest.FromString,
@@ -571,6 +596,23 @@ class Orchestrator(object):
         return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/BulkProvision',
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionRequest.SerializeToString,
             bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkProvisionResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BulkDeprovision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/bmi.orchestrator.v1.Orchestrator/BulkDeprovision',
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionRequest.SerializeToString,
+            bmi_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BulkDeprovisionResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -42,7 +42,7 @@ export const protobufPackage = "bmi.orchestrator.v1";
 
 export const protobufFileName = "bmi/orchestrator/v1/orchestrator.proto";
 
-/** What a job does; a bulk job's children are PROVISION jobs. */
+/** What a job does; a bulk job's children are PROVISION (BulkProvision) or DEPROVISION (BulkDeprovision) jobs. */
 export enum JobKind {
   JOB_KIND_UNSPECIFIED = 0,
   JOB_KIND_PROVISION = 1,
@@ -114,7 +114,8 @@ export enum JobState {
   JOB_STATE_CANCELLED = 6,
   /**
    * JOB_STATE_PARTIAL - A bulk job that ended with some nodes provisioned and others failed or cancelled (and at least `min_success`
-   * succeeded): the succeeded ones stay provisioned; `Job.failures` names each of the others and why.
+   * succeeded): the succeeded ones stay provisioned; `Job.failures` names each of the others and why. A bulk
+   * deprovision: some nodes were deprovisioned and the others failed or were cancelled (they stay provisioned).
    */
   JOB_STATE_PARTIAL = 7,
   UNRECOGNIZED = -1,
@@ -529,9 +530,11 @@ export interface Job {
   cancelled: number;
   /**
    * Bulk jobs (GetJob only): every child that ended FAILED or CANCELLED, by node name, with its node's spec and
-   * reason; what `bmi bulk --retry-failed` provisions again.
+   * reason; what `bmi bulk --retry-failed` provisions again (`bmi bulk-dpro --retry-failed` deprovisions again).
    */
   failures: ChildFailure[];
+  /** Bulk jobs: what each child does, JOB_KIND_PROVISION (BulkProvision) or JOB_KIND_DEPROVISION (BulkDeprovision). */
+  childKind: JobKind;
 }
 
 /**
@@ -543,6 +546,9 @@ export interface ChildFailure {
   spec: NodeSpec | undefined;
   state: JobState;
   error: string;
+  /** A bulk deprovision's child: the options it was given (what a retry sends again); `spec` names only its node. */
+  deleteDisk: boolean;
+  releaseNode: boolean;
 }
 
 /** What a provision does after the disk, target, boot config and network are in place. */
@@ -670,6 +676,31 @@ export interface NodeSpecList {
 
 /** The new parent job (PENDING). */
 export interface BulkProvisionResponse {
+  job: Job | undefined;
+}
+
+/**
+ * BulkDeprovision's request: the nodes (or, with `all`, every node the project has provisioned) and
+ * DeprovisionNodeRequest's options for each of them.
+ */
+export interface BulkDeprovisionRequest {
+  project: string;
+  /** Nodes provisioned in the project, each named once; empty with `all`. */
+  nodes: string[];
+  /** Every node ListProvisioned shows for the project when the call is made, instead of `nodes`. */
+  all: boolean;
+  /** Delete each node's disk (else kept for ReprovisionNode). */
+  deleteDisk: boolean;
+  /** Also release each node from the project in HIL. */
+  releaseNode: boolean;
+  /** 0: the orchestrator's default. */
+  maxParallel: number;
+  /** Sending the same key twice starts one job and answers it both times. */
+  idempotencyKey: string;
+}
+
+/** The new parent job (PENDING). */
+export interface BulkDeprovisionResponse {
   job: Job | undefined;
 }
 
@@ -1376,6 +1407,7 @@ function createBaseJob(): Job {
     idempotencyKey: "",
     cancelled: 0,
     failures: [],
+    childKind: 0,
   };
 }
 
@@ -1434,6 +1466,9 @@ export const Job: MessageFns<Job> = {
     }
     for (const v of message.failures) {
       ChildFailure.encode(v!, writer.uint32(146).fork()).join();
+    }
+    if (message.childKind !== 0) {
+      writer.uint32(152).int32(message.childKind);
     }
     return writer;
   },
@@ -1595,6 +1630,14 @@ export const Job: MessageFns<Job> = {
             message.failures.push(ChildFailure.decode(reader, reader.uint32()));
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.childKind = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1641,6 +1684,11 @@ export const Job: MessageFns<Job> = {
       failures: globalThis.Array.isArray(object?.failures)
         ? object.failures.map((e: any) => ChildFailure.fromJSON(e))
         : [],
+      childKind: isSet(object.childKind)
+        ? jobKindFromJSON(object.childKind)
+        : isSet(object.child_kind)
+        ? jobKindFromJSON(object.child_kind)
+        : 0,
     };
   },
 
@@ -1700,6 +1748,9 @@ export const Job: MessageFns<Job> = {
     if (message.failures?.length) {
       obj.failures = message.failures.map((e) => ChildFailure.toJSON(e));
     }
+    if (message.childKind !== 0) {
+      obj.childKind = jobKindToJSON(message.childKind);
+    }
     return obj;
   },
 
@@ -1726,12 +1777,13 @@ export const Job: MessageFns<Job> = {
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.cancelled = object.cancelled ?? 0;
     message.failures = object.failures?.map((e) => ChildFailure.fromPartial(e)) || [];
+    message.childKind = object.childKind ?? 0;
     return message;
   },
 };
 
 function createBaseChildFailure(): ChildFailure {
-  return { jobId: "", spec: undefined, state: 0, error: "" };
+  return { jobId: "", spec: undefined, state: 0, error: "", deleteDisk: false, releaseNode: false };
 }
 
 export const ChildFailure: MessageFns<ChildFailure> = {
@@ -1747,6 +1799,12 @@ export const ChildFailure: MessageFns<ChildFailure> = {
     }
     if (message.error !== "") {
       writer.uint32(34).string(message.error);
+    }
+    if (message.deleteDisk !== false) {
+      writer.uint32(40).bool(message.deleteDisk);
+    }
+    if (message.releaseNode !== false) {
+      writer.uint32(48).bool(message.releaseNode);
     }
     return writer;
   },
@@ -1796,6 +1854,22 @@ export const ChildFailure: MessageFns<ChildFailure> = {
             message.error = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.deleteDisk = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.releaseNode = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1818,6 +1892,16 @@ export const ChildFailure: MessageFns<ChildFailure> = {
       spec: isSet(object.spec) ? NodeSpec.fromJSON(object.spec) : undefined,
       state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      deleteDisk: isSet(object.deleteDisk)
+        ? globalThis.Boolean(object.deleteDisk)
+        : isSet(object.delete_disk)
+        ? globalThis.Boolean(object.delete_disk)
+        : false,
+      releaseNode: isSet(object.releaseNode)
+        ? globalThis.Boolean(object.releaseNode)
+        : isSet(object.release_node)
+        ? globalThis.Boolean(object.release_node)
+        : false,
     };
   },
 
@@ -1835,6 +1919,12 @@ export const ChildFailure: MessageFns<ChildFailure> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.deleteDisk !== false) {
+      obj.deleteDisk = message.deleteDisk;
+    }
+    if (message.releaseNode !== false) {
+      obj.releaseNode = message.releaseNode;
+    }
     return obj;
   },
 
@@ -1847,6 +1937,8 @@ export const ChildFailure: MessageFns<ChildFailure> = {
     message.spec = (object.spec !== undefined && object.spec !== null) ? NodeSpec.fromPartial(object.spec) : undefined;
     message.state = object.state ?? 0;
     message.error = object.error ?? "";
+    message.deleteDisk = object.deleteDisk ?? false;
+    message.releaseNode = object.releaseNode ?? false;
     return message;
   },
 };
@@ -3269,6 +3361,262 @@ export const BulkProvisionResponse: MessageFns<BulkProvisionResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<BulkProvisionResponse>, I>>(object: I): BulkProvisionResponse {
     const message = createBaseBulkProvisionResponse();
+    message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
+    return message;
+  },
+};
+
+function createBaseBulkDeprovisionRequest(): BulkDeprovisionRequest {
+  return {
+    project: "",
+    nodes: [],
+    all: false,
+    deleteDisk: false,
+    releaseNode: false,
+    maxParallel: 0,
+    idempotencyKey: "",
+  };
+}
+
+export const BulkDeprovisionRequest: MessageFns<BulkDeprovisionRequest> = {
+  encode(message: BulkDeprovisionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== "") {
+      writer.uint32(10).string(message.project);
+    }
+    for (const v of message.nodes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.all !== false) {
+      writer.uint32(24).bool(message.all);
+    }
+    if (message.deleteDisk !== false) {
+      writer.uint32(32).bool(message.deleteDisk);
+    }
+    if (message.releaseNode !== false) {
+      writer.uint32(40).bool(message.releaseNode);
+    }
+    if (message.maxParallel !== 0) {
+      writer.uint32(48).uint32(message.maxParallel);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(58).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkDeprovisionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkDeprovisionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nodes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.all = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.deleteDisk = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.releaseNode = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxParallel = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkDeprovisionRequest {
+    return {
+      project: isSet(object.project) ? globalThis.String(object.project) : "",
+      nodes: globalThis.Array.isArray(object?.nodes) ? object.nodes.map((e: any) => globalThis.String(e)) : [],
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      deleteDisk: isSet(object.deleteDisk)
+        ? globalThis.Boolean(object.deleteDisk)
+        : isSet(object.delete_disk)
+        ? globalThis.Boolean(object.delete_disk)
+        : false,
+      releaseNode: isSet(object.releaseNode)
+        ? globalThis.Boolean(object.releaseNode)
+        : isSet(object.release_node)
+        ? globalThis.Boolean(object.release_node)
+        : false,
+      maxParallel: isSet(object.maxParallel)
+        ? globalThis.Number(object.maxParallel)
+        : isSet(object.max_parallel)
+        ? globalThis.Number(object.max_parallel)
+        : 0,
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: BulkDeprovisionRequest): unknown {
+    const obj: any = {};
+    if (message.project !== "") {
+      obj.project = message.project;
+    }
+    if (message.nodes?.length) {
+      obj.nodes = message.nodes;
+    }
+    if (message.all !== false) {
+      obj.all = message.all;
+    }
+    if (message.deleteDisk !== false) {
+      obj.deleteDisk = message.deleteDisk;
+    }
+    if (message.releaseNode !== false) {
+      obj.releaseNode = message.releaseNode;
+    }
+    if (message.maxParallel !== 0) {
+      obj.maxParallel = Math.round(message.maxParallel);
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BulkDeprovisionRequest>, I>>(base?: I): BulkDeprovisionRequest {
+    return BulkDeprovisionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BulkDeprovisionRequest>, I>>(object: I): BulkDeprovisionRequest {
+    const message = createBaseBulkDeprovisionRequest();
+    message.project = object.project ?? "";
+    message.nodes = object.nodes?.map((e) => e) || [];
+    message.all = object.all ?? false;
+    message.deleteDisk = object.deleteDisk ?? false;
+    message.releaseNode = object.releaseNode ?? false;
+    message.maxParallel = object.maxParallel ?? 0;
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBaseBulkDeprovisionResponse(): BulkDeprovisionResponse {
+  return { job: undefined };
+}
+
+export const BulkDeprovisionResponse: MessageFns<BulkDeprovisionResponse> = {
+  encode(message: BulkDeprovisionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.job !== undefined) {
+      Job.encode(message.job, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkDeprovisionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkDeprovisionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.job = Job.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkDeprovisionResponse {
+    return { job: isSet(object.job) ? Job.fromJSON(object.job) : undefined };
+  },
+
+  toJSON(message: BulkDeprovisionResponse): unknown {
+    const obj: any = {};
+    if (message.job !== undefined) {
+      obj.job = Job.toJSON(message.job);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BulkDeprovisionResponse>, I>>(base?: I): BulkDeprovisionResponse {
+    return BulkDeprovisionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BulkDeprovisionResponse>, I>>(object: I): BulkDeprovisionResponse {
+    const message = createBaseBulkDeprovisionResponse();
     message.job = (object.job !== undefined && object.job !== null) ? Job.fromPartial(object.job) : undefined;
     return message;
   },
@@ -6866,6 +7214,28 @@ export const OrchestratorService = {
     responseDeserialize: (value: Buffer): BulkProvisionResponse => BulkProvisionResponse.decode(value),
   },
   /**
+   * Deprovisions many nodes of the project in one job: one child job per node, each exactly what DeprovisionNode
+   * makes (same steps and checks), at most `max_parallel` at once. A deprovision is never rolled back: each child
+   * succeeds or fails on its own, and the parent ends SUCCEEDED, PARTIAL (some failed or were cancelled: `failures`
+   * names them) or FAILED (none succeeded). Answers the PENDING parent job. Nothing is created when any node is
+   * refused. INVALID_ARGUMENT: no nodes and no `all`, both, more than the bulk limit, a node named twice, a bad
+   * name. NOT_FOUND: the project is not the caller's, or a named node is not provisioned in it.
+   * FAILED_PRECONDITION: a job is running on one of the nodes, or `all` and the project has no provisioned node.
+   * ABORTED: a node changed while the request was prepared (retry).
+   * Access: members
+   */
+  bulkDeprovision: {
+    path: "/bmi.orchestrator.v1.Orchestrator/BulkDeprovision" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BulkDeprovisionRequest): Buffer =>
+      Buffer.from(BulkDeprovisionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BulkDeprovisionRequest => BulkDeprovisionRequest.decode(value),
+    responseSerialize: (value: BulkDeprovisionResponse): Buffer =>
+      Buffer.from(BulkDeprovisionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BulkDeprovisionResponse => BulkDeprovisionResponse.decode(value),
+  },
+  /**
    * One job with its steps. NOT_FOUND: no such job, or another project's.
    * Access: members
    */
@@ -7169,6 +7539,18 @@ export interface OrchestratorServer extends UntypedServiceImplementation {
    */
   bulkProvision: handleUnaryCall<BulkProvisionRequest, BulkProvisionResponse>;
   /**
+   * Deprovisions many nodes of the project in one job: one child job per node, each exactly what DeprovisionNode
+   * makes (same steps and checks), at most `max_parallel` at once. A deprovision is never rolled back: each child
+   * succeeds or fails on its own, and the parent ends SUCCEEDED, PARTIAL (some failed or were cancelled: `failures`
+   * names them) or FAILED (none succeeded). Answers the PENDING parent job. Nothing is created when any node is
+   * refused. INVALID_ARGUMENT: no nodes and no `all`, both, more than the bulk limit, a node named twice, a bad
+   * name. NOT_FOUND: the project is not the caller's, or a named node is not provisioned in it.
+   * FAILED_PRECONDITION: a job is running on one of the nodes, or `all` and the project has no provisioned node.
+   * ABORTED: a node changed while the request was prepared (retry).
+   * Access: members
+   */
+  bulkDeprovision: handleUnaryCall<BulkDeprovisionRequest, BulkDeprovisionResponse>;
+  /**
    * One job with its steps. NOT_FOUND: no such job, or another project's.
    * Access: members
    */
@@ -7393,6 +7775,32 @@ export interface OrchestratorClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BulkProvisionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deprovisions many nodes of the project in one job: one child job per node, each exactly what DeprovisionNode
+   * makes (same steps and checks), at most `max_parallel` at once. A deprovision is never rolled back: each child
+   * succeeds or fails on its own, and the parent ends SUCCEEDED, PARTIAL (some failed or were cancelled: `failures`
+   * names them) or FAILED (none succeeded). Answers the PENDING parent job. Nothing is created when any node is
+   * refused. INVALID_ARGUMENT: no nodes and no `all`, both, more than the bulk limit, a node named twice, a bad
+   * name. NOT_FOUND: the project is not the caller's, or a named node is not provisioned in it.
+   * FAILED_PRECONDITION: a job is running on one of the nodes, or `all` and the project has no provisioned node.
+   * ABORTED: a node changed while the request was prepared (retry).
+   * Access: members
+   */
+  bulkDeprovision(
+    request: BulkDeprovisionRequest,
+    callback: (error: ServiceError | null, response: BulkDeprovisionResponse) => void,
+  ): ClientUnaryCall;
+  bulkDeprovision(
+    request: BulkDeprovisionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BulkDeprovisionResponse) => void,
+  ): ClientUnaryCall;
+  bulkDeprovision(
+    request: BulkDeprovisionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BulkDeprovisionResponse) => void,
   ): ClientUnaryCall;
   /**
    * One job with its steps. NOT_FOUND: no such job, or another project's.

@@ -209,7 +209,11 @@ settle = function(pid)
       if succ == 0 and hget(k, 'error') == '' then redis.call('HSET', k, 'error', 'all ' .. total .. ' nodes failed or were cancelled') end
     elseif lost > 0 then
       final = 'PARTIAL'
-      redis.call('HSET', k, 'error', lost .. ' of ' .. total .. ' nodes failed or were cancelled; ' .. succ .. ' stay provisioned')
+      -- A bulk deprovision's (BulkDeprovision: spec.childKind) succeeded children are deprovisioned, not provisioned.
+      local ok, ps = pcall(cjson.decode, hget(k, 'spec'))
+      local what = ' stay provisioned'
+      if ok and type(ps) == 'table' and ps.childKind == 'DEPROVISION' then what = ' deprovisioned' end
+      redis.call('HSET', k, 'error', lost .. ' of ' .. total .. ' nodes failed or were cancelled; ' .. succ .. what)
     end
     finishJob(pid, final, hget(k, 'error'))
     local kids = redis.call('HKEYS', k .. ':children')
