@@ -22,7 +22,7 @@ export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
  * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=64,hil=16,...] [--profile]
- * [--target-hosts H] [--batch B] [--floor-first] [--cold]`:
+ * [--target-hosts H] [--batch B] [--floor-first] [--cold] [--release-per-node]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real
  * services. `--profile` writes a V8 CPU profile of each service for the whole run (cpu-profile-hook.ts, written
@@ -33,14 +33,15 @@ export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
  * spreading them evenly; tgtd's threads and RSS per host are printed with the targets in place. `--batch B` is
  * BMI_ORCH_BATCH_IN_FLIGHT for the orchestrator and the floor alike (default 4; 0: every call its own).
  * Both measured runs find the services warm: a warm-up floor of every node runs first, unmeasured (`--cold` skips
- * it); `--floor-first` measures the floor before the orchestrated run.
+ * it); `--floor-first` measures the floor before the orchestrated run. The nodes are released with one BulkDeprovision
+ * job, as an operator releases a project's nodes (`--release-per-node`: a DeprovisionNode call per node instead).
  */
 export async function run(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: {
     nodes: { type: "string", default: "100" }, driver: { type: "string", default: "ceph" }, parallel: { type: "string", default: "64" },
     limits: { type: "string", default: "" }, profile: { type: "boolean", default: false }, "target-hosts": { type: "string", default: "1" },
     batch: { type: "string", default: "4" }, "floor-first": { type: "boolean", default: false },
-    cold: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false }, "release-per-node": { type: "boolean", default: false },
   } });
   const batch = Number(values.batch);
   if (!(batch >= 0)) throw new Error(`--batch ${values.batch}: calls in flight before batching, 0 or more`);
@@ -113,7 +114,8 @@ export async function run(args: string[]): Promise<void> {
     const all0 = cpuByProcess();
     const calls0 = await rpcCounts(s);
     let perHost: string[] = [];
-    const orch = await orchestrated(s, nodes, parallel, dir, () => { perHost = hostFigures(s?.targetHosts ?? []); }, mark);
+    const orch = await orchestrated(s, nodes, parallel, dir, () => { perHost = hostFigures(s?.targetHosts ?? []); }, mark,
+      values["release-per-node"]);
     // The two windows only: the bench's own read-outs between and after them (ListJobs of every job) are not counted.
     const used = (k: string) => (orch.cpuAfterProvision.get(k) ?? 0) - (before.get(k) ?? 0)
       + (orch.cpuAfterDeprovision.get(k) ?? 0) - (orch.cpuBeforeDeprovision.get(k) ?? 0);
@@ -174,7 +176,7 @@ async function listProfiles(dir: string): Promise<void> {
 }
 
 export async function orchestrated(s: BenchStack, nodes: string[], parallel: number, dir: string, inPlace?: () => void,
-  mark: (window: string) => void = () => undefined):
+  mark: (window: string) => void = () => undefined, perNodeRelease = false):
   Promise<{ provisionMs: number; deprovisionMs: number; cpuAfterProvision: Map<string, number>; cpuBeforeDeprovision: Map<string, number>;
     cpuAfterDeprovision: Map<string, number>; allAfterProvision: Map<string, number>; allBeforeDeprovision: Map<string, number>;
     allAfterDeprovision: Map<string, number> }> {
@@ -201,25 +203,39 @@ export async function orchestrated(s: BenchStack, nodes: string[], parallel: num
   console.log(`    steps       ${stepTimes(children)}`);
   await checkSample(s, children, dir);
   const provisioned = (await s.orch.listProvisioned({ project: PROJECT })).nodes.map((p) => p.node);
-  const gone = await nodeEvents(s, provisioned, ["NODE_STATE_DEPROVISIONED", "NODE_STATE_FAILED"]);
+  const gone = perNodeRelease ? await nodeEvents(s, provisioned, ["NODE_STATE_DEPROVISIONED", "NODE_STATE_FAILED"]) : undefined;
   const cpuBeforeDeprovision = cpu(s);
   const allBeforeDeprovision = cpuByProcess();
   mark("orch-deprovision");
   const t1 = performance.now();
-  const ids: string[] = [];
-  await inParallel(provisioned, parallel, async (node) => {
-    const res = await s.orch.deprovisionNode({ project: PROJECT, node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
-    ids.push(res.job!.id);
-  });
-  const failed = (await gone.done).filter(([, st]) => st === "NODE_STATE_FAILED").length;
-  if (failed > 0) console.log(`    deprovision failed on ${failed} nodes`);
+  let dproJobs: () => Promise<Job[]>;
+  if (perNodeRelease) {
+    // As a script releasing nodes one by one would: a DeprovisionNode call (and a job) per node.
+    const ids: string[] = [];
+    await inParallel(provisioned, parallel, async (node) => {
+      const res = await s.orch.deprovisionNode({ project: PROJECT, node, deleteDisk: true, releaseNode: true, idempotencyKey: "" });
+      ids.push(res.job!.id);
+    });
+    const failed = (await gone!.done).filter(([, st]) => st === "NODE_STATE_FAILED").length;
+    if (failed > 0) console.log(`    deprovision failed on ${failed} nodes`);
+    dproJobs = async () => (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
+  } else {
+    // As an operator releases a project's nodes: one BulkDeprovision job, one child per node.
+    const { job: bulk } = await s.orch.bulkDeprovision({ project: PROJECT, nodes: provisioned, all: false, deleteDisk: true, releaseNode: true,
+      maxParallel: parallel, idempotencyKey: "" });
+    await watchToEnd(s, bulk!.id);
+    const end = (await s.orch.getJob({ id: bulk!.id })).job!;
+    if (end.state !== JobState.JOB_STATE_SUCCEEDED) console.log(`    bulk deprovision ended ${JobState[end.state]}: ${end.error}`);
+    dproJobs = async () => (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: provisioned.length + 10,
+      includeChildren: true })).jobs.filter((j) => j.parentId === bulk!.id);
+  }
   const deprovisionMs = performance.now() - t1;
   // Read before the ListJobs below: the bench's own read-out of 1,000 jobs is not the deprovision's cost.
   const cpuAfterDeprovision = cpu(s);
   const allAfterDeprovision = cpuByProcess();
   mark("after");
-  const dpro = (await s.orch.listJobs({ project: PROJECT, state: JobState.JOB_STATE_UNSPECIFIED, limit: ids.length, includeChildren: false })).jobs;
-  console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}`);
+  const dpro = await dproJobs();
+  console.log(`    deprovision ${secs(deprovisionMs)} s = ${(nodes.length / (deprovisionMs / 1000)).toFixed(1)} nodes/s   ${latency(dpro.map(nodeMs))}${perNodeRelease ? "  (a DeprovisionNode per node)" : "  (one BulkDeprovision)"}`);
   console.log(`    steps       ${stepTimes(dpro)}`);
   return { provisionMs, deprovisionMs, cpuAfterProvision, cpuBeforeDeprovision, cpuAfterDeprovision, allAfterProvision, allBeforeDeprovision,
     allAfterDeprovision };
