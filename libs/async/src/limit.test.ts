@@ -69,3 +69,25 @@ it("Semaphore admits `limit` runs at once, in arrival order, and frees the slot 
   assert.deepEqual(sem.stats, { active: 0, waiting: 0 });
   assert.throws(() => new Semaphore(0), RangeError);
 });
+
+it("Semaphore: a waiter whose signal aborts leaves the queue, and its slot is not lost", async () => {
+  const gate = new Semaphore(1);
+  let release!: () => void;
+  const first = gate.run(() => new Promise<void>((r) => (release = r)));
+  const ac = new AbortController();
+  const given = gate.run(async () => "given up", ac.signal);
+  const after = gate.run(async () => "after");
+  assert.deepEqual(gate.stats, { active: 1, waiting: 2 });
+  ac.abort(new Error("deadline"));
+  await assert.rejects(given, /deadline/);
+  assert.deepEqual(gate.stats, { active: 1, waiting: 1 });
+  release();
+  await first;
+  assert.equal(await after, "after");
+  assert.deepEqual(gate.stats, { active: 0, waiting: 0 });
+  // Already aborted while the slot is busy: refused at once, nothing queued.
+  const busy = gate.run(() => sleep(20));
+  await assert.rejects(gate.run(async () => 1, AbortSignal.abort(new Error("gone"))), /gone/);
+  assert.equal(gate.stats.waiting, 0);
+  await busy;
+});

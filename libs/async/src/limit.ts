@@ -31,9 +31,13 @@ export class Semaphore {
     if (!(limit >= 1)) throw new RangeError(`Semaphore: limit must be at least 1, not ${limit}`);
   }
 
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` when a slot is free. `signal` gives up the wait (rejecting with the signal's reason) while `fn` has
+   * not started; once started, `fn` is its own to stop.
+   */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     // A finishing run hands its slot straight to the next waiter, so `active` never overshoots.
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.active >= this.limit) await this.wait(signal);
     else this.active++;
     try {
       return await fn();
@@ -42,6 +46,23 @@ export class Semaphore {
       if (next) next();
       else this.active--;
     }
+  }
+
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const granted = () => {
+        signal?.removeEventListener("abort", abandon);
+        resolve();
+      };
+      const abandon = () => {
+        const i = this.waiting.indexOf(granted);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(signal?.reason);
+      };
+      this.waiting.push(granted);
+      signal?.addEventListener("abort", abandon, { once: true });
+    });
   }
 
   get stats(): { active: number; waiting: number } {

@@ -9,6 +9,7 @@ export const haasSpec = {
   ...chassisSpec("BMI_HAAS", "127.0.0.1:50054"),
   driver: oneOf("BMI_HAAS_DRIVER", ["standalone", "hil"], { default: "standalone", help: "where nodes live" }),
   hilUrl: url("BMI_HAAS_HIL_URL", ["http", "https"], { default: "", help: "HIL's base URL, for BMI_HAAS_DRIVER=hil" }),
+  hilConcurrency: int("BMI_HAAS_HIL_CONCURRENCY", { default: 16, min: 1, help: "requests to HIL (and its OBM daemons) in flight from this gateway at once; more wait their turn within their call's deadline" }),
   hilRequestTimeoutMs: int("BMI_HAAS_HIL_TIMEOUT_MS", { default: 10_000, min: 100, help: "per HTTP request to HIL" }),
   hilActionTimeoutMs: int("BMI_HAAS_HIL_ACTION_TIMEOUT_MS", { default: 120_000, min: 100, help: "wait for a switch change" }),
   hilBlockedRetryMs: int("BMI_HAAS_HIL_BLOCKED_RETRY_MS", { default: 60_000, min: 0, help: "how long a HIL call answered 409 Blocked (a NIC with a pending network action, OBM not yet enabled) is retried before it ends ABORTED" }),

@@ -14,7 +14,8 @@ export async function createDriver(config: HaasConfig, log: Logger): Promise<{ d
       serviceAuthorization ? "node driver: hil (BMI's service account; BMI enforces project ownership)"
         : "node driver: hil (callers' credentials passed through)");
     const driver = new HilDriver({
-      url: config.hilUrl, requestTimeoutMs: config.hilRequestTimeoutMs, ...(serviceAuthorization ? { serviceAuthorization } : {}),
+      url: config.hilUrl, requestTimeoutMs: config.hilRequestTimeoutMs, concurrency: config.hilConcurrency,
+      ...(serviceAuthorization ? { serviceAuthorization } : {}),
       actionTimeoutMs: config.hilActionTimeoutMs, blockedRetryMs: config.hilBlockedRetryMs,
     });
     return { driver, close: () => driver.close() };

@@ -20,8 +20,10 @@ export const orchSpec = {
   bulkParallel: int("BMI_ORCH_BULK_PARALLEL", { default: 64, min: 1, help: "default max_parallel of a bulk job" }),
   // image-service, target-service and boot-service are BMI's own and do their back ends' work in order anyway (the
   // storage daemon one command at a time, tgtd one request at a time): lower limits only queued steps here, 10-20%
-  // of a 1,000-node bulk (BENCHMARKS.md, 2026-11-30). HIL is another team's service: 16. Each target host's tgtd: 8.
-  limits: limits("BMI_ORCH_LIMITS", "image=64,target=64,hil=16,boot=64,target-host=8"),
+  // of a 1,000-node bulk (BENCHMARKS.md, 2026-11-30). HIL, another team's service, is held to 16 requests at once by
+  // the gateway that talks to it (BMI_HAAS_HIL_CONCURRENCY), where a standalone gateway (no HIL) holds nothing back.
+  // Each target host's tgtd: 8.
+  limits: limits("BMI_ORCH_LIMITS", "image=64,target=64,hil=64,boot=64,target-host=8"),
   // 8 tries with backoff from 200 ms to 10 s span about 20 s: a service restart, not a long outage.
   retryAttempts: int("BMI_ORCH_RETRY_ATTEMPTS", { default: 8, min: 1, help: "tries of a step on transient errors" }),
   retryBaseMs: int("BMI_ORCH_RETRY_BASE_MS", { default: 200, min: 1, help: "first backoff between a step's tries, doubled each time" }),

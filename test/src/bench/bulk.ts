@@ -21,7 +21,7 @@ export const PROJECT = "bench";
 export const IQN_PREFIX = "iqn.2026-01.org.example.bmi.node";
 
 /**
- * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=64,hil=16,...] [--profile]
+ * `npm run bench -- bulk --nodes N [--driver ceph|local] [--parallel P] [--limits image=64,hil=64,...] [--profile]
  * [--target-hosts H] [--batch B] [--floor-first] [--cold] [--release-per-node]`:
  * provisions N nodes to ready-to-boot through the orchestrator (one bulk job) and deprovisions them, then makes the
  * same service calls in a plain loop at the same concurrency (the floor), all in one run against the five real

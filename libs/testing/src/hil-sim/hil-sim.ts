@@ -27,6 +27,8 @@ export interface HilSim {
   obmdUrl: string;
   state: SimState;
   requests: HilRequestRecord[];
+  /** HIL requests being answered now, and the most there ever were at once. */
+  inFlight: { now: number; max: number };
   close(): Promise<void>;
   /** Stop answering (connections refused) until up(). */
   down(): Promise<void>;
@@ -60,7 +62,17 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
   const hilSockets = trackSockets(hil);
   const port = await listen(hil, 0);
 
+  const inFlight = { now: 0, max: 0 };
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    inFlight.max = Math.max(inFlight.max, ++inFlight.now);
+    try {
+      await handleOne(req, res);
+    } finally {
+      inFlight.now--;
+    }
+  }
+
+  async function handleOne(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://hil").pathname;
     const text = await readBody(req);
     const token = req.headers["x-auth-token"];
@@ -107,6 +119,7 @@ export async function startHilSim(opts: HilSimOptions = {}): Promise<HilSim> {
     obmdUrl: state.obmdUrl,
     state,
     requests,
+    inFlight,
     async close() {
       actions.close();
       await Promise.all([closeHard(hil, hilSockets), closeHard(obmd, obmdSockets)]);

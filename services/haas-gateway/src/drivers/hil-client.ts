@@ -2,6 +2,7 @@ import {
   BmiError, DeadlineExceededError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError,
   UnauthenticatedError, UnavailableError,
 } from "@bmi/errors";
+import { Semaphore } from "@bmi/async";
 import type { CallScope } from "../node-driver";
 import { hilSeconds } from "./hil-metrics";
 
@@ -18,6 +19,8 @@ export interface HilClientOptions {
    * project ownership itself. Absent: each caller's own credentials are passed through.
    */
   serviceAuthorization?: string;
+  /** At most this many requests to HIL (and its OBM daemons) in flight from this gateway; more wait their turn. */
+  concurrency?: number;
 }
 
 type Method = "GET" | "PUT" | "POST" | "DELETE";
@@ -28,9 +31,12 @@ type Method = "GET" | "PUT" | "POST" | "DELETE";
  */
 export class HilClient {
   private readonly base: string;
+  /** HIL is the slow, shared party: the gateway that talks to it holds its requests to BMI_HAAS_HIL_CONCURRENCY. */
+  private readonly gate: Semaphore;
 
   constructor(private readonly opts: HilClientOptions) {
     this.base = opts.url.replace(/\/+$/, "");
+    this.gate = new Semaphore(opts.concurrency ?? 16);
   }
 
   /** Calls HIL; answers the parsed JSON body (HIL labels it text/html) or throws the mapped domain error. */
@@ -66,6 +72,18 @@ export class HilClient {
   }
 
   private async sendOnce(scope: CallScope, url: string, method: Method, body: object | undefined, auth: Record<string, string>) {
+    try {
+      return await this.gate.run(() => this.request(scope, url, method, body, auth), scope.signal);
+    } catch (err) {
+      // The caller's deadline passed while the request waited for its turn: it never reached HIL.
+      if (scope.signal.aborted && !(err instanceof BmiError)) {
+        throw new DeadlineExceededError(`the call ended while waiting for a turn to ask HIL (${method} ${pathOf(url)})`);
+      }
+      throw err;
+    }
+  }
+
+  private async request(scope: CallScope, url: string, method: Method, body: object | undefined, auth: Record<string, string>) {
     const signal = AbortSignal.any([scope.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
     const headers: Record<string, string> = { ...auth };
     if (body !== undefined) headers["Content-Type"] = "application/json";
