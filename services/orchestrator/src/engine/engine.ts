@@ -59,11 +59,9 @@ export class Engine {
     this.relay = relay;
     // A single job made through this instance is claimed by its create and runs here at once.
     this.store.claimer = this.worker;
-    // Every write queues events: the relay sends them now; an ended job may have released bulk children.
-    this.store.onWrite((ended) => {
-      relay?.poke();
-      if (ended) this.worker.poke();
-    });
+    // Every write queues events: the relay sends them now. The worker looks for work after a bulk child's end
+    // (Worker.launch); a cancel, which may end queued children and release others, pokes the engine (JobAccess).
+    this.store.onWrite(() => relay?.poke());
     this.bootJoin = o.boot ? new BootJoin(this.store, o.boot, o.log, () => relay?.poke()) : undefined;
   }
 

@@ -138,11 +138,16 @@ export class Worker implements Claimer {
   private launch(lease: Claimed): void {
     this.active.get(lease.id)?.abort.abort();
     const abort = new AbortController();
+    // Only a bulk child's end can make more work claimable (its finish releases the next child, or rolls one back).
+    // A lone job's end leaves nothing to claim: looking cost two claim scripts per single provision, at its end,
+    // as its watcher and the caller's GetJob read. A full worker looks once it has room again.
+    const releases = lease.job === undefined || lease.job.parent !== "";
     const done = this.runner.run(lease, abort.signal, this.draining.signal)
       .catch((err: unknown) => this.log.error({ err, job: lease.id }, "job run crashed; it resumes when its lease runs out"))
       .finally(() => {
+        const full = this.active.size + this.reserved >= this.opts.capacity;
         if (this.active.get(lease.id)?.abort === abort) this.active.delete(lease.id);
-        this.poke();
+        if (releases || full) this.poke();
       });
     this.active.set(lease.id, { fence: lease.fence, abort, done });
   }

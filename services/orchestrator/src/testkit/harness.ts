@@ -46,7 +46,8 @@ export async function harness(tag: string, overrides: Partial<EngineOptions> = {
       { initiatorPrefix: "iqn.2026-01.org.bmi.test", defaultMaxParallel: 8, idempotencyTtlMs: 60_000, seal: new CredentialSeal(undefined),
         disks: { names: async (project) => fakeDiskNames(executor, project) } },
       () => first.poke()),
-    access: new JobAccess(first.store, first.queries, 10),
+    // As server.ts wires it: a cancel (which may end queued bulk children and release others) pokes the engine.
+    access: new JobAccess(first.store, first.queries, 10, () => first.poke()),
     async waitJob(id, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {

@@ -17,7 +17,7 @@ export const until = <T>(what: string, fn: () => Promise<T | undefined | false>,
 export function allocationOn(h: Harness, nodes: NodeView[], publish: Publish, options: Partial<LeaseOptions>, engine = h.engines[0]!): AllocationParts {
   const parts = wireAllocation({
     redis: h.redis, prefix: h.prefix, inventory: { free: async () => nodes }, images: async () => undefined,
-    provisioning: h.provisioning, queries: engine.queries, access: new JobAccess(engine.store, engine.queries, 10),
+    provisioning: h.provisioning, queries: engine.queries, access: new JobAccess(engine.store, engine.queries, 10, () => engine.poke()),
     publish, log: silentLogger(), defaultParallel: 4, options,
   });
   parts.leases.start();
