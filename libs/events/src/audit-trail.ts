@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import {
-  connect, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection,
+  connect, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type NatsConnection,
 } from "nats";
 import type { AuditEntry, AuditSink } from "@bmi/grpc";
 import type { Logger } from "@bmi/log";
 import { AuditRecord } from "@bmi/proto/bmi/events/v1/events";
+import { AckedPublisher } from "./acked-publish";
 import { natsSecurityOptions, type NatsSecurity } from "./bus";
 import { auditSubject, AUDIT_SUBJECTS } from "./audit-subjects";
 import { ensureStream, StreamRefusedError } from "./streams";
@@ -45,7 +46,8 @@ export class AuditTrail implements AuditSink {
   private readonly queue: Pending[] = [];
   private readonly line: Logger;
   private nc: NatsConnection | undefined;
-  private js: JetStreamClient | undefined;
+  /** JetStream acks without a request object, a timer and an Error per record (nats.js's js.publish). */
+  private readonly acks = new AckedPublisher(BATCH);
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private dropped = 0;
@@ -90,19 +92,20 @@ export class AuditTrail implements AuditSink {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     await this.drained(5000).catch((err: Error) => this.opts.log.warn({ err: err.message }, "audit records left unpublished at shutdown"));
+    this.acks.close();
     await this.nc?.drain().catch(() => undefined);
   }
 
   private kick(): void {
-    if (this.flushing || !this.js || this.queue.length === 0) return;
+    if (this.flushing || !this.nc || this.queue.length === 0) return;
     this.flushing = this.flush().finally(() => { this.flushing = undefined; });
   }
 
   private async flush(): Promise<void> {
-    const js = this.js;
-    while (js && this.queue.length > 0) {
+    const nc = this.nc;
+    while (nc && !nc.isClosed() && this.queue.length > 0) {
       const batch = this.queue.slice(0, BATCH);
-      const results = await Promise.allSettled(batch.map((p) => js.publish(p.subject, p.data, { msgID: p.msgId, timeout: 5000 })));
+      const results = await Promise.allSettled(batch.map((p) => this.acks.publish(nc, p.subject, p.data, p.msgId, 5000)));
       const failed = results.findIndex((r) => r.status === "rejected");
       // Kept in order up to the first failure; the message ids make a re-sent record a no-op.
       this.queue.splice(0, failed < 0 ? batch.length : failed);
@@ -124,7 +127,6 @@ export class AuditTrail implements AuditSink {
           throw err;
         });
         this.nc = nc;
-        this.js = nc.jetstream();
         this.kick();
       } catch (err) {
         const refused = err instanceof StreamRefusedError;

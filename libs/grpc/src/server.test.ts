@@ -13,10 +13,17 @@ import {
 import { checkHealth, tempDir, testClientTls, testPki } from "@bmi/testing";
 import { createClient, createServer, staticAuth, type AccessTable, type BmiServer, type Handlers } from "./index";
 
+/** The signal each call of getImage saw, by image name. */
+const signals = new Map<string, AbortSignal>();
+
 // A server of the real ImageService contract whose handlers exercise the chassis, not image logic.
 function handlers(release: Promise<void>) {
   const impl = {
-    getImage: async (req: { name: string }) => {
+    getImage: async (req: { name: string }, ctx: { signal: AbortSignal }) => {
+      signals.set(req.name, ctx.signal);
+      if (req.name === "until-cancelled") {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      }
       if (req.name === "missing") throw new NotFoundError("image missing not found");
       if (req.name === "busy") throw new FailedPreconditionError("image busy has 2 disks");
       if (req.name === "boom") throw new Error("secret internals");
@@ -164,6 +171,21 @@ describe("gRPC chassis", () => {
     const slow = c.getImage({ project: "p", name: "slow" }, { authorization: "Bearer t0k3n", signal: job.signal });
     job.abort();
     await assert.rejects(slow, { code: "CANCELLED" });
+    c.close();
+  });
+
+  it("a handler's signal aborts when its client cancels, and not once its call ended", async () => {
+    const c = createClient(ImageServiceClient, address, { tls: testClientTls() });
+    await c.getImage({ project: "p", name: "done" }, { authorization: "Bearer t0k3n" });
+    const job = new AbortController();
+    const waiting = c.getImage({ project: "p", name: "until-cancelled" }, { authorization: "Bearer t0k3n", signal: job.signal });
+    while (!signals.has("until-cancelled")) await new Promise((r) => setTimeout(r, 10));
+    job.abort();
+    await assert.rejects(waiting, { code: "CANCELLED" });
+    const cancelled = signals.get("until-cancelled")!;
+    while (!cancelled.aborted) await new Promise((r) => setTimeout(r, 10));
+    assert.equal((cancelled.reason as Error).message, "/bmi.image.v1.ImageService/GetImage: cancelled by the client");
+    assert.equal(signals.get("done")?.aborted, false, "a call that ended is not cancelled after the fact");
     c.close();
   });
 

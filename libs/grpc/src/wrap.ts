@@ -103,7 +103,12 @@ async function run(
     : typeof callDeadline === "number" ? callDeadline : callDeadline.getTime();
   const timer = setTimeout(() => abort.abort(new DeadlineExceededError(`${method}: deadline exceeded`)),
     Math.max(0, deadline - Date.now()));
-  (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => abort.abort(new CancelledError(`${method}: cancelled by the client`)));
+  // grpc-js says "cancelled" after every call, also once its status is sent: only a call still running is aborted
+  // (an Error with its stack and an abort per call was a service's cost for nothing).
+  let ended = false;
+  (call as grpc.ServerUnaryCall<unknown, unknown>).on("cancelled", () => {
+    if (!ended) abort.abort(new CancelledError(`${method}: cancelled by the client`));
+  });
   let user = "";
   let outcome: Partial<grpc.StatusObject> | undefined;
   // A unary or server-streaming request is known now; a client stream's first message fills it in as it is read.
@@ -130,6 +135,7 @@ async function run(
     if (s.unexpected) log.error({ err }, "unexpected error");
     outcome = { code: s.code, details: s.details, metadata: new grpc.Metadata() };
   } finally {
+    ended = true;
     clearTimeout(timer);
   }
   const code = outcome?.code ?? grpc.status.OK;
