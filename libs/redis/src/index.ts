@@ -75,4 +75,5 @@ export { redisLocation, type RedisLocation } from "./sentinel";
 export { StoreIdentity } from "./store-identity";
 export { warnIfNotPersistent } from "./persistence";
 export { deleteKeys, hsetIfField } from "./keys";
+export { evalLua } from "./eval";
 export { loadLua, luaSourceDir } from "./load-lua";

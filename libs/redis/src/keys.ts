@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { evalLua } from "./eval";
 import { loadLua } from "./load-lua";
 
 /**
@@ -23,5 +24,5 @@ const HSET_IF_FIELD = loadLua(__dirname, "lua/hset-if-field");
  * replace that never re-creates a field removed meanwhile). Answers whether it was set.
  */
 export async function hsetIfField(redis: Redis, guard: string, key: string, field: string, value: string): Promise<boolean> {
-  return (await redis.eval(HSET_IF_FIELD, 2, guard, key, field, value)) === 1;
+  return (await evalLua(redis, HSET_IF_FIELD, 2, guard, key, field, value)) === 1;
 }

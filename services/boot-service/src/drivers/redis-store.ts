@@ -1,5 +1,5 @@
 import { AlreadyExistsError } from "@bmi/errors";
-import { hsetIfField, loadLua, type Redis } from "@bmi/redis";
+import { evalLua, hsetIfField, loadLua, type Redis } from "@bmi/redis";
 import type { BootConfig, Binding } from "../boot-config";
 import type { BootConfigStore } from "../boot-configs";
 
@@ -30,13 +30,13 @@ export class RedisBootStore implements BootConfigStore {
 
   async put(c: BootConfig, now: string): Promise<void> {
     const { binding: _, ...config } = c;
-    const r = (await this.redis.eval(PUT, 3, this.configs, this.macs, this.bindings, c.node, JSON.stringify(config),
+    const r = (await evalLua(this.redis, PUT, 3, this.configs, this.macs, this.bindings, c.node, JSON.stringify(config),
       JSON.stringify(armed(now)), ...c.macs)) as [number, string?, string?];
     if (r[0] !== 1) throw new AlreadyExistsError(`MAC ${r[1]} already belongs to node ${r[2]}`);
   }
 
   async delete(node: string): Promise<boolean> {
-    return (await this.redis.eval(DELETE, 3, this.configs, this.macs, this.bindings, node)) === 1;
+    return (await evalLua(this.redis, DELETE, 3, this.configs, this.macs, this.bindings, node)) === 1;
   }
 
   async get(node: string): Promise<BootConfig | undefined> {
@@ -62,12 +62,12 @@ export class RedisBootStore implements BootConfigStore {
   }
 
   async bind(node: string, address: string, now: string, armedAfter = ""): Promise<{ binding: Binding; fresh: boolean; expired?: boolean } | undefined> {
-    const r = (await this.redis.eval(BIND, 2, this.configs, this.bindings, node, address, now, armedAfter)) as [number, string] | [];
+    const r = (await evalLua(this.redis, BIND, 2, this.configs, this.bindings, node, address, now, armedAfter)) as [number, string] | [];
     return r.length === 0 ? undefined : { binding: JSON.parse(r[1]) as Binding, fresh: r[0] === 1, ...(r[0] === 2 ? { expired: true } : {}) };
   }
 
   async confirmAcl(node: string, address: string): Promise<void> {
-    await this.redis.eval(CONFIRM, 1, this.bindings, node, address);
+    await evalLua(this.redis, CONFIRM, 1, this.bindings, node, address);
   }
 }
 

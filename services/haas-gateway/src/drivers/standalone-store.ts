@@ -1,5 +1,5 @@
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "@bmi/errors";
-import type { Redis } from "@bmi/redis";
+import { evalLua, type Redis } from "@bmi/redis";
 import type { NicInfo, NodeInfo, PowerSpec } from "../node-driver";
 import { ASSIGN, ATTACH, REGISTER, UNASSIGN, UNREGISTER, UPDATE } from "./standalone-scripts";
 
@@ -107,6 +107,6 @@ export class StandaloneStore {
   }
 
   private async run(script: string, keys: string[], args: string[]): Promise<string[]> {
-    return (await this.redis.eval(script, keys.length, ...keys, ...args)) as string[];
+    return (await evalLua(this.redis, script, keys.length, ...keys, ...args)) as string[];
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@bmi/log";
-import { loadLua, type Redis } from "@bmi/redis";
+import { evalLua, loadLua, type Redis } from "@bmi/redis";
 
 // The scripts are the .lua files in ./lua, each after now.lua (shared with redis-locks.ts).
 const NOW = loadLua(__dirname, "lua/now");
@@ -40,12 +40,12 @@ export class Presence {
   }
 
   async alive(id: string): Promise<boolean> {
-    return Number(await this.redis.eval(ALIVE, 1, this.key, id)) === 1;
+    return Number(await evalLua(this.redis, ALIVE, 1, this.key, id)) === 1;
   }
 
   /** The other instances alive now. */
   async others(): Promise<string[]> {
-    return ((await this.redis.eval(LIVE, 1, this.key)) as string[]).filter((id) => id !== this.id);
+    return ((await evalLua(this.redis, LIVE, 1, this.key)) as string[]).filter((id) => id !== this.id);
   }
 
   /** Leaves at once (a clean stop): others need not wait for the lease to treat what is left as abandoned. */
@@ -55,6 +55,6 @@ export class Presence {
   }
 
   private async beat(): Promise<void> {
-    await this.redis.eval(BEAT, 1, this.key, this.id, this.leaseMs);
+    await evalLua(this.redis, BEAT, 1, this.key, this.id, this.leaseMs);
   }
 }

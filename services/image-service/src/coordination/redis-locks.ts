@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { AbortedError, UnavailableError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { loadLua, type Redis } from "@bmi/redis";
+import { evalLua, loadLua, type Redis } from "@bmi/redis";
 import type { Locks, Mode } from "../keyed-locks";
 
 // Every script reads the clock of Redis (TIME), never of the caller: instances on hosts whose clocks differ agree on
@@ -106,7 +106,7 @@ export class RedisLocks implements Locks {
     // Short waits first (most locks are held for milliseconds), then at most 250 ms between tries.
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
-      const token = Number(await this.redis.eval(ACQUIRE, 4, w, r, seq, waiting, mode, member, this.opts.leaseMs, 1000)
+      const token = Number(await evalLua(this.redis, ACQUIRE, 4, w, r, seq, waiting, mode, member, this.opts.leaseMs, 1000)
         .catch(redisDown(`lock ${key}`)));
       if (token > 0) {
         const lease: Lease = { key, mode, member: `${member}#${token}`, token, lost: false, until: started + this.opts.leaseMs };
@@ -121,7 +121,7 @@ export class RedisLocks implements Locks {
     this.leases.delete(lease);
     const [w, r] = this.keys(lease.key);
     // Not awaited: a release that fails leaves a lease that runs out by itself.
-    this.redis.eval(RELEASE, 2, w, r, lease.mode, lease.member)
+    evalLua(this.redis, RELEASE, 2, w, r, lease.mode, lease.member)
       .catch((err: unknown) => this.opts.log.warn({ err, lock: lease.key }, "lock not released; it runs out with its lease"));
   }
 
@@ -129,7 +129,7 @@ export class RedisLocks implements Locks {
   private async renew(leases: Lease[]): Promise<Lease | undefined> {
     const started = Date.now();
     const keys = leases.flatMap((l) => this.keys(l.key).slice(0, 2));
-    const lostAt = Number(await this.redis.eval(RENEW, keys.length, ...keys, this.opts.leaseMs, ...leases.flatMap((l) => [l.mode, l.member]))
+    const lostAt = Number(await evalLua(this.redis, RENEW, keys.length, ...keys, this.opts.leaseMs, ...leases.flatMap((l) => [l.mode, l.member]))
       .catch(redisDown(`lock ${leases[0]?.key ?? ""}`)));
     if (lostAt > 0) return leases[lostAt - 1];
     for (const l of leases) l.until = started + this.opts.leaseMs;

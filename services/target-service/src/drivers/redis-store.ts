@@ -1,5 +1,5 @@
 import { AlreadyExistsError, UnavailableError } from "@bmi/errors";
-import { StoreIdentity, hsetIfField, loadLua, type Redis } from "@bmi/redis";
+import { evalLua, hsetIfField, loadLua, StoreIdentity, type Redis } from "@bmi/redis";
 import type { TargetSpec, TargetStore } from "../target";
 
 // A spec per project/disk and an IQN index, set together: two names that map to the same IQN ("a.b"/"c" and
@@ -88,7 +88,7 @@ export class RedisTargetStore implements TargetStore {
 
   private async insertWith(spec: Omit<TargetSpec, "tid">, tids: string[]): Promise<number> {
     const key = `${spec.project}/${spec.disk}`;
-    const r = await this.redis.eval(INSERT, 3 + tids.length, this.specs, this.iqns, this.identity.key, ...tids, key, spec.iqn,
+    const r = await evalLua(this.redis, INSERT, 3 + tids.length, this.specs, this.iqns, this.identity.key, ...tids, key, spec.iqn,
       JSON.stringify(spec), this.followed ?? "");
     if (r === -1) throw this.notFollowed();
     if (typeof r === "string") throw new AlreadyExistsError(`IQN ${spec.iqn} is already used by ${r}`);
@@ -114,6 +114,6 @@ export class RedisTargetStore implements TargetStore {
   }
 
   async reserveTids(tid: number): Promise<void> {
-    await this.redis.eval(RESERVE, 1, this.tids, String(tid));
+    await evalLua(this.redis, RESERVE, 1, this.tids, String(tid));
   }
 }

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "@bmi/errors";
 import type { Logger } from "@bmi/log";
-import { loadLua, type Redis } from "@bmi/redis";
+import { evalLua, loadLua, type Redis } from "@bmi/redis";
 import { validateName } from "@bmi/validate";
 
 /**
@@ -75,7 +75,7 @@ export class HostRegistration {
 
   async beat(): Promise<void> {
     const rec = { ...this.info, ...this.state(), heartbeatMs: 0, ttlMs: this.intervalMs * 3 };
-    await this.redis.eval(BEAT, 1, this.keys.hosts, this.info.id, JSON.stringify(rec));
+    await evalLua(this.redis, BEAT, 1, this.keys.hosts, this.info.id, JSON.stringify(rec));
   }
 
   /** Tells the other hosts in `hosts` to reconcile now (their copy of a target changed). */

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import type { Redis } from "@bmi/redis";
+import { evalLua, type Redis } from "@bmi/redis";
 import { UnavailableError, domainError, isErrorCode, type ErrorCode } from "@bmi/errors";
 
 // Scripts may refuse with these codes only: anything else in "CODE message" form is a script bug.
@@ -9,21 +8,12 @@ const SCRIPT_CODES = new Set<ErrorCode>(["ALREADY_EXISTS", "FAILED_PRECONDITION"
  * error replies "CODE message" become domain errors, Redis going away UNAVAILABLE.
  */
 export class Script {
-  private readonly sha: string;
-
-  constructor(private readonly lua: string) {
-    this.sha = createHash("sha1").update(lua).digest("hex");
-  }
+  constructor(private readonly lua: string) {}
 
   /** `args` start with the script's `numKeys` KEYS (0 for the engine's scripts, which derive keys from a prefix). */
   async run(redis: Redis, args: Array<string | number>, numKeys = 0): Promise<unknown> {
     try {
-      try {
-        return await redis.evalsha(this.sha, numKeys, ...args);
-      } catch (err) {
-        if (!String((err as Error).message).startsWith("NOSCRIPT")) throw err;
-        return await redis.eval(this.lua, numKeys, ...args);
-      }
+      return await evalLua(redis, this.lua, numKeys, ...args);
     } catch (err) {
       throw translateScriptError(err);
     }
