@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -80,6 +80,49 @@ describe("local driver: more disks than one storage daemon can export", () => {
       assert.equal(fuseMountsUnder(dataDir), 2);
       for (const name of ["before", "after"]) await h.client.deleteDisk({ project: "pa", name }, o);
       await h.client.deleteImage({ project: "pa", name: "img2" }, o);
+    } finally {
+      await h.stop();
+    }
+    assert.equal(fuseMountsUnder(dataDir), 0);
+    assert.deepEqual(await strayProcesses(dataDir, { daemonToo: true }), []);
+  });
+});
+
+describe("local driver: which storage daemon exports a new disk", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bmi-local-spread-"));
+  after(async () => {
+    await killDaemons(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** The daemons running for this data directory: qsd/qsd.pid and qsd/<k>/qsd.pid. */
+  const daemons = () => {
+    const qsd = path.join(dataDir, "qsd");
+    return [qsd, ...readdirSync(qsd, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(qsd, e.name))]
+      .filter((d) => existsSync(path.join(d, "qsd.pid"))).length;
+  };
+
+  // A daemon answers its QMP commands one at a time: a bulk's adds all sent to the first daemon with room waited
+  // for each other there while another core was idle.
+  it("disks made one at a time share a daemon; many at once are spread over more daemons, each disk served", async () => {
+    const h = new Harness(backend(dataDir));
+    await h.start();
+    const o = { authorization: AS.alice };
+    try {
+      await h.upload(AS.alice, { project: "pa", name: "img" }, sparseImage(4, [0]));
+      for (let i = 0; i < 3; i++) await h.client.createDisk({ project: "pa", name: `one${i}`, image: "img" }, o);
+      assert.equal(daemons(), 1, "one at a time: one daemon");
+      const made = await Promise.all(Array.from({ length: 40 }, (_, i) =>
+        h.client.createDisk({ project: "pa", name: `many${i}`, image: "img" }, o).then((r) => r.disk!)));
+      assert.ok(daemons() > 1, `40 at once: more than one daemon (${daemons()})`);
+      for (const [i, disk] of [[0, made[0]!], [39, made[39]!]] as const) {
+        await h.diskIo(disk, `write -P 0x${(i + 16).toString(16)} 0 64k`);
+        await h.diskIo(disk, `read -P 0x${(i + 16).toString(16)} 0 64k`);
+      }
+      assert.equal(fuseMountsUnder(dataDir), 43);
+      await Promise.all([...Array.from({ length: 3 }, (_, i) => `one${i}`), ...Array.from({ length: 40 }, (_, i) => `many${i}`)]
+        .map((name) => h.client.deleteDisk({ project: "pa", name }, o)));
+      await h.client.deleteImage({ project: "pa", name: "img" }, o);
     } finally {
       await h.stop();
     }

@@ -17,6 +17,13 @@ import { StorageDaemon, unmountStale, type DaemonFiles } from "./storage-daemon"
 export const EXPORTS_PER_DAEMON = 64;
 /** Disks exported again at once when the service starts (commands in flight across all daemons). */
 const REEXPORT_PARALLEL = 16;
+/**
+ * Adds and removes in flight on one daemon past which a new add goes to a daemon not started yet (while there is a
+ * free slot) rather than queue: a daemon answers its QMP commands one at a time, on one core.
+ */
+const SPREAD_AT = 8;
+/** Daemons started beyond what the disks fill, at most, to spread commands over. */
+const SPREAD_EXTRA = 8;
 
 /**
  * The disks' raw views (exports/ID.raw, what tgtd opens): one FUSE export per disk, served by as many
@@ -25,8 +32,10 @@ const REEXPORT_PARALLEL = 16;
 export class DiskExports {
   /** Daemons by number, started on first use. */
   private readonly daemons: Array<Promise<StorageDaemon> | undefined> = [];
-  /** Exports (and exports being added) per daemon: the next add goes to the first daemon with room. */
+  /** Exports (and exports being added) per daemon. */
   private readonly counts: number[] = [];
+  /** Adds and removes in flight per daemon: the next add goes to the started daemon with room and the fewest. */
+  private readonly busy: number[] = [];
   /** Which daemon serves each disk (by disk id), and under which name (its export id and node name). */
   private readonly where = new Map<string, Served>();
   /** The restart of each daemon that died, so that the calls that find it dead share one. */
@@ -80,11 +89,10 @@ export class DiskExports {
     return exp;
   }
 
-  /** Exports the disk (again: idempotent) through the first daemon with room, started if need be. */
+  /** Exports the disk (again: idempotent) through the daemon pick() chooses, started if need be. */
   async add(diskId: string): Promise<void> {
     if (this.where.has(diskId)) return;
-    let k = this.counts.findIndex((n, i) => n < this.perDaemon && this.daemons[i] !== undefined);
-    if (k < 0) k = this.firstFreeSlot();
+    const k = this.pick();
     this.counts[k] = (this.counts[k] ?? 0) + 1;
     // A name of its own for every add: one an add cut short left on a kept daemon is never taken for this disk's.
     const name = `n${(this.nextName++).toString(36)}`;
@@ -121,12 +129,17 @@ export class DiskExports {
    * exported again, and `fn` tried once more on it: the caller never sees the dead daemon, and its disks come back.
    */
   private async on<T>(k: number, fn: (d: StorageDaemon) => Promise<T>): Promise<T> {
-    const d = await this.daemon(k);
+    this.busy[k] = (this.busy[k] ?? 0) + 1;
     try {
-      return await fn(d);
-    } catch (err) {
-      if (d.alive()) throw err;
-      return fn(await this.revive(k, d));
+      const d = await this.daemon(k);
+      try {
+        return await fn(d);
+      } catch (err) {
+        if (d.alive()) throw err;
+        return fn(await this.revive(k, d));
+      }
+    } finally {
+      this.busy[k] = (this.busy[k] ?? 1) - 1;
     }
   }
 
@@ -152,6 +165,23 @@ export class DiskExports {
   private serve(diskId: string, k: number, name: string): void {
     this.where.set(diskId, { daemon: k, name });
     this.counts[k] = (this.counts[k] ?? 0) + 1;
+  }
+
+  /**
+   * The daemon for a new export: the started one with room and the fewest commands in flight, or a new one when
+   * every started daemon has SPREAD_AT in flight (at most SPREAD_EXTRA daemons more than the disks need). Filling
+   * the first daemon with room sent every add of a bulk to one daemon, whose QMP commands run one after another.
+   */
+  private pick(): number {
+    let best = -1;
+    for (let i = 0; i < this.daemons.length; i++) {
+      if (this.daemons[i] === undefined || (this.counts[i] ?? 0) >= this.perDaemon) continue;
+      if (best < 0 || (this.busy[i] ?? 0) < (this.busy[best] ?? 0)) best = i;
+    }
+    if (best >= 0 && (this.busy[best] ?? 0) < SPREAD_AT) return best;
+    const started = this.daemons.filter((d) => d !== undefined).length;
+    const needed = Math.ceil((this.counts.reduce((a, n) => a + (n ?? 0), 0) + 1) / this.perDaemon);
+    return best >= 0 && started >= needed + SPREAD_EXTRA ? best : this.firstFreeSlot();
   }
 
   /** A slot with no daemon yet (the next number, or one whose daemon failed to start). */
