@@ -69,10 +69,12 @@ export function parseJobEvent(json: string, jobId: string, seq: number): JobEven
  * EventBody's cases (complete messages in their JSON form, the time a string) goes straight to the encoder.
  */
 export function jobEventBytes(json: string, jobId: string, seq: number): Uint8Array {
-  const body: Record<string, unknown> = { ...(JSON.parse(json) as Record<string, unknown>), jobId, seq };
-  if (!BUILT_HERE.some((k) => k in body)) return toBinary(JOB_EVENT, check(JOB_EVENT, body, `event ${jobId}:${seq}`));
+  const body = JSON.parse(json) as Record<string, unknown>;
+  const built = BUILT_HERE.find((k) => k in body);
+  if (built === undefined) return toBinary(JOB_EVENT, check(JOB_EVENT, { ...body, jobId, seq }, `event ${jobId}:${seq}`));
+  // The case's message is complete (EventBody's type): encoded as it is, without fromPartial's copy of it.
   const time = typeof body.time === "string" ? new Date(body.time) : undefined;
-  return JobEvent.encode(JobEvent.fromPartial({ ...(body as Partial<JobEvent>), time })).finish();
+  return JobEvent.encode({ jobId, seq, time, [built]: body[built] } as JobEvent).finish();
 }
 
 /** The bytes of `NodeEvent.encode(parseNodeEvent(json))`, from the checked message. */
