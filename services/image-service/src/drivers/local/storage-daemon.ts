@@ -33,7 +33,9 @@ export class StorageDaemon {
   static async adopt(dir: string, log: Logger, files: DaemonFiles): Promise<StorageDaemon | undefined> {
     const pid = await livePid(path.join(dir, "qsd.pid"), path.join(dir, "qmp.sock"));
     if (pid === undefined) return undefined;
-    log.info({ daemonPid: pid, dir }, "qemu-storage-daemon adopted");
+    // Which binary it runs ("... (deleted)" once that file was replaced, by deploy/qemu/build.sh or a package upgrade).
+    const binary = await readlink(`/proc/${pid}/exe`).catch(() => "unknown");
+    log.info({ daemonPid: pid, dir, binary, bmiBuild: binary.startsWith(BMI_QSD) }, "qemu-storage-daemon adopted");
     return StorageDaemon.connect(dir, pid, log, files, await runsIn(pid, files.root));
   }
 
