@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -14,7 +14,9 @@ import { CephDriver, LocalDriver, createImageServer, type StorageDriver } from "
  * `npm run bench -- image [local|ceph] [--disks N] [--concurrency C]`: creates and deletes N disks (default 200)
  * through image-service's gRPC API, C calls in flight (default 8), and then the same creates and deletes as plain
  * driver calls (the back-end calls only: no gRPC, auth, locks or catalog) at the same concurrency: the floor.
- * Client and server share this process, so the difference is the whole gRPC round trip on the same cores.
+ * Client and server share this process, so the difference is the whole gRPC round trip on the same cores. Each
+ * run also prints the CPU its storage daemons (local: the qemu-storage-daemons serving this run's data directory)
+ * used per disk created and deleted.
  */
 export async function run(args: string[]): Promise<void> {
   const drivers = args.filter((a) => a === "local" || a === "ceph");
@@ -25,7 +27,7 @@ export async function run(args: string[]): Promise<void> {
     rows.push(await benchDriver(kind as "local" | "ceph", disks, concurrency));
   }
   process.stdout.write(`\nimage-service: ${disks} disks created and deleted, ${concurrency} in flight\n`);
-  process.stdout.write(`driver  service (gRPC)                       floor (driver calls)                 service/floor\n${rows.join("\n")}\n`);
+  process.stdout.write(`driver  service (gRPC)                                floor (driver calls)                          service/floor  storage daemons' CPU per disk (service, floor)\n${rows.join("\n")}\n`);
 }
 
 async function benchDriver(kind: "local" | "ceph", n: number, concurrency: number): Promise<string> {
@@ -54,10 +56,15 @@ async function benchDriver(kind: "local" | "ceph", n: number, concurrency: numbe
       // Warm-up: JIT, connections, and the local driver's first overlay (a qemu-img run) are not measured.
       await viaService(names("warm-svc", 2 * concurrency));
       await viaDriver(names("warm-raw", 2 * concurrency));
+      let cpu = daemonCpu(dataDir);
       const service = await viaService(names("node", n));
+      const serviceCpu = cpuSince(cpu, (cpu = daemonCpu(dataDir)));
       const floor = await viaDriver(names("raw", n));
+      const floorCpu = cpuSince(cpu, daemonCpu(dataDir));
       await client.deleteImage(image);
-      return `${kind.padEnd(8)}${service.text.padEnd(37)}${floor.text.padEnd(37)}${(service.perSecond / floor.perSecond).toFixed(2)}`;
+      const perDisk = (s: number) => `${((s / n) * 1000).toFixed(2)} ms`;
+      return `${kind.padEnd(8)}${service.text.padEnd(46)}${floor.text.padEnd(46)}${(service.perSecond / floor.perSecond).toFixed(2).padEnd(15)}` +
+        (kind === "local" ? `${perDisk(serviceCpu)}, ${perDisk(floorCpu)}` : "-");
     } finally {
       client.close();
       await svc.server.shutdown();
@@ -66,6 +73,32 @@ async function benchDriver(kind: "local" | "ceph", n: number, concurrency: numbe
     await ceph?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * CPU seconds (user + system) used so far by each qemu-storage-daemon whose command line names a file under `dir`
+ * (its QMP socket): this run's daemons, not those of a stack running beside the bench.
+ */
+function daemonCpu(dir: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!/\(qemu-storage/.test(stat) || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${dir}/`)) continue;
+      const fields = stat.replace(/^.*\) /, "").split(" ");
+      out.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** The CPU seconds used between two daemonCpu readings (a daemon started meanwhile counts from zero). */
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, secs] of after) sum += secs - (before.get(pid) ?? 0);
+  return sum;
 }
 
 /** Creates every disk, then deletes every disk, `concurrency` at a time; disks per second over both phases. */

@@ -58,7 +58,7 @@ export async function strayProcesses(marker: string, opts: { daemonToo?: boolean
   const out: string[] = [];
   for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
     const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replace(/\0/g, " ").trim();
-    if (cmd.includes(marker) && (opts.daemonToo || !cmd.startsWith("qemu-storage-daemon"))) out.push(`${pid}: ${cmd}`);
+    if (cmd.includes(marker) && (opts.daemonToo || !/^(\S*\/)?qemu-storage-daemon /.test(cmd))) out.push(`${pid}: ${cmd}`);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { linkSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, linkSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, readlink, realpath, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -17,10 +17,11 @@ import { run } from "../exec";
  * restart does not pull disks from under tgtd; the next start adopts a running daemon through its PID file and QMP
  * socket, whichever way it was started.
  *
- * A daemon reads its QMP commands one byte per system call (QEMU 7.2's monitor: several system calls per byte),
- * so the length of a command is most of its cost: a daemon this service starts runs in the data directory and is
- * given paths relative to it ("disks/ID.qcow2", not the whole path); one whose working directory is elsewhere (one
- * started by an earlier version) is given whole paths.
+ * Debian's daemon (QEMU 7.2) reads its QMP commands one byte per system call (several system calls per byte), so
+ * there the length of a command is most of its cost; BMI's build of it (`daemonBinary`, deploy/qemu/build.sh)
+ * reads up to 4 KiB per system call, with the same order and queueing. Either way a daemon this service starts runs
+ * in the data directory and is given paths relative to it ("disks/ID.qcow2", not the whole path); one whose working
+ * directory is elsewhere (one started by an earlier version) is given whole paths.
  */
 export class StorageDaemon {
   private constructor(
@@ -32,7 +33,9 @@ export class StorageDaemon {
   static async adopt(dir: string, log: Logger, files: DaemonFiles): Promise<StorageDaemon | undefined> {
     const pid = await livePid(path.join(dir, "qsd.pid"), path.join(dir, "qmp.sock"));
     if (pid === undefined) return undefined;
-    log.info({ daemonPid: pid, dir }, "qemu-storage-daemon adopted");
+    // Which binary it runs ("... (deleted)" once that file was replaced, by deploy/qemu/build.sh or a package upgrade).
+    const binary = await readlink(`/proc/${pid}/exe`).catch(() => "unknown");
+    log.info({ daemonPid: pid, dir, binary, bmiBuild: binary.startsWith(BMI_QSD) }, "qemu-storage-daemon adopted");
     return StorageDaemon.connect(dir, pid, log, files, await runsIn(pid, files.root));
   }
 
@@ -45,8 +48,10 @@ export class StorageDaemon {
     const pidFile = path.join(dir, "qsd.pid");
     await rm(socket, { force: true });
     const args = ["--chardev", `socket,id=qmp0,path=${socket},server=on,wait=off`, "--monitor", "chardev=qmp0", "--pidfile", pidFile];
-    const pid = await start(args, socket, files.root, opts.detached === true);
-    log.info({ daemonPid: pid, dir, detached: opts.detached === true }, "qemu-storage-daemon started");
+    const binary = daemonBinary();
+    const pid = await start(binary, args, socket, files.root, opts.detached === true);
+    log.info({ daemonPid: pid, dir, detached: opts.detached === true, binary, bmiBuild: binary === BMI_QSD },
+      binary === BMI_QSD ? "qemu-storage-daemon started (BMI's build)" : "qemu-storage-daemon started (Debian's: BMI's build is not installed)");
     return StorageDaemon.connect(dir, pid, log, files, true);
   }
 
@@ -143,15 +148,30 @@ export class StorageDaemon {
   }
 }
 
+/** BMI's qemu-storage-daemon, installed by deploy/qemu/build.sh: Debian's with QMP read many bytes per system call. */
+export const BMI_QSD = "/usr/local/lib/bmi/qemu-storage-daemon";
+/** Debian's (package qemu-system-common), found on PATH. */
+export const DEBIAN_QSD = "qemu-storage-daemon";
+
+/** The daemon binary to start: BMI's build when it is installed, Debian's otherwise. The one place that chooses. */
+export function daemonBinary(): string {
+  try {
+    accessSync(BMI_QSD, constants.X_OK);
+    return BMI_QSD;
+  } catch {
+    return DEBIAN_QSD;
+  }
+}
+
 /**
  * Starts a daemon in `cwd` and answers its PID once its QMP socket accepts connections. Attached: setpriv execs it
  * (the PID is the daemon's) with SIGKILL when this process dies. Detached: a session of its own that outlives this
  * process (not --daemonize, which would move it to /).
  */
-async function start(args: string[], socket: string, cwd: string, detached: boolean): Promise<number> {
+async function start(binary: string, args: string[], socket: string, cwd: string, detached: boolean): Promise<number> {
   const [command, ...rest] = detached
-    ? ["qemu-storage-daemon", ...args]
-    : ["setpriv", "--pdeathsig", "KILL", "--", "qemu-storage-daemon", ...args];
+    ? [binary, ...args]
+    : ["setpriv", "--pdeathsig", "KILL", "--", binary, ...args];
   const child = spawn(command as string, rest, { stdio: "ignore", cwd, detached });
   child.unref();
   const exited = new Promise<never>((_, reject) => {
