@@ -21,6 +21,8 @@
 # hash, so a second run builds nothing and an upgraded qemu or a changed patch builds again.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../debian-source.sh
+. "$HERE/../debian-source.sh"
 PATCHES=("$HERE/qmp-read-buffer.patch")
 CACHE=${BMI_QEMU_CACHE:-/var/cache/bmi/qemu}
 BMI_QSD=/usr/local/lib/bmi/qemu-storage-daemon
@@ -44,31 +46,10 @@ installed && exit 0
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 if [ ! -f "$built" ]; then
   started=$SECONDS
-  missing=()
-  for p in "${BUILD_DEPS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    $SUDO apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  install_build_deps "${BUILD_DEPS[@]}"
   work=$(mktemp -d)
-  chmod 755 "$work"   # apt downloads as its _apt user
   trap 'rm -rf "$work"' EXIT
-  mkdir -p "$work/lists/partial" "$work/sources"
-  # The deb-src twin of every Debian archive apt already uses (deb822 .sources or one-line sources.list).
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" > "$work/sources/$(basename "$f")"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] && sed -n 's/^deb /deb-src /p' "$f" >> "$work/sources/src.list"
-  done
-  apt_src=(-o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$work/sources" -o "Dir::State::Lists=$work/lists")
-  apt-get "${apt_src[@]}" -qq update
-  # apt checks the files against the archive's signed Sources index; dpkg-source need not check the .dsc again.
-  (cd "$work" && apt-get "${apt_src[@]}" -qq source --download-only "qemu=$source_version" >/dev/null)
-  dpkg-source --no-check -x "$work"/qemu_*.dsc "$work/src" >/dev/null
-  for p in "${PATCHES[@]}"; do patch -d "$work/src" -p1 --quiet < "$p"; done
+  debian_source "$work" qemu "$source_version" "${PATCHES[@]}"
   # Debian's compiler and hardening flags, as debian/rules builds the package.
   mkdir "$work/src/build"
   (cd "$work/src/build" && export DEB_BUILD_MAINT_OPTIONS=hardening=+all && eval "$(dpkg-buildflags --export=sh)" &&

@@ -21,6 +21,8 @@
 # `dpkg-divert --rename --remove` brings a stock one back.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../debian-source.sh
+. "$HERE/../debian-source.sh"
 PATCHES=("$HERE/bs_rbd-shared-client.patch" "$HERE/tgtd-control.patch")
 CACHE=${BMI_TGT_CACHE:-/var/cache/bmi/tgt}
 MODULE=/usr/lib/tgt/backing-store/bs_rbd.so
@@ -48,31 +50,10 @@ if [ "$tgt_version" != "$version" ]; then
   exit 1
 fi
 if [ ! -f "$built" ] || [ ! -f "$built_tgtd" ]; then
-  missing=()
-  for p in "${BUILD_DEPS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    $SUDO apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  install_build_deps "${BUILD_DEPS[@]}"
   work=$(mktemp -d)
-  chmod 755 "$work"   # apt downloads as its _apt user
   trap 'rm -rf "$work"' EXIT
-  mkdir -p "$work/lists/partial" "$work/sources"
-  # The deb-src twin of every Debian archive apt already uses (deb822 .sources or one-line sources.list).
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -e "$f" ] && sed 's/^Types:.*/Types: deb-src/' "$f" > "$work/sources/$(basename "$f")"
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -e "$f" ] && sed -n 's/^deb /deb-src /p' "$f" >> "$work/sources/src.list"
-  done
-  apt_src=(-o Dir::Etc::sourcelist=/dev/null -o "Dir::Etc::sourceparts=$work/sources" -o "Dir::State::Lists=$work/lists")
-  apt-get "${apt_src[@]}" -qq update
-  # apt checks the files against the archive's signed Sources index; dpkg-source need not check the .dsc again.
-  (cd "$work" && apt-get "${apt_src[@]}" -qq source --download-only "tgt=$version" >/dev/null)
-  dpkg-source --no-check -x "$work"/tgt_*.dsc "$work/src" >/dev/null
-  for p in "${PATCHES[@]}"; do patch -d "$work/src" -p1 --quiet < "$p"; done
+  debian_source "$work" tgt "$version" "${PATCHES[@]}"
   # Debian's own compiler and hardening flags and tgtd's features, as debian/rules builds the package
   # (hardening=+all; ISCSI_RDMA=1 SD_NOTIFY=1: CEPH_RBD and GLFS_BD only add modules).
   (cd "$work/src/usr" && export DEB_BUILD_MAINT_OPTIONS=hardening=+all && eval "$(dpkg-buildflags --export=sh)" &&
