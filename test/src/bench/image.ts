@@ -9,6 +9,7 @@ import { silentLogger } from "@bmi/log";
 import { ImageServiceClient, UploadHeader } from "@bmi/proto/bmi/image/v1/image";
 import { startCeph, testClientTls, testPki, type TestCeph } from "@bmi/testing";
 import { CephDriver, LocalDriver, createImageServer, type StorageDriver } from "@bmi/image-service";
+import { cpuSeconds } from "./stats";
 
 /**
  * `npm run bench -- image [local|ceph] [--disks N] [--concurrency C]`: creates and deletes N disks (default 200)
@@ -83,13 +84,12 @@ function daemonCpu(dir: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!/\(qemu-storage/.test(stat) || !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${dir}/`)) continue;
-      const fields = stat.replace(/^.*\) /, "").split(" ");
-      out.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / 100);
+      if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("qemu-storage") ||
+        !readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${dir}/`)) continue;
     } catch {
-      // gone meanwhile
+      continue; // gone meanwhile
     }
+    out.set(Number(pid), cpuSeconds(Number(pid)));
   }
   return out;
 }
